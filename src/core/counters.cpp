@@ -1,0 +1,94 @@
+// counters.cpp - Welford accumulation and exact merging of counters.
+#include "counters.hpp"
+
+#include <cmath>
+
+namespace xray::core
+{
+void
+TimingAdd(TimingStats &s, double ms)
+{
+	if (s.count == 0)
+	{
+		s.min = ms;
+		s.max = ms;
+	}
+	else
+	{
+		if (ms < s.min)
+			s.min = ms;
+		if (ms > s.max)
+			s.max = ms;
+	}
+	s.count++;
+	s.total += ms;
+	double delta = ms - s.mean;
+	s.mean += delta / static_cast<double>(s.count);
+	s.m2 += delta * (ms - s.mean);
+}
+
+void
+TimingMerge(TimingStats &into, const TimingStats &from)
+{
+	if (from.count == 0)
+		return;
+	if (into.count == 0)
+	{
+		into = from;
+		return;
+	}
+	double n_a = static_cast<double>(into.count);
+	double n_b = static_cast<double>(from.count);
+	double n = n_a + n_b;
+	double delta = from.mean - into.mean;
+	into.mean += delta * n_b / n;
+	into.m2 += from.m2 + delta * delta * n_a * n_b / n;
+	into.count += from.count;
+	into.total += from.total;
+	if (from.min < into.min)
+		into.min = from.min;
+	if (from.max > into.max)
+		into.max = from.max;
+}
+
+double
+TimingStddev(const TimingStats &s)
+{
+	if (s.count < 2 || s.m2 <= 0.0)
+		return 0.0;
+	return std::sqrt(s.m2 / static_cast<double>(s.count));
+}
+
+void
+IoMerge(IoCounters &into, const IoCounters &from)
+{
+	into.shared_blks_hit += from.shared_blks_hit;
+	into.shared_blks_read += from.shared_blks_read;
+	into.shared_blks_dirtied += from.shared_blks_dirtied;
+	into.shared_blks_written += from.shared_blks_written;
+	into.local_blks_hit += from.local_blks_hit;
+	into.local_blks_read += from.local_blks_read;
+	into.local_blks_dirtied += from.local_blks_dirtied;
+	into.local_blks_written += from.local_blks_written;
+	into.temp_blks_read += from.temp_blks_read;
+	into.temp_blks_written += from.temp_blks_written;
+	into.blk_read_time += from.blk_read_time;
+	into.blk_write_time += from.blk_write_time;
+	into.temp_blk_read_time += from.temp_blk_read_time;
+	into.temp_blk_write_time += from.temp_blk_write_time;
+	into.wal_records += from.wal_records;
+	into.wal_fpi += from.wal_fpi;
+	into.wal_bytes += from.wal_bytes;
+}
+
+void
+CountersMerge(StmtCounters &into, const StmtCounters &from)
+{
+	TimingMerge(into.exec, from.exec);
+	TimingMerge(into.plan, from.plan);
+	into.rows += from.rows;
+	into.errors += from.errors;
+	into.error_time += from.error_time;
+	IoMerge(into.io, from.io);
+}
+}	// namespace xray::core

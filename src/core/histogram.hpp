@@ -1,0 +1,36 @@
+// histogram.hpp - mergeable log-bucketed latency histogram (DDSketch-style).
+//
+// Bucket i (1..kHistLogBuckets) holds values in (kMin*g^(i-1), kMin*g^i] with
+// g = (1+a)/(1-a), a = 0.05. Reporting 2*kMin*g^i/(g+1) for a bucket keeps the
+// relative error of any quantile at or below a (5%) for values between kMin
+// (10 us) and kMax (100 s). Bucket 0 holds everything at or below kMin and the
+// last bucket everything above kMax (their error is not bounded). Histograms
+// merge by adding counts, so per-backend pending counts and the shared entry
+// use the same layout.
+#pragma once
+#include "pg_free.hpp"
+
+#include <cstdint>
+
+namespace xray::core
+{
+constexpr double kHistAlpha = 0.05;
+constexpr double kHistGamma = (1.0 + kHistAlpha) / (1.0 - kHistAlpha);
+constexpr double kHistMinMs = 0.01;	   // 10 microseconds
+constexpr double kHistMaxMs = 100000.0;	// 100 seconds
+// ceil(ln(kHistMaxMs / kHistMinMs) / ln(kHistGamma)) = ceil(161.05)
+constexpr int kHistLogBuckets = 162;
+constexpr int kHistBuckets = kHistLogBuckets + 2;	// + underflow + overflow
+
+// HistBucket maps a duration in milliseconds to its bucket.
+int HistBucket(double ms);
+
+// HistBucketValue is the value reported for a bucket (its error-minimising midpoint).
+double HistBucketValue(int bucket);
+
+// HistQuantile returns the nearest-rank q-quantile (0 < q <= 1) of a histogram
+// given as counts per bucket, or a negative value when the histogram is empty.
+// Works for 32- and 64-bit counters.
+double HistQuantile(const uint64_t *counts, double q);
+double HistQuantile(const uint32_t *counts, double q);
+}	// namespace xray::core

@@ -1,0 +1,31 @@
+// query_text.hpp - normalized query text: constants replaced by $n.
+//
+// The adapter finds where constants start (from the query jumble) and how long
+// they are (from PostgreSQL's lexer); this file does the pure text work. It
+// writes into a caller's buffer and never allocates or throws, so it is safe
+// to call between PostgreSQL calls.
+#pragma once
+#include "pg_free.hpp"
+
+#include <cstddef>
+
+namespace xray::core
+{
+struct ConstLocation
+{
+	int location;	// byte offset into the statement text
+	int length;		// bytes; negative when unknown (that constant is kept)
+};
+
+// NormalizeQuery writes query (len bytes) with every located constant replaced
+// by $k, k counting up from first_param + 1, into out (out_size bytes,
+// NUL-terminated, cut short if needed). locs is sorted in place; duplicates and
+// overlapping locations are skipped. Returns the number of bytes written,
+// without the NUL.
+size_t NormalizeQuery(const char *query, size_t len, ConstLocation *locs, int nlocs,
+					  int first_param, char *out, size_t out_size);
+
+// NormalizedSizeBound is an out_size large enough for any normalization of a
+// query of len bytes with nlocs constants.
+size_t NormalizedSizeBound(size_t len, int nlocs);
+}	// namespace xray::core

@@ -1,0 +1,67 @@
+// text_test.cpp - normalized query text and plan text layout.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <string>
+
+#include "plan_text.hpp"
+#include "query_text.hpp"
+
+using namespace xray::core;
+
+TEST(QueryText, ReplacesConstantsInOrder)
+{
+	const char *q = "SELECT * FROM t WHERE a = 42 AND b = 'x''y' LIMIT 10";
+	ConstLocation locs[] = {{50, 2}, {26, 2}, {37, 6}};
+	char out[128];
+	size_t n = NormalizeQuery(q, std::strlen(q), locs, 3, 0, out, sizeof(out));
+	EXPECT_EQ(std::string(out, n), "SELECT * FROM t WHERE a = $1 AND b = $2 LIMIT $3");
+}
+
+TEST(QueryText, NumbersAfterExistingParamsAndSkipsUnknown)
+{
+	const char *q = "SELECT $1, 5, 6";
+	ConstLocation locs[] = {{11, 1}, {14, -1}, {11, 1}};
+	char out[64];
+	size_t n = NormalizeQuery(q, std::strlen(q), locs, 3, 1, out, sizeof(out));
+	EXPECT_EQ(std::string(out, n), "SELECT $1, $2, 6");
+}
+
+TEST(QueryText, BoundedOutput)
+{
+	const char *q = "SELECT 1234567890";
+	ConstLocation locs[] = {{7, 10}};
+	char out[8];
+	size_t n = NormalizeQuery(q, std::strlen(q), locs, 1, 0, out, sizeof(out));
+	EXPECT_EQ(n, 7u);
+	EXPECT_EQ(std::string(out), "SELECT ");
+	EXPECT_GE(NormalizedSizeBound(std::strlen(q), 1), std::strlen("SELECT $1") + 1);
+}
+
+TEST(PlanText, LaysOutLikeExplain)
+{
+	const char *d0[] = {"Join Type: Inner"};
+	const char *d2[] = {"Index Cond: (id = a.x)"};
+	PlanTextNode nodes[] = {
+		{0, "Nested Loop", d0, 1},
+		{1, "Seq Scan on a", nullptr, 0},
+		{1, "Index Scan using b_pkey on b", d2, 1},
+	};
+	char out[256];
+	FormatPlanText(nodes, 3, out, sizeof(out));
+	EXPECT_STREQ(out,
+				 "Nested Loop\n"
+				 "  Join Type: Inner\n"
+				 "  ->  Seq Scan on a\n"
+				 "  ->  Index Scan using b_pkey on b\n"
+				 "        Index Cond: (id = a.x)");
+}
+
+TEST(PlanText, CutTextEndsWithEllipsis)
+{
+	PlanTextNode nodes[] = {{0, "Seq Scan on a_table_with_a_long_name", nullptr, 0}};
+	char out[16];
+	size_t n = FormatPlanText(nodes, 1, out, sizeof(out));
+	EXPECT_EQ(n, 15u);
+	EXPECT_EQ(std::string(out).substr(12), "...");
+}
