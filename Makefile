@@ -1,0 +1,50 @@
+# pg_xray - PGXS build of the PostgreSQL module (C++17).
+#   make && make install          build and install into the server of pg_config
+#   make installcheck             pg_regress suite (sql/, expected/) on a throwaway instance
+#   make isolationcheck           isolation specs (test/isolation) on a throwaway instance
+# The PG-free core's unit tests and benchmarks are built by CMakeLists.txt.
+
+EXTENSION = pg_xray
+EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" pg_xray.control)
+MODULE_big = pg_xray
+
+CORE_SRCS = $(sort $(wildcard src/core/*.cpp))
+PG_SRCS = $(sort $(wildcard src/pg/*.cpp))
+OBJS = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
+
+DATA_built = pg_xray--$(EXTVERSION).sql
+EXTRA_CLEAN = pg_xray--$(EXTVERSION).sql tmp_check tmp_check_iso output_iso results regression.diffs regression.out
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+includedir_server := $(shell $(PG_CONFIG) --includedir-server)
+
+PG_CPPFLAGS = -Isrc/core -Isrc/pg -isystem $(includedir_server)
+PG_CXXFLAGS = -std=c++17 -fno-strict-aliasing -fvisibility=hidden \
+	-DPGDLLEXPORT='__attribute__((visibility("default")))' \
+	-Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror
+SHLIB_LINK += -lstdc++
+
+# pg_regress on a throwaway instance with pg_xray preloaded (PGXS refuses make check)
+XRAY_TEST_PORT ?= 54329
+REGRESS = xray_setup statements plans privileges errors
+REGRESS_OPTS = --temp-instance=./tmp_check --temp-config=test/regress.conf --port=$(XRAY_TEST_PORT)
+
+# Debian's PostgreSQL is built with LLVM: PGXS would also compile every .cpp to
+# bitcode with clang without our flags. pg_xray has nothing to JIT.
+override with_llvm = no
+
+include $(PGXS)
+
+$(CORE_SRCS:.cpp=.o): override CPPFLAGS += -DXRAY_CORE_BUILD
+
+pg_xray--$(EXTVERSION).sql: src/sql/pg_xray.sql pg_xray.control
+	cp $< $@
+
+ISOLATION_SPECS = $(basename $(notdir $(wildcard test/isolation/specs/*.spec)))
+isolationcheck:
+	$(pg_isolation_regress_installcheck) --temp-instance=./tmp_check_iso \
+		--temp-config=test/regress.conf --port=$(XRAY_TEST_PORT) \
+		--inputdir=test/isolation --outputdir=output_iso $(ISOLATION_SPECS)
+
+.PHONY: isolationcheck

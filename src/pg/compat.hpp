@@ -1,0 +1,32 @@
+// compat.hpp - everything that differs between PostgreSQL major versions.
+//
+// pg_xray targets PostgreSQL 15. Version-specific hook signatures and APIs are
+// named here once so that 16-18 can follow by editing this file only.
+#pragma once
+#include "pg_includes.hpp"
+
+#if PG_VERSION_NUM < 150000 || PG_VERSION_NUM >= 160000
+#error "pg_xray is written for PostgreSQL 15; port the definitions in src/pg/compat.hpp first"
+#endif
+
+// ProcessUtility hook arguments (PG 14-15 shape).
+#define XRAY_PROCESS_UTILITY_ARGS                                                               \
+	PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,                             \
+		ProcessUtilityContext context, ParamListInfo params, QueryEnvironment *queryEnv,         \
+		DestReceiver *dest, QueryCompletion *qc
+#define XRAY_PROCESS_UTILITY_PASS pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc
+
+// ExecutorRun hook arguments.
+#define XRAY_EXECUTOR_RUN_ARGS                                                                  \
+	QueryDesc *queryDesc, ScanDirection direction, uint64 count, bool execute_once
+#define XRAY_EXECUTOR_RUN_PASS queryDesc, direction, count, execute_once
+
+// Index of this process's PGPROC, used to find its pending slot.
+#define XRAY_MY_PROC_NUMBER() (MyProc != NULL ? MyProc->pgprocno : -1)
+
+// Number of PGPROCs that can run statements (normal backends, background workers,
+// auxiliary processes); prepared-transaction dummies come after them.
+#define XRAY_PROC_SLOTS() (MaxBackends + NUM_AUXILIARY_PROCS)
+
+// Materialized set-returning functions.
+#define XRAY_INIT_MATERIALIZED_SRF(fcinfo) InitMaterializedSRF((fcinfo), 0)

@@ -1,0 +1,65 @@
+// guard.hpp - the one way C++ code is called from PostgreSQL entry points.
+//
+// XRAY_GUARD(code) runs code inside try/catch. A C++ exception never crosses
+// into PostgreSQL frames: its message is copied into a fixed buffer inside the
+// catch block, and the ERROR is raised only after the try/catch has ended, so
+// no C++ object is alive when ereport longjmps.
+#pragma once
+#include <cstring>
+#include <exception>
+#include <new>
+
+#include "pg_includes.hpp"
+
+namespace xray::pg
+{
+struct GuardFailure
+{
+	bool failed = false;
+	bool out_of_memory = false;
+	char message[256];
+};
+
+inline void
+GuardCapture(GuardFailure &f, const char *what)
+{
+	f.failed = true;
+	std::strncpy(f.message, what ? what : "unknown", sizeof(f.message) - 1);
+	f.message[sizeof(f.message) - 1] = '\0';
+}
+
+// GuardRaise turns a captured failure into an ERROR; call it after the catch.
+inline void
+GuardRaise(const GuardFailure &f)
+{
+	if (!f.failed)
+		return;
+	if (f.out_of_memory)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory in pg_xray")));
+	ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("pg_xray internal error: %s", f.message)));
+}
+}	// namespace xray::pg
+
+#define XRAY_GUARD(code)                                                                        \
+	do                                                                                          \
+	{                                                                                           \
+		::xray::pg::GuardFailure xray_guard_failure_;                                           \
+		try                                                                                     \
+		{                                                                                       \
+			code;                                                                               \
+		}                                                                                       \
+		catch (const std::bad_alloc &)                                                          \
+		{                                                                                       \
+			xray_guard_failure_.failed = true;                                                  \
+			xray_guard_failure_.out_of_memory = true;                                           \
+		}                                                                                       \
+		catch (const std::exception &e)                                                         \
+		{                                                                                       \
+			::xray::pg::GuardCapture(xray_guard_failure_, e.what());                            \
+		}                                                                                       \
+		catch (...)                                                                             \
+		{                                                                                       \
+			::xray::pg::GuardCapture(xray_guard_failure_, "unknown exception");                 \
+		}                                                                                       \
+		::xray::pg::GuardRaise(xray_guard_failure_);                                            \
+	} while (0)

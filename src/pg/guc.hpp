@@ -1,0 +1,24 @@
+// guc.hpp - pg_xray's configuration variables (defined in module.cpp).
+#pragma once
+
+namespace xray::pg
+{
+enum TrackLevel
+{
+	kTrackNone = 0,
+	kTrackTop = 1,
+	kTrackAll = 2,
+};
+
+extern bool guc_enabled;
+extern int guc_track;
+extern bool guc_track_utility;
+extern bool guc_save;
+extern int guc_max_statements;
+extern int guc_max_plans;
+extern int guc_query_text_size;
+extern int guc_plan_text_size;
+extern int guc_flush_interval_ms;
+
+void DefineGucs();
+}	// namespace xray::pg

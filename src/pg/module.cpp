@@ -1,0 +1,85 @@
+// module.cpp - pg_xray's entry point: module magic, GUCs, hook installation.
+//
+// pg_xray must be loaded through shared_preload_libraries: only then does it
+// reserve shared memory and install its hooks. Loaded any other way (LOAD,
+// CREATE EXTENSION in a server without it preloaded) it installs nothing, and
+// its SQL functions raise an ERROR with a hint (see StoreCheckReady).
+#include "compat.hpp"
+#include "guc.hpp"
+#include "store.hpp"
+
+extern "C" {
+PG_MODULE_MAGIC;
+PGDLLEXPORT void _PG_init(void);
+}
+
+namespace xray::pg
+{
+void InstallHooks();	// hooks.cpp
+
+bool guc_enabled = true;
+int guc_track = kTrackTop;
+bool guc_track_utility = true;
+bool guc_save = true;
+int guc_max_statements = 5000;
+int guc_max_plans = 5000;
+int guc_query_text_size = 2048;
+int guc_plan_text_size = 2048;
+int guc_flush_interval_ms = 1000;
+
+namespace
+{
+const struct config_enum_entry kTrackOptions[] = {
+	{"none", kTrackNone, false},
+	{"top", kTrackTop, false},
+	{"all", kTrackAll, false},
+	{NULL, 0, false},
+};
+}	// namespace
+
+void
+DefineGucs()
+{
+	DefineCustomBoolVariable("xray.enabled", "Records statements, plans and their timings.", NULL,
+							 &guc_enabled, true, PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomEnumVariable("xray.track", "Which statements pg_xray records.",
+							 "top: statements issued by clients; all: also statements run inside "
+							 "functions; none: nothing.",
+							 &guc_track, kTrackTop, kTrackOptions, PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("xray.track_utility", "Records utility commands (DDL, VACUUM, COPY...).",
+							 NULL, &guc_track_utility, true, PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("xray.save", "Saves the statistics across server shutdowns.", NULL,
+							 &guc_save, true, PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("xray.max_statements", "Maximum number of statements kept.",
+							"Least used statements are evicted when the table is full.",
+							&guc_max_statements, 5000, 100, 1000000, PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("xray.max_plans", "Maximum number of plans kept.", NULL, &guc_max_plans, 5000,
+							100, 1000000, PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("xray.query_text_size", "Bytes kept of each statement's text.",
+							"Longer texts are cut. Memory: (max_statements + 32 per backend) times this.",
+							&guc_query_text_size, 2048, 64, 1048576, PGC_POSTMASTER, GUC_UNIT_BYTE, NULL,
+							NULL, NULL);
+	DefineCustomIntVariable("xray.plan_text_size", "Bytes kept of each plan's text.",
+							"Longer texts are cut. Memory: (max_plans + 32 per backend) times this.",
+							&guc_plan_text_size, 2048, 64, 1048576, PGC_POSTMASTER, GUC_UNIT_BYTE, NULL, NULL,
+							NULL);
+	DefineCustomIntVariable("xray.flush_interval",
+							"Longest time a backend keeps counts in its own slot before merging them.",
+							"Readers always see pending counts; this bounds how long they stay there.",
+							&guc_flush_interval_ms, 1000, 10, 3600000, PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL,
+							NULL);
+	MarkGUCPrefixReserved("xray");
+}
+}	// namespace xray::pg
+
+void
+_PG_init(void)
+{
+	if (!process_shared_preload_libraries_in_progress)
+		return;
+	xray::pg::DefineGucs();
+	// the recorder keys statements by query id: have the core compute it
+	EnableQueryId();
+	xray::pg::StoreRequestShmem();
+	xray::pg::InstallHooks();
+}

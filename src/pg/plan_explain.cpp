@@ -1,0 +1,689 @@
+// plan_explain.cpp - the normalized plan text stored once per plan.
+//
+// Walks a PlannedStmt like EXPLAIN (node titles, relation, alias and index
+// names, Index Cond / Filter / Join Filter / Hash Cond / Sort Key lines) but
+// prints no costs, no row counts and no constants: constants and extern
+// parameters print as "?". Layout is done by core::FormatPlanText. Runs only
+// when a backend meets a plan id whose text it has not seen stored.
+#include <cstring>
+
+#include "plan_text.hpp"
+
+#include "compat.hpp"
+#include "plan_walk.hpp"
+
+extern "C" {
+#include "access/stratnum.h"
+#include "utils/syscache.h"
+}
+
+namespace xray::pg
+{
+namespace
+{
+struct DeparseCtx
+{
+	Plan *plan;
+	List *rtable;
+	bool qualify;
+};
+
+void Deparse(StringInfo buf, Node *node, const DeparseCtx &ctx);
+
+const char *
+Name(const char *s)
+{
+	return s ? s : "?";
+}
+
+const char *
+RteAlias(Index rti, List *rtable)
+{
+	if (rti == 0 || rti > (Index) list_length(rtable))
+		return "?";
+	RangeTblEntry *rte = rt_fetch(rti, rtable);
+	return rte->eref ? rte->eref->aliasname : "?";
+}
+
+TargetEntry *
+TlistEntry(List *tlist, AttrNumber attno)
+{
+	if (attno < 1 || attno > list_length(tlist))
+		return NULL;
+	return (TargetEntry *) list_nth(tlist, attno - 1);
+}
+
+void
+DeparseVar(StringInfo buf, Var *v, const DeparseCtx &ctx)
+{
+	Plan *plan = ctx.plan;
+	if (v->varno == OUTER_VAR || v->varno == INNER_VAR)
+	{
+		Plan *child = plan ? (v->varno == OUTER_VAR ? plan->lefttree : plan->righttree) : NULL;
+		if (child == NULL && plan && v->varno == OUTER_VAR && IsA(plan, Append))
+			child = NULL;
+		TargetEntry *tle = child ? TlistEntry(child->targetlist, v->varattno) : NULL;
+		if (tle)
+		{
+			DeparseCtx sub{child, ctx.rtable, ctx.qualify};
+			Deparse(buf, (Node *) tle->expr, sub);
+		}
+		else
+			appendStringInfoChar(buf, '?');
+		return;
+	}
+	if (v->varno == INDEX_VAR)
+	{
+		if (plan && IsA(plan, IndexOnlyScan))
+		{
+			TargetEntry *tle = TlistEntry(((IndexOnlyScan *) plan)->indextlist, v->varattno);
+			if (tle)
+			{
+				Deparse(buf, (Node *) tle->expr, ctx);
+				return;
+			}
+		}
+		appendStringInfoChar(buf, '?');
+		return;
+	}
+	if (v->varno < 1 || v->varno > list_length(ctx.rtable))
+	{
+		appendStringInfoChar(buf, '?');
+		return;
+	}
+	RangeTblEntry *rte = rt_fetch(v->varno, ctx.rtable);
+	if (ctx.qualify)
+		appendStringInfo(buf, "%s.", quote_identifier(Name(RteAlias(v->varno, ctx.rtable))));
+	if (v->varattno == 0)
+	{
+		appendStringInfoChar(buf, '*');
+		return;
+	}
+	const char *col = NULL;
+	if (rte->rtekind == RTE_RELATION)
+		col = get_attname(rte->relid, v->varattno, true);
+	else if (rte->eref && v->varattno > 0 && v->varattno <= list_length(rte->eref->colnames))
+		col = strVal(list_nth(rte->eref->colnames, v->varattno - 1));
+	appendStringInfoString(buf, quote_identifier(Name(col)));
+}
+
+void
+DeparseList(StringInfo buf, List *args, const char *sep, const DeparseCtx &ctx)
+{
+	ListCell *lc;
+	bool first = true;
+	foreach (lc, args)
+	{
+		if (!first)
+			appendStringInfoString(buf, sep);
+		first = false;
+		Deparse(buf, (Node *) lfirst(lc), ctx);
+	}
+}
+
+void
+Deparse(StringInfo buf, Node *node, const DeparseCtx &ctx)
+{
+	if (node == NULL)
+		return;
+	check_stack_depth();
+	switch (nodeTag(node))
+	{
+		case T_Var:
+			DeparseVar(buf, (Var *) node, ctx);
+			break;
+		case T_Const:
+			appendStringInfoChar(buf, '?');
+			break;
+		case T_Param:
+			appendStringInfoChar(buf, '?');
+			break;
+		case T_OpExpr:
+		case T_DistinctExpr:
+		case T_NullIfExpr:
+		{
+			OpExpr *op = (OpExpr *) node;
+			const char *name = Name(get_opname(op->opno));
+			appendStringInfoChar(buf, '(');
+			if (list_length(op->args) == 2)
+			{
+				Deparse(buf, (Node *) linitial(op->args), ctx);
+				appendStringInfo(buf, " %s ", name);
+				Deparse(buf, (Node *) lsecond(op->args), ctx);
+			}
+			else
+			{
+				appendStringInfo(buf, "%s ", name);
+				DeparseList(buf, op->args, ", ", ctx);
+			}
+			appendStringInfoChar(buf, ')');
+			break;
+		}
+		case T_ScalarArrayOpExpr:
+		{
+			ScalarArrayOpExpr *op = (ScalarArrayOpExpr *) node;
+			appendStringInfoChar(buf, '(');
+			Deparse(buf, (Node *) linitial(op->args), ctx);
+			appendStringInfo(buf, " %s %s (", Name(get_opname(op->opno)), op->useOr ? "ANY" : "ALL");
+			Deparse(buf, (Node *) lsecond(op->args), ctx);
+			appendStringInfoString(buf, "))");
+			break;
+		}
+		case T_BoolExpr:
+		{
+			BoolExpr *b = (BoolExpr *) node;
+			if (b->boolop == NOT_EXPR)
+			{
+				appendStringInfoString(buf, "(NOT ");
+				DeparseList(buf, b->args, "", ctx);
+				appendStringInfoChar(buf, ')');
+				break;
+			}
+			appendStringInfoChar(buf, '(');
+			DeparseList(buf, b->args, b->boolop == AND_EXPR ? " AND " : " OR ", ctx);
+			appendStringInfoChar(buf, ')');
+			break;
+		}
+		case T_NullTest:
+		{
+			NullTest *t = (NullTest *) node;
+			appendStringInfoChar(buf, '(');
+			Deparse(buf, (Node *) t->arg, ctx);
+			appendStringInfoString(buf, t->nulltesttype == IS_NULL ? " IS NULL)" : " IS NOT NULL)");
+			break;
+		}
+		case T_BooleanTest:
+		{
+			static const char *const kTests[] = {" IS TRUE",	 " IS NOT TRUE", " IS FALSE",
+												 " IS NOT FALSE", " IS UNKNOWN", " IS NOT UNKNOWN"};
+			BooleanTest *t = (BooleanTest *) node;
+			appendStringInfoChar(buf, '(');
+			Deparse(buf, (Node *) t->arg, ctx);
+			int k = (int) t->booltesttype;
+			appendStringInfoString(buf, (k >= 0 && k < 6) ? kTests[k] : " IS ?");
+			appendStringInfoChar(buf, ')');
+			break;
+		}
+		case T_FuncExpr:
+		{
+			FuncExpr *f = (FuncExpr *) node;
+			if (f->funcformat == COERCE_IMPLICIT_CAST && f->args != NIL)
+			{
+				Deparse(buf, (Node *) linitial(f->args), ctx);
+				break;
+			}
+			appendStringInfo(buf, "%s(", quote_identifier(Name(get_func_name(f->funcid))));
+			DeparseList(buf, f->args, ", ", ctx);
+			appendStringInfoChar(buf, ')');
+			break;
+		}
+		case T_Aggref:
+		{
+			Aggref *a = (Aggref *) node;
+			appendStringInfo(buf, "%s(", quote_identifier(Name(get_func_name(a->aggfnoid))));
+			if (a->aggstar)
+				appendStringInfoChar(buf, '*');
+			else
+			{
+				ListCell *lc;
+				bool first = true;
+				foreach (lc, a->args)
+				{
+					if (!first)
+						appendStringInfoString(buf, ", ");
+					first = false;
+					Deparse(buf, (Node *) ((TargetEntry *) lfirst(lc))->expr, ctx);
+				}
+			}
+			appendStringInfoChar(buf, ')');
+			break;
+		}
+		case T_RelabelType:
+			Deparse(buf, (Node *) ((RelabelType *) node)->arg, ctx);
+			break;
+		case T_CoerceViaIO:
+			Deparse(buf, (Node *) ((CoerceViaIO *) node)->arg, ctx);
+			break;
+		case T_SubPlan:
+			appendStringInfo(buf, "(SubPlan %d)", ((SubPlan *) node)->plan_id);
+			break;
+		case T_AlternativeSubPlan:
+			appendStringInfoString(buf, "(alternative subplans)");
+			break;
+		case T_CoalesceExpr:
+			appendStringInfoString(buf, "COALESCE(");
+			DeparseList(buf, ((CoalesceExpr *) node)->args, ", ", ctx);
+			appendStringInfoChar(buf, ')');
+			break;
+		case T_ArrayExpr:
+			appendStringInfoString(buf, "ARRAY[");
+			DeparseList(buf, ((ArrayExpr *) node)->elements, ", ", ctx);
+			appendStringInfoChar(buf, ']');
+			break;
+		case T_RowExpr:
+			appendStringInfoString(buf, "ROW(");
+			DeparseList(buf, ((RowExpr *) node)->args, ", ", ctx);
+			appendStringInfoChar(buf, ')');
+			break;
+		case T_List:
+			DeparseList(buf, (List *) node, " AND ", ctx);
+			break;
+		default:
+			appendStringInfoString(buf, "...");
+			break;
+	}
+}
+
+struct Builder
+{
+	core::PlanTextNode *nodes;
+	int n;
+	int cap;
+	List *rtable;
+	bool qualify;
+};
+
+const char *
+QualLine(const char *label, List *qual, Plan *plan, const Builder &b)
+{
+	if (qual == NIL)
+		return NULL;
+	StringInfoData s;
+	initStringInfo(&s);
+	appendStringInfo(&s, "%s: ", label);
+	DeparseCtx ctx{plan, b.rtable, b.qualify};
+	if (list_length(qual) == 1)
+		Deparse(&s, (Node *) linitial(qual), ctx);
+	else
+	{
+		appendStringInfoChar(&s, '(');
+		DeparseList(&s, qual, " AND ", ctx);
+		appendStringInfoChar(&s, ')');
+	}
+	return s.data;
+}
+
+const char *
+KeyLine(const char *label, int n, const AttrNumber *cols, const Oid *ops, const bool *nulls_first,
+		Plan *input, const Builder &b)
+{
+	if (n <= 0 || input == NULL)
+		return NULL;
+	StringInfoData s;
+	initStringInfo(&s);
+	appendStringInfo(&s, "%s: ", label);
+	DeparseCtx ctx{input, b.rtable, b.qualify};
+	for (int i = 0; i < n; i++)
+	{
+		if (i > 0)
+			appendStringInfoString(&s, ", ");
+		TargetEntry *tle = TlistEntry(input->targetlist, cols[i]);
+		if (tle)
+			Deparse(&s, (Node *) tle->expr, ctx);
+		else
+			appendStringInfoChar(&s, '?');
+		if (ops)
+		{
+			Oid opfamily, opcintype;
+			int16 strategy;
+			bool desc = get_ordering_op_properties(ops[i], &opfamily, &opcintype, &strategy) &&
+						strategy == BTGreaterStrategyNumber;
+			if (desc)
+				appendStringInfoString(&s, " DESC");
+			if (nulls_first && nulls_first[i] != desc)
+				appendStringInfoString(&s, nulls_first[i] ? " NULLS FIRST" : " NULLS LAST");
+		}
+	}
+	return s.data;
+}
+
+const char *
+JoinTitle(const char *base, JoinType jt)
+{
+	const char *kind = NULL;
+	switch (jt)
+	{
+		case JOIN_INNER:
+			break;
+		case JOIN_LEFT:
+			kind = "Left";
+			break;
+		case JOIN_FULL:
+			kind = "Full";
+			break;
+		case JOIN_RIGHT:
+			kind = "Right";
+			break;
+		case JOIN_SEMI:
+			kind = "Semi";
+			break;
+		case JOIN_ANTI:
+			kind = "Anti";
+			break;
+		default:
+			kind = "?";
+			break;
+	}
+	if (kind == NULL)
+		return strcmp(base, "Nested Loop") == 0 ? pstrdup(base) : psprintf("%s Join", base);
+	return psprintf("%s %s Join", base, kind);
+}
+
+const char *
+ScanTarget(Scan *scan, const Builder &b)
+{
+	Index rti = scan->scanrelid;
+	if (rti == 0 || rti > (Index) list_length(b.rtable))
+		return "";
+	RangeTblEntry *rte = rt_fetch(rti, b.rtable);
+	const char *alias = RteAlias(rti, b.rtable);
+	if (rte->rtekind == RTE_RELATION)
+	{
+		const char *rel = Name(get_rel_name(rte->relid));
+		if (strcmp(rel, alias) != 0)
+			return psprintf(" on %s %s", quote_identifier(rel), quote_identifier(alias));
+		return psprintf(" on %s", quote_identifier(rel));
+	}
+	return psprintf(" on %s", quote_identifier(alias));
+}
+
+void AddPlan(Builder &b, Plan *plan, int depth);
+
+void
+AddPlanList(Builder &b, List *plans, int depth)
+{
+	ListCell *lc;
+	foreach (lc, plans)
+		AddPlan(b, (Plan *) lfirst(lc), depth);
+}
+
+const char *
+IndexTitle(const char *what, Oid indexid, ScanDirection dir, Scan *scan, const Builder &b)
+{
+	return psprintf("%s%s using %s%s", what, ScanDirectionIsBackward(dir) ? " Backward" : "",
+					quote_identifier(Name(get_rel_name(indexid))), ScanTarget(scan, b));
+}
+
+void
+AddPlan(Builder &b, Plan *plan, int depth)
+{
+	if (plan == NULL || b.n >= b.cap)
+		return;
+	check_stack_depth();
+	const char *title = NULL;
+	const char *d[4] = {NULL, NULL, NULL, NULL};
+	switch (nodeTag(plan))
+	{
+		case T_SeqScan:
+			title = psprintf("Seq Scan%s", ScanTarget((Scan *) plan, b));
+			break;
+		case T_SampleScan:
+			title = psprintf("Sample Scan%s", ScanTarget((Scan *) plan, b));
+			break;
+		case T_IndexScan:
+		{
+			IndexScan *s = (IndexScan *) plan;
+			title = IndexTitle("Index Scan", s->indexid, s->indexorderdir, &s->scan, b);
+			d[0] = QualLine("Index Cond", s->indexqualorig, plan, b);
+			d[1] = QualLine("Order By", s->indexorderbyorig, plan, b);
+			break;
+		}
+		case T_IndexOnlyScan:
+		{
+			IndexOnlyScan *s = (IndexOnlyScan *) plan;
+			title = IndexTitle("Index Only Scan", s->indexid, s->indexorderdir, &s->scan, b);
+			d[0] = QualLine("Index Cond", s->indexqual, plan, b);
+			d[1] = QualLine("Order By", s->indexorderby, plan, b);
+			break;
+		}
+		case T_BitmapIndexScan:
+		{
+			BitmapIndexScan *s = (BitmapIndexScan *) plan;
+			title = psprintf("Bitmap Index Scan on %s", quote_identifier(Name(get_rel_name(s->indexid))));
+			d[0] = QualLine("Index Cond", s->indexqualorig, plan, b);
+			break;
+		}
+		case T_BitmapHeapScan:
+			title = psprintf("Bitmap Heap Scan%s", ScanTarget((Scan *) plan, b));
+			d[0] = QualLine("Recheck Cond", ((BitmapHeapScan *) plan)->bitmapqualorig, plan, b);
+			break;
+		case T_TidScan:
+			title = psprintf("Tid Scan%s", ScanTarget((Scan *) plan, b));
+			d[0] = QualLine("TID Cond", ((TidScan *) plan)->tidquals, plan, b);
+			break;
+		case T_TidRangeScan:
+			title = psprintf("Tid Range Scan%s", ScanTarget((Scan *) plan, b));
+			break;
+		case T_SubqueryScan:
+			title = psprintf("Subquery Scan%s", ScanTarget((Scan *) plan, b));
+			break;
+		case T_FunctionScan:
+			title = psprintf("Function Scan%s", ScanTarget((Scan *) plan, b));
+			break;
+		case T_ValuesScan:
+			title = psprintf("Values Scan%s", ScanTarget((Scan *) plan, b));
+			break;
+		case T_TableFuncScan:
+			title = psprintf("Table Function Scan%s", ScanTarget((Scan *) plan, b));
+			break;
+		case T_CteScan:
+			title = psprintf("CTE Scan%s", ScanTarget((Scan *) plan, b));
+			break;
+		case T_NamedTuplestoreScan:
+			title = psprintf("Named Tuplestore Scan%s", ScanTarget((Scan *) plan, b));
+			break;
+		case T_WorkTableScan:
+			title = psprintf("WorkTable Scan%s", ScanTarget((Scan *) plan, b));
+			break;
+		case T_ForeignScan:
+			title = psprintf("Foreign Scan%s", ScanTarget((Scan *) plan, b));
+			break;
+		case T_CustomScan:
+			title = psprintf("Custom Scan (%s)%s", Name(((CustomScan *) plan)->methods->CustomName),
+							 ScanTarget((Scan *) plan, b));
+			break;
+		case T_NestLoop:
+			title = JoinTitle("Nested Loop", ((Join *) plan)->jointype);
+			d[0] = QualLine("Join Filter", ((Join *) plan)->joinqual, plan, b);
+			break;
+		case T_MergeJoin:
+			title = JoinTitle("Merge", ((Join *) plan)->jointype);
+			d[0] = QualLine("Merge Cond", ((MergeJoin *) plan)->mergeclauses, plan, b);
+			d[1] = QualLine("Join Filter", ((Join *) plan)->joinqual, plan, b);
+			break;
+		case T_HashJoin:
+			title = JoinTitle("Hash", ((Join *) plan)->jointype);
+			d[0] = QualLine("Hash Cond", ((HashJoin *) plan)->hashclauses, plan, b);
+			d[1] = QualLine("Join Filter", ((Join *) plan)->joinqual, plan, b);
+			break;
+		case T_Sort:
+		case T_IncrementalSort:
+		{
+			Sort *s = (Sort *) plan;
+			title = IsA(plan, Sort) ? "Sort" : "Incremental Sort";
+			d[0] = KeyLine("Sort Key", s->numCols, s->sortColIdx, s->sortOperators, s->nullsFirst,
+						   plan->lefttree, b);
+			break;
+		}
+		case T_Agg:
+		{
+			Agg *a = (Agg *) plan;
+			switch (a->aggstrategy)
+			{
+				case AGG_HASHED:
+					title = "HashAggregate";
+					break;
+				case AGG_SORTED:
+					title = "GroupAggregate";
+					break;
+				case AGG_MIXED:
+					title = "MixedAggregate";
+					break;
+				default:
+					title = "Aggregate";
+					break;
+			}
+			d[0] = KeyLine("Group Key", a->numCols, a->grpColIdx, NULL, NULL, plan->lefttree, b);
+			break;
+		}
+		case T_Group:
+			title = "Group";
+			d[0] = KeyLine("Group Key", ((Group *) plan)->numCols, ((Group *) plan)->grpColIdx, NULL, NULL,
+						   plan->lefttree, b);
+			break;
+		case T_ModifyTable:
+		{
+			ModifyTable *m = (ModifyTable *) plan;
+			const char *op = "Modify";
+			switch (m->operation)
+			{
+				case CMD_INSERT:
+					op = "Insert";
+					break;
+				case CMD_UPDATE:
+					op = "Update";
+					break;
+				case CMD_DELETE:
+					op = "Delete";
+					break;
+				case CMD_MERGE:
+					op = "Merge";
+					break;
+				default:
+					break;
+			}
+			Oid rel = InvalidOid;
+			if (m->resultRelations != NIL)
+			{
+				Index rti = linitial_int(m->resultRelations);
+				if (rti > 0 && rti <= (Index) list_length(b.rtable))
+					rel = rt_fetch(rti, b.rtable)->relid;
+			}
+			title = psprintf("%s on %s", op, quote_identifier(Name(get_rel_name(rel))));
+			break;
+		}
+		case T_Result:
+			title = "Result";
+			d[0] = QualLine("One-Time Filter", (List *) ((Result *) plan)->resconstantqual, plan, b);
+			break;
+		case T_ProjectSet:
+			title = "ProjectSet";
+			break;
+		case T_Append:
+			title = "Append";
+			break;
+		case T_MergeAppend:
+		{
+			MergeAppend *m = (MergeAppend *) plan;
+			title = "Merge Append";
+			d[0] = KeyLine("Sort Key", m->numCols, m->sortColIdx, m->sortOperators, m->nullsFirst, plan, b);
+			break;
+		}
+		case T_RecursiveUnion:
+			title = "Recursive Union";
+			break;
+		case T_BitmapAnd:
+			title = "BitmapAnd";
+			break;
+		case T_BitmapOr:
+			title = "BitmapOr";
+			break;
+		case T_Hash:
+			title = "Hash";
+			break;
+		case T_Material:
+			title = "Materialize";
+			break;
+		case T_Memoize:
+			title = "Memoize";
+			break;
+		case T_Limit:
+			title = "Limit";
+			break;
+		case T_LockRows:
+			title = "LockRows";
+			break;
+		case T_Unique:
+			title = "Unique";
+			break;
+		case T_SetOp:
+			title = ((SetOp *) plan)->strategy == SETOP_HASHED ? "HashSetOp" : "SetOp";
+			break;
+		case T_WindowAgg:
+			title = "WindowAgg";
+			break;
+		case T_Gather:
+			title = "Gather";
+			break;
+		case T_GatherMerge:
+			title = "Gather Merge";
+			break;
+		default:
+			title = "Plan node";
+			break;
+	}
+	d[2] = QualLine("Filter", plan->qual, plan, b);
+
+	int nd = 0;
+	const char **details = (const char **) palloc0(sizeof(const char *) * 4);
+	for (const char *line : d)
+		if (line)
+			details[nd++] = line;
+	b.nodes[b.n++] = core::PlanTextNode{depth, title, details, nd};
+
+	AddPlan(b, plan->lefttree, depth + 1);
+	AddPlan(b, plan->righttree, depth + 1);
+	switch (nodeTag(plan))
+	{
+		case T_Append:
+			AddPlanList(b, ((Append *) plan)->appendplans, depth + 1);
+			break;
+		case T_MergeAppend:
+			AddPlanList(b, ((MergeAppend *) plan)->mergeplans, depth + 1);
+			break;
+		case T_BitmapAnd:
+			AddPlanList(b, ((BitmapAnd *) plan)->bitmapplans, depth + 1);
+			break;
+		case T_BitmapOr:
+			AddPlanList(b, ((BitmapOr *) plan)->bitmapplans, depth + 1);
+			break;
+		case T_SubqueryScan:
+			AddPlan(b, ((SubqueryScan *) plan)->subplan, depth + 1);
+			break;
+		case T_CustomScan:
+			AddPlanList(b, ((CustomScan *) plan)->custom_plans, depth + 1);
+			break;
+		default:
+			break;
+	}
+}
+}	// namespace
+
+size_t
+PlanTextBuild(PlannedStmt *pstmt, char *out, size_t out_size)
+{
+	if (pstmt == NULL || pstmt->planTree == NULL || out_size == 0)
+		return 0;
+	Builder b;
+	b.cap = 200;	// more nodes than fit any plan text budget
+	b.nodes = (core::PlanTextNode *) palloc0(sizeof(core::PlanTextNode) * b.cap);
+	b.n = 0;
+	b.rtable = pstmt->rtable;
+	b.qualify = list_length(pstmt->rtable) > 1;
+	AddPlan(b, pstmt->planTree, 0);
+	ListCell *lc;
+	int i = 0;
+	foreach (lc, pstmt->subplans)
+	{
+		i++;
+		if (b.n >= b.cap)
+			break;
+		b.nodes[b.n++] = core::PlanTextNode{1, psprintf("SubPlan %d", i), NULL, 0};
+		AddPlan(b, (Plan *) lfirst(lc), 2);
+	}
+	size_t len = core::FormatPlanText(b.nodes, b.n, out, out_size);
+	len = pg_mbcliplen(out, (int) len, (int) len);
+	out[len] = '\0';
+	return len;
+}
+}	// namespace xray::pg

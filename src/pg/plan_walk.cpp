@@ -1,0 +1,402 @@
+// plan_walk.cpp - plan ids (hot path) and plan texts (once per new plan).
+//
+// PlanIdCompute streams the shape of a plan tree into core::PlanIdBuilder: node
+// types, relation and index OIDs, join types, scan directions, sort and group
+// columns and operators, and the structure of every qual (expression node
+// types, columns, operators, functions). Constants and extern parameters hash
+// as one "value" token of their type, so custom and generic plans of the same
+// shape share an id, and costs are never read. No allocation, no catalog
+// access: it runs in the planner hook for every planned statement.
+//
+// PlanIdOf finds the id again at execution: cached plans are copies of what
+// the planner returned, so a pointer cannot identify them. A fingerprint of
+// the top of the plan (query id, node type, costs, rows, width, range table
+// and subplan counts) selects a slot in a small backend-local cache; on a miss
+// the tree is walked again. Two different plans of one query with equal costs
+// to the last bit would share a slot (accepted: see docs/architecture.md).
+//
+// PlanTextBuild renders an EXPLAIN-like tree without costs or constants with a
+// small deparser of its own (EXPLAIN's would print constants). It uses only
+// catalog lookups that return NULL for missing objects.
+#include <cstring>
+
+#include "plan_id.hpp"
+#include "plan_text.hpp"
+
+#include "compat.hpp"
+#include "plan_walk.hpp"
+
+extern "C" {
+#include "access/stratnum.h"
+#include "nodes/primnodes.h"
+#include "utils/syscache.h"
+}
+
+namespace xray::pg
+{
+using core::PlanIdBuilder;
+
+namespace
+{
+constexpr uint64 kValueToken = 0x76616c7565ULL;	// "value"
+constexpr int kFingerprintSlots = 256;
+
+struct FingerprintSlot
+{
+	uint64 fingerprint;
+	uint64 planid;
+};
+FingerprintSlot fp_cache[kFingerprintSlots];
+
+bool HashExprWalker(Node *node, void *ctx);
+
+void
+HashExpr(PlanIdBuilder &b, Node *node)
+{
+	if (node)
+		HashExprWalker(node, &b);
+}
+
+bool
+HashExprWalker(Node *node, void *ctx)
+{
+	if (node == NULL)
+		return false;
+	check_stack_depth();
+	PlanIdBuilder &b = *static_cast<PlanIdBuilder *>(ctx);
+	switch (nodeTag(node))
+	{
+		case T_Const:
+			b.Tagged(core::kTagExprNode, kValueToken);
+			b.Tagged(core::kTagOther, ((Const *) node)->consttype);
+			return false;
+		case T_Param:
+		{
+			Param *p = (Param *) node;
+			if (p->paramkind == PARAM_EXTERN)
+			{
+				b.Tagged(core::kTagExprNode, kValueToken);
+				b.Tagged(core::kTagOther, p->paramtype);
+			}
+			else
+			{
+				b.Tagged(core::kTagExprNode, T_Param);
+				b.Tagged(core::kTagOther, (uint64) p->paramkind);
+			}
+			return false;
+		}
+		case T_Var:
+		{
+			Var *v = (Var *) node;
+			b.Tagged(core::kTagExprNode, T_Var);
+			b.Tagged(core::kTagColumn, ((uint64) (uint32) v->varno << 20) ^ (uint32) (v->varattno + 2000));
+			return false;
+		}
+		case T_OpExpr:
+		case T_DistinctExpr:
+		case T_NullIfExpr:
+			b.Tagged(core::kTagExprNode, nodeTag(node));
+			b.Tagged(core::kTagOperator, ((OpExpr *) node)->opno);
+			break;
+		case T_ScalarArrayOpExpr:
+			b.Tagged(core::kTagExprNode, nodeTag(node));
+			b.Tagged(core::kTagOperator, ((ScalarArrayOpExpr *) node)->opno);
+			b.Tagged(core::kTagOther, ((ScalarArrayOpExpr *) node)->useOr);
+			break;
+		case T_FuncExpr:
+			b.Tagged(core::kTagExprNode, nodeTag(node));
+			b.Tagged(core::kTagFunction, ((FuncExpr *) node)->funcid);
+			break;
+		case T_Aggref:
+			b.Tagged(core::kTagExprNode, nodeTag(node));
+			b.Tagged(core::kTagFunction, ((Aggref *) node)->aggfnoid);
+			break;
+		case T_WindowFunc:
+			b.Tagged(core::kTagExprNode, nodeTag(node));
+			b.Tagged(core::kTagFunction, ((WindowFunc *) node)->winfnoid);
+			break;
+		case T_BoolExpr:
+			b.Tagged(core::kTagExprNode, nodeTag(node));
+			b.Tagged(core::kTagOther, (uint64) ((BoolExpr *) node)->boolop);
+			break;
+		case T_NullTest:
+			b.Tagged(core::kTagExprNode, nodeTag(node));
+			b.Tagged(core::kTagOther, (uint64) ((NullTest *) node)->nulltesttype);
+			break;
+		case T_BooleanTest:
+			b.Tagged(core::kTagExprNode, nodeTag(node));
+			b.Tagged(core::kTagOther, (uint64) ((BooleanTest *) node)->booltesttype);
+			break;
+		case T_SubPlan:
+			b.Tagged(core::kTagExprNode, nodeTag(node));
+			b.Tagged(core::kTagOther, (uint64) ((SubPlan *) node)->plan_id);
+			break;
+		case T_List:
+			break;	// walked below, element by element
+		default:
+			b.Tagged(core::kTagExprNode, nodeTag(node));
+			break;
+	}
+	b.Open();
+	bool r = expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(HashExprWalker)), ctx);
+	b.Close();
+	return r;
+}
+
+Oid
+ScanRelid(Index scanrelid, List *rtable)
+{
+	if (scanrelid == 0 || scanrelid > (Index) list_length(rtable))
+		return InvalidOid;
+	RangeTblEntry *rte = rt_fetch(scanrelid, rtable);
+	return rte->rtekind == RTE_RELATION ? rte->relid : InvalidOid;
+}
+
+void
+HashCols(PlanIdBuilder &b, int n, const AttrNumber *cols, const Oid *ops, const bool *nulls_first)
+{
+	b.Tagged(core::kTagSortKey, (uint64) n);
+	for (int i = 0; i < n; i++)
+	{
+		b.Tagged(core::kTagSortKey, (uint64) cols[i]);
+		if (ops)
+			b.Tagged(core::kTagOperator, ops[i]);
+		if (nulls_first)
+			b.Tagged(core::kTagOther, nulls_first[i]);
+	}
+}
+
+void HashPlan(PlanIdBuilder &b, Plan *plan, List *rtable);
+
+void
+HashPlanList(PlanIdBuilder &b, List *plans, List *rtable)
+{
+	ListCell *lc;
+	foreach (lc, plans)
+		HashPlan(b, (Plan *) lfirst(lc), rtable);
+}
+
+void
+HashPlan(PlanIdBuilder &b, Plan *plan, List *rtable)
+{
+	if (plan == NULL)
+	{
+		b.Tagged(core::kTagNode, 0);
+		return;
+	}
+	check_stack_depth();
+	NodeTag tag = nodeTag(plan);
+	b.Tagged(core::kTagNode, tag);
+	if (tag >= T_Scan && tag <= T_CustomScan)
+		b.Tagged(core::kTagRelation, ScanRelid(((Scan *) plan)->scanrelid, rtable));
+	switch (tag)
+	{
+		case T_IndexScan:
+		{
+			IndexScan *s = (IndexScan *) plan;
+			b.Tagged(core::kTagIndex, s->indexid);
+			b.Tagged(core::kTagDirection, (uint64) (s->indexorderdir + 2));
+			b.Tagged(core::kTagQual, 1);
+			HashExpr(b, (Node *) s->indexqualorig);
+			b.Tagged(core::kTagQual, 2);
+			HashExpr(b, (Node *) s->indexorderbyorig);
+			break;
+		}
+		case T_IndexOnlyScan:
+		{
+			IndexOnlyScan *s = (IndexOnlyScan *) plan;
+			b.Tagged(core::kTagIndex, s->indexid);
+			b.Tagged(core::kTagDirection, (uint64) (s->indexorderdir + 2));
+			b.Tagged(core::kTagQual, 1);
+			HashExpr(b, (Node *) s->indexqual);
+			b.Tagged(core::kTagQual, 2);
+			HashExpr(b, (Node *) s->indexorderby);
+			break;
+		}
+		case T_BitmapIndexScan:
+		{
+			BitmapIndexScan *s = (BitmapIndexScan *) plan;
+			b.Tagged(core::kTagIndex, s->indexid);
+			b.Tagged(core::kTagQual, 1);
+			HashExpr(b, (Node *) s->indexqualorig);
+			break;
+		}
+		case T_BitmapHeapScan:
+			b.Tagged(core::kTagQual, 3);
+			HashExpr(b, (Node *) ((BitmapHeapScan *) plan)->bitmapqualorig);
+			break;
+		case T_TidScan:
+			b.Tagged(core::kTagQual, 4);
+			HashExpr(b, (Node *) ((TidScan *) plan)->tidquals);
+			break;
+		case T_NestLoop:
+		case T_MergeJoin:
+		case T_HashJoin:
+		{
+			Join *j = (Join *) plan;
+			b.Tagged(core::kTagJoinType, (uint64) j->jointype);
+			b.Tagged(core::kTagQual, 5);
+			HashExpr(b, (Node *) j->joinqual);
+			if (tag == T_MergeJoin)
+			{
+				b.Tagged(core::kTagQual, 6);
+				HashExpr(b, (Node *) ((MergeJoin *) plan)->mergeclauses);
+			}
+			else if (tag == T_HashJoin)
+			{
+				b.Tagged(core::kTagQual, 7);
+				HashExpr(b, (Node *) ((HashJoin *) plan)->hashclauses);
+			}
+			break;
+		}
+		case T_Sort:
+		case T_IncrementalSort:
+		{
+			Sort *s = (Sort *) plan;
+			HashCols(b, s->numCols, s->sortColIdx, s->sortOperators, s->nullsFirst);
+			break;
+		}
+		case T_MergeAppend:
+		{
+			MergeAppend *m = (MergeAppend *) plan;
+			HashCols(b, m->numCols, m->sortColIdx, m->sortOperators, m->nullsFirst);
+			break;
+		}
+		case T_Agg:
+		{
+			Agg *a = (Agg *) plan;
+			b.Tagged(core::kTagOther, (uint64) a->aggstrategy);
+			b.Tagged(core::kTagOther, (uint64) a->aggsplit);
+			HashCols(b, a->numCols, a->grpColIdx, NULL, NULL);
+			break;
+		}
+		case T_Group:
+			HashCols(b, ((Group *) plan)->numCols, ((Group *) plan)->grpColIdx, NULL, NULL);
+			break;
+		case T_Unique:
+			HashCols(b, ((Unique *) plan)->numCols, ((Unique *) plan)->uniqColIdx, NULL, NULL);
+			break;
+		case T_WindowAgg:
+		{
+			WindowAgg *w = (WindowAgg *) plan;
+			HashCols(b, w->partNumCols, w->partColIdx, NULL, NULL);
+			HashCols(b, w->ordNumCols, w->ordColIdx, NULL, NULL);
+			break;
+		}
+		case T_SetOp:
+			b.Tagged(core::kTagOther, (uint64) ((SetOp *) plan)->cmd);
+			b.Tagged(core::kTagOther, (uint64) ((SetOp *) plan)->strategy);
+			break;
+		case T_Limit:
+			b.Tagged(core::kTagOther, (uint64) ((Limit *) plan)->limitOption);
+			break;
+		case T_ModifyTable:
+		{
+			ModifyTable *m = (ModifyTable *) plan;
+			b.Tagged(core::kTagOther, (uint64) m->operation);
+			ListCell *lc;
+			foreach (lc, m->resultRelations)
+				b.Tagged(core::kTagRelation, ScanRelid(lfirst_int(lc), rtable));
+			break;
+		}
+		case T_Result:
+			b.Tagged(core::kTagQual, 8);
+			HashExpr(b, ((Result *) plan)->resconstantqual);
+			break;
+		default:
+			break;
+	}
+	b.Tagged(core::kTagQual, 0);
+	HashExpr(b, (Node *) plan->qual);
+
+	b.Open();
+	HashPlan(b, plan->lefttree, rtable);
+	HashPlan(b, plan->righttree, rtable);
+	switch (tag)
+	{
+		case T_Append:
+			HashPlanList(b, ((Append *) plan)->appendplans, rtable);
+			break;
+		case T_MergeAppend:
+			HashPlanList(b, ((MergeAppend *) plan)->mergeplans, rtable);
+			break;
+		case T_BitmapAnd:
+			HashPlanList(b, ((BitmapAnd *) plan)->bitmapplans, rtable);
+			break;
+		case T_BitmapOr:
+			HashPlanList(b, ((BitmapOr *) plan)->bitmapplans, rtable);
+			break;
+		case T_SubqueryScan:
+			HashPlan(b, ((SubqueryScan *) plan)->subplan, rtable);
+			break;
+		case T_CustomScan:
+			HashPlanList(b, ((CustomScan *) plan)->custom_plans, rtable);
+			break;
+		default:
+			break;
+	}
+	b.Close();
+}
+
+uint64
+Fingerprint(PlannedStmt *p)
+{
+	Plan *t = p->planTree;
+	uint64 h = core::HashMix64(p->queryId ^ ((uint64) p->commandType << 56));
+	if (t)
+	{
+		uint64 bits;
+		h = core::HashMix64(h ^ (uint64) nodeTag(t));
+		memcpy(&bits, &t->startup_cost, sizeof(bits));
+		h = core::HashMix64(h ^ bits);
+		memcpy(&bits, &t->total_cost, sizeof(bits));
+		h = core::HashMix64(h ^ bits);
+		memcpy(&bits, &t->plan_rows, sizeof(bits));
+		h = core::HashMix64(h ^ bits ^ ((uint64) t->plan_width << 40));
+	}
+	h = core::HashMix64(h ^ ((uint64) list_length(p->rtable) << 8) ^ (uint64) list_length(p->subplans));
+	return h | 1;	// 0 marks an empty cache slot
+}
+}	// namespace
+
+uint64
+PlanIdCompute(PlannedStmt *pstmt)
+{
+	if (pstmt == NULL || pstmt->commandType == CMD_UTILITY)
+		return 0;
+	PlanIdBuilder b;
+	b.Tagged(core::kTagOther, (uint64) pstmt->commandType);
+	HashPlan(b, pstmt->planTree, pstmt->rtable);
+	ListCell *lc;
+	foreach (lc, pstmt->subplans)
+	{
+		b.Tagged(core::kTagNode, 1);
+		HashPlan(b, (Plan *) lfirst(lc), pstmt->rtable);
+	}
+	return b.Finish();
+}
+
+void
+PlanIdRemember(PlannedStmt *pstmt, uint64 planid)
+{
+	uint64 fp = Fingerprint(pstmt);
+	FingerprintSlot &s = fp_cache[fp % kFingerprintSlots];
+	s.fingerprint = fp;
+	s.planid = planid;
+}
+
+uint64
+PlanIdOf(PlannedStmt *pstmt)
+{
+	if (pstmt == NULL || pstmt->commandType == CMD_UTILITY)
+		return 0;
+	uint64 fp = Fingerprint(pstmt);
+	FingerprintSlot &s = fp_cache[fp % kFingerprintSlots];
+	if (s.fingerprint == fp)
+		return s.planid;
+	uint64 id = PlanIdCompute(pstmt);
+	s.fingerprint = fp;
+	s.planid = id;
+	return id;
+}
+}	// namespace xray::pg

@@ -1,0 +1,171 @@
+// query_normalize.cpp - normalized query texts for the store.
+//
+// After parse analysis, the query jumble lists where each constant starts. The
+// lexer tells how long each one is (it NUL-terminates the current token in its
+// scan buffer); core::NormalizeQuery then writes the text with $n in their
+// place. The result waits in a small direct-mapped stash, keyed by query id,
+// until the statement's first execution copies it into the backend's pending
+// slot. Normalization runs only when this backend has not already seen the
+// statement's text stored, so a statement repeated by the same backend pays
+// one cache probe.
+#include <cstring>
+
+#include "query_text.hpp"
+
+#include "compat.hpp"
+#include "guc.hpp"
+#include "query_normalize.hpp"
+#include "store.hpp"
+
+namespace xray::pg
+{
+namespace
+{
+constexpr int kStashSlots = 16;
+
+struct StashSlot
+{
+	uint64 queryid;
+	size_t len;
+	char *text;	// guc_query_text_size bytes in TopMemoryContext
+};
+StashSlot stash[kStashSlots];
+
+int
+CompareLocation(const void *a, const void *b)
+{
+	int x = ((const LocationLen *) a)->location, y = ((const LocationLen *) b)->location;
+	return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+// FillConstantLengths sets the length of every constant the jumble located,
+// using PostgreSQL's own lexer on the whole source text.
+void
+FillConstantLengths(JumbleState *js, const char *query)
+{
+	core_yy_extra_type yyextra;
+	core_yyscan_t scanner = scanner_init(query, &yyextra, &ScanKeywords, ScanKeywordTokens);
+	// the jumble may list constants out of order
+	LocationLen *locs = js->clocations;
+	qsort(locs, js->clocations_count, sizeof(LocationLen), CompareLocation);
+	int last_loc = -1;
+	for (int i = 0; i < js->clocations_count; i++)
+	{
+		int loc = locs[i].location;
+		if (loc < 0 || loc == last_loc)
+		{
+			locs[i].length = -1;
+			continue;
+		}
+		last_loc = loc;
+		core_YYSTYPE yylval;
+		YYLTYPE yylloc = -1;
+		int tok = 0;
+		// lex forward to the token at loc
+		for (;;)
+		{
+			tok = core_yylex(&yylval, &yylloc, scanner);
+			if (tok == 0 || yylloc >= loc)
+				break;
+		}
+		if (tok == 0 || yylloc != loc)
+		{
+			locs[i].length = -1;
+			if (tok == 0)
+				break;
+			continue;
+		}
+		if (tok == '-')
+		{
+			// a negative number is one constant: include the next token
+			tok = core_yylex(&yylval, &yylloc, scanner);
+			if (tok == 0)
+			{
+				locs[i].length = -1;
+				break;
+			}
+		}
+		locs[i].length = (int) (yylloc - loc + strlen(yyextra.scanbuf + yylloc));
+	}
+	scanner_finish(scanner);
+}
+
+StashSlot *
+StashFor(uint64 queryid)
+{
+	return &stash[queryid % kStashSlots];
+}
+}	// namespace
+
+size_t
+ClipText(const char *text, size_t len, size_t out_size)
+{
+	if (out_size == 0)
+		return 0;
+	if (len > out_size - 1)
+		return (size_t) pg_mbcliplen(text, (int) len, (int) (out_size - 1));
+	return len;
+}
+
+void
+NormalizedTextStash(const char *source, Query *query, JumbleState *js)
+{
+	if (js == NULL || js->clocations_count <= 0 || source == NULL)
+		return;
+	int loc = query->stmt_location;
+	int len = query->stmt_len;
+	const char *stmt = CleanQuerytext(source, &loc, &len);
+	int shift = (int) (stmt - source);
+
+	FillConstantLengths(js, source);
+	core::ConstLocation *locs =
+		(core::ConstLocation *) palloc(sizeof(core::ConstLocation) * js->clocations_count);
+	int n = 0;
+	for (int i = 0; i < js->clocations_count; i++)
+	{
+		int at = js->clocations[i].location - shift;
+		if (at < 0 || at >= len || js->clocations[i].length < 0)
+			continue;
+		locs[n++] = core::ConstLocation{at, js->clocations[i].length};
+	}
+	size_t cap = core::NormalizedSizeBound((size_t) len, n);
+	char *buf = (char *) palloc(cap);
+	size_t out = core::NormalizeQuery(stmt, (size_t) len, locs, n, js->highest_extern_param_id, buf, cap);
+
+	StashSlot *slot = StashFor(query->queryId);
+	if (slot->text == NULL)
+		slot->text = (char *) MemoryContextAlloc(TopMemoryContext, guc_query_text_size);
+	size_t keep = ClipText(buf, out, guc_query_text_size);
+	memcpy(slot->text, buf, keep);
+	slot->text[keep] = '\0';
+	slot->len = keep;
+	slot->queryid = query->queryId;
+	pfree(buf);
+	pfree(locs);
+}
+
+size_t
+QueryTextFor(uint64 queryid, const char *source, int stmt_location, int stmt_len, char *out,
+			 size_t out_size)
+{
+	if (out_size == 0)
+		return 0;
+	StashSlot *slot = StashFor(queryid);
+	if (slot->text != NULL && slot->queryid == queryid && slot->len > 0)
+	{
+		size_t len = Min(slot->len, out_size - 1);
+		memcpy(out, slot->text, len);
+		out[len] = '\0';
+		return len;
+	}
+	if (source == NULL)
+		return 0;
+	int loc = stmt_location;
+	int len = stmt_len;
+	const char *stmt = CleanQuerytext(source, &loc, &len);
+	size_t keep = ClipText(stmt, (size_t) len, out_size);
+	memcpy(out, stmt, keep);
+	out[keep] = '\0';
+	return keep;
+}
+}	// namespace xray::pg

@@ -1,0 +1,248 @@
+// sql_statements.cpp - SQL functions behind xray.statements, xray.plans,
+// xray.info, xray.reset() and xray.reset_query().
+//
+// Text visibility follows pg_stat_statements: roles with the privileges of
+// pg_read_all_stats (and superusers) see every statement; others see their
+// own, and "<insufficient privilege>" with a NULL queryid for the rest.
+#include "histogram.hpp"
+
+#include "compat.hpp"
+#include "store.hpp"
+
+extern "C" {
+PG_FUNCTION_INFO_V1(xray_statements);
+PG_FUNCTION_INFO_V1(xray_plans);
+PG_FUNCTION_INFO_V1(xray_info);
+PG_FUNCTION_INFO_V1(xray_reset);
+PG_FUNCTION_INFO_V1(xray_reset_query);
+PGDLLEXPORT Datum xray_statements(PG_FUNCTION_ARGS);
+PGDLLEXPORT Datum xray_plans(PG_FUNCTION_ARGS);
+PGDLLEXPORT Datum xray_info(PG_FUNCTION_ARGS);
+PGDLLEXPORT Datum xray_reset(PG_FUNCTION_ARGS);
+PGDLLEXPORT Datum xray_reset_query(PG_FUNCTION_ARGS);
+}
+
+namespace
+{
+using namespace xray::pg;
+
+constexpr int kStatementsCols = 43;
+constexpr int kPlansCols = 10;
+constexpr int kInfoCols = 12;
+
+// Row builder: appends Datums left to right and checks the count at the end.
+struct Cols
+{
+	Datum *values;
+	bool *nulls;
+	int n;
+
+	void Null()
+	{
+		nulls[n++] = true;
+	}
+	void Int64(int64 v)
+	{
+		values[n++] = Int64GetDatum(v);
+	}
+	void Float(double v)
+	{
+		values[n++] = Float8GetDatum(v);
+	}
+	void FloatOrNull(double v, bool null)
+	{
+		null ? Null() : Float(v);
+	}
+	void Text(const char *s)
+	{
+		s ? (void) (values[n++] = CStringGetTextDatum(s)) : Null();
+	}
+	void Timestamp(TimestampTz t)
+	{
+		t == 0 ? Null() : (void) (values[n++] = TimestampTzGetDatum(t));
+	}
+	void Timing(const TimingStats &t)
+	{
+		Float(t.total);
+		FloatOrNull(t.min, t.count == 0);
+		FloatOrNull(t.max, t.count == 0);
+		FloatOrNull(t.mean, t.count == 0);
+		FloatOrNull(xray::core::TimingStddev(t), t.count == 0);
+	}
+	void Quantile(const uint64 *hist, double q)
+	{
+		double v = xray::core::HistQuantile(hist, q);
+		FloatOrNull(v, v < 0);
+	}
+};
+
+Datum
+NumericFromUint64(uint64 v)
+{
+	char buf[32];
+	snprintf(buf, sizeof(buf), UINT64_FORMAT, v);
+	return DirectFunctionCall3(numeric_in, CStringGetDatum(buf), ObjectIdGetDatum(0), Int32GetDatum(-1));
+}
+
+void
+CheckColumns(const Cols &c, ReturnSetInfo *rsinfo, int expected)
+{
+	if (c.n != expected || rsinfo->setDesc->natts != expected)
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						errmsg("pg_xray's SQL definitions do not match its library"),
+						errhint("Run ALTER EXTENSION pg_xray UPDATE, or reinstall pg_xray.")));
+}
+}	// namespace
+
+Datum
+xray_statements(PG_FUNCTION_ARGS)
+{
+	StoreCheckReady();
+	XRAY_INIT_MATERIALIZED_SRF(fcinfo);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Oid me = GetUserId();
+	bool see_all = has_privs_of_role(me, ROLE_PG_READ_ALL_STATS);
+	int nrows;
+	StmtRow *rows = StoreSnapshotStatements(&nrows);
+	for (int i = 0; i < nrows; i++)
+	{
+		const StmtRow &r = rows[i];
+		Datum values[kStatementsCols];
+		bool nulls[kStatementsCols] = {false};
+		Cols c{values, nulls, 0};
+		bool visible = see_all || r.key.userid == me;
+		values[c.n++] = ObjectIdGetDatum(r.key.userid);
+		values[c.n++] = ObjectIdGetDatum(r.key.dbid);
+		values[c.n++] = BoolGetDatum(r.key.toplevel);
+		if (visible)
+		{
+			c.Int64((int64) r.key.queryid);
+			c.Text(r.text);
+		}
+		else
+		{
+			c.Null();
+			c.Text("<insufficient privilege>");
+		}
+		c.Int64(r.c.plan.count);
+		c.Timing(r.c.plan);
+		c.Int64(r.c.exec.count);
+		c.Timing(r.c.exec);
+		c.Quantile(r.hist, 0.50);
+		c.Quantile(r.hist, 0.95);
+		c.Quantile(r.hist, 0.99);
+		c.Int64(r.c.rows);
+		c.Int64(r.c.errors);
+		c.Float(r.c.error_time);
+		const xray::core::IoCounters &io = r.c.io;
+		c.Int64(io.shared_blks_hit);
+		c.Int64(io.shared_blks_read);
+		c.Int64(io.shared_blks_dirtied);
+		c.Int64(io.shared_blks_written);
+		c.Int64(io.local_blks_hit);
+		c.Int64(io.local_blks_read);
+		c.Int64(io.local_blks_dirtied);
+		c.Int64(io.local_blks_written);
+		c.Int64(io.temp_blks_read);
+		c.Int64(io.temp_blks_written);
+		c.Float(io.blk_read_time);
+		c.Float(io.blk_write_time);
+		c.Float(io.temp_blk_read_time);
+		c.Float(io.temp_blk_write_time);
+		c.Int64(io.wal_records);
+		c.Int64(io.wal_fpi);
+		values[c.n++] = NumericFromUint64(io.wal_bytes);
+		values[c.n++] = Int32GetDatum(r.distinct_plans);
+		c.Timestamp(r.first_seen);
+		c.Timestamp(r.last_seen);
+		CheckColumns(c, rsinfo, kStatementsCols);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+Datum
+xray_plans(PG_FUNCTION_ARGS)
+{
+	StoreCheckReady();
+	XRAY_INIT_MATERIALIZED_SRF(fcinfo);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int nrows;
+	PlanRow *rows = StoreSnapshotPlans(&nrows);
+	for (int i = 0; i < nrows; i++)
+	{
+		const PlanRow &r = rows[i];
+		Datum values[kPlansCols];
+		bool nulls[kPlansCols] = {false};
+		Cols c{values, nulls, 0};
+		values[c.n++] = ObjectIdGetDatum(r.key.dbid);
+		c.Int64((int64) r.key.queryid);
+		c.Int64((int64) r.key.planid);
+		c.Int64(r.exec.count);
+		c.Float(r.exec.total);
+		c.FloatOrNull(r.exec.mean, r.exec.count == 0);
+		c.Quantile(r.hist, 0.95);
+		c.Timestamp(r.first_seen);
+		c.Timestamp(r.last_seen);
+		c.Text(r.text);
+		CheckColumns(c, rsinfo, kPlansCols);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+Datum
+xray_info(PG_FUNCTION_ARGS)
+{
+	StoreCheckReady();
+	XRAY_INIT_MATERIALIZED_SRF(fcinfo);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	StoreInfo info;
+	StoreGetInfo(&info);
+	Datum values[kInfoCols];
+	bool nulls[kInfoCols] = {false};
+	Cols c{values, nulls, 0};
+	c.Int64(info.statements);
+	c.Int64(info.max_statements);
+	c.Int64(info.plans);
+	c.Int64(info.max_plans);
+	c.Int64(info.pending);
+	c.Int64(info.statement_evictions);
+	c.Int64(info.plan_evictions);
+	c.Int64(info.dropped);
+	c.Int64(info.flushes);
+	c.Int64(info.shared_memory_bytes);
+	c.Float(info.hook_time_ms);
+	c.Timestamp(info.stats_reset);
+	CheckColumns(c, rsinfo, kInfoCols);
+	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	return (Datum) 0;
+}
+
+Datum
+xray_reset(PG_FUNCTION_ARGS)
+{
+	StoreReset();
+	StoreInfo info;
+	StoreGetInfo(&info);
+	PG_RETURN_TIMESTAMPTZ(info.stats_reset);
+}
+
+Datum
+xray_reset_query(PG_FUNCTION_ARGS)
+{
+	StoreCheckReady();
+	if (PG_ARGISNULL(0))
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						errmsg("queryid must not be NULL")));
+	int64 queryid = PG_GETARG_INT64(0);
+	if (queryid == 0)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("queryid 0 does not identify a statement"),
+						errhint("Use xray.reset() to discard all statistics.")));
+	int64 removed = StoreResetQuery((uint64) queryid);
+	if (removed == 0)
+		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
+						errmsg("no statement with queryid %lld is recorded", (long long) queryid)));
+	PG_RETURN_INT64(removed);
+}

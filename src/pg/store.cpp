@@ -1,0 +1,763 @@
+// store.cpp - pg_xray's shared-memory statement store: layout, recording, flush, eviction.
+//
+// Design
+//   One shared segment holds two bounded tables (statements keyed by userid,
+//   dbid, queryid, toplevel; plans keyed by dbid, queryid, planid), each a fixed
+//   array of entries with an open-addressing index and fixed-size text slots,
+//   and one pending slot per PGPROC. A statement's counters first go to the
+//   backend's own pending slot (up to kPendingItems keys, each with its counters,
+//   histogram and texts). The slot is merged ("flushed") into the shared tables
+//   when it is full, when xray.flush_interval has passed, and at backend exit.
+//   Readers merge the shared tables with every backend's pending slot, so what
+//   they show is always complete and up to date.
+//
+// Locking protocol
+//   - Recording a statement takes no lock and writes only the backend's own
+//     slot (cache lines no other backend writes). Each pending item carries a
+//     changecount: the owner makes it odd, writes, makes it even, with write
+//     barriers; a reader copies the item and retries until it saw the same even
+//     count before and after. A new item is fully written before nitems is
+//     raised past it. Texts are written before the flag that publishes them.
+//   - store.hdr->lock (one LWLock): flushing, eviction, reset and clearing a
+//     slot take it exclusively; readers take it shared. A flush is O(items in
+//     the slot) and an eviction O(kEvictMaxSteps): bounded, never O(entries).
+//   - Resets bump reset_epoch and leave a filter in a small ring. A backend
+//     applies newer filters to its own items at its next record (by flushing);
+//     readers apply them to items they copy. Items are never changed by anyone
+//     but their owner outside the exclusive lock.
+//
+// Caveats (races we accept)
+//   - A statement running while a reset happens may be counted before or after it.
+//   - Text of an entry evicted and recreated from a backend that believed the text
+//     stored is filled at that backend's next window (see QueryTextFor callers).
+//   - A backend more than kResetRing resets behind drops all its pending items.
+#include <cstring>
+
+#include "clock_evict.hpp"
+#include "hash_index.hpp"
+#include "store_internal.hpp"
+
+#include "compat.hpp"
+#include "guc.hpp"
+#include "plan_walk.hpp"
+#include "query_normalize.hpp"
+
+namespace xray::pg
+{
+StoreMem store;
+
+namespace
+{
+constexpr int kLocalIndexCap = 128;	// power of two, > 2 * kPendingItems
+constexpr int kKnownCacheSize = 1024;	// direct-mapped, power of two
+
+shmem_request_hook_type prev_shmem_request_hook = NULL;
+shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+
+// This backend's pending slot and a private index of its items.
+BackendSlot *my_slot = NULL;
+bool my_slot_failed = false;
+int32 local_index[kLocalIndexCap];
+// Keys whose shared entry this backend has seen with its text stored.
+uint64 known_stmt[kKnownCacheSize];
+uint64 known_plan[kKnownCacheSize];
+uint64 known_epoch = 0;
+
+struct Layout
+{
+	Size hdr, stmts, stmt_index, stmt_texts, plans, plan_index, plan_texts, slots, slot_texts,
+		slot_plan_texts, total;
+};
+
+Layout
+ComputeLayout(uint32 max_stmts, uint32 max_plans, uint32 qsize, uint32 psize, uint32 nslots)
+{
+	Layout l;
+	Size off = 0;
+	auto take = [&off](Size n) {
+		Size at = off;
+		off = add_size(off, MAXALIGN(n));
+		return at;
+	};
+	l.hdr = take(sizeof(StoreHeader));
+	l.stmts = take(mul_size(max_stmts, sizeof(StmtEntry)));
+	l.stmt_index = take(mul_size(core::IndexCapacityFor(max_stmts), sizeof(int32)));
+	l.stmt_texts = take(mul_size(max_stmts, qsize));
+	l.plans = take(mul_size(max_plans, sizeof(PlanEntry)));
+	l.plan_index = take(mul_size(core::IndexCapacityFor(max_plans), sizeof(int32)));
+	l.plan_texts = take(mul_size(max_plans, psize));
+	l.slots = take(mul_size(nslots, sizeof(BackendSlot)));
+	l.slot_texts = take(mul_size(mul_size(nslots, kPendingItems), qsize));
+	l.slot_plan_texts = take(mul_size(mul_size(nslots, kPendingItems), psize));
+	l.total = off;
+	return l;
+}
+
+Layout
+CurrentLayout()
+{
+	return ComputeLayout(guc_max_statements, guc_max_plans, guc_query_text_size, guc_plan_text_size,
+						 XRAY_PROC_SLOTS());
+}
+
+void
+XrayShmemRequest()
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	RequestAddinShmemSpace(CurrentLayout().total);
+	RequestNamedLWLockTranche("pg_xray", 1);
+}
+
+void
+FreeListsInit()
+{
+	StoreHeader *h = store.hdr;
+	for (uint32 i = 0; i < h->max_statements; i++)
+	{
+		store.stmts[i].in_use = false;
+		store.stmts[i].next_free = (i + 1 < h->max_statements) ? (int32) (i + 1) : -1;
+	}
+	for (uint32 i = 0; i < h->max_plans; i++)
+	{
+		store.plans[i].in_use = false;
+		store.plans[i].next_free = (i + 1 < h->max_plans) ? (int32) (i + 1) : -1;
+	}
+	h->stmt_free = h->max_statements ? 0 : -1;
+	h->plan_free = h->max_plans ? 0 : -1;
+	h->nstmts = 0;
+	h->nplans = 0;
+	core::IndexClear(store.stmt_index, h->stmt_index_cap);
+	core::IndexClear(store.plan_index, h->plan_index_cap);
+}
+
+void
+XrayShmemStartup()
+{
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+
+	Layout l = CurrentLayout();
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	bool found;
+	char *base = (char *) ShmemInitStruct("pg_xray", l.total, &found);
+	store.hdr = (StoreHeader *) (base + l.hdr);
+	store.stmts = (StmtEntry *) (base + l.stmts);
+	store.stmt_index = (int32 *) (base + l.stmt_index);
+	store.stmt_texts = base + l.stmt_texts;
+	store.plans = (PlanEntry *) (base + l.plans);
+	store.plan_index = (int32 *) (base + l.plan_index);
+	store.plan_texts = base + l.plan_texts;
+	store.slots = (BackendSlot *) (base + l.slots);
+	store.slot_texts = base + l.slot_texts;
+	store.slot_plan_texts = base + l.slot_plan_texts;
+	if (!found)
+	{
+		StoreHeader *h = store.hdr;
+		memset(h, 0, sizeof(StoreHeader));
+		h->lock = &(GetNamedLWLockTranche("pg_xray"))->lock;
+		h->max_statements = guc_max_statements;
+		h->max_plans = guc_max_plans;
+		h->query_text_size = guc_query_text_size;
+		h->plan_text_size = guc_plan_text_size;
+		h->nslots = XRAY_PROC_SLOTS();
+		h->stmt_index_cap = core::IndexCapacityFor(h->max_statements);
+		h->plan_index_cap = core::IndexCapacityFor(h->max_plans);
+		h->stats_reset = GetCurrentTimestamp();
+		h->total_size = l.total;
+		pg_atomic_init_u64(&h->reset_epoch, 0);
+		pg_atomic_init_u64(&h->text_epoch, 1);
+		pg_atomic_init_u64(&h->dropped, 0);
+		FreeListsInit();
+		memset(store.slots, 0, mul_size(h->nslots, sizeof(BackendSlot)));
+	}
+	LWLockRelease(AddinShmemInitLock);
+
+	if (!IsUnderPostmaster)
+	{
+		if (!found)
+			StoreLoadFile();
+		on_shmem_exit(StoreDumpFile, (Datum) 0);
+	}
+}
+
+uint64
+ItemHash(const StmtKey &k, uint64 planid)
+{
+	return core::HashMix64(StmtKeyHash(k) ^ (planid * 0x9e3779b97f4a7c15ULL));
+}
+
+void
+LocalIndexClear()
+{
+	core::IndexClear(local_index, kLocalIndexCap);
+}
+
+void
+KnownCheckEpoch()
+{
+	uint64 e = pg_atomic_read_u64(&store.hdr->text_epoch);
+	if (e != known_epoch)
+	{
+		memset(known_stmt, 0, sizeof(known_stmt));
+		memset(known_plan, 0, sizeof(known_plan));
+		known_epoch = e;
+	}
+}
+
+inline void
+KnownMark(uint64 *cache, uint64 hash)
+{
+	cache[hash & (kKnownCacheSize - 1)] = hash | 1;
+}
+
+inline bool
+KnownHas(const uint64 *cache, uint64 hash)
+{
+	return cache[hash & (kKnownCacheSize - 1)] == (hash | 1);
+}
+
+void FlushSlot(BackendSlot *slot, uint32 slot_no);
+
+void
+FlushAtExit(int code, Datum arg)
+{
+	StoreFlushOwn();
+}
+
+// MySlot attaches this backend to its pending slot on first use.
+BackendSlot *
+MySlot()
+{
+	if (my_slot)
+		return my_slot;
+	if (my_slot_failed)
+		return NULL;
+	int n = XRAY_MY_PROC_NUMBER();
+	if (n < 0 || (uint32) n >= store.hdr->nslots)
+	{
+		my_slot_failed = true;
+		return NULL;
+	}
+	BackendSlot *slot = &store.slots[n];
+	LocalIndexClear();
+	LWLockAcquire(store.hdr->lock, LW_EXCLUSIVE);
+	if (slot->nitems > 0)
+		FlushSlot(slot, n);	// left by a previous owner that could not flush
+	slot->owner_pid = MyProcPid;
+	slot->reset_epoch = pg_atomic_read_u64(&store.hdr->reset_epoch);
+	slot->window_start = GetCurrentStatementStartTimestamp();
+	LWLockRelease(store.hdr->lock);
+	my_slot = slot;
+	before_shmem_exit(FlushAtExit, (Datum) 0);
+	return my_slot;
+}
+
+// FlushSlot merges a slot's live items into the shared tables; exclusive lock held.
+void
+FlushSlot(BackendSlot *slot, uint32 slot_no)
+{
+	StoreHeader *h = store.hdr;
+	uint64 cur_epoch = pg_atomic_read_u64(&h->reset_epoch);
+	uint32 n = Min(slot->nitems, (uint32) kPendingItems);
+	for (uint32 i = 0; i < n; i++)
+	{
+		PendingItem *it = &slot->items[i];
+		if (ResetDropsItem(*it, slot->reset_epoch, cur_epoch))
+			continue;
+		uint64 sh = StmtKeyHash(it->key);
+		bool inserted;
+		int32 e = StmtFindOrInsert(it->key, sh, it->first_seen, &inserted);
+		if (e < 0)
+		{
+			pg_atomic_fetch_add_u64(&h->dropped, 1);
+			continue;
+		}
+		StmtEntry *se = &store.stmts[e];
+		if (se->text_len == 0 && it->has_text && it->text_len > 0)
+		{
+			uint32 len = Min(it->text_len, h->query_text_size - 1);
+			memcpy(StmtText(e), SlotText(slot_no, i), len);
+			StmtText(e)[len] = '\0';
+			se->text_len = len;
+		}
+		core::CountersMerge(se->c, it->c);
+		for (int b = 0; b < kHistBuckets; b++)
+			se->hist[b] += it->hist[b];
+		if (it->first_seen < se->first_seen)
+			se->first_seen = it->first_seen;
+		if (it->last_seen > se->last_seen)
+			se->last_seen = it->last_seen;
+		if (se->usage < core::kUsageMax)
+			se->usage++;
+		if (se->text_len > 0)
+			KnownMark(known_stmt, sh);
+
+		if (it->planid == 0 || it->c.exec.count == 0)
+			continue;
+		PlanKey pk{it->key.dbid, it->key.queryid, it->planid};
+		uint64 ph = PlanKeyHash(pk);
+		int32 p = PlanFindOrInsert(pk, ph, it->first_seen, &inserted);
+		if (p < 0)
+		{
+			pg_atomic_fetch_add_u64(&h->dropped, 1);
+			continue;
+		}
+		PlanEntry *pe = &store.plans[p];
+		if (pe->text_len == 0 && it->has_plan_text && it->plan_text_len > 0)
+		{
+			uint32 len = Min(it->plan_text_len, h->plan_text_size - 1);
+			memcpy(PlanText(p), SlotPlanText(slot_no, i), len);
+			PlanText(p)[len] = '\0';
+			pe->text_len = len;
+		}
+		core::TimingMerge(pe->exec, it->c.exec);
+		for (int b = 0; b < kHistBuckets; b++)
+			pe->hist[b] += it->hist[b];
+		if (it->first_seen < pe->first_seen)
+			pe->first_seen = it->first_seen;
+		if (it->last_seen > pe->last_seen)
+			pe->last_seen = it->last_seen;
+		if (pe->usage < core::kUsageMax)
+			pe->usage++;
+		if (pe->text_len > 0)
+			KnownMark(known_plan, ph);
+	}
+	slot->nitems = 0;
+	slot->reset_epoch = cur_epoch;
+	h->hook_time_ms += slot->hook_time_ms;
+	slot->hook_time_ms = 0;
+	h->flushes++;
+}
+
+int
+LocalFind(BackendSlot *slot, uint64 hash, const StmtKey &key, uint64 planid)
+{
+	return core::IndexFind(local_index, kLocalIndexCap, hash, [&](int32 i) {
+		const PendingItem &it = slot->items[i];
+		return it.hash == hash && it.planid == planid && StmtKeyEqual(it.key, key);
+	});
+}
+
+// CaptureTexts fills a slot item's texts when this backend has not seen them
+// stored. Runs before the item's flags are set, so readers never see a half-written text.
+void
+CaptureTexts(const RecordEvent &ev, uint32 slot_no, int idx, PendingItem *it, bool *has_text,
+			 uint32 *text_len, bool *has_plan_text, uint32 *plan_text_len)
+{
+	if (!it->has_text && !KnownHas(known_stmt, StmtKeyHash(ev.key)) && ev.source_text)
+	{
+		size_t len = QueryTextFor(ev.key.queryid, ev.source_text, ev.stmt_location, ev.stmt_len,
+								  SlotText(slot_no, idx), store.hdr->query_text_size);
+		if (len > 0)
+		{
+			*has_text = true;
+			*text_len = (uint32) len;
+		}
+	}
+	if (!it->has_plan_text && ev.planid != 0 && ev.plan != NULL && !ev.in_error)
+	{
+		PlanKey pk{ev.key.dbid, ev.key.queryid, ev.planid};
+		if (!KnownHas(known_plan, PlanKeyHash(pk)))
+		{
+			size_t len = PlanTextBuild(ev.plan, SlotPlanText(slot_no, idx), store.hdr->plan_text_size);
+			if (len > 0)
+			{
+				*has_plan_text = true;
+				*plan_text_len = (uint32) len;
+			}
+		}
+	}
+}
+
+void
+AddBuffers(StmtCounters &c, const BufferUsage *b, const WalUsage *w)
+{
+	if (b)
+	{
+		core::IoCounters &io = c.io;
+		io.shared_blks_hit += b->shared_blks_hit;
+		io.shared_blks_read += b->shared_blks_read;
+		io.shared_blks_dirtied += b->shared_blks_dirtied;
+		io.shared_blks_written += b->shared_blks_written;
+		io.local_blks_hit += b->local_blks_hit;
+		io.local_blks_read += b->local_blks_read;
+		io.local_blks_dirtied += b->local_blks_dirtied;
+		io.local_blks_written += b->local_blks_written;
+		io.temp_blks_read += b->temp_blks_read;
+		io.temp_blks_written += b->temp_blks_written;
+		io.blk_read_time += INSTR_TIME_GET_MILLISEC(b->blk_read_time);
+		io.blk_write_time += INSTR_TIME_GET_MILLISEC(b->blk_write_time);
+		io.temp_blk_read_time += INSTR_TIME_GET_MILLISEC(b->temp_blk_read_time);
+		io.temp_blk_write_time += INSTR_TIME_GET_MILLISEC(b->temp_blk_write_time);
+	}
+	if (w)
+	{
+		c.io.wal_records += w->wal_records;
+		c.io.wal_fpi += w->wal_fpi;
+		c.io.wal_bytes += w->wal_bytes;
+	}
+}
+}	// namespace
+
+uint64
+StmtKeyHash(const StmtKey &k)
+{
+	uint64 h = k.queryid ^ ((uint64) k.userid << 32) ^ ((uint64) k.dbid << 1) ^ (k.toplevel ? 1 : 0);
+	return core::HashMix64(h);
+}
+
+uint64
+PlanKeyHash(const PlanKey &k)
+{
+	return core::HashMix64(k.queryid ^ core::HashMix64(k.planid ^ ((uint64) k.dbid << 20)));
+}
+
+bool
+StmtKeyEqual(const StmtKey &a, const StmtKey &b)
+{
+	return a.queryid == b.queryid && a.userid == b.userid && a.dbid == b.dbid &&
+		   a.toplevel == b.toplevel;
+}
+
+bool
+PlanKeyEqual(const PlanKey &a, const PlanKey &b)
+{
+	return a.queryid == b.queryid && a.planid == b.planid && a.dbid == b.dbid;
+}
+
+void
+StmtRemove(uint32 i)
+{
+	StoreHeader *h = store.hdr;
+	StmtEntry *e = &store.stmts[i];
+	core::IndexErase(store.stmt_index, h->stmt_index_cap, e->hash, (int32) i,
+					 [](int32 x) { return store.stmts[x].hash; });
+	e->in_use = false;
+	e->next_free = h->stmt_free;
+	h->stmt_free = (int32) i;
+	h->nstmts--;
+}
+
+void
+PlanRemove(uint32 i)
+{
+	StoreHeader *h = store.hdr;
+	PlanEntry *e = &store.plans[i];
+	core::IndexErase(store.plan_index, h->plan_index_cap, e->hash, (int32) i,
+					 [](int32 x) { return store.plans[x].hash; });
+	e->in_use = false;
+	e->next_free = h->plan_free;
+	h->plan_free = (int32) i;
+	h->nplans--;
+}
+
+int32
+StmtFindOrInsert(const StmtKey &key, uint64 hash, TimestampTz now, bool *inserted)
+{
+	StoreHeader *h = store.hdr;
+	*inserted = false;
+	int32 e = core::IndexFind(store.stmt_index, h->stmt_index_cap, hash, [&](int32 i) {
+		return store.stmts[i].hash == hash && StmtKeyEqual(store.stmts[i].key, key);
+	});
+	if (e != core::kIndexEmpty)
+		return e;
+	if (h->max_statements == 0)
+		return -1;
+	if (h->stmt_free < 0)
+	{
+		uint32 victim = core::ClockPick(h->max_statements, h->stmt_hand, kEvictMaxSteps,
+										[](uint32 i) -> uint8 & { return store.stmts[i].usage; });
+		StmtRemove(victim);
+		h->stmt_evictions++;
+		pg_atomic_fetch_add_u64(&h->text_epoch, 1);
+	}
+	e = h->stmt_free;
+	StmtEntry *se = &store.stmts[e];
+	h->stmt_free = se->next_free;
+	memset(se, 0, sizeof(StmtEntry));
+	se->key = key;
+	se->hash = hash;
+	se->in_use = true;
+	se->usage = 1;
+	se->first_seen = now;
+	se->last_seen = now;
+	StmtText(e)[0] = '\0';
+	core::IndexInsert(store.stmt_index, h->stmt_index_cap, hash, e);
+	h->nstmts++;
+	*inserted = true;
+	return e;
+}
+
+int32
+PlanFindOrInsert(const PlanKey &key, uint64 hash, TimestampTz now, bool *inserted)
+{
+	StoreHeader *h = store.hdr;
+	*inserted = false;
+	int32 e = core::IndexFind(store.plan_index, h->plan_index_cap, hash, [&](int32 i) {
+		return store.plans[i].hash == hash && PlanKeyEqual(store.plans[i].key, key);
+	});
+	if (e != core::kIndexEmpty)
+		return e;
+	if (h->max_plans == 0)
+		return -1;
+	if (h->plan_free < 0)
+	{
+		uint32 victim = core::ClockPick(h->max_plans, h->plan_hand, kEvictMaxSteps,
+										[](uint32 i) -> uint8 & { return store.plans[i].usage; });
+		PlanRemove(victim);
+		h->plan_evictions++;
+		pg_atomic_fetch_add_u64(&h->text_epoch, 1);
+	}
+	e = h->plan_free;
+	PlanEntry *pe = &store.plans[e];
+	h->plan_free = pe->next_free;
+	memset(pe, 0, sizeof(PlanEntry));
+	pe->key = key;
+	pe->hash = hash;
+	pe->in_use = true;
+	pe->usage = 1;
+	pe->first_seen = now;
+	pe->last_seen = now;
+	PlanText(e)[0] = '\0';
+	core::IndexInsert(store.plan_index, h->plan_index_cap, hash, e);
+	h->nplans++;
+	*inserted = true;
+	return e;
+}
+
+bool
+ResetDropsItem(const PendingItem &item, uint64 slot_epoch, uint64 current_epoch)
+{
+	if (item.dead)
+		return true;
+	if (slot_epoch >= current_epoch)
+		return false;
+	if (current_epoch - slot_epoch > (uint64) kResetRing)
+		return true;
+	for (uint64 e = slot_epoch + 1; e <= current_epoch; e++)
+	{
+		const ResetFilter &f = store.hdr->resets[e % kResetRing];
+		if (f.epoch != e || f.all || f.queryid == item.key.queryid)
+			return true;
+	}
+	return false;
+}
+
+bool
+CopyPendingItem(const PendingItem *src, PendingItem *dst)
+{
+	for (int tries = 0; tries < 10000; tries++)
+	{
+		uint32 before = *(volatile const uint32 *) &src->changecount;
+		pg_read_barrier();
+		if (before & 1)
+		{
+			SPIN_DELAY();
+			continue;
+		}
+		memcpy((void *) dst, (const void *) src, sizeof(PendingItem));
+		pg_read_barrier();
+		uint32 after = *(volatile const uint32 *) &src->changecount;
+		if (before == after)
+			return true;
+	}
+	return false;
+}
+
+void
+StoreRequestShmem()
+{
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = XrayShmemRequest;
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = XrayShmemStartup;
+}
+
+bool
+StoreReady()
+{
+	return store.hdr != NULL;
+}
+
+void
+StoreCheckReady()
+{
+	if (!StoreReady())
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("pg_xray must be loaded via shared_preload_libraries"),
+				 errhint("Add pg_xray to shared_preload_libraries in postgresql.conf and restart the server.")));
+}
+
+bool
+StoreStmtTextKnown(const StmtKey &key)
+{
+	if (!StoreReady())
+		return true;
+	KnownCheckEpoch();
+	return KnownHas(known_stmt, StmtKeyHash(key));
+}
+
+void
+StoreFlushOwn()
+{
+	if (!my_slot)
+		return;
+	LWLockAcquire(store.hdr->lock, LW_EXCLUSIVE);
+	FlushSlot(my_slot, (uint32) (my_slot - store.slots));
+	my_slot->window_start = GetCurrentStatementStartTimestamp();
+	LWLockRelease(store.hdr->lock);
+	LocalIndexClear();
+}
+
+void
+StoreAddHookTime(double ms)
+{
+	BackendSlot *slot = StoreReady() ? MySlot() : NULL;
+	if (slot)
+		slot->hook_time_ms += ms;
+}
+
+void
+StoreRecord(const RecordEvent &ev)
+{
+	if (!StoreReady())
+		return;
+	BackendSlot *slot = MySlot();
+	if (!slot)
+	{
+		pg_atomic_fetch_add_u64(&store.hdr->dropped, 1);
+		return;
+	}
+	if (pg_atomic_read_u64(&store.hdr->reset_epoch) != slot->reset_epoch)
+		StoreFlushOwn();	// applies the reset to this backend's items
+	KnownCheckEpoch();
+
+	uint32 slot_no = (uint32) (slot - store.slots);
+	TimestampTz now = GetCurrentStatementStartTimestamp();
+	uint64 hash = ItemHash(ev.key, ev.planid);
+	int idx = LocalFind(slot, hash, ev.key, ev.planid);
+	if (idx < 0)
+	{
+		if (slot->nitems >= (uint32) kPendingItems)
+			StoreFlushOwn();
+		idx = (int) slot->nitems;
+		PendingItem *it = &slot->items[idx];
+		// not yet published (idx >= nitems): no reader looks at it
+		memset((void *) it, 0, sizeof(PendingItem));
+		it->key = ev.key;
+		it->planid = ev.planid;
+		it->hash = hash;
+		it->first_seen = now;
+		it->last_seen = now;
+		pg_write_barrier();
+		slot->nitems = idx + 1;
+		core::IndexInsert(local_index, kLocalIndexCap, hash, idx);
+	}
+	PendingItem *it = &slot->items[idx];
+
+	bool has_text = false, has_plan_text = false;
+	uint32 text_len = 0, plan_text_len = 0;
+	if (!it->has_text || (!it->has_plan_text && ev.planid != 0))
+		CaptureTexts(ev, slot_no, idx, it, &has_text, &text_len, &has_plan_text, &plan_text_len);
+
+	it->changecount++;
+	pg_write_barrier();
+	if (has_text)
+	{
+		it->text_len = text_len;
+		it->has_text = true;
+	}
+	if (has_plan_text)
+	{
+		it->plan_text_len = plan_text_len;
+		it->has_plan_text = true;
+	}
+	switch (ev.kind)
+	{
+		case kEventExec:
+			core::TimingAdd(it->c.exec, ev.ms);
+			it->hist[core::HistBucket(ev.ms)]++;
+			it->c.rows += ev.rows;
+			AddBuffers(it->c, ev.bufusage, ev.walusage);
+			break;
+		case kEventPlan:
+			core::TimingAdd(it->c.plan, ev.ms);
+			break;
+		case kEventError:
+			it->c.errors++;
+			it->c.error_time += ev.ms;
+			AddBuffers(it->c, ev.bufusage, ev.walusage);
+			break;
+	}
+	if (now > it->last_seen)
+		it->last_seen = now;
+	pg_write_barrier();
+	it->changecount++;
+
+	if (now - slot->window_start >= (int64) guc_flush_interval_ms * 1000)
+		StoreFlushOwn();
+}
+
+void
+StoreReset()
+{
+	StoreCheckReady();
+	StoreHeader *h = store.hdr;
+	LWLockAcquire(h->lock, LW_EXCLUSIVE);
+	FreeListsInit();
+	h->stmt_evictions = 0;
+	h->plan_evictions = 0;
+	h->flushes = 0;
+	h->hook_time_ms = 0;
+	h->stats_reset = GetCurrentTimestamp();
+	pg_atomic_write_u64(&h->dropped, 0);
+	uint64 e = pg_atomic_read_u64(&h->reset_epoch) + 1;
+	h->resets[e % kResetRing] = ResetFilter{e, true, 0};
+	pg_write_barrier();
+	pg_atomic_write_u64(&h->reset_epoch, e);
+	pg_atomic_fetch_add_u64(&h->text_epoch, 1);
+	LWLockRelease(h->lock);
+}
+
+int64
+StoreResetQuery(uint64 queryid)
+{
+	StoreCheckReady();
+	StoreHeader *h = store.hdr;
+	int64 removed = 0;
+	LWLockAcquire(h->lock, LW_EXCLUSIVE);
+	for (uint32 i = 0; i < h->max_statements; i++)
+		if (store.stmts[i].in_use && store.stmts[i].key.queryid == queryid)
+		{
+			StmtRemove(i);
+			removed++;
+		}
+	for (uint32 i = 0; i < h->max_plans; i++)
+		if (store.plans[i].in_use && store.plans[i].key.queryid == queryid)
+			PlanRemove(i);
+	// items still pending in backends count as recorded too
+	uint64 cur = pg_atomic_read_u64(&h->reset_epoch);
+	for (uint32 s = 0; s < h->nslots; s++)
+	{
+		BackendSlot *slot = &store.slots[s];
+		uint32 n = Min(*(volatile uint32 *) &slot->nitems, (uint32) kPendingItems);
+		pg_read_barrier();
+		for (uint32 i = 0; i < n; i++)
+			if (slot->items[i].key.queryid == queryid &&
+				!ResetDropsItem(slot->items[i], slot->reset_epoch, cur))
+				removed++;
+	}
+	if (removed > 0)
+	{
+		uint64 e = cur + 1;
+		h->resets[e % kResetRing] = ResetFilter{e, false, queryid};
+		pg_write_barrier();
+		pg_atomic_write_u64(&h->reset_epoch, e);
+		pg_atomic_fetch_add_u64(&h->text_epoch, 1);
+	}
+	LWLockRelease(h->lock);
+	return removed;
+}
+}	// namespace xray::pg

@@ -1,0 +1,239 @@
+// store_persist.cpp - statistics survive a clean restart.
+//
+// At postmaster shutdown (on_shmem_exit in the postmaster, or at the end of a
+// single-user session) the shared tables are written to pg_stat/pg_xray.stat
+// through a temporary file and a rename. At startup the file is read, checked
+// (magic, format version, entry sizes, CRC-32C of everything) and removed, so a
+// crash never reloads stale statistics. A damaged or foreign file is skipped
+// with a WARNING; loading never fails the startup. Texts longer than the new
+// text size are cut; entries beyond the new capacity are dropped (counted).
+#include <cstring>
+
+#include "store_internal.hpp"
+
+#include "compat.hpp"
+#include "guc.hpp"
+#include "query_normalize.hpp"
+
+extern "C" {
+#include "port/pg_crc32c.h"
+}
+
+namespace xray::pg
+{
+namespace
+{
+constexpr uint32 kFileMagic = 0x59415258;	// "XRAY"
+constexpr uint32 kFileVersion = 1;
+const char *const kStatFile = PGSTAT_STAT_PERMANENT_DIRECTORY "/pg_xray.stat";
+const char *const kStatTmp = PGSTAT_STAT_PERMANENT_DIRECTORY "/pg_xray.stat.tmp";
+
+struct FileHeader
+{
+	uint32 magic;
+	uint32 version;
+	uint32 stmt_entry_size;
+	uint32 plan_entry_size;
+	uint32 hist_buckets;
+	uint32 nstmts;
+	uint32 nplans;
+	uint32 pad;
+	TimestampTz stats_reset;
+};
+
+struct Writer
+{
+	FILE *f;
+	pg_crc32c crc;
+	bool ok;
+
+	void Put(const void *p, size_t n)
+	{
+		if (!ok)
+			return;
+		COMP_CRC32C(crc, p, n);
+		if (fwrite(p, 1, n, f) != n)
+			ok = false;
+	}
+};
+
+struct Reader
+{
+	const char *buf;
+	size_t len;
+	size_t pos;
+
+	bool Get(void *p, size_t n)
+	{
+		if (n > len - pos)
+			return false;
+		memcpy(p, buf + pos, n);
+		pos += n;
+		return true;
+	}
+	const char *Take(size_t n)
+	{
+		if (n > len - pos)
+			return NULL;
+		const char *p = buf + pos;
+		pos += n;
+		return p;
+	}
+};
+
+void
+WarnDamaged(const char *why)
+{
+	ereport(WARNING, (errcode(ERRCODE_DATA_CORRUPTED),
+					  errmsg("pg_xray: skipping statistics file \"%s\": %s", kStatFile, why)));
+}
+}	// namespace
+
+void
+StoreDumpFile(int code, Datum arg)
+{
+	if (code != 0 || !guc_save || !StoreReady())
+		return;
+	StoreHeader *h = store.hdr;
+	FILE *f = AllocateFile(kStatTmp, PG_BINARY_W);
+	if (f == NULL)
+	{
+		ereport(LOG, (errcode_for_file_access(),
+					  errmsg("pg_xray: could not write \"%s\": %m", kStatTmp)));
+		return;
+	}
+	Writer w{f, 0, true};
+	INIT_CRC32C(w.crc);
+	FileHeader fh{kFileMagic, kFileVersion, (uint32) sizeof(StmtEntry), (uint32) sizeof(PlanEntry),
+				  (uint32) kHistBuckets, h->nstmts, h->nplans, 0, h->stats_reset};
+	w.Put(&fh, sizeof(fh));
+	for (uint32 i = 0; i < h->max_statements; i++)
+		if (store.stmts[i].in_use)
+		{
+			w.Put(&store.stmts[i], sizeof(StmtEntry));
+			w.Put(StmtText(i), store.stmts[i].text_len);
+		}
+	for (uint32 i = 0; i < h->max_plans; i++)
+		if (store.plans[i].in_use)
+		{
+			w.Put(&store.plans[i], sizeof(PlanEntry));
+			w.Put(PlanText(i), store.plans[i].text_len);
+		}
+	FIN_CRC32C(w.crc);
+	pg_crc32c crc = w.crc;
+	if (w.ok && fwrite(&crc, 1, sizeof(crc), f) != sizeof(crc))
+		w.ok = false;
+	if (FreeFile(f) != 0)
+		w.ok = false;
+	if (!w.ok)
+	{
+		ereport(LOG, (errcode_for_file_access(),
+					  errmsg("pg_xray: could not write \"%s\": %m", kStatTmp)));
+		unlink(kStatTmp);
+		return;
+	}
+	(void) durable_rename(kStatTmp, kStatFile, LOG);
+}
+
+void
+StoreLoadFile()
+{
+	StoreHeader *h = store.hdr;
+	FILE *f = AllocateFile(kStatFile, PG_BINARY_R);
+	if (f == NULL)
+	{
+		if (errno != ENOENT)
+			ereport(LOG, (errcode_for_file_access(),
+						  errmsg("pg_xray: could not read \"%s\": %m", kStatFile)));
+		return;
+	}
+	StringInfoData data;
+	initStringInfo(&data);
+	char chunk[8192];
+	size_t got;
+	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		appendBinaryStringInfo(&data, chunk, (int) got);
+	FreeFile(f);
+	unlink(kStatFile);
+
+	Reader r{data.data, (size_t) data.len, 0};
+	FileHeader fh;
+	if (r.len < sizeof(FileHeader) + sizeof(pg_crc32c) || !r.Get(&fh, sizeof(fh)))
+		return WarnDamaged("file is too short");
+	if (fh.magic != kFileMagic)
+		return WarnDamaged("not a pg_xray statistics file");
+	if (fh.version != kFileVersion || fh.stmt_entry_size != sizeof(StmtEntry) ||
+		fh.plan_entry_size != sizeof(PlanEntry) || fh.hist_buckets != (uint32) kHistBuckets)
+		return WarnDamaged("written by another version of pg_xray");
+	pg_crc32c crc, stored;
+	INIT_CRC32C(crc);
+	COMP_CRC32C(crc, r.buf, r.len - sizeof(pg_crc32c));
+	FIN_CRC32C(crc);
+	memcpy(&stored, r.buf + r.len - sizeof(pg_crc32c), sizeof(stored));
+	if (!EQ_CRC32C(crc, stored))
+		return WarnDamaged("checksum mismatch");
+	r.len -= sizeof(pg_crc32c);
+
+	int64 skipped = 0;
+	for (uint32 i = 0; i < fh.nstmts; i++)
+	{
+		StmtEntry e;
+		const char *text;
+		if (!r.Get(&e, sizeof(e)) || (text = r.Take(e.text_len)) == NULL)
+			return WarnDamaged("truncated statement entry");
+		bool inserted;
+		if (h->nstmts >= h->max_statements)
+		{
+			skipped++;
+			continue;
+		}
+		int32 at = StmtFindOrInsert(e.key, StmtKeyHash(e.key), e.first_seen, &inserted);
+		if (at < 0 || !inserted)
+			continue;
+		StmtEntry *se = &store.stmts[at];
+		se->c = e.c;
+		memcpy(se->hist, e.hist, sizeof(se->hist));
+		se->first_seen = e.first_seen;
+		se->last_seen = e.last_seen;
+		se->usage = e.usage;
+		size_t len = ClipText(text, e.text_len, h->query_text_size);
+		memcpy(StmtText(at), text, len);
+		StmtText(at)[len] = '\0';
+		se->text_len = (uint32) len;
+	}
+	for (uint32 i = 0; i < fh.nplans; i++)
+	{
+		PlanEntry e;
+		const char *text;
+		if (!r.Get(&e, sizeof(e)) || (text = r.Take(e.text_len)) == NULL)
+			return WarnDamaged("truncated plan entry");
+		bool inserted;
+		if (h->nplans >= h->max_plans)
+		{
+			skipped++;
+			continue;
+		}
+		int32 at = PlanFindOrInsert(e.key, PlanKeyHash(e.key), e.first_seen, &inserted);
+		if (at < 0 || !inserted)
+			continue;
+		PlanEntry *pe = &store.plans[at];
+		pe->exec = e.exec;
+		memcpy(pe->hist, e.hist, sizeof(pe->hist));
+		pe->first_seen = e.first_seen;
+		pe->last_seen = e.last_seen;
+		pe->usage = e.usage;
+		size_t len = ClipText(text, e.text_len, h->plan_text_size);
+		memcpy(PlanText(at), text, len);
+		PlanText(at)[len] = '\0';
+		pe->text_len = (uint32) len;
+	}
+	h->stats_reset = fh.stats_reset;
+	if (skipped > 0)
+	{
+		pg_atomic_fetch_add_u64(&h->dropped, skipped);
+		ereport(LOG, (errmsg("pg_xray: %lld saved entries did not fit the configured capacity",
+							 (long long) skipped)));
+	}
+	pfree(data.data);
+}
+}	// namespace xray::pg

@@ -1,0 +1,270 @@
+// store_read.cpp - readers of the statement store: merged snapshots and info.
+//
+// Locking protocol: a reader holds store.hdr->lock in shared mode while it
+// copies the shared tables and every backend's pending items, so no flush
+// (exclusive) can move counts from a slot into the tables in between: every
+// count is seen exactly once. Pending items are copied with the changecount
+// protocol described in store.cpp. The work is O(entries + backends x
+// kPendingItems), on the reader's side only; recording never waits for it.
+#include <cstring>
+
+#include "hash_index.hpp"
+#include "store_internal.hpp"
+
+#include "compat.hpp"
+
+namespace xray::pg
+{
+namespace
+{
+struct PlanTriple
+{
+	Oid dbid;
+	uint64 queryid;
+	uint64 planid;
+};
+
+int
+CompareTriple(const void *a, const void *b)
+{
+	const PlanTriple *x = (const PlanTriple *) a;
+	const PlanTriple *y = (const PlanTriple *) b;
+	if (x->dbid != y->dbid)
+		return x->dbid < y->dbid ? -1 : 1;
+	if (x->queryid != y->queryid)
+		return x->queryid < y->queryid ? -1 : 1;
+	if (x->planid != y->planid)
+		return x->planid < y->planid ? -1 : 1;
+	return 0;
+}
+
+// RowIndex is a palloc'd open-addressing index over snapshot rows.
+struct RowIndex
+{
+	int32 *slots;
+	uint32 cap;
+};
+
+RowIndex
+RowIndexCreate(uint32 n)
+{
+	RowIndex ix;
+	ix.cap = core::IndexCapacityFor(n);
+	ix.slots = (int32 *) palloc_extended(ix.cap * sizeof(int32), MCXT_ALLOC_HUGE);
+	core::IndexClear(ix.slots, ix.cap);
+	return ix;
+}
+
+char *
+CopyText(const char *src, uint32 len)
+{
+	return len > 0 ? pnstrdup(src, len) : NULL;
+}
+
+// ForEachPendingItem calls fn(slot_no, item_no, copy) for every live pending item; shared lock held.
+template <typename Fn>
+void
+ForEachPendingItem(Fn fn)
+{
+	StoreHeader *h = store.hdr;
+	uint64 cur = pg_atomic_read_u64(&h->reset_epoch);
+	PendingItem copy;
+	for (uint32 s = 0; s < h->nslots; s++)
+	{
+		BackendSlot *slot = &store.slots[s];
+		uint32 n = Min(*(volatile uint32 *) &slot->nitems, (uint32) kPendingItems);
+		pg_read_barrier();
+		for (uint32 i = 0; i < n; i++)
+		{
+			if (!CopyPendingItem(&slot->items[i], &copy))
+			{
+				pg_atomic_fetch_add_u64(&h->dropped, 1);
+				continue;
+			}
+			if (ResetDropsItem(copy, slot->reset_epoch, cur))
+				continue;
+			fn(s, (int) i, copy);
+		}
+	}
+}
+}	// namespace
+
+StmtRow *
+StoreSnapshotStatements(int *nrows)
+{
+	StoreCheckReady();
+	StoreHeader *h = store.hdr;
+	LWLockAcquire(h->lock, LW_SHARED);
+	uint32 cap = h->nstmts + h->nslots * kPendingItems;
+	StmtRow *rows = (StmtRow *) palloc_extended(mul_size(cap, sizeof(StmtRow)), MCXT_ALLOC_HUGE);
+	RowIndex ix = RowIndexCreate(cap);
+	int n = 0;
+	uint32 ntriples = 0;
+	PlanTriple *triples = (PlanTriple *) palloc_extended(
+		mul_size(h->nplans + h->nslots * kPendingItems + 1, sizeof(PlanTriple)), MCXT_ALLOC_HUGE);
+
+	for (uint32 i = 0; i < h->max_statements; i++)
+	{
+		const StmtEntry &e = store.stmts[i];
+		if (!e.in_use)
+			continue;
+		StmtRow &r = rows[n];
+		r.key = e.key;
+		r.c = e.c;
+		memcpy(r.hist, e.hist, sizeof(r.hist));
+		r.first_seen = e.first_seen;
+		r.last_seen = e.last_seen;
+		r.distinct_plans = 0;
+		r.text = CopyText(StmtText(i), e.text_len);
+		core::IndexInsert(ix.slots, ix.cap, e.hash, n);
+		n++;
+	}
+	for (uint32 i = 0; i < h->max_plans; i++)
+		if (store.plans[i].in_use)
+			triples[ntriples++] = PlanTriple{store.plans[i].key.dbid, store.plans[i].key.queryid,
+											 store.plans[i].key.planid};
+
+	ForEachPendingItem([&](uint32 s, int i, const PendingItem &it) {
+		uint64 hash = StmtKeyHash(it.key);
+		int32 r = core::IndexFind(ix.slots, ix.cap, hash,
+								  [&](int32 x) { return StmtKeyEqual(rows[x].key, it.key); });
+		if (r == core::kIndexEmpty)
+		{
+			r = n++;
+			StmtRow &nr = rows[r];
+			memset(&nr, 0, sizeof(StmtRow));
+			nr.key = it.key;
+			nr.first_seen = it.first_seen;
+			nr.last_seen = it.last_seen;
+			core::IndexInsert(ix.slots, ix.cap, hash, r);
+		}
+		StmtRow &row = rows[r];
+		if (!row.text && it.has_text)
+			row.text = CopyText(SlotText(s, i), Min(it.text_len, h->query_text_size - 1));
+		core::CountersMerge(row.c, it.c);
+		for (int b = 0; b < kHistBuckets; b++)
+			row.hist[b] += it.hist[b];
+		if (it.first_seen < row.first_seen)
+			row.first_seen = it.first_seen;
+		if (it.last_seen > row.last_seen)
+			row.last_seen = it.last_seen;
+		if (it.planid != 0 && it.c.exec.count > 0)
+			triples[ntriples++] = PlanTriple{it.key.dbid, it.key.queryid, it.planid};
+	});
+	LWLockRelease(h->lock);
+
+	// distinct plans per (dbid, queryid), counted over what is stored
+	if (ntriples > 0)
+	{
+		qsort(triples, ntriples, sizeof(PlanTriple), CompareTriple);
+		for (int r = 0; r < n; r++)
+		{
+			PlanTriple probe{rows[r].key.dbid, rows[r].key.queryid, 0};
+			uint32 lo = 0, hi = ntriples;
+			while (lo < hi)
+			{
+				uint32 mid = (lo + hi) / 2;
+				if (CompareTriple(&triples[mid], &probe) < 0)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			int32 count = 0;
+			for (uint32 t = lo; t < ntriples && triples[t].dbid == probe.dbid &&
+								triples[t].queryid == probe.queryid;
+				 t++)
+				if (t == lo || triples[t].planid != triples[t - 1].planid)
+					count++;
+			rows[r].distinct_plans = count;
+		}
+	}
+	pfree(triples);
+	pfree(ix.slots);
+	*nrows = n;
+	return rows;
+}
+
+PlanRow *
+StoreSnapshotPlans(int *nrows)
+{
+	StoreCheckReady();
+	StoreHeader *h = store.hdr;
+	LWLockAcquire(h->lock, LW_SHARED);
+	uint32 cap = h->nplans + h->nslots * kPendingItems;
+	PlanRow *rows = (PlanRow *) palloc_extended(mul_size(cap, sizeof(PlanRow)), MCXT_ALLOC_HUGE);
+	RowIndex ix = RowIndexCreate(cap);
+	int n = 0;
+	for (uint32 i = 0; i < h->max_plans; i++)
+	{
+		const PlanEntry &e = store.plans[i];
+		if (!e.in_use)
+			continue;
+		PlanRow &r = rows[n];
+		r.key = e.key;
+		r.exec = e.exec;
+		memcpy(r.hist, e.hist, sizeof(r.hist));
+		r.first_seen = e.first_seen;
+		r.last_seen = e.last_seen;
+		r.text = CopyText(PlanText(i), e.text_len);
+		core::IndexInsert(ix.slots, ix.cap, e.hash, n);
+		n++;
+	}
+	ForEachPendingItem([&](uint32 s, int i, const PendingItem &it) {
+		if (it.planid == 0 || it.c.exec.count == 0)
+			return;
+		PlanKey pk{it.key.dbid, it.key.queryid, it.planid};
+		uint64 hash = PlanKeyHash(pk);
+		int32 r = core::IndexFind(ix.slots, ix.cap, hash,
+								  [&](int32 x) { return PlanKeyEqual(rows[x].key, pk); });
+		if (r == core::kIndexEmpty)
+		{
+			r = n++;
+			PlanRow &nr = rows[r];
+			memset(&nr, 0, sizeof(PlanRow));
+			nr.key = pk;
+			nr.first_seen = it.first_seen;
+			nr.last_seen = it.last_seen;
+			core::IndexInsert(ix.slots, ix.cap, hash, r);
+		}
+		PlanRow &row = rows[r];
+		if (!row.text && it.has_plan_text)
+			row.text = CopyText(SlotPlanText(s, i), Min(it.plan_text_len, h->plan_text_size - 1));
+		core::TimingMerge(row.exec, it.c.exec);
+		for (int b = 0; b < kHistBuckets; b++)
+			row.hist[b] += it.hist[b];
+		if (it.first_seen < row.first_seen)
+			row.first_seen = it.first_seen;
+		if (it.last_seen > row.last_seen)
+			row.last_seen = it.last_seen;
+	});
+	LWLockRelease(h->lock);
+	pfree(ix.slots);
+	*nrows = n;
+	return rows;
+}
+
+void
+StoreGetInfo(StoreInfo *info)
+{
+	StoreCheckReady();
+	StoreHeader *h = store.hdr;
+	LWLockAcquire(h->lock, LW_SHARED);
+	info->statements = h->nstmts;
+	info->max_statements = h->max_statements;
+	info->plans = h->nplans;
+	info->max_plans = h->max_plans;
+	info->statement_evictions = h->stmt_evictions;
+	info->plan_evictions = h->plan_evictions;
+	info->flushes = h->flushes;
+	info->shared_memory_bytes = (int64) h->total_size;
+	info->stats_reset = h->stats_reset;
+	info->hook_time_ms = h->hook_time_ms;
+	int64 pending = 0;
+	ForEachPendingItem([&](uint32, int, const PendingItem &) { pending++; });
+	for (uint32 s = 0; s < h->nslots; s++)
+		info->hook_time_ms += store.slots[s].hook_time_ms;
+	info->pending = pending;
+	LWLockRelease(h->lock);
+	info->dropped = (int64) pg_atomic_read_u64(&h->dropped);
+}
+}	// namespace xray::pg
