@@ -37,6 +37,8 @@ override with_llvm = no
 include $(PGXS)
 
 $(CORE_SRCS:.cpp=.o): override CPPFLAGS += -DXRAY_CORE_BUILD
+# PGXS tracks no header dependencies here: rebuild on any header change
+$(OBJS): $(wildcard src/core/*.hpp src/pg/*.hpp)
 
 pg_xray--$(EXTVERSION).sql: src/sql/pg_xray.sql pg_xray.control
 	cp $< $@

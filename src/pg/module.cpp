@@ -56,11 +56,11 @@ DefineGucs()
 	DefineCustomIntVariable("xray.max_plans", "Maximum number of plans kept.", NULL, &guc_max_plans, 5000,
 							100, 1000000, PGC_POSTMASTER, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("xray.query_text_size", "Bytes kept of each statement's text.",
-							"Longer texts are cut. Memory: (max_statements + 32 per backend) times this.",
+							"Longer texts are cut. Memory: (max_statements + 16 per backend) times this.",
 							&guc_query_text_size, 2048, 64, 1048576, PGC_POSTMASTER, GUC_UNIT_BYTE, NULL,
 							NULL, NULL);
 	DefineCustomIntVariable("xray.plan_text_size", "Bytes kept of each plan's text.",
-							"Longer texts are cut. Memory: (max_plans + 32 per backend) times this.",
+							"Longer texts are cut. Memory: (max_plans + 16 per backend) times this.",
 							&guc_plan_text_size, 2048, 64, 1048576, PGC_POSTMASTER, GUC_UNIT_BYTE, NULL, NULL,
 							NULL);
 	DefineCustomIntVariable("xray.flush_interval",

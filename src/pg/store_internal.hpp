@@ -13,7 +13,7 @@ namespace xray::pg
 {
 // Pending items per backend: a backend merges its items into the shared tables
 // when they are all taken, when xray.flush_interval has passed, and at exit.
-constexpr int kPendingItems = 32;
+constexpr int kPendingItems = 16;
 // Reset requests remembered for backends that have not yet seen them.
 constexpr int kResetRing = 8;
 // Bound on the CLOCK sweep per eviction.
