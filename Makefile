@@ -26,9 +26,12 @@ PG_CXXFLAGS = -std=c++17 -fno-strict-aliasing -fvisibility=hidden \
 SHLIB_LINK += -lstdc++
 
 # pg_regress on a throwaway instance with pg_xray preloaded (PGXS refuses make check)
+# Outputs go to $(XRAY_TMP), writable by the postgres OS user the tests run as.
 XRAY_TEST_PORT ?= 54329
+XRAY_TMP ?= /tmp/pg_xray_run
 REGRESS = xray_setup statements plans privileges errors
-REGRESS_OPTS = --temp-instance=./tmp_check --temp-config=test/regress.conf --port=$(XRAY_TEST_PORT)
+REGRESS_OPTS = --inputdir=. --outputdir=$(XRAY_TMP)/regress --temp-instance=$(XRAY_TMP)/regress/tmp_check \
+	--temp-config=test/regress.conf --port=$(XRAY_TEST_PORT)
 
 # Debian's PostgreSQL is built with LLVM: PGXS would also compile every .cpp to
 # bitcode with clang without our flags. pg_xray has nothing to JIT.
@@ -45,8 +48,8 @@ pg_xray--$(EXTVERSION).sql: src/sql/pg_xray.sql pg_xray.control
 
 ISOLATION_SPECS = $(basename $(notdir $(wildcard test/isolation/specs/*.spec)))
 isolationcheck:
-	$(pg_isolation_regress_installcheck) --temp-instance=./tmp_check_iso \
+	$(pg_isolation_regress_installcheck) --temp-instance=$(XRAY_TMP)/isolation/tmp_check \
 		--temp-config=test/regress.conf --port=$(XRAY_TEST_PORT) \
-		--inputdir=test/isolation --outputdir=output_iso $(ISOLATION_SPECS)
+		--inputdir=test/isolation --outputdir=$(XRAY_TMP)/isolation $(ISOLATION_SPECS)
 
 .PHONY: isolationcheck
