@@ -1,0 +1,100 @@
+-- pgTAP: the SQL API contract of pg_xray: objects, column types, privileges, errors.
+BEGIN;
+SELECT plan(81);
+
+SELECT has_schema('xray');
+SELECT has_view('xray', 'statements', 'view xray.statements exists');
+SELECT has_view('xray', 'plans', 'view xray.plans exists');
+SELECT has_view('xray', 'info', 'view xray.info exists');
+
+SELECT columns_are('xray', 'statements', ARRAY[
+  'userid', 'dbid', 'toplevel', 'queryid', 'query', 'plans', 'total_plan_time', 'min_plan_time',
+  'max_plan_time', 'mean_plan_time', 'stddev_plan_time', 'calls', 'total_exec_time', 'min_exec_time',
+  'max_exec_time', 'mean_exec_time', 'stddev_exec_time', 'p50_exec_time', 'p95_exec_time',
+  'p99_exec_time', 'rows', 'errors', 'total_error_time', 'shared_blks_hit', 'shared_blks_read',
+  'shared_blks_dirtied', 'shared_blks_written', 'local_blks_hit', 'local_blks_read',
+  'local_blks_dirtied', 'local_blks_written', 'temp_blks_read', 'temp_blks_written', 'blk_read_time',
+  'blk_write_time', 'temp_blk_read_time', 'temp_blk_write_time', 'wal_records', 'wal_fpi', 'wal_bytes',
+  'distinct_plans', 'first_seen', 'last_seen']);
+SELECT columns_are('xray', 'plans', ARRAY[
+  'dbid', 'queryid', 'planid', 'calls', 'total_exec_time', 'mean_exec_time', 'p95_exec_time',
+  'first_seen', 'last_seen', 'plan']);
+SELECT columns_are('xray', 'info', ARRAY[
+  'statements', 'max_statements', 'plans', 'max_plans', 'pending', 'statement_evictions',
+  'plan_evictions', 'dropped', 'flushes', 'shared_memory_bytes', 'hook_time_ms', 'stats_reset']);
+
+-- column types (pg_stat_statements' types where the concept is the same)
+SELECT col_type_is('xray'::name, 'statements'::name, c::name, t::text, 'xray.statements.' || c || ' is ' || t) FROM (VALUES
+  ('userid', 'oid'), ('dbid', 'oid'), ('toplevel', 'boolean'), ('queryid', 'bigint'), ('query', 'text'),
+  ('plans', 'bigint'), ('total_plan_time', 'double precision'), ('calls', 'bigint'),
+  ('total_exec_time', 'double precision'), ('mean_exec_time', 'double precision'),
+  ('stddev_exec_time', 'double precision'), ('p50_exec_time', 'double precision'),
+  ('p95_exec_time', 'double precision'), ('p99_exec_time', 'double precision'), ('rows', 'bigint'),
+  ('errors', 'bigint'), ('total_error_time', 'double precision'), ('shared_blks_hit', 'bigint'),
+  ('temp_blks_written', 'bigint'), ('blk_read_time', 'double precision'), ('wal_records', 'bigint'),
+  ('wal_fpi', 'bigint'), ('wal_bytes', 'numeric'), ('distinct_plans', 'integer'),
+  ('first_seen', 'timestamp with time zone'), ('last_seen', 'timestamp with time zone')) v(c, t);
+SELECT col_type_is('xray'::name, 'plans'::name, c::name, t::text, 'xray.plans.' || c || ' is ' || t) FROM (VALUES
+  ('dbid', 'oid'), ('queryid', 'bigint'), ('planid', 'bigint'), ('calls', 'bigint'),
+  ('total_exec_time', 'double precision'), ('mean_exec_time', 'double precision'),
+  ('p95_exec_time', 'double precision'), ('first_seen', 'timestamp with time zone'),
+  ('last_seen', 'timestamp with time zone'), ('plan', 'text')) v(c, t);
+SELECT col_type_is('xray'::name, 'info'::name, c::name, t::text, 'xray.info.' || c || ' is ' || t) FROM (VALUES
+  ('statements', 'bigint'), ('max_statements', 'bigint'), ('shared_memory_bytes', 'bigint'),
+  ('hook_time_ms', 'double precision'), ('stats_reset', 'timestamp with time zone')) v(c, t);
+
+-- functions and their markings
+SELECT has_function('xray', 'reset', ARRAY[]::name[]);
+SELECT has_function('xray', 'reset_query', ARRAY['bigint']);
+SELECT function_returns('xray', 'reset', ARRAY[]::name[], 'timestamp with time zone');
+SELECT function_returns('xray', 'reset_query', ARRAY['bigint'], 'bigint');
+SELECT volatility_is('xray', 'reset', ARRAY[]::name[], 'volatile');
+SELECT volatility_is('xray', 'statements', ARRAY[]::name[], 'volatile');
+SELECT isnt_strict('xray', 'reset_query', ARRAY['bigint'], 'reset_query handles NULL itself');
+SELECT is(p.proparallel, 'r', 'reset is PARALLEL RESTRICTED')
+  FROM pg_proc p WHERE p.oid = 'xray.reset()'::regprocedure;
+
+-- privileges per role
+CREATE ROLE xray_tap_user;
+CREATE ROLE xray_tap_monitor IN ROLE pg_read_all_stats;
+SELECT ok(has_schema_privilege('xray_tap_user', 'xray', 'USAGE'), 'everyone may use schema xray');
+SELECT ok(has_table_privilege('xray_tap_user', 'xray.statements', 'SELECT'), 'everyone may read xray.statements');
+SELECT ok(has_table_privilege('xray_tap_user', 'xray.info', 'SELECT'), 'everyone may read xray.info');
+SELECT ok(NOT has_table_privilege('xray_tap_user', 'xray.plans', 'SELECT'), 'plans are not public');
+SELECT ok(has_table_privilege('xray_tap_monitor', 'xray.plans', 'SELECT'), 'pg_read_all_stats reads plans');
+SELECT ok(NOT has_function_privilege('xray_tap_user', 'xray.reset()', 'EXECUTE'), 'reset is revoked from PUBLIC');
+SELECT ok(NOT has_function_privilege('xray_tap_user', 'xray.reset_query(bigint)', 'EXECUTE'), 'reset_query is revoked from PUBLIC');
+SELECT ok(NOT has_function_privilege('xray_tap_monitor', 'xray.reset()', 'EXECUTE'), 'monitoring roles cannot reset');
+SELECT ok(NOT has_table_privilege('xray_tap_user', 'xray.statements', 'INSERT'), 'views are read-only for users');
+
+SET LOCAL ROLE xray_tap_user;
+SELECT throws_ok('SELECT xray.reset()', '42501', NULL, 'a plain role cannot reset');
+SELECT throws_ok('SELECT * FROM xray.plans', '42501', NULL, 'a plain role cannot read plans');
+SELECT lives_ok('SELECT * FROM xray.statements', 'a plain role reads statements');
+SELECT ok((SELECT count(*) FROM xray.statements WHERE userid <> 'xray_tap_user'::regrole) > 0,
+          'a plain role still sees that others ran statements');
+SELECT is((SELECT count(*) FROM xray.statements WHERE userid <> 'xray_tap_user'::regrole
+           AND query <> '<insufficient privilege>'), 0::bigint, 'others'' texts are hidden from a plain role');
+SELECT is((SELECT count(*) FROM xray.statements WHERE userid <> 'xray_tap_user'::regrole
+           AND queryid IS NOT NULL), 0::bigint, 'others'' query ids are hidden from a plain role');
+RESET ROLE;
+SET LOCAL ROLE xray_tap_monitor;
+SELECT ok((SELECT count(*) FROM xray.statements WHERE query = '<insufficient privilege>') = 0,
+          'pg_read_all_stats sees every text');
+RESET ROLE;
+
+-- bad input gets a clear error with a SQLSTATE
+SELECT throws_ok('SELECT xray.reset_query(NULL)', '22004', 'queryid must not be NULL');
+SELECT throws_ok('SELECT xray.reset_query(0)', '22023', 'queryid 0 does not identify a statement');
+SELECT throws_ok('SELECT xray.reset_query(987654321)', '42704', 'no statement with queryid 987654321 is recorded');
+SELECT throws_ok('SET xray.track = ''sometimes''', '22023', NULL, 'xray.track rejects unknown values');
+SELECT throws_ok('SET xray.max_statements = 10', '55P02', NULL, 'capacity is fixed at server start');
+
+-- GUCs exist with their documented defaults
+SELECT is(current_setting('xray.enabled'), 'on', 'xray.enabled defaults to on');
+SELECT is(current_setting('xray.track'), 'top', 'xray.track defaults to top');
+SELECT is(current_setting('xray.max_statements'), '5000', 'xray.max_statements default');
+SELECT is(current_setting('xray.max_plans'), '5000', 'xray.max_plans default');
+
+SELECT * FROM finish();
+ROLLBACK;
