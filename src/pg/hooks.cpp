@@ -4,9 +4,9 @@
 // otherwise just calls the previous hook (or the standard function), so a
 // disabled recorder costs a few instructions. Timings and buffer/WAL usage come
 // from an Instrumentation on queryDesc->totaltime, as EXPLAIN and
-// pg_stat_statements do. Failed or cancelled statements are recorded in
-// PG_CATCH blocks (errors and their time) and the error is re-thrown
-// unchanged. Parallel workers are not recorded: their buffer usage is added to
+// pg_stat_statements do. Statements whose planning or execution fails or is
+// cancelled are recorded in PG_CATCH blocks (errors and their time) and the
+// error is re-thrown unchanged (parse errors have no query id to record). Parallel workers are not recorded: their buffer usage is added to
 // the leader's and their executions are part of the leader's statement.
 //
 // Locking: none here. The store records into the backend's own pending slot.
@@ -137,11 +137,25 @@ XrayPlanner(Query *parse, const char *query_string, int cursorOptions, ParamList
 		else
 			result = standard_planner(parse, query_string, cursorOptions, boundParams);
 	}
-	PG_FINALLY();
+	PG_CATCH();
 	{
+		// a statement whose planning fails (or is cancelled) counts as an error
 		nesting_level--;
+		INSTR_TIME_SET_CURRENT(duration);
+		INSTR_TIME_SUBTRACT(duration, start);
+		RecordEvent ev{};
+		ev.kind = kEventError;
+		ev.key = KeyFor(parse->queryId, level);
+		ev.ms = INSTR_TIME_GET_MILLISEC(duration);
+		ev.source_text = query_string;
+		ev.stmt_location = parse->stmt_location;
+		ev.stmt_len = parse->stmt_len;
+		ev.in_error = true;
+		StoreRecord(ev);
+		PG_RE_THROW();
 	}
 	PG_END_TRY();
+	nesting_level--;
 	INSTR_TIME_SET_CURRENT(duration);
 	INSTR_TIME_SUBTRACT(duration, start);
 
