@@ -2,7 +2,6 @@
 #include "query_text.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <cstring>
 
 namespace xray::core
@@ -25,7 +24,139 @@ struct Appender
 		n += len;
 	}
 };
+// FormatParam writes "$n" into buf (at least 13 bytes) and returns its length.
+size_t
+FormatParam(int n, char *buf)
+{
+	char digits[12];
+	int k = 0;
+	unsigned int v = n < 0 ? 0u : static_cast<unsigned int>(n);
+	do
+	{
+		digits[k++] = static_cast<char>('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	buf[0] = '$';
+	for (int i = 0; i < k; i++)
+		buf[1 + i] = digits[k - 1 - i];
+	return static_cast<size_t>(k + 1);
+}
+
+inline bool
+IsDigit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+inline bool
+IsIdentChar(char c)
+{
+	return IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '$' ||
+		   static_cast<unsigned char>(c) >= 0x80;
+}
+
+inline bool
+IsSpace(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+// NumberEnd returns the end of a number starting at pos, or pos when there is none.
+size_t
+NumberEnd(const char *q, size_t len, size_t pos)
+{
+	size_t i = pos;
+	bool digits = false;
+	while (i < len && IsDigit(q[i]))
+	{
+		i++;
+		digits = true;
+	}
+	if (i < len && q[i] == '.' && !(i + 1 < len && q[i + 1] == '.'))
+	{
+		i++;
+		while (i < len && IsDigit(q[i]))
+		{
+			i++;
+			digits = true;
+		}
+	}
+	if (!digits)
+		return pos;
+	if (i < len && (q[i] == 'e' || q[i] == 'E'))
+	{
+		size_t j = i + 1;
+		if (j < len && (q[j] == '+' || q[j] == '-'))
+			j++;
+		if (j < len && IsDigit(q[j]))
+		{
+			while (j < len && IsDigit(q[j]))
+				j++;
+			i = j;
+		}
+	}
+	// "12abc" or "0x1F": let the lexer decide
+	if (i < len && IsIdentChar(q[i]))
+		return pos;
+	return i;
+}
 }	// namespace
+
+int
+ConstantLength(const char *query, size_t len, size_t pos)
+{
+	if (pos >= len)
+		return -1;
+	char c = query[pos];
+	if (c == '\'')
+	{
+		size_t i = pos + 1;
+		for (;;)
+		{
+			if (i >= len)
+				return -1;	// unterminated: the lexer would have failed
+			if (query[i] == '\'')
+			{
+				if (i + 1 < len && query[i + 1] == '\'')
+				{
+					i += 2;
+					continue;
+				}
+				break;
+			}
+			i++;
+		}
+		size_t end = i + 1;
+		// a string continued after a newline ('a'\n'b') is one constant: ask the lexer
+		for (size_t j = end; j < len && IsSpace(query[j]); j++)
+			if (query[j] == '\n' || query[j] == '\r')
+			{
+				size_t k = j;
+				while (k < len && IsSpace(query[k]))
+					k++;
+				if (k < len && query[k] == '\'')
+					return -1;
+				break;
+			}
+		return static_cast<int>(end - pos);
+	}
+	size_t start = pos;
+	if (c == '-')
+	{
+		start = pos + 1;
+		while (start < len && IsSpace(query[start]))
+			start++;
+		// "--" starts a comment
+		if (start == pos + 1 && start < len && query[start] == '-')
+			return -1;
+	}
+	else if (c == '+')
+		return -1;
+	size_t end = NumberEnd(query, len, start);
+	if (end == start)
+		return -1;
+	return static_cast<int>(end - pos);
+}
 
 size_t
 NormalizedSizeBound(size_t len, int nlocs)
@@ -57,8 +188,7 @@ NormalizeQuery(const char *query, size_t len, ConstLocation *locs, int nlocs, in
 			continue;	// duplicate, overlapping or out of range
 		app.Put(query + pos, start - pos);
 		char num[16];
-		int k = std::snprintf(num, sizeof(num), "$%d", ++param);
-		app.Put(num, static_cast<size_t>(k));
+		app.Put(num, FormatParam(++param, num));
 		pos = end;
 	}
 	if (pos < len)

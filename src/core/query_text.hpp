@@ -25,6 +25,13 @@ struct ConstLocation
 size_t NormalizeQuery(const char *query, size_t len, ConstLocation *locs, int nlocs,
 					  int first_param, char *out, size_t out_size);
 
+// ConstantLength returns the length of the literal starting at byte pos of
+// query: an unsigned or negative number ("42", "-1.5e3", "- 7") or a plain
+// quoted string ('it''s'). For anything else (E'' or $$ strings, typed
+// literals, strings continued on the next line...) it returns -1 and the caller
+// asks PostgreSQL's lexer. This spares running the lexer for most statements.
+int ConstantLength(const char *query, size_t len, size_t pos);
+
 // NormalizedSizeBound is an out_size large enough for any normalization of a
 // query of len bytes with nlocs constants.
 size_t NormalizedSizeBound(size_t len, int nlocs);

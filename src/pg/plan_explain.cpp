@@ -99,11 +99,12 @@ DeparseVar(StringInfo buf, Var *v, const DeparseCtx &ctx)
 		appendStringInfoChar(buf, '*');
 		return;
 	}
+	// the range table carries the column names (aliases applied): no catalog lookup
 	const char *col = NULL;
-	if (rte->rtekind == RTE_RELATION)
-		col = get_attname(rte->relid, v->varattno, true);
-	else if (rte->eref && v->varattno > 0 && v->varattno <= list_length(rte->eref->colnames))
+	if (rte->eref && v->varattno > 0 && v->varattno <= list_length(rte->eref->colnames))
 		col = strVal(list_nth(rte->eref->colnames, v->varattno - 1));
+	else if (v->varattno < 0 && rte->rtekind == RTE_RELATION)
+		col = get_attname(rte->relid, v->varattno, true);	// system column
 	appendStringInfoString(buf, quote_identifier(Name(col)));
 }
 
@@ -379,7 +380,8 @@ ScanTarget(Scan *scan, const Builder &b)
 	const char *alias = RteAlias(rti, b.rtable);
 	if (rte->rtekind == RTE_RELATION)
 	{
-		const char *rel = Name(get_rel_name(rte->relid));
+		// without a user alias the alias name is the relation's name
+		const char *rel = rte->alias ? Name(get_rel_name(rte->relid)) : alias;
 		if (strcmp(rel, alias) != 0)
 			return psprintf(" on %s %s", quote_identifier(rel), quote_identifier(alias));
 		return psprintf(" on %s", quote_identifier(rel));
@@ -625,7 +627,7 @@ AddPlan(Builder &b, Plan *plan, int depth)
 	d[2] = QualLine("Filter", plan->qual, plan, b);
 
 	int nd = 0;
-	const char **details = (const char **) palloc0(sizeof(const char *) * 4);
+	const char **details = (const char **) palloc(sizeof(const char *) * 4);
 	for (const char *line : d)
 		if (line)
 			details[nd++] = line;
@@ -665,8 +667,8 @@ PlanTextBuild(PlannedStmt *pstmt, char *out, size_t out_size)
 	if (pstmt == NULL || pstmt->planTree == NULL || out_size == 0)
 		return 0;
 	Builder b;
-	b.cap = 200;	// more nodes than fit any plan text budget
-	b.nodes = (core::PlanTextNode *) palloc0(sizeof(core::PlanTextNode) * b.cap);
+	b.cap = 64;	// nodes beyond these would not fit a text budget anyway
+	b.nodes = (core::PlanTextNode *) palloc(sizeof(core::PlanTextNode) * b.cap);
 	b.n = 0;
 	b.rtable = pstmt->rtable;
 	b.qualify = list_length(pstmt->rtable) > 1;
@@ -682,8 +684,12 @@ PlanTextBuild(PlannedStmt *pstmt, char *out, size_t out_size)
 		AddPlan(b, (Plan *) lfirst(lc), 2);
 	}
 	size_t len = core::FormatPlanText(b.nodes, b.n, out, out_size);
-	len = pg_mbcliplen(out, (int) len, (int) len);
-	out[len] = '\0';
+	if (len + 1 >= out_size)
+	{
+		// cut short: end on a character boundary of the server encoding
+		len = pg_mbcliplen(out, (int) len, (int) len);
+		out[len] = '\0';
+	}
 	return len;
 }
 }	// namespace xray::pg

@@ -1,8 +1,9 @@
 // query_normalize.cpp - normalized query texts for the store.
 //
-// After parse analysis, the query jumble lists where each constant starts. The
-// lexer tells how long each one is (it NUL-terminates the current token in its
-// scan buffer); core::NormalizeQuery then writes the text with $n in their
+// After parse analysis, the query jumble lists where each constant starts.
+// core::ConstantLength measures plain numbers and quoted strings; for anything
+// else PostgreSQL's lexer tells how long each one is (it NUL-terminates the
+// current token in its scan buffer). core::NormalizeQuery then writes the text with $n in their
 // place. The result waits in a small direct-mapped stash, keyed by query id,
 // until the statement's first execution copies it into the backend's pending
 // slot. Normalization runs only when this backend has not already seen the
@@ -117,7 +118,19 @@ NormalizedTextStash(const char *source, Query *query, JumbleState *js)
 	const char *stmt = CleanQuerytext(source, &loc, &len);
 	int shift = (int) (stmt - source);
 
-	FillConstantLengths(js, source);
+	// the usual literals are measured directly; the lexer only runs for the rest
+	size_t source_len = strlen(source);
+	bool need_lexer = false;
+	for (int i = 0; i < js->clocations_count; i++)
+	{
+		int at = js->clocations[i].location;
+		int n = at >= 0 ? core::ConstantLength(source, source_len, (size_t) at) : -1;
+		js->clocations[i].length = n;
+		if (n < 0)
+			need_lexer = true;
+	}
+	if (need_lexer)
+		FillConstantLengths(js, source);
 	core::ConstLocation *locs =
 		(core::ConstLocation *) palloc(sizeof(core::ConstLocation) * js->clocations_count);
 	int n = 0;

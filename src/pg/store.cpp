@@ -282,7 +282,7 @@ FlushSlot(BackendSlot *slot, uint32 slot_no)
 			se->text_len = len;
 		}
 		core::CountersMerge(se->c, it->c);
-		for (int b = 0; b < kHistBuckets; b++)
+		for (int b = it->hist_lo; b <= it->hist_hi; b++)
 			se->hist[b] += it->hist[b];
 		if (it->first_seen < se->first_seen)
 			se->first_seen = it->first_seen;
@@ -312,7 +312,7 @@ FlushSlot(BackendSlot *slot, uint32 slot_no)
 			pe->text_len = len;
 		}
 		core::TimingMerge(pe->exec, it->c.exec);
-		for (int b = 0; b < kHistBuckets; b++)
+		for (int b = it->hist_lo; b <= it->hist_hi; b++)
 			pe->hist[b] += it->hist[b];
 		if (it->first_seen < pe->first_seen)
 			pe->first_seen = it->first_seen;
@@ -353,6 +353,8 @@ CaptureTexts(const RecordEvent &ev, uint32 slot_no, int idx, PendingItem *it, bo
 		{
 			*has_text = true;
 			*text_len = (uint32) len;
+			// the pending item carries the text now: no need to prepare it again
+			KnownMark(known_stmt, StmtKeyHash(ev.key));
 		}
 	}
 	if (!it->has_plan_text && ev.planid != 0 && ev.plan != NULL && !ev.in_error)
@@ -365,6 +367,7 @@ CaptureTexts(const RecordEvent &ev, uint32 slot_no, int idx, PendingItem *it, bo
 			{
 				*has_plan_text = true;
 				*plan_text_len = (uint32) len;
+				KnownMark(known_plan, PlanKeyHash(pk));
 			}
 		}
 	}
@@ -651,6 +654,8 @@ StoreRecord(const RecordEvent &ev)
 		it->hash = hash;
 		it->first_seen = now;
 		it->last_seen = now;
+		it->hist_lo = kHistBuckets - 1;
+		it->hist_hi = 0;
 		pg_write_barrier();
 		slot->nitems = idx + 1;
 		core::IndexInsert(local_index, kLocalIndexCap, hash, idx);
@@ -677,11 +682,18 @@ StoreRecord(const RecordEvent &ev)
 	switch (ev.kind)
 	{
 		case kEventExec:
+		{
 			core::TimingAdd(it->c.exec, ev.ms);
-			it->hist[core::HistBucket(ev.ms)]++;
+			int b = core::HistBucket(ev.ms);
+			it->hist[b]++;
+			if (b < it->hist_lo)
+				it->hist_lo = (uint16) b;
+			if (b > it->hist_hi)
+				it->hist_hi = (uint16) b;
 			it->c.rows += ev.rows;
 			AddBuffers(it->c, ev.bufusage, ev.walusage);
 			break;
+		}
 		case kEventPlan:
 			core::TimingAdd(it->c.plan, ev.ms);
 			break;

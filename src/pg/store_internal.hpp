@@ -61,6 +61,8 @@ struct PendingItem
 	uint64 hash;
 	uint32 text_len;
 	uint32 plan_text_len;
+	uint16 hist_lo;	// buckets outside [hist_lo, hist_hi] are zero
+	uint16 hist_hi;
 	TimestampTz first_seen;
 	TimestampTz last_seen;
 	StmtCounters c;

@@ -142,7 +142,7 @@ StoreSnapshotStatements(int *nrows)
 		if (!row.text && it.has_text)
 			row.text = CopyText(SlotText(s, i), Min(it.text_len, h->query_text_size - 1));
 		core::CountersMerge(row.c, it.c);
-		for (int b = 0; b < kHistBuckets; b++)
+		for (int b = it.hist_lo; b <= it.hist_hi; b++)
 			row.hist[b] += it.hist[b];
 		if (it.first_seen < row.first_seen)
 			row.first_seen = it.first_seen;
@@ -230,7 +230,7 @@ StoreSnapshotPlans(int *nrows)
 		if (!row.text && it.has_plan_text)
 			row.text = CopyText(SlotPlanText(s, i), Min(it.plan_text_len, h->plan_text_size - 1));
 		core::TimingMerge(row.exec, it.c.exec);
-		for (int b = 0; b < kHistBuckets; b++)
+		for (int b = it.hist_lo; b <= it.hist_hi; b++)
 			row.hist[b] += it.hist[b];
 		if (it.first_seen < row.first_seen)
 			row.first_seen = it.first_seen;

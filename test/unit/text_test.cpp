@@ -3,6 +3,7 @@
 
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "plan_text.hpp"
 #include "query_text.hpp"
@@ -64,4 +65,47 @@ TEST(PlanText, CutTextEndsWithEllipsis)
 	size_t n = FormatPlanText(nodes, 1, out, sizeof(out));
 	EXPECT_EQ(n, 15u);
 	EXPECT_EQ(std::string(out).substr(12), "...");
+}
+
+TEST(QueryText, ConstantLengthOfCommonLiterals)
+{
+	auto len = [](const char *q, size_t pos) { return ConstantLength(q, std::strlen(q), pos); };
+	EXPECT_EQ(len("a = 42 AND", 4), 2);
+	EXPECT_EQ(len("a = 42", 4), 2);
+	EXPECT_EQ(len("a = -5)", 4), 2);
+	EXPECT_EQ(len("a = - 5)", 4), 3);
+	EXPECT_EQ(len("x = 1.5e-3,", 4), 6);
+	EXPECT_EQ(len("x = .5 ", 4), 2);
+	EXPECT_EQ(len("x = 3.", 4), 2);
+	EXPECT_EQ(len("s = 'it''s' AND", 4), 7);
+	EXPECT_EQ(len("s = ''", 4), 2);
+	EXPECT_EQ(len("r = 1..2", 4), 1);
+	// left to PostgreSQL's lexer
+	EXPECT_EQ(len("s = E'\\n'", 4), -1);
+	EXPECT_EQ(len("s = $$x$$", 4), -1);
+	EXPECT_EQ(len("s = 'a'\n 'b'", 4), -1);
+	EXPECT_EQ(len("s = 'open", 4), -1);
+	EXPECT_EQ(len("x = 0x1F", 4), -1);
+	EXPECT_EQ(len("x = 12abc", 4), -1);
+	EXPECT_EQ(len("x = interval '1 day'", 4), -1);
+	EXPECT_EQ(len("x = --c\n1", 4), -1);
+	EXPECT_EQ(len("x", 5), -1);
+}
+
+TEST(QueryText, ManyParamsNumberCorrectly)
+{
+	std::string q = "VALUES ";
+	std::vector<ConstLocation> locs;
+	for (int i = 0; i < 120; i++)
+	{
+		if (i)
+			q += ",";
+		locs.push_back({static_cast<int>(q.size()), 1});
+		q += "7";
+	}
+	std::vector<char> out(NormalizedSizeBound(q.size(), 120));
+	size_t n = NormalizeQuery(q.data(), q.size(), locs.data(), 120, 0, out.data(), out.size());
+	std::string s(out.data(), n);
+	EXPECT_EQ(s.substr(0, 14), "VALUES $1,$2,$");
+	EXPECT_EQ(s.substr(s.size() - 9), "$119,$120");
 }
