@@ -205,17 +205,17 @@ XrayExecutorStart(QueryDesc *queryDesc, int eflags)
 	}
 }
 
+// RunNested runs one executor phase one nesting level deeper and records a
+// failure of the statement at this level before re-throwing it.
+template <typename Fn>
 void
-XrayExecutorRun(XRAY_EXECUTOR_RUN_ARGS)
+RunNested(QueryDesc *queryDesc, Fn run)
 {
 	int level = nesting_level;
 	nesting_level++;
 	PG_TRY();
 	{
-		if (prev_ExecutorRun)
-			prev_ExecutorRun(XRAY_EXECUTOR_RUN_PASS);
-		else
-			standard_ExecutorRun(XRAY_EXECUTOR_RUN_PASS);
+		run();
 	}
 	PG_CATCH();
 	{
@@ -228,25 +228,25 @@ XrayExecutorRun(XRAY_EXECUTOR_RUN_ARGS)
 }
 
 void
+XrayExecutorRun(XRAY_EXECUTOR_RUN_ARGS)
+{
+	RunNested(queryDesc, [&]() {
+		if (prev_ExecutorRun)
+			prev_ExecutorRun(XRAY_EXECUTOR_RUN_PASS);
+		else
+			standard_ExecutorRun(XRAY_EXECUTOR_RUN_PASS);
+	});
+}
+
+void
 XrayExecutorFinish(QueryDesc *queryDesc)
 {
-	int level = nesting_level;
-	nesting_level++;
-	PG_TRY();
-	{
+	RunNested(queryDesc, [&]() {
 		if (prev_ExecutorFinish)
 			prev_ExecutorFinish(queryDesc);
 		else
 			standard_ExecutorFinish(queryDesc);
-	}
-	PG_CATCH();
-	{
-		nesting_level--;
-		RecordExecutorError(queryDesc, level);
-		PG_RE_THROW();
-	}
-	PG_END_TRY();
-	nesting_level--;
+	});
 }
 
 void

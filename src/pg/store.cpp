@@ -33,8 +33,6 @@
 //   - A backend more than kResetRing resets behind drops all its pending items.
 #include <cstring>
 
-#include "clock_evict.hpp"
-#include "hash_index.hpp"
 #include "store_internal.hpp"
 
 #include "compat.hpp"
@@ -109,26 +107,26 @@ XrayShmemRequest()
 	RequestNamedLWLockTranche("pg_xray", 1);
 }
 
+template <typename Entry>
+void
+TableClear(const Table<Entry> &t)
+{
+	for (uint32 i = 0; i < t.st->max; i++)
+	{
+		t.entries[i].in_use = false;
+		t.entries[i].next_free = (i + 1 < t.st->max) ? (int32) (i + 1) : -1;
+	}
+	t.st->free_head = t.st->max ? 0 : -1;
+	t.st->count = 0;
+	t.st->evictions = 0;
+	core::IndexClear(t.index, t.st->index_cap);
+}
+
 void
 FreeListsInit()
 {
-	StoreHeader *h = store.hdr;
-	for (uint32 i = 0; i < h->max_statements; i++)
-	{
-		store.stmts[i].in_use = false;
-		store.stmts[i].next_free = (i + 1 < h->max_statements) ? (int32) (i + 1) : -1;
-	}
-	for (uint32 i = 0; i < h->max_plans; i++)
-	{
-		store.plans[i].in_use = false;
-		store.plans[i].next_free = (i + 1 < h->max_plans) ? (int32) (i + 1) : -1;
-	}
-	h->stmt_free = h->max_statements ? 0 : -1;
-	h->plan_free = h->max_plans ? 0 : -1;
-	h->nstmts = 0;
-	h->nplans = 0;
-	core::IndexClear(store.stmt_index, h->stmt_index_cap);
-	core::IndexClear(store.plan_index, h->plan_index_cap);
+	TableClear(Stmts());
+	TableClear(Plans());
 }
 
 void
@@ -156,13 +154,15 @@ XrayShmemStartup()
 		StoreHeader *h = store.hdr;
 		memset(h, 0, sizeof(StoreHeader));
 		h->lock = &(GetNamedLWLockTranche("pg_xray"))->lock;
-		h->max_statements = guc_max_statements;
-		h->max_plans = guc_max_plans;
 		h->query_text_size = guc_query_text_size;
 		h->plan_text_size = guc_plan_text_size;
 		h->nslots = XRAY_PROC_SLOTS();
-		h->stmt_index_cap = core::IndexCapacityFor(h->max_statements);
-		h->plan_index_cap = core::IndexCapacityFor(h->max_plans);
+		h->stmt_table.max = guc_max_statements;
+		h->stmt_table.index_cap = core::IndexCapacityFor(guc_max_statements);
+		h->stmt_table.text_size = guc_query_text_size;
+		h->plan_table.max = guc_max_plans;
+		h->plan_table.index_cap = core::IndexCapacityFor(guc_max_plans);
+		h->plan_table.text_size = guc_plan_text_size;
 		h->stats_reset = GetCurrentTimestamp();
 		h->total_size = l.total;
 		pg_atomic_init_u64(&h->reset_epoch, 0);
@@ -253,6 +253,41 @@ MySlot()
 	return my_slot;
 }
 
+// MergeInto adds a pending item's histogram, times and text to a shared entry
+// (found or inserted by key) and returns it, or NULL when it cannot be kept.
+template <typename Entry, typename Key>
+Entry *
+MergeInto(const Table<Entry> &t, const Key &key, uint64 hash, const PendingItem &it, bool has_text,
+		  const char *text, uint32 text_len, uint64 *known)
+{
+	bool inserted;
+	int32 e = TableFindOrInsert(t, key, hash, it.first_seen, &inserted);
+	if (e < 0)
+	{
+		pg_atomic_fetch_add_u64(&store.hdr->dropped, 1);
+		return NULL;
+	}
+	Entry *entry = &t.entries[e];
+	if (entry->text_len == 0 && has_text && text_len > 0)
+	{
+		uint32 len = Min(text_len, t.st->text_size - 1);
+		memcpy(t.Text(e), text, len);
+		t.Text(e)[len] = '\0';
+		entry->text_len = len;
+	}
+	for (int b = it.hist_lo; b <= it.hist_hi; b++)
+		entry->hist[b] += it.hist[b];
+	if (it.first_seen < entry->first_seen)
+		entry->first_seen = it.first_seen;
+	if (it.last_seen > entry->last_seen)
+		entry->last_seen = it.last_seen;
+	if (entry->usage < core::kUsageMax)
+		entry->usage++;
+	if (entry->text_len > 0)
+		KnownMark(known, hash);
+	return entry;
+}
+
 // FlushSlot merges a slot's live items into the shared tables; exclusive lock held.
 void
 FlushSlot(BackendSlot *slot, uint32 slot_no)
@@ -262,66 +297,20 @@ FlushSlot(BackendSlot *slot, uint32 slot_no)
 	uint32 n = Min(slot->nitems, (uint32) kPendingItems);
 	for (uint32 i = 0; i < n; i++)
 	{
-		PendingItem *it = &slot->items[i];
-		if (ResetDropsItem(*it, slot->reset_epoch, cur_epoch))
+		const PendingItem &it = slot->items[i];
+		if (ResetDropsItem(it, slot->reset_epoch, cur_epoch))
 			continue;
-		uint64 sh = StmtKeyHash(it->key);
-		bool inserted;
-		int32 e = StmtFindOrInsert(it->key, sh, it->first_seen, &inserted);
-		if (e < 0)
-		{
-			pg_atomic_fetch_add_u64(&h->dropped, 1);
+		StmtEntry *se = MergeInto(Stmts(), it.key, StmtKeyHash(it.key), it, it.has_text,
+								  SlotText(slot_no, i), it.text_len, known_stmt);
+		if (se)
+			core::CountersMerge(se->c, it.c);
+		if (it.planid == 0 || it.c.exec.count == 0)
 			continue;
-		}
-		StmtEntry *se = &store.stmts[e];
-		if (se->text_len == 0 && it->has_text && it->text_len > 0)
-		{
-			uint32 len = Min(it->text_len, h->query_text_size - 1);
-			memcpy(StmtText(e), SlotText(slot_no, i), len);
-			StmtText(e)[len] = '\0';
-			se->text_len = len;
-		}
-		core::CountersMerge(se->c, it->c);
-		for (int b = it->hist_lo; b <= it->hist_hi; b++)
-			se->hist[b] += it->hist[b];
-		if (it->first_seen < se->first_seen)
-			se->first_seen = it->first_seen;
-		if (it->last_seen > se->last_seen)
-			se->last_seen = it->last_seen;
-		if (se->usage < core::kUsageMax)
-			se->usage++;
-		if (se->text_len > 0)
-			KnownMark(known_stmt, sh);
-
-		if (it->planid == 0 || it->c.exec.count == 0)
-			continue;
-		PlanKey pk{it->key.dbid, it->key.queryid, it->planid};
-		uint64 ph = PlanKeyHash(pk);
-		int32 p = PlanFindOrInsert(pk, ph, it->first_seen, &inserted);
-		if (p < 0)
-		{
-			pg_atomic_fetch_add_u64(&h->dropped, 1);
-			continue;
-		}
-		PlanEntry *pe = &store.plans[p];
-		if (pe->text_len == 0 && it->has_plan_text && it->plan_text_len > 0)
-		{
-			uint32 len = Min(it->plan_text_len, h->plan_text_size - 1);
-			memcpy(PlanText(p), SlotPlanText(slot_no, i), len);
-			PlanText(p)[len] = '\0';
-			pe->text_len = len;
-		}
-		core::TimingMerge(pe->exec, it->c.exec);
-		for (int b = it->hist_lo; b <= it->hist_hi; b++)
-			pe->hist[b] += it->hist[b];
-		if (it->first_seen < pe->first_seen)
-			pe->first_seen = it->first_seen;
-		if (it->last_seen > pe->last_seen)
-			pe->last_seen = it->last_seen;
-		if (pe->usage < core::kUsageMax)
-			pe->usage++;
-		if (pe->text_len > 0)
-			KnownMark(known_plan, ph);
+		PlanKey pk{it.key.dbid, it.key.queryid, it.planid};
+		PlanEntry *pe = MergeInto(Plans(), pk, PlanKeyHash(pk), it, it.has_plan_text,
+								  SlotPlanText(slot_no, i), it.plan_text_len, known_plan);
+		if (pe)
+			core::TimingMerge(pe->exec, it.c.exec);
 	}
 	slot->nitems = 0;
 	slot->reset_epoch = cur_epoch;
@@ -427,106 +416,6 @@ bool
 PlanKeyEqual(const PlanKey &a, const PlanKey &b)
 {
 	return a.queryid == b.queryid && a.planid == b.planid && a.dbid == b.dbid;
-}
-
-void
-StmtRemove(uint32 i)
-{
-	StoreHeader *h = store.hdr;
-	StmtEntry *e = &store.stmts[i];
-	core::IndexErase(store.stmt_index, h->stmt_index_cap, e->hash, (int32) i,
-					 [](int32 x) { return store.stmts[x].hash; });
-	e->in_use = false;
-	e->next_free = h->stmt_free;
-	h->stmt_free = (int32) i;
-	h->nstmts--;
-}
-
-void
-PlanRemove(uint32 i)
-{
-	StoreHeader *h = store.hdr;
-	PlanEntry *e = &store.plans[i];
-	core::IndexErase(store.plan_index, h->plan_index_cap, e->hash, (int32) i,
-					 [](int32 x) { return store.plans[x].hash; });
-	e->in_use = false;
-	e->next_free = h->plan_free;
-	h->plan_free = (int32) i;
-	h->nplans--;
-}
-
-int32
-StmtFindOrInsert(const StmtKey &key, uint64 hash, TimestampTz now, bool *inserted)
-{
-	StoreHeader *h = store.hdr;
-	*inserted = false;
-	int32 e = core::IndexFind(store.stmt_index, h->stmt_index_cap, hash, [&](int32 i) {
-		return store.stmts[i].hash == hash && StmtKeyEqual(store.stmts[i].key, key);
-	});
-	if (e != core::kIndexEmpty)
-		return e;
-	if (h->max_statements == 0)
-		return -1;
-	if (h->stmt_free < 0)
-	{
-		uint32 victim = core::ClockPick(h->max_statements, h->stmt_hand, kEvictMaxSteps,
-										[](uint32 i) -> uint8 & { return store.stmts[i].usage; });
-		StmtRemove(victim);
-		h->stmt_evictions++;
-		pg_atomic_fetch_add_u64(&h->text_epoch, 1);
-	}
-	e = h->stmt_free;
-	StmtEntry *se = &store.stmts[e];
-	h->stmt_free = se->next_free;
-	memset(se, 0, sizeof(StmtEntry));
-	se->key = key;
-	se->hash = hash;
-	se->in_use = true;
-	se->usage = 1;
-	se->first_seen = now;
-	se->last_seen = now;
-	StmtText(e)[0] = '\0';
-	core::IndexInsert(store.stmt_index, h->stmt_index_cap, hash, e);
-	h->nstmts++;
-	*inserted = true;
-	return e;
-}
-
-int32
-PlanFindOrInsert(const PlanKey &key, uint64 hash, TimestampTz now, bool *inserted)
-{
-	StoreHeader *h = store.hdr;
-	*inserted = false;
-	int32 e = core::IndexFind(store.plan_index, h->plan_index_cap, hash, [&](int32 i) {
-		return store.plans[i].hash == hash && PlanKeyEqual(store.plans[i].key, key);
-	});
-	if (e != core::kIndexEmpty)
-		return e;
-	if (h->max_plans == 0)
-		return -1;
-	if (h->plan_free < 0)
-	{
-		uint32 victim = core::ClockPick(h->max_plans, h->plan_hand, kEvictMaxSteps,
-										[](uint32 i) -> uint8 & { return store.plans[i].usage; });
-		PlanRemove(victim);
-		h->plan_evictions++;
-		pg_atomic_fetch_add_u64(&h->text_epoch, 1);
-	}
-	e = h->plan_free;
-	PlanEntry *pe = &store.plans[e];
-	h->plan_free = pe->next_free;
-	memset(pe, 0, sizeof(PlanEntry));
-	pe->key = key;
-	pe->hash = hash;
-	pe->in_use = true;
-	pe->usage = 1;
-	pe->first_seen = now;
-	pe->last_seen = now;
-	PlanText(e)[0] = '\0';
-	core::IndexInsert(store.plan_index, h->plan_index_cap, hash, e);
-	h->nplans++;
-	*inserted = true;
-	return e;
 }
 
 bool
@@ -719,8 +608,6 @@ StoreReset()
 	StoreHeader *h = store.hdr;
 	LWLockAcquire(h->lock, LW_EXCLUSIVE);
 	FreeListsInit();
-	h->stmt_evictions = 0;
-	h->plan_evictions = 0;
 	h->flushes = 0;
 	h->hook_time_ms = 0;
 	h->stats_reset = GetCurrentTimestamp();
@@ -740,15 +627,15 @@ StoreResetQuery(uint64 queryid)
 	StoreHeader *h = store.hdr;
 	int64 removed = 0;
 	LWLockAcquire(h->lock, LW_EXCLUSIVE);
-	for (uint32 i = 0; i < h->max_statements; i++)
+	for (uint32 i = 0; i < h->stmt_table.max; i++)
 		if (store.stmts[i].in_use && store.stmts[i].key.queryid == queryid)
 		{
-			StmtRemove(i);
+			TableRemove(Stmts(), i);
 			removed++;
 		}
-	for (uint32 i = 0; i < h->max_plans; i++)
+	for (uint32 i = 0; i < h->plan_table.max; i++)
 		if (store.plans[i].in_use && store.plans[i].key.queryid == queryid)
-			PlanRemove(i);
+			TableRemove(Plans(), i);
 	// items still pending in backends count as recorded too
 	uint64 cur = pg_atomic_read_u64(&h->reset_epoch);
 	for (uint32 s = 0; s < h->nslots; s++)

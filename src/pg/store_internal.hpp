@@ -5,7 +5,11 @@
 // no pointers into process memory (StoreMem holds per-process pointers that
 // each backend computes from the segment's base address).
 #pragma once
+#include <cstring>
 #include <type_traits>
+
+#include "clock_evict.hpp"
+#include "hash_index.hpp"
 
 #include "store.hpp"
 
@@ -86,25 +90,28 @@ struct ResetFilter
 	uint64 queryid;
 };
 
+// TableState is the bookkeeping of one shared table (statements or plans).
+struct TableState
+{
+	uint32 max;			// capacity (entries)
+	uint32 index_cap;	// slots of the open-addressing index
+	uint32 text_size;	// bytes of each entry's text slot
+	// below: protected by the store's lock
+	uint32 count;
+	int32 free_head;	// free entries, linked through next_free
+	uint32 hand;		// CLOCK hand
+	int64 evictions;
+};
+
 struct StoreHeader
 {
 	LWLock *lock;
-	uint32 max_statements;
-	uint32 max_plans;
 	uint32 query_text_size;
 	uint32 plan_text_size;
 	uint32 nslots;
-	uint32 stmt_index_cap;
-	uint32 plan_index_cap;
 	// below: protected by lock
-	uint32 nstmts;
-	uint32 nplans;
-	int32 stmt_free;
-	int32 plan_free;
-	uint32 stmt_hand;
-	uint32 plan_hand;
-	int64 stmt_evictions;
-	int64 plan_evictions;
+	TableState stmt_table;
+	TableState plan_table;
 	int64 flushes;
 	double hook_time_ms;
 	TimestampTz stats_reset;
@@ -162,16 +169,100 @@ SlotPlanText(uint32 slot, int item)
 	return store.slot_plan_texts + ((Size) slot * kPendingItems + item) * store.hdr->plan_text_size;
 }
 
+// Table is one shared table as this process sees it.
+template <typename Entry>
+struct Table
+{
+	TableState *st;
+	Entry *entries;
+	int32 *index;
+	char *texts;
+
+	char *Text(uint32 i) const { return texts + (Size) i * st->text_size; }
+};
+
+inline Table<StmtEntry>
+Stmts()
+{
+	return Table<StmtEntry>{&store.hdr->stmt_table, store.stmts, store.stmt_index, store.stmt_texts};
+}
+
+inline Table<PlanEntry>
+Plans()
+{
+	return Table<PlanEntry>{&store.hdr->plan_table, store.plans, store.plan_index, store.plan_texts};
+}
+
 uint64 StmtKeyHash(const StmtKey &k);
 uint64 PlanKeyHash(const PlanKey &k);
 bool StmtKeyEqual(const StmtKey &a, const StmtKey &b);
 bool PlanKeyEqual(const PlanKey &a, const PlanKey &b);
 
-// Lookup or insert (evicting if full) in the shared tables; exclusive lock held.
-int32 StmtFindOrInsert(const StmtKey &key, uint64 hash, TimestampTz now, bool *inserted);
-int32 PlanFindOrInsert(const PlanKey &key, uint64 hash, TimestampTz now, bool *inserted);
-void StmtRemove(uint32 i);
-void PlanRemove(uint32 i);
+inline bool
+KeyEqual(const StmtKey &a, const StmtKey &b)
+{
+	return StmtKeyEqual(a, b);
+}
+
+inline bool
+KeyEqual(const PlanKey &a, const PlanKey &b)
+{
+	return PlanKeyEqual(a, b);
+}
+
+// TableRemove frees entry i of a table; exclusive lock held.
+template <typename Entry>
+void
+TableRemove(const Table<Entry> &t, uint32 i)
+{
+	Entry *e = &t.entries[i];
+	core::IndexErase(t.index, t.st->index_cap, e->hash, (int32) i,
+					 [&t](int32 x) { return t.entries[x].hash; });
+	e->in_use = false;
+	e->next_free = t.st->free_head;
+	t.st->free_head = (int32) i;
+	t.st->count--;
+}
+
+// TableFindOrInsert looks key up and inserts it when missing, evicting the
+// CLOCK victim when the table is full (bounded work); exclusive lock held.
+// Returns the entry, or -1 for a table of no capacity.
+template <typename Entry, typename Key>
+int32
+TableFindOrInsert(const Table<Entry> &t, const Key &key, uint64 hash, TimestampTz now, bool *inserted)
+{
+	*inserted = false;
+	int32 e = core::IndexFind(t.index, t.st->index_cap, hash, [&](int32 i) {
+		return t.entries[i].hash == hash && KeyEqual(t.entries[i].key, key);
+	});
+	if (e != core::kIndexEmpty)
+		return e;
+	if (t.st->max == 0)
+		return -1;
+	if (t.st->free_head < 0)
+	{
+		uint32 victim = core::ClockPick(t.st->max, t.st->hand, kEvictMaxSteps,
+										[&t](uint32 i) -> uint8 & { return t.entries[i].usage; });
+		TableRemove(t, victim);
+		t.st->evictions++;
+		pg_atomic_fetch_add_u64(&store.hdr->text_epoch, 1);
+	}
+	e = t.st->free_head;
+	Entry *ne = &t.entries[e];
+	t.st->free_head = ne->next_free;
+	memset((void *) ne, 0, sizeof(Entry));
+	ne->key = key;
+	ne->hash = hash;
+	ne->in_use = true;
+	ne->usage = 1;
+	ne->first_seen = now;
+	ne->last_seen = now;
+	t.Text(e)[0] = '\0';
+	core::IndexInsert(t.index, t.st->index_cap, hash, e);
+	t.st->count++;
+	*inserted = true;
+	return e;
+}
 
 // ResetDropsItem tells whether a reset newer than slot_epoch removes the item.
 bool ResetDropsItem(const PendingItem &item, uint64 slot_epoch, uint64 current_epoch);

@@ -81,6 +81,53 @@ struct Reader
 	}
 };
 
+template <typename Entry>
+void
+DumpTable(Writer &w, const Table<Entry> &t)
+{
+	for (uint32 i = 0; i < t.st->max; i++)
+		if (t.entries[i].in_use)
+		{
+			w.Put(&t.entries[i], sizeof(Entry));
+			w.Put(t.Text(i), t.entries[i].text_len);
+		}
+}
+
+// LoadTable inserts n saved entries (counters, histogram, times, text) into a
+// table, counting those beyond its capacity in *skipped. False when truncated.
+template <typename Entry, typename Key>
+bool
+LoadTable(Reader &r, const Table<Entry> &t, uint32 n, int64 *skipped, uint64 (*hash_of)(const Key &))
+{
+	for (uint32 i = 0; i < n; i++)
+	{
+		Entry e;
+		const char *text;
+		if (!r.Get(&e, sizeof(e)) || (text = r.Take(e.text_len)) == NULL)
+			return false;
+		if (t.st->count >= t.st->max)
+		{
+			(*skipped)++;
+			continue;
+		}
+		bool inserted;
+		int32 at = TableFindOrInsert(t, e.key, hash_of(e.key), e.first_seen, &inserted);
+		if (at < 0 || !inserted)
+			continue;
+		Entry *ne = &t.entries[at];
+		int32 next_free = ne->next_free;
+		memcpy((void *) ne, &e, sizeof(Entry));
+		ne->next_free = next_free;
+		ne->in_use = true;
+		ne->hash = hash_of(e.key);
+		size_t len = ClipText(text, e.text_len, t.st->text_size);
+		memcpy(t.Text(at), text, len);
+		t.Text(at)[len] = '\0';
+		ne->text_len = (uint32) len;
+	}
+	return true;
+}
+
 void
 WarnDamaged(const char *why)
 {
@@ -105,20 +152,10 @@ StoreDumpFile(int code, Datum arg)
 	Writer w{f, 0, true};
 	INIT_CRC32C(w.crc);
 	FileHeader fh{kFileMagic, kFileVersion, (uint32) sizeof(StmtEntry), (uint32) sizeof(PlanEntry),
-				  (uint32) kHistBuckets, h->nstmts, h->nplans, 0, h->stats_reset};
+				  (uint32) kHistBuckets, h->stmt_table.count, h->plan_table.count, 0, h->stats_reset};
 	w.Put(&fh, sizeof(fh));
-	for (uint32 i = 0; i < h->max_statements; i++)
-		if (store.stmts[i].in_use)
-		{
-			w.Put(&store.stmts[i], sizeof(StmtEntry));
-			w.Put(StmtText(i), store.stmts[i].text_len);
-		}
-	for (uint32 i = 0; i < h->max_plans; i++)
-		if (store.plans[i].in_use)
-		{
-			w.Put(&store.plans[i], sizeof(PlanEntry));
-			w.Put(PlanText(i), store.plans[i].text_len);
-		}
+	DumpTable(w, Stmts());
+	DumpTable(w, Plans());
 	FIN_CRC32C(w.crc);
 	pg_crc32c crc = w.crc;
 	if (w.ok && fwrite(&crc, 1, sizeof(crc), f) != sizeof(crc))
@@ -175,58 +212,9 @@ StoreLoadFile()
 	r.len -= sizeof(pg_crc32c);
 
 	int64 skipped = 0;
-	for (uint32 i = 0; i < fh.nstmts; i++)
-	{
-		StmtEntry e;
-		const char *text;
-		if (!r.Get(&e, sizeof(e)) || (text = r.Take(e.text_len)) == NULL)
-			return WarnDamaged("truncated statement entry");
-		bool inserted;
-		if (h->nstmts >= h->max_statements)
-		{
-			skipped++;
-			continue;
-		}
-		int32 at = StmtFindOrInsert(e.key, StmtKeyHash(e.key), e.first_seen, &inserted);
-		if (at < 0 || !inserted)
-			continue;
-		StmtEntry *se = &store.stmts[at];
-		se->c = e.c;
-		memcpy(se->hist, e.hist, sizeof(se->hist));
-		se->first_seen = e.first_seen;
-		se->last_seen = e.last_seen;
-		se->usage = e.usage;
-		size_t len = ClipText(text, e.text_len, h->query_text_size);
-		memcpy(StmtText(at), text, len);
-		StmtText(at)[len] = '\0';
-		se->text_len = (uint32) len;
-	}
-	for (uint32 i = 0; i < fh.nplans; i++)
-	{
-		PlanEntry e;
-		const char *text;
-		if (!r.Get(&e, sizeof(e)) || (text = r.Take(e.text_len)) == NULL)
-			return WarnDamaged("truncated plan entry");
-		bool inserted;
-		if (h->nplans >= h->max_plans)
-		{
-			skipped++;
-			continue;
-		}
-		int32 at = PlanFindOrInsert(e.key, PlanKeyHash(e.key), e.first_seen, &inserted);
-		if (at < 0 || !inserted)
-			continue;
-		PlanEntry *pe = &store.plans[at];
-		pe->exec = e.exec;
-		memcpy(pe->hist, e.hist, sizeof(pe->hist));
-		pe->first_seen = e.first_seen;
-		pe->last_seen = e.last_seen;
-		pe->usage = e.usage;
-		size_t len = ClipText(text, e.text_len, h->plan_text_size);
-		memcpy(PlanText(at), text, len);
-		PlanText(at)[len] = '\0';
-		pe->text_len = (uint32) len;
-	}
+	if (!LoadTable(r, Stmts(), fh.nstmts, &skipped, StmtKeyHash) ||
+		!LoadTable(r, Plans(), fh.nplans, &skipped, PlanKeyHash))
+		return WarnDamaged("truncated entry");
 	h->stats_reset = fh.stats_reset;
 	if (skipped > 0)
 	{

@@ -55,6 +55,35 @@ RowIndexCreate(uint32 n)
 	return ix;
 }
 
+// FindOrAddRow returns the snapshot row of key, appending an empty one if needed.
+template <typename Row, typename Key>
+Row &
+FindOrAddRow(Row *rows, RowIndex &ix, int *n, const Key &key, uint64 hash)
+{
+	int32 r = core::IndexFind(ix.slots, ix.cap, hash, [&](int32 x) { return KeyEqual(rows[x].key, key); });
+	if (r == core::kIndexEmpty)
+	{
+		r = (*n)++;
+		memset((void *) &rows[r], 0, sizeof(Row));
+		rows[r].key = key;
+		core::IndexInsert(ix.slots, ix.cap, hash, r);
+	}
+	return rows[r];
+}
+
+// MergeHistAndTimes adds a pending item's histogram and seen times to a row.
+template <typename Row>
+void
+MergeHistAndTimes(Row &row, const PendingItem &it)
+{
+	for (int b = it.hist_lo; b <= it.hist_hi; b++)
+		row.hist[b] += it.hist[b];
+	if (row.first_seen == 0 || it.first_seen < row.first_seen)
+		row.first_seen = it.first_seen;
+	if (it.last_seen > row.last_seen)
+		row.last_seen = it.last_seen;
+}
+
 char *
 CopyText(const char *src, uint32 len)
 {
@@ -95,15 +124,15 @@ StoreSnapshotStatements(int *nrows)
 	StoreCheckReady();
 	StoreHeader *h = store.hdr;
 	LWLockAcquire(h->lock, LW_SHARED);
-	uint32 cap = h->nstmts + h->nslots * kPendingItems;
+	uint32 cap = h->stmt_table.count + h->nslots * kPendingItems;
 	StmtRow *rows = (StmtRow *) palloc_extended(mul_size(cap, sizeof(StmtRow)), MCXT_ALLOC_HUGE);
 	RowIndex ix = RowIndexCreate(cap);
 	int n = 0;
 	uint32 ntriples = 0;
 	PlanTriple *triples = (PlanTriple *) palloc_extended(
-		mul_size(h->nplans + h->nslots * kPendingItems + 1, sizeof(PlanTriple)), MCXT_ALLOC_HUGE);
+		mul_size(h->plan_table.count + h->nslots * kPendingItems + 1, sizeof(PlanTriple)), MCXT_ALLOC_HUGE);
 
-	for (uint32 i = 0; i < h->max_statements; i++)
+	for (uint32 i = 0; i < h->stmt_table.max; i++)
 	{
 		const StmtEntry &e = store.stmts[i];
 		if (!e.in_use)
@@ -119,35 +148,17 @@ StoreSnapshotStatements(int *nrows)
 		core::IndexInsert(ix.slots, ix.cap, e.hash, n);
 		n++;
 	}
-	for (uint32 i = 0; i < h->max_plans; i++)
+	for (uint32 i = 0; i < h->plan_table.max; i++)
 		if (store.plans[i].in_use)
 			triples[ntriples++] = PlanTriple{store.plans[i].key.dbid, store.plans[i].key.queryid,
 											 store.plans[i].key.planid};
 
 	ForEachPendingItem([&](uint32 s, int i, const PendingItem &it) {
-		uint64 hash = StmtKeyHash(it.key);
-		int32 r = core::IndexFind(ix.slots, ix.cap, hash,
-								  [&](int32 x) { return StmtKeyEqual(rows[x].key, it.key); });
-		if (r == core::kIndexEmpty)
-		{
-			r = n++;
-			StmtRow &nr = rows[r];
-			memset(&nr, 0, sizeof(StmtRow));
-			nr.key = it.key;
-			nr.first_seen = it.first_seen;
-			nr.last_seen = it.last_seen;
-			core::IndexInsert(ix.slots, ix.cap, hash, r);
-		}
-		StmtRow &row = rows[r];
+		StmtRow &row = FindOrAddRow(rows, ix, &n, it.key, StmtKeyHash(it.key));
 		if (!row.text && it.has_text)
 			row.text = CopyText(SlotText(s, i), Min(it.text_len, h->query_text_size - 1));
 		core::CountersMerge(row.c, it.c);
-		for (int b = it.hist_lo; b <= it.hist_hi; b++)
-			row.hist[b] += it.hist[b];
-		if (it.first_seen < row.first_seen)
-			row.first_seen = it.first_seen;
-		if (it.last_seen > row.last_seen)
-			row.last_seen = it.last_seen;
+		MergeHistAndTimes(row, it);
 		if (it.planid != 0 && it.c.exec.count > 0)
 			triples[ntriples++] = PlanTriple{it.key.dbid, it.key.queryid, it.planid};
 	});
@@ -190,11 +201,11 @@ StoreSnapshotPlans(int *nrows)
 	StoreCheckReady();
 	StoreHeader *h = store.hdr;
 	LWLockAcquire(h->lock, LW_SHARED);
-	uint32 cap = h->nplans + h->nslots * kPendingItems;
+	uint32 cap = h->plan_table.count + h->nslots * kPendingItems;
 	PlanRow *rows = (PlanRow *) palloc_extended(mul_size(cap, sizeof(PlanRow)), MCXT_ALLOC_HUGE);
 	RowIndex ix = RowIndexCreate(cap);
 	int n = 0;
-	for (uint32 i = 0; i < h->max_plans; i++)
+	for (uint32 i = 0; i < h->plan_table.max; i++)
 	{
 		const PlanEntry &e = store.plans[i];
 		if (!e.in_use)
@@ -213,29 +224,11 @@ StoreSnapshotPlans(int *nrows)
 		if (it.planid == 0 || it.c.exec.count == 0)
 			return;
 		PlanKey pk{it.key.dbid, it.key.queryid, it.planid};
-		uint64 hash = PlanKeyHash(pk);
-		int32 r = core::IndexFind(ix.slots, ix.cap, hash,
-								  [&](int32 x) { return PlanKeyEqual(rows[x].key, pk); });
-		if (r == core::kIndexEmpty)
-		{
-			r = n++;
-			PlanRow &nr = rows[r];
-			memset(&nr, 0, sizeof(PlanRow));
-			nr.key = pk;
-			nr.first_seen = it.first_seen;
-			nr.last_seen = it.last_seen;
-			core::IndexInsert(ix.slots, ix.cap, hash, r);
-		}
-		PlanRow &row = rows[r];
+		PlanRow &row = FindOrAddRow(rows, ix, &n, pk, PlanKeyHash(pk));
 		if (!row.text && it.has_plan_text)
 			row.text = CopyText(SlotPlanText(s, i), Min(it.plan_text_len, h->plan_text_size - 1));
 		core::TimingMerge(row.exec, it.c.exec);
-		for (int b = it.hist_lo; b <= it.hist_hi; b++)
-			row.hist[b] += it.hist[b];
-		if (it.first_seen < row.first_seen)
-			row.first_seen = it.first_seen;
-		if (it.last_seen > row.last_seen)
-			row.last_seen = it.last_seen;
+		MergeHistAndTimes(row, it);
 	});
 	LWLockRelease(h->lock);
 	pfree(ix.slots);
@@ -249,12 +242,12 @@ StoreGetInfo(StoreInfo *info)
 	StoreCheckReady();
 	StoreHeader *h = store.hdr;
 	LWLockAcquire(h->lock, LW_SHARED);
-	info->statements = h->nstmts;
-	info->max_statements = h->max_statements;
-	info->plans = h->nplans;
-	info->max_plans = h->max_plans;
-	info->statement_evictions = h->stmt_evictions;
-	info->plan_evictions = h->plan_evictions;
+	info->statements = h->stmt_table.count;
+	info->max_statements = h->stmt_table.max;
+	info->plans = h->plan_table.count;
+	info->max_plans = h->plan_table.max;
+	info->statement_evictions = h->stmt_table.evictions;
+	info->plan_evictions = h->plan_table.evictions;
 	info->flushes = h->flushes;
 	info->shared_memory_bytes = (int64) h->total_size;
 	info->stats_reset = h->stats_reset;
