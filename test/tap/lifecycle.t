@@ -1,6 +1,7 @@
 # Lifecycle scenarios: not preloaded (clear ERROR, no crash), single-user mode
 # (records, and its statistics persist), a crashed backend (the server recovers
-# and pg_xray keeps working), and a full statement table (bounded, evicting).
+# and pg_xray keeps working), a hot standby, and a full statement table
+# (bounded, evicting).
 source "$(dirname "$0")/tap_lib.sh"
 
 # 1. installed but not preloaded
@@ -55,7 +56,33 @@ is "$(q "$port" "SELECT calls FROM xray.statements WHERE query = 'SELECT count(*
 wait 2>/dev/null
 pg_stop "$dir"
 
-# 4. a full statement table evicts, stays bounded, and keeps counting
+# 4. a hot standby records its read-only statements
+dir="$XRAY_TMP/tap/primary"
+port=$(free_port 55840)
+pg_start "$dir" "$port" "wal_level = replica" "max_wal_senders = 4" || exit 1
+psql_at "$port" -c "CREATE EXTENSION pg_xray" -c "CREATE TABLE sb (id int PRIMARY KEY)" \
+	-c "INSERT INTO sb SELECT generate_series(1, 100)" >/dev/null
+sdir="$XRAY_TMP/tap/standby"
+sport=$(free_port $((port + 1)))
+rm -rf "$sdir"
+as_pg pg_basebackup -h /tmp -p "$port" -D "$sdir" -R -X stream >/dev/null 2>&1
+sed -i "s/^port = .*/port = $sport/" "$sdir/postgresql.conf"
+rm -f "$sdir/postmaster.pid"
+as_pg pg_ctl -D "$sdir" -l "$sdir/server.log" -w start >/dev/null
+XRAY_STARTED+=("$sdir")
+is "$(q "$sport" "SELECT pg_is_in_recovery()")" "t" "the standby is in recovery"
+q "$sport" "SELECT count(*) FROM sb WHERE id < 10" >/dev/null
+q "$sport" "SELECT count(*) FROM sb WHERE id < 20" >/dev/null
+is "$(q "$sport" "SELECT calls FROM xray.statements WHERE query = 'SELECT count(*) FROM sb WHERE id < \$1'")" "2" \
+	"statements on a hot standby are recorded"
+pg_stop "$sdir"
+as_pg pg_ctl -D "$sdir" -l "$sdir/server.log" -w start >/dev/null
+is "$(q "$sport" "SELECT calls FROM xray.statements WHERE query = 'SELECT count(*) FROM sb WHERE id < \$1'")" "2" \
+	"a standby keeps its statistics across a restart"
+pg_stop "$sdir"
+pg_stop "$dir"
+
+# 5. a full statement table evicts, stays bounded, and keeps counting
 dir="$XRAY_TMP/tap/evict"
 port=$(free_port 55830)
 pg_start "$dir" "$port" "xray.max_statements = 100" "xray.max_plans = 100" "xray.flush_interval = 10ms" || exit 1

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# test/pgregress/run.sh - PostgreSQL's own regression suite with pg_xray loaded.
+#
+# Fetches PostgreSQL 15's source package from Debian's archive (deb-src), builds
+# the suite's regress.so, and runs the parallel schedule twice on throwaway
+# instances: without pg_xray, and with pg_xray preloaded recording everything
+# (xray.track = all, utility statements too). Pass: both runs produce the same
+# results, file for file (pg_xray changes nothing a user sees; the source
+# package may be a minor release older than the server, so the baseline run,
+# not the expected files, is the reference), no backend crashed, and pg_xray
+# recorded the suite's statements.
+set -euo pipefail
+source "$(dirname "$0")/../../scripts/lib.sh"
+work="$XRAY_TMP/pgregress"
+cache=${XRAY_CACHE:-/var/cache/pg_xray}
+mkdir -p "$work" "$cache"
+
+# 1. the source package (cached across runs)
+src=$(ls -d "$cache"/postgresql-15.*/src/test/regress 2>/dev/null | head -1 || true)
+if [ -z "$src" ]; then
+	if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ && ! grep -qs '^deb-src' /etc/apt/sources.list; then
+		sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources \
+			>/etc/apt/sources.list.d/pg-xray-deb-src.sources
+		apt-get update -q >/dev/null
+	fi
+	command -v dpkg-source >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q dpkg-dev >/dev/null
+	got=""
+	for v in $(apt-cache showsrc postgresql-15 | grep -oP '^Version: \K.*' | sort -rV); do
+		if (cd "$cache" && apt-get source --download-only "postgresql-15=$v" >/dev/null 2>&1); then
+			got=$v
+			break
+		fi
+	done
+	[ -n "$got" ] || { echo "could not download the postgresql-15 source package"; exit 1; }
+	tarball=$(ls "$cache"/postgresql-15_*.orig.tar.bz2 | head -1)
+	ver=${tarball##*_}
+	top=postgresql-${ver%.orig.tar.bz2}
+	tar -C "$cache" -xjf "$tarball" "$top/src/test/regress"
+	src="$cache/$top/src/test/regress"
+	log "pgregress: PostgreSQL source $got"
+fi
+
+# 2. a private copy of the suite and its C library
+rm -rf "$work"/*
+cp -r "$src" "$work/src"
+mkdir -p "$work/lib" "$work/build"
+cp "$src/regress.c" "$work/build/"
+cat >"$work/build/Makefile" <<'MK'
+MODULES = regress
+PGXS := $(shell pg_config --pgxs)
+override with_llvm = no
+include $(PGXS)
+MK
+make -s -C "$work/build" >/dev/null
+cp "$work/build/regress.so" "$work/lib/"
+ln -sf "$(pg_config --pkglibdir)/autoinc.so" "$(pg_config --pkglibdir)/refint.so" "$work/lib/"
+# one extra test for the pg_xray run: the suite's statements were recorded
+cat >"$work/src/sql/xray_recorded.sql" <<'SQL'
+CREATE EXTENSION pg_xray;
+SELECT count(*) > 1000 AS statements_recorded, sum(calls) > 10000 AS calls_recorded,
+       sum(errors) > 100 AS errors_recorded FROM xray.statements;
+SELECT count(*) > 1000 AS plans_recorded FROM xray.plans;
+SQL
+cat >"$work/src/expected/xray_recorded.out" <<'OUT'
+CREATE EXTENSION pg_xray;
+SELECT count(*) > 1000 AS statements_recorded, sum(calls) > 10000 AS calls_recorded,
+       sum(errors) > 100 AS errors_recorded FROM xray.statements;
+ statements_recorded | calls_recorded | errors_recorded 
+---------------------+----------------+-----------------
+ t                   | t              | t
+(1 row)
+
+SELECT count(*) > 1000 AS plans_recorded FROM xray.plans;
+ plans_recorded 
+----------------
+ t
+(1 row)
+
+OUT
+printf 'compute_query_id = regress\n' >"$work/none.conf"
+printf "shared_preload_libraries = 'pg_xray'\ncompute_query_id = regress\nxray.track = all\nxray.track_utility = on\nxray.max_statements = 20000\nxray.max_plans = 20000\n" >"$work/xray.conf"
+chown -R postgres: "$work"
+
+run() {
+	local name=$1 port
+	shift
+	port=$(free_port 57000)
+	mkdir -p "$work/$name"
+	chown postgres: "$work/$name"
+	as_pg "$(pg_config --pgxs | xargs dirname)/../test/regress/pg_regress" \
+		--inputdir="$work/src" --outputdir="$work/$name" --bindir="$PGBIN" --dlpath="$work/lib" \
+		--temp-instance="$work/$name/tmp" --temp-config="$work/$name.conf" --port="$port" \
+		--max-concurrent-tests=20 "$@" >"$work/$name.log" 2>&1 || true
+	grep -E 'tests (passed|failed)' "$work/$name.log" | sed "s/^/  $name: /"
+}
+
+# 3. the same schedule without and with pg_xray
+run none --schedule="$work/src/parallel_schedule"
+run xray --schedule="$work/src/parallel_schedule" xray_recorded
+
+fail=0
+if ! diff -r -q -x xray_recorded.out "$work/none/results" "$work/xray/results"; then
+	echo "results differ with pg_xray loaded:"
+	diff -r -x xray_recorded.out "$work/none/results" "$work/xray/results" | head -60
+	fail=1
+fi
+if ! grep -qE 'xray_recorded +\.\.\. ok' "$work/xray.log"; then
+	echo "pg_xray did not record the suite:"
+	diff "$work/src/expected/xray_recorded.out" "$work/xray/results/xray_recorded.out" || true
+	fail=1
+fi
+if grep -q 'terminated by signal' "$work"/xray/log/postmaster.log "$work"/none/log/postmaster.log 2>/dev/null; then
+	echo "a backend crashed"
+	fail=1
+fi
+n=$(ls "$work/none/results" | wc -l)
+[ $fail -eq 0 ] && echo "PostgreSQL regression suite: $n result files, identical with and without pg_xray"
+exit $fail
