@@ -6,7 +6,7 @@
 namespace xray::core
 {
 void
-TimingAdd(TimingStats &s, double ms)
+TimingAdd(TimingStats &s, double ms) noexcept
 {
 	if (s.count == 0)
 	{
@@ -28,7 +28,7 @@ TimingAdd(TimingStats &s, double ms)
 }
 
 void
-TimingMerge(TimingStats &into, const TimingStats &from)
+TimingMerge(TimingStats &into, const TimingStats &from) noexcept
 {
 	if (from.count == 0)
 		return;
@@ -52,7 +52,7 @@ TimingMerge(TimingStats &into, const TimingStats &from)
 }
 
 double
-TimingStddev(const TimingStats &s)
+TimingStddev(const TimingStats &s) noexcept
 {
 	if (s.count < 2 || s.m2 <= 0.0)
 		return 0.0;
@@ -60,7 +60,7 @@ TimingStddev(const TimingStats &s)
 }
 
 void
-IoMerge(IoCounters &into, const IoCounters &from)
+IoMerge(IoCounters &into, const IoCounters &from) noexcept
 {
 	into.shared_blks_hit += from.shared_blks_hit;
 	into.shared_blks_read += from.shared_blks_read;
@@ -82,7 +82,7 @@ IoMerge(IoCounters &into, const IoCounters &from)
 }
 
 void
-CountersMerge(StmtCounters &into, const StmtCounters &from)
+CountersMerge(StmtCounters &into, const StmtCounters &from) noexcept
 {
 	TimingMerge(into.exec, from.exec);
 	TimingMerge(into.plan, from.plan);

@@ -59,9 +59,9 @@ struct StmtCounters
 
 static_assert(std::is_trivially_copyable_v<StmtCounters>, "shared memory holds PODs only");
 
-void TimingAdd(TimingStats &s, double ms);
-void TimingMerge(TimingStats &into, const TimingStats &from);
-double TimingStddev(const TimingStats &s);	// population stddev, as pg_stat_statements
-void IoMerge(IoCounters &into, const IoCounters &from);
-void CountersMerge(StmtCounters &into, const StmtCounters &from);
+void TimingAdd(TimingStats &s, double ms) noexcept;
+void TimingMerge(TimingStats &into, const TimingStats &from) noexcept;
+double TimingStddev(const TimingStats &s) noexcept;	// population stddev, as pg_stat_statements
+void IoMerge(IoCounters &into, const IoCounters &from) noexcept;
+void CountersMerge(StmtCounters &into, const StmtCounters &from) noexcept;
 }	// namespace xray::core

@@ -4,7 +4,7 @@
 namespace xray::core
 {
 uint32_t
-IndexCapacityFor(uint32_t n)
+IndexCapacityFor(uint32_t n) noexcept
 {
 	uint32_t cap = 16;
 	while (cap < 2 * n && cap < (1u << 31))
@@ -13,14 +13,14 @@ IndexCapacityFor(uint32_t n)
 }
 
 void
-IndexClear(int32_t *slots, uint32_t capacity)
+IndexClear(int32_t *slots, uint32_t capacity) noexcept
 {
 	for (uint32_t i = 0; i < capacity; i++)
 		slots[i] = kIndexEmpty;
 }
 
 void
-IndexInsert(int32_t *slots, uint32_t capacity, uint64_t hash, int32_t entry)
+IndexInsert(int32_t *slots, uint32_t capacity, uint64_t hash, int32_t entry) noexcept
 {
 	uint32_t mask = capacity - 1;
 	uint32_t i = static_cast<uint32_t>(hash) & mask;

@@ -17,9 +17,9 @@ namespace xray::core
 constexpr int32_t kIndexEmpty = -1;
 
 // IndexCapacityFor returns the power-of-two slot count for n entries.
-uint32_t IndexCapacityFor(uint32_t n);
+uint32_t IndexCapacityFor(uint32_t n) noexcept;
 
-void IndexClear(int32_t *slots, uint32_t capacity);
+void IndexClear(int32_t *slots, uint32_t capacity) noexcept;
 
 // IndexFind returns the entry whose key equals the probe (eq(entry) is true), or
 // kIndexEmpty.
@@ -39,7 +39,7 @@ IndexFind(const int32_t *slots, uint32_t capacity, uint64_t hash, Eq eq)
 }
 
 // IndexInsert records entry under hash; the key must not be present already.
-void IndexInsert(int32_t *slots, uint32_t capacity, uint64_t hash, int32_t entry);
+void IndexInsert(int32_t *slots, uint32_t capacity, uint64_t hash, int32_t entry) noexcept;
 
 // IndexErase removes entry (stored under hash). hash_of(e) returns the hash of
 // any other entry, needed to shift the rest of the probe run back.

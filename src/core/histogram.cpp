@@ -38,7 +38,7 @@ Quantile(const T *counts, double q)
 }	// namespace
 
 int
-HistBucket(double ms)
+HistBucket(double ms) noexcept
 {
 	if (!(ms > kHistMinMs))		// also catches NaN
 		return 0;
@@ -53,7 +53,7 @@ HistBucket(double ms)
 }
 
 double
-HistBucketValue(int bucket)
+HistBucketValue(int bucket) noexcept
 {
 	if (bucket <= 0)
 		return kHistMinMs;
@@ -63,13 +63,13 @@ HistBucketValue(int bucket)
 }
 
 double
-HistQuantile(const uint64_t *counts, double q)
+HistQuantile(const uint64_t *counts, double q) noexcept
 {
 	return Quantile(counts, q);
 }
 
 double
-HistQuantile(const uint32_t *counts, double q)
+HistQuantile(const uint32_t *counts, double q) noexcept
 {
 	return Quantile(counts, q);
 }

@@ -23,14 +23,14 @@ constexpr int kHistLogBuckets = 162;
 constexpr int kHistBuckets = kHistLogBuckets + 2;	// + underflow + overflow
 
 // HistBucket maps a duration in milliseconds to its bucket.
-int HistBucket(double ms);
+int HistBucket(double ms) noexcept;
 
 // HistBucketValue is the value reported for a bucket (its error-minimising midpoint).
-double HistBucketValue(int bucket);
+double HistBucketValue(int bucket) noexcept;
 
 // HistQuantile returns the nearest-rank q-quantile (0 < q <= 1) of a histogram
 // given as counts per bucket, or a negative value when the histogram is empty.
 // Works for 32- and 64-bit counters.
-double HistQuantile(const uint64_t *counts, double q);
-double HistQuantile(const uint32_t *counts, double q);
+double HistQuantile(const uint64_t *counts, double q) noexcept;
+double HistQuantile(const uint32_t *counts, double q) noexcept;
 }	// namespace xray::core

@@ -59,7 +59,7 @@ private:
 }	// namespace
 
 size_t
-FormatPlanText(const PlanTextNode *nodes, int n, char *out, size_t out_size)
+FormatPlanText(const PlanTextNode *nodes, int n, char *out, size_t out_size) noexcept
 {
 	Writer w(out, out_size);
 	for (int i = 0; i < n; i++)

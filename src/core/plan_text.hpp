@@ -21,5 +21,5 @@ struct PlanTextNode
 
 // FormatPlanText writes the tree into out (NUL-terminated) and returns the
 // number of bytes written, without the NUL.
-size_t FormatPlanText(const PlanTextNode *nodes, int n, char *out, size_t out_size);
+size_t FormatPlanText(const PlanTextNode *nodes, int n, char *out, size_t out_size) noexcept;
 }	// namespace xray::core

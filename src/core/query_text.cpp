@@ -103,7 +103,7 @@ NumberEnd(const char *q, size_t len, size_t pos)
 }	// namespace
 
 int
-ConstantLength(const char *query, size_t len, size_t pos)
+ConstantLength(const char *query, size_t len, size_t pos) noexcept
 {
 	if (pos >= len)
 		return -1;
@@ -159,7 +159,7 @@ ConstantLength(const char *query, size_t len, size_t pos)
 }
 
 size_t
-NormalizedSizeBound(size_t len, int nlocs)
+NormalizedSizeBound(size_t len, int nlocs) noexcept
 {
 	// every constant is at least one byte and "$" + up to 11 digits replaces it
 	return len + static_cast<size_t>(nlocs > 0 ? nlocs : 0) * 12 + 1;
@@ -167,7 +167,7 @@ NormalizedSizeBound(size_t len, int nlocs)
 
 size_t
 NormalizeQuery(const char *query, size_t len, ConstLocation *locs, int nlocs, int first_param,
-			   char *out, size_t out_size)
+			   char *out, size_t out_size) noexcept
 {
 	if (out_size == 0)
 		return 0;

@@ -23,16 +23,16 @@ struct ConstLocation
 // overlapping locations are skipped. Returns the number of bytes written,
 // without the NUL.
 size_t NormalizeQuery(const char *query, size_t len, ConstLocation *locs, int nlocs,
-					  int first_param, char *out, size_t out_size);
+					  int first_param, char *out, size_t out_size) noexcept;
 
 // ConstantLength returns the length of the literal starting at byte pos of
 // query: an unsigned or negative number ("42", "-1.5e3", "- 7") or a plain
 // quoted string ('it''s'). For anything else (E'' or $$ strings, typed
 // literals, strings continued on the next line...) it returns -1 and the caller
 // asks PostgreSQL's lexer. This spares running the lexer for most statements.
-int ConstantLength(const char *query, size_t len, size_t pos);
+int ConstantLength(const char *query, size_t len, size_t pos) noexcept;
 
 // NormalizedSizeBound is an out_size large enough for any normalization of a
 // query of len bytes with nlocs constants.
-size_t NormalizedSizeBound(size_t len, int nlocs);
+size_t NormalizedSizeBound(size_t len, int nlocs) noexcept;
 }	// namespace xray::core

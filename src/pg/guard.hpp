@@ -4,6 +4,12 @@
 // into PostgreSQL frames: its message is copied into a fixed buffer inside the
 // catch block, and the ERROR is raised only after the try/catch has ended, so
 // no C++ object is alive when ereport longjmps.
+//
+// Today every core function the adapter calls is noexcept and allocates
+// nothing (histogram, counters, index, texts), so the hooks need no guard on
+// their hot path. Any core call that may throw (containers, std::string, fmt)
+// must go through XRAY_GUARD, and must run before any PostgreSQL call that can
+// raise an ERROR while its objects are alive.
 #pragma once
 #include <cstring>
 #include <exception>

@@ -5,15 +5,15 @@
 // through a temporary file and a rename. At startup the file is read, checked
 // (magic, format version, entry sizes, CRC-32C of everything) and removed, so a
 // crash never reloads stale statistics. A damaged or foreign file is skipped
-// with a WARNING; loading never fails the startup. Texts longer than the new
-// text size are cut; entries beyond the new capacity are dropped (counted).
+// with a WARNING; loading never fails the startup. Texts longer than a smaller
+// new text size are dropped (recaptured later); entries beyond the new capacity
+// are dropped (counted).
 #include <cstring>
 
 #include "store_internal.hpp"
 
 #include "compat.hpp"
 #include "guc.hpp"
-#include "query_normalize.hpp"
 
 extern "C" {
 #include "port/pg_crc32c.h"
@@ -120,7 +120,9 @@ LoadTable(Reader &r, const Table<Entry> &t, uint32 n, int64 *skipped, uint64 (*h
 		ne->next_free = next_free;
 		ne->in_use = true;
 		ne->hash = hash_of(e.key);
-		size_t len = ClipText(text, e.text_len, t.st->text_size);
+		// the postmaster knows no database encoding to cut safely: a text that
+		// no longer fits is dropped and captured again on the next execution
+		size_t len = e.text_len < t.st->text_size ? e.text_len : 0;
 		memcpy(t.Text(at), text, len);
 		t.Text(at)[len] = '\0';
 		ne->text_len = (uint32) len;

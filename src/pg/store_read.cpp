@@ -105,11 +105,9 @@ ForEachPendingItem(Fn fn)
 		pg_read_barrier();
 		for (uint32 i = 0; i < n; i++)
 		{
+			// an item its owner keeps rewriting is left out of this read only
 			if (!CopyPendingItem(&slot->items[i], &copy))
-			{
-				pg_atomic_fetch_add_u64(&h->dropped, 1);
 				continue;
-			}
 			if (ResetDropsItem(copy, slot->reset_epoch, cur))
 				continue;
 			fn(s, (int) i, copy);

@@ -59,5 +59,18 @@ sleep 1.5
 is "$(q "$port" "SELECT calls FROM xray.statements WHERE query = 'SELECT abalance FROM pgbench_accounts WHERE aid = \$1'")" "3" \
 	"a connected session's counts are visible to others before it flushes"
 wait $holder
+# a statement cancelled by pg_cancel_backend counts as an error, with its time
+as_pg psql -X -q -h /tmp -p "$port" -d postgres -c "SELECT pg_sleep(5) AS cancel_me FROM pg_database LIMIT 1" >/dev/null 2>&1 &
+sleeper=$!
+for i in $(seq 1 50); do
+	victim=$(q "$port" "SELECT pid FROM pg_stat_activity WHERE query LIKE '%cancel_me%' AND pid <> pg_backend_pid()")
+	[ -n "$victim" ] && break
+	sleep 0.1
+done
+sleep 0.5
+is "$(q "$port" "SELECT pg_cancel_backend($victim)")" "t" "the running statement is cancelled"
+wait $sleeper
+is "$(q "$port" "SELECT calls || ' ' || errors || ' ' || (total_error_time BETWEEN 400 AND 5000) FROM xray.statements WHERE query LIKE '%cancel_me%' AND query NOT LIKE '%pg_stat_activity%'")" \
+	"0 1 true" "a cancelled statement: 0 calls, 1 error, its time until the cancel"
 ok "$(grep -c 'terminated by signal' "$dir/server.log")" "no backend crashed"
 done_testing
