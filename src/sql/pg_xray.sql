@@ -118,3 +118,134 @@ AS 'MODULE_PATHNAME', 'xray_reset_query'
 LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION xray.reset_query(bigint) IS 'pg_xray: discard the statistics of one query id (all users and databases)';
 REVOKE ALL ON FUNCTION xray.reset_query(bigint) FROM PUBLIC;
+
+-- Index health -----------------------------------------------------------------
+-- One row per problem with an index of the current database, with the evidence
+-- and the exact statement that fixes it. Indexes backing a primary key, unique
+-- or exclusion constraint, unique indexes and the replica identity index are
+-- never proposed for dropping; an index serving a foreign key is never called
+-- unused (its twin or longer index may replace it).
+CREATE VIEW xray.index_health AS
+WITH idx AS (
+    SELECT i.indexrelid, i.indrelid, c.relname AS index_name, n.nspname AS schema_name,
+           t.relname AS table_name, i.indisunique, i.indisprimary, i.indisexclusion,
+           i.indisreplident, i.indisvalid,
+           -- the *vector types index from 0: rebuild them as ordinary 1-based arrays
+           string_to_array(i.indkey::text, ' ')::int2[] AS keys,
+           string_to_array(i.indclass::text, ' ')::oid[] AS classes,
+           string_to_array(i.indcollation::text, ' ')::oid[] AS collations,
+           string_to_array(i.indoption::text, ' ')::int2[] AS options,
+           i.indexprs IS NOT NULL AS has_exprs, i.indpred IS NOT NULL AS has_pred,
+           pg_get_expr(i.indexprs, i.indrelid) AS exprs, pg_get_expr(i.indpred, i.indrelid) AS pred,
+           c.relam, pg_relation_size(i.indexrelid) AS size_bytes, c.relpages, t.reltuples,
+           coalesce(s.idx_scan, 0) AS scans,
+           EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid
+                   AND k.contype IN ('p', 'u', 'x')) AS backs_constraint,
+           -- its leading columns are a foreign key's: it serves the key's checks
+           EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conrelid = i.indrelid AND k.contype = 'f'
+                   AND (string_to_array(i.indkey::text, ' ')::int2[])[1:cardinality(k.conkey)] @> k.conkey
+                   AND (string_to_array(i.indkey::text, ' ')::int2[])[1:cardinality(k.conkey)] <@ k.conkey)
+             AS serves_foreign_key,
+           format('%I.%I', n.nspname, c.relname) AS qualified_index,
+           format('%I.%I', n.nspname, t.relname) AS qualified_table
+    FROM pg_index i
+    JOIN pg_class c ON c.oid = i.indexrelid
+    JOIN pg_class t ON t.oid = i.indrelid
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    LEFT JOIN pg_stat_all_indexes s ON s.indexrelid = i.indexrelid
+    WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'
+      AND t.relkind IN ('r', 'm', 'p')
+),
+droppable AS (
+    SELECT * FROM idx
+    WHERE NOT indisunique AND NOT indisprimary AND NOT indisexclusion AND NOT indisreplident
+      AND NOT backs_constraint
+),
+since AS (
+    SELECT coalesce(pg_stat_get_db_stat_reset_time(d.oid), pg_postmaster_start_time()) AS since
+    FROM pg_database d WHERE d.datname = current_database()
+)
+SELECT 'invalid'::text AS kind, i.schema_name, i.table_name, i.index_name,
+       format('index is invalid (a failed CREATE INDEX CONCURRENTLY or REINDEX); %s, not used by queries but maintained on writes',
+              pg_size_pretty(i.size_bytes)) AS evidence,
+       i.size_bytes, i.scans,
+       format('REINDEX INDEX CONCURRENTLY %s;', i.qualified_index) AS fix
+FROM idx i WHERE NOT i.indisvalid
+UNION ALL
+SELECT 'unused', d.schema_name, d.table_name, d.index_name,
+       format('0 scans since %s; %s', to_char(s.since, 'YYYY-MM-DD HH24:MI'), pg_size_pretty(d.size_bytes)),
+       d.size_bytes, d.scans,
+       format('DROP INDEX CONCURRENTLY %s;', d.qualified_index)
+FROM droppable d CROSS JOIN since s
+WHERE d.indisvalid AND d.scans = 0 AND NOT d.serves_foreign_key
+UNION ALL
+SELECT 'duplicate', d.schema_name, d.table_name, d.index_name,
+       format('same definition as %I (%s scans); %s', o.index_name, o.scans, pg_size_pretty(d.size_bytes)),
+       d.size_bytes, d.scans,
+       format('DROP INDEX CONCURRENTLY %s;', d.qualified_index)
+FROM droppable d
+JOIN idx o ON o.indrelid = d.indrelid AND o.indexrelid <> d.indexrelid AND o.relam = d.relam
+      AND o.keys = d.keys AND o.classes = d.classes AND o.collations = d.collations
+      AND o.options = d.options AND o.exprs IS NOT DISTINCT FROM d.exprs
+      AND o.pred IS NOT DISTINCT FROM d.pred AND o.indisvalid
+-- of two droppable twins keep the one with the lower OID; a constraint-backed twin is always kept
+WHERE d.indisvalid AND (o.indexrelid < d.indexrelid OR o.indisunique OR o.backs_constraint OR o.indisreplident)
+UNION ALL
+SELECT 'redundant_prefix', d.schema_name, d.table_name, d.index_name,
+       format('its columns are a leading part of %I (%s scans); %s',
+              o.index_name, o.scans, pg_size_pretty(d.size_bytes)),
+       d.size_bytes, d.scans,
+       format('DROP INDEX CONCURRENTLY %s;', d.qualified_index)
+FROM droppable d
+JOIN idx o ON o.indrelid = d.indrelid AND o.indexrelid <> d.indexrelid AND o.relam = d.relam
+      AND o.indisvalid AND NOT o.has_exprs AND NOT o.has_pred
+      AND cardinality(o.keys) > cardinality(d.keys)
+      AND o.keys[1:cardinality(d.keys)] = d.keys
+      AND o.classes[1:cardinality(d.classes)] = d.classes
+      AND o.collations[1:cardinality(d.collations)] = d.collations
+      AND o.options[1:cardinality(d.options)] = d.options
+WHERE d.indisvalid AND NOT d.has_exprs AND NOT d.has_pred
+  AND d.relam = (SELECT oid FROM pg_am WHERE amname = 'btree')
+UNION ALL
+SELECT 'bloated', i.schema_name, i.table_name, i.index_name,
+       format('about %s%% of %s is free space (estimated from statistics: %s pages, about %s needed)',
+              round(100 * (1 - e.expected_pages / i.relpages)), pg_size_pretty(i.size_bytes),
+              i.relpages, ceil(e.expected_pages)),
+       i.size_bytes, i.scans,
+       format('REINDEX INDEX CONCURRENTLY %s;', i.qualified_index)
+FROM idx i
+CROSS JOIN LATERAL (
+    -- leaf tuples: 4-byte line pointer + 8-byte tuple header + the key widths
+    -- rounded up to 8 bytes, on pages filled to the default 90% (fillfactor)
+    SELECT greatest(1, i.reltuples) * (4 + 8 + ceil(coalesce(sum(st.avg_width), 8) / 8.0) * 8)
+           / ((current_setting('block_size')::numeric - 40) * 0.9) + 1 AS expected_pages
+    FROM unnest(i.keys) AS k(attnum)
+    LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+    LEFT JOIN pg_stats st ON st.schemaname = i.schema_name AND st.tablename = i.table_name
+         AND st.attname = a.attname
+) e
+WHERE i.indisvalid AND NOT i.has_exprs AND i.reltuples > 0 AND i.relpages >= 128
+  AND i.relam = (SELECT oid FROM pg_am WHERE amname = 'btree')
+  AND e.expected_pages < i.relpages * 0.5
+UNION ALL
+SELECT 'unindexed_foreign_key', n.nspname, t.relname, NULL,
+       format('foreign key %I (%s) to %s has no index starting with its columns: deletes and key updates on %s scan %I',
+              k.conname, cols.list, k.confrelid::regclass, k.confrelid::regclass, t.relname),
+       NULL, NULL,
+       format('CREATE INDEX CONCURRENTLY ON %I.%I (%s);', n.nspname, t.relname, cols.list)
+FROM pg_constraint k
+JOIN pg_class t ON t.oid = k.conrelid
+JOIN pg_namespace n ON n.oid = t.relnamespace
+CROSS JOIN LATERAL (
+    SELECT string_agg(format('%I', a.attname), ', ' ORDER BY u.ord) AS list
+    FROM unnest(k.conkey) WITH ORDINALITY AS u(attnum, ord)
+    JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum
+) cols
+WHERE k.contype = 'f' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND NOT EXISTS (
+    SELECT 1 FROM pg_index i
+    WHERE i.indrelid = k.conrelid AND i.indisvalid AND i.indpred IS NULL
+      AND (string_to_array(i.indkey::text, ' ')::int2[])[1:cardinality(k.conkey)] @> k.conkey
+      AND (string_to_array(i.indkey::text, ' ')::int2[])[1:cardinality(k.conkey)] <@ k.conkey);
+COMMENT ON VIEW xray.index_health IS 'pg_xray: unused, duplicate, redundant, invalid and bloated indexes and unindexed foreign keys, with the statement that fixes each';
+GRANT SELECT ON xray.index_health TO PUBLIC;

@@ -1,11 +1,15 @@
 -- pgTAP: the SQL API contract of pg_xray: objects, column types, privileges, errors.
 BEGIN;
-SELECT plan(81);
+SELECT plan(85);
 
 SELECT has_schema('xray');
 SELECT has_view('xray', 'statements', 'view xray.statements exists');
 SELECT has_view('xray', 'plans', 'view xray.plans exists');
 SELECT has_view('xray', 'info', 'view xray.info exists');
+SELECT has_view('xray', 'index_health', 'view xray.index_health exists');
+SELECT columns_are('xray', 'index_health', ARRAY[
+  'kind', 'schema_name', 'table_name', 'index_name', 'evidence', 'size_bytes', 'scans', 'fix']);
+SELECT col_type_is('xray'::name, 'index_health'::name, 'size_bytes'::name, 'bigint', 'index_health.size_bytes is bigint');
 
 SELECT columns_are('xray', 'statements', ARRAY[
   'userid', 'dbid', 'toplevel', 'queryid', 'query', 'plans', 'total_plan_time', 'min_plan_time',
@@ -60,6 +64,7 @@ CREATE ROLE xray_tap_monitor IN ROLE pg_read_all_stats;
 SELECT ok(has_schema_privilege('xray_tap_user', 'xray', 'USAGE'), 'everyone may use schema xray');
 SELECT ok(has_table_privilege('xray_tap_user', 'xray.statements', 'SELECT'), 'everyone may read xray.statements');
 SELECT ok(has_table_privilege('xray_tap_user', 'xray.info', 'SELECT'), 'everyone may read xray.info');
+SELECT ok(has_table_privilege('xray_tap_user', 'xray.index_health', 'SELECT'), 'everyone may read xray.index_health');
 SELECT ok(NOT has_table_privilege('xray_tap_user', 'xray.plans', 'SELECT'), 'plans are not public');
 SELECT ok(has_table_privilege('xray_tap_monitor', 'xray.plans', 'SELECT'), 'pg_read_all_stats reads plans');
 SELECT ok(NOT has_function_privilege('xray_tap_user', 'xray.reset()', 'EXECUTE'), 'reset is revoked from PUBLIC');
