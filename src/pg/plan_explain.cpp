@@ -11,6 +11,7 @@
 
 #include "compat.hpp"
 #include "plan_walk.hpp"
+#include "what_if.hpp"
 
 extern "C" {
 #include "access/stratnum.h"
@@ -399,11 +400,19 @@ AddPlanList(Builder &b, List *plans, int depth)
 		AddPlan(b, (Plan *) lfirst(lc), depth);
 }
 
+// IndexName is the quoted name of an index, or of a hypothetical one (xray.what_if).
+const char *
+IndexName(Oid indexid)
+{
+	const char *hypo = WhatIfIndexName(indexid);
+	return hypo ? hypo : quote_identifier(Name(get_rel_name(indexid)));
+}
+
 const char *
 IndexTitle(const char *what, Oid indexid, ScanDirection dir, Scan *scan, const Builder &b)
 {
 	return psprintf("%s%s using %s%s", what, ScanDirectionIsBackward(dir) ? " Backward" : "",
-					quote_identifier(Name(get_rel_name(indexid))), ScanTarget(scan, b));
+					IndexName(indexid), ScanTarget(scan, b));
 }
 
 void
@@ -441,7 +450,7 @@ AddPlan(Builder &b, Plan *plan, int depth)
 		case T_BitmapIndexScan:
 		{
 			BitmapIndexScan *s = (BitmapIndexScan *) plan;
-			title = psprintf("Bitmap Index Scan on %s", quote_identifier(Name(get_rel_name(s->indexid))));
+			title = psprintf("Bitmap Index Scan on %s", IndexName(s->indexid));
 			d[0] = QualLine("Index Cond", s->indexqualorig, plan, b);
 			break;
 		}

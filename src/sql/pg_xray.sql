@@ -249,3 +249,20 @@ WHERE k.contype = 'f' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
       AND (string_to_array(i.indkey::text, ' ')::int2[])[1:cardinality(k.conkey)] <@ k.conkey);
 COMMENT ON VIEW xray.index_health IS 'pg_xray: unused, duplicate, redundant, invalid and bloated indexes and unindexed foreign keys, with the statement that fixes each';
 GRANT SELECT ON xray.index_health TO PUBLIC;
+
+-- What-if planning ---------------------------------------------------------------
+CREATE FUNCTION xray.what_if(
+    query text,
+    index_statements text[],
+    OUT cost_before float8,
+    OUT cost_after float8,
+    OUT improvement_pct float8,
+    OUT indexes_used text[],
+    OUT estimated_size_bytes bigint,
+    OUT plan_before text,
+    OUT plan_after text
+)
+RETURNS record
+AS 'MODULE_PATHNAME', 'xray_what_if'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION xray.what_if(text, text[]) IS 'pg_xray: estimated cost and plan of a statement with and without hypothetical btree indexes (nothing is built)';

@@ -1,6 +1,6 @@
 -- pgTAP: the SQL API contract of pg_xray: objects, column types, privileges, errors.
 BEGIN;
-SELECT plan(85);
+SELECT plan(93);
 
 SELECT has_schema('xray');
 SELECT has_view('xray', 'statements', 'view xray.statements exists');
@@ -50,6 +50,8 @@ SELECT col_type_is('xray'::name, 'info'::name, c::name, t::text, 'xray.info.' ||
 -- functions and their markings
 SELECT has_function('xray', 'reset', ARRAY[]::name[]);
 SELECT has_function('xray', 'reset_query', ARRAY['bigint']);
+SELECT has_function('xray', 'what_if', ARRAY['text', 'text[]']);
+SELECT volatility_is('xray', 'what_if', ARRAY['text', 'text[]'], 'volatile');
 SELECT function_returns('xray', 'reset', ARRAY[]::name[], 'timestamp with time zone');
 SELECT function_returns('xray', 'reset_query', ARRAY['bigint'], 'bigint');
 SELECT volatility_is('xray', 'reset', ARRAY[]::name[], 'volatile');
@@ -71,6 +73,7 @@ SELECT ok(NOT has_function_privilege('xray_tap_user', 'xray.reset()', 'EXECUTE')
 SELECT ok(NOT has_function_privilege('xray_tap_user', 'xray.reset_query(bigint)', 'EXECUTE'), 'reset_query is revoked from PUBLIC');
 SELECT ok(NOT has_function_privilege('xray_tap_monitor', 'xray.reset()', 'EXECUTE'), 'monitoring roles cannot reset');
 SELECT ok(NOT has_table_privilege('xray_tap_user', 'xray.statements', 'INSERT'), 'views are read-only for users');
+SELECT ok(has_function_privilege('xray_tap_user', 'xray.what_if(text, text[])', 'EXECUTE'), 'everyone may run what_if');
 
 SET LOCAL ROLE xray_tap_user;
 SELECT throws_ok('SELECT xray.reset()', '42501', NULL, 'a plain role cannot reset');
@@ -94,6 +97,12 @@ SELECT throws_ok('SELECT xray.reset_query(0)', '22023', 'queryid 0 does not iden
 SELECT throws_ok('SELECT xray.reset_query(987654321)', '42704', 'no statement with queryid 987654321 is recorded');
 SELECT throws_ok('SET xray.track = ''sometimes''', '22023', NULL, 'xray.track rejects unknown values');
 SELECT throws_ok('SET xray.max_statements = 10', '55P02', NULL, 'capacity is fixed at server start');
+
+SELECT throws_ok($$SELECT xray.what_if(NULL, '{}')$$, '22004', 'query must not be NULL');
+SELECT throws_ok($$SELECT xray.what_if('SELECT 1', '{"CREATE TABLE t (a int)"}')$$, '42601', NULL, 'what_if: not an index statement');
+SELECT throws_ok($$SELECT xray.what_if('SELECT 1', '{"CREATE INDEX ON pg_xray_nosuch (a)"}')$$, '42P01', NULL, 'what_if: unknown table');
+SELECT throws_ok($$SELECT xray.what_if('SELECT 1', '{"CREATE INDEX ON pg_class USING hash (relname)"}')$$, '0A000', NULL, 'what_if: only btree');
+SELECT throws_ok($$SELECT xray.what_if('VACUUM', '{}')$$, '0A000', NULL, 'what_if: not a utility statement');
 
 -- GUCs exist with their documented defaults
 SELECT is(current_setting('xray.enabled'), 'on', 'xray.enabled defaults to on');

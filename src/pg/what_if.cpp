@@ -1,0 +1,469 @@
+// what_if.cpp - xray.what_if(): plan a statement with hypothetical indexes.
+//
+// Design (after HypoPG's approach, written anew): CREATE INDEX statements are
+// parsed and transformed like the real command, but nothing is built. While
+// xray.what_if() plans the statement a second time, get_relation_info_hook adds
+// an IndexOptInfo for each hypothetical index of the relation being planned,
+// marked hypothetical (so the planner never opens it), sized from statistics
+// (core::EstimateBtree). Everything is backend-local and lives only during the
+// call; the hook costs one pointer test when no what-if planning is running.
+// The statement may contain $n parameters (normalized texts from
+// xray.statements): their types are inferred and a generic plan is costed.
+// The caller needs the privileges the statement would need (checked as EXPLAIN does).
+#include <cmath>
+#include <cstring>
+
+#include "index_size.hpp"
+
+#include "compat.hpp"
+#include "guc.hpp"
+#include "plan_walk.hpp"
+#include "what_if.hpp"
+
+extern "C" {
+#include "access/amapi.h"
+#include "access/relation.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_am_d.h"
+#include "catalog/pg_class_d.h"
+#include "commands/defrem.h"
+#include "nodes/makefuncs.h"
+#include "optimizer/optimizer.h"
+#include "optimizer/plancat.h"
+#include "parser/parse_utilcmd.h"
+#include "parser/parser.h"
+#include "rewrite/rewriteManip.h"
+#include "tcop/tcopprot.h"
+#include "utils/array.h"
+#include "utils/rel.h"
+#include "utils/ruleutils.h"
+#include "utils/syscache.h"
+
+PG_FUNCTION_INFO_V1(xray_what_if);
+PGDLLEXPORT Datum xray_what_if(PG_FUNCTION_ARGS);
+}
+
+namespace xray::pg
+{
+namespace
+{
+struct HypoIndex
+{
+	Oid oid;
+	Oid relid;
+	const char *name;
+	int ncolumns;
+	int nkeycolumns;
+	int *indexkeys;
+	Oid *collations;
+	Oid *opfamily;
+	Oid *opcintype;
+	bool *reverse;
+	bool *nulls_first;
+	List *indexprs;	// varno 1
+	List *indpred;	// varno 1, implicit AND
+	bool unique;
+	double key_width;
+	bool used;
+	double pages;
+};
+
+get_relation_info_hook_type prev_get_relation_info = NULL;
+bool hook_installed = false;
+HypoIndex *active = NULL;	// hypothetical indexes in use, or NULL
+int nactive = 0;
+
+List *
+WithVarno(List *exprs, Index varno)
+{
+	if (exprs == NIL)
+		return NIL;
+	List *copy = (List *) copyObjectImpl(exprs);
+	if (varno != 1)
+		ChangeVarNodes((Node *) copy, 1, (int) varno, 0);
+	return copy;
+}
+
+IndexOptInfo *
+MakeIndexOptInfo(const HypoIndex &h, RelOptInfo *rel)
+{
+	IndexOptInfo *info = makeNode(IndexOptInfo);
+	info->indexoid = h.oid;
+	info->reltablespace = rel->reltablespace;
+	info->rel = rel;
+	info->ncolumns = h.ncolumns;
+	info->nkeycolumns = h.nkeycolumns;
+	info->indexkeys = h.indexkeys;
+	info->indexcollations = h.collations;
+	info->opfamily = h.opfamily;
+	info->opcintype = h.opcintype;
+	info->sortopfamily = h.opfamily;	// btree: ordering by the same families
+	info->reverse_sort = h.reverse;
+	info->nulls_first = h.nulls_first;
+	info->opclassoptions = (bytea **) palloc0(sizeof(bytea *) * h.ncolumns);
+	info->canreturn = (bool *) palloc(sizeof(bool) * h.ncolumns);
+	for (int i = 0; i < h.ncolumns; i++)
+		info->canreturn[i] = true;	// btree returns every column
+	info->relam = BTREE_AM_OID;
+	info->indexprs = WithVarno(h.indexprs, rel->relid);
+	info->indpred = WithVarno(h.indpred, rel->relid);
+
+	// the index's target list: a Var per column, the expression otherwise
+	ListCell *expr_cell = list_head(info->indexprs);
+	for (int i = 0; i < h.ncolumns; i++)
+	{
+		Expr *e;
+		if (h.indexkeys[i] != 0)
+		{
+			Oid typ, coll;
+			int32 typmod;
+			get_atttypetypmodcoll(h.relid, (AttrNumber) h.indexkeys[i], &typ, &typmod, &coll);
+			e = (Expr *) makeVar(rel->relid, (AttrNumber) h.indexkeys[i], typ, typmod, coll, 0);
+		}
+		else
+		{
+			e = (Expr *) lfirst(expr_cell);
+			expr_cell = lnext(info->indexprs, expr_cell);
+		}
+		info->indextlist = lappend(info->indextlist, makeTargetEntry(e, (AttrNumber) (i + 1), NULL, false));
+	}
+
+	double tuples = rel->tuples > 0 ? rel->tuples : 0;
+	core::BtreeSize size = core::EstimateBtree(tuples, h.key_width, BLCKSZ, 0.9);
+	info->pages = (BlockNumber) size.pages;
+	info->tuples = tuples;
+	info->tree_height = size.height;
+	info->predOK = false;
+	info->unique = h.unique;
+	info->immediate = true;
+	info->hypothetical = true;
+
+	IndexAmRoutine *am = GetIndexAmRoutineByAmId(BTREE_AM_OID, false);
+	info->amcanorderbyop = am->amcanorderbyop;
+	info->amoptionalkey = am->amoptionalkey;
+	info->amsearcharray = am->amsearcharray;
+	info->amsearchnulls = am->amsearchnulls;
+	info->amcanparallel = am->amcanparallel;
+	info->amhasgettuple = am->amgettuple != NULL;
+	info->amhasgetbitmap = am->amgetbitmap != NULL;
+	info->amcanmarkpos = am->ammarkpos != NULL && am->amrestrpos != NULL;
+	info->amcostestimate = reinterpret_cast<void (*)()>(am->amcostestimate);
+	return info;
+}
+
+void
+XrayGetRelationInfo(PlannerInfo *root, Oid relid, bool inhparent, RelOptInfo *rel)
+{
+	if (prev_get_relation_info)
+		prev_get_relation_info(root, relid, inhparent, rel);
+	if (active == NULL || inhparent)
+		return;
+	for (int i = 0; i < nactive; i++)
+		if (active[i].relid == relid)
+			rel->indexlist = lappend(rel->indexlist, MakeIndexOptInfo(active[i], rel));
+}
+
+// FreeOid returns an OID no relation has, from the top of the OID space down.
+Oid
+FreeOid(Oid after)
+{
+	for (Oid o = after - 1; o > FirstNormalObjectId; o--)
+		if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(o)))
+			return o;
+	ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("no free OID for a hypothetical index")));
+	return InvalidOid;
+}
+
+double
+ColumnWidth(Oid relid, AttrNumber attnum, Oid typ, int32 typmod)
+{
+	int32 w = get_attavgwidth(relid, attnum);
+	return w > 0 ? w : get_typavgwidth(typ, typmod);
+}
+
+// ParseIndex turns one CREATE INDEX statement into a hypothetical btree index.
+void
+ParseIndex(const char *sql, HypoIndex *h, Oid oid)
+{
+	List *raw = raw_parser(sql, RAW_PARSE_DEFAULT);
+	if (list_length(raw) != 1 || !IsA(((RawStmt *) linitial(raw))->stmt, IndexStmt))
+		ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR),
+						errmsg("each index statement must be a single CREATE INDEX statement"),
+						errdetail("Got: %s", sql)));
+	IndexStmt *stmt = (IndexStmt *) ((RawStmt *) linitial(raw))->stmt;
+	if (stmt->accessMethod && strcmp(stmt->accessMethod, "btree") != 0)
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						errmsg("hypothetical indexes using \"%s\" are not supported", stmt->accessMethod),
+						errhint("Only btree indexes can be evaluated so far.")));
+	Oid relid = RangeVarGetRelid(stmt->relation, AccessShareLock, false);
+	char relkind = get_rel_relkind(relid);
+	if (relkind != RELKIND_RELATION && relkind != RELKIND_MATVIEW)
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						errmsg("\"%s\" is not a table or materialized view", get_rel_name(relid)),
+						errhint("Hypothetical indexes on partitioned tables are not supported; name a partition.")));
+	stmt = transformIndexStmt(relid, stmt, sql);
+
+	int nkey = list_length(stmt->indexParams);
+	int ncol = nkey + list_length(stmt->indexIncludingParams);
+	memset(h, 0, sizeof(*h));
+	h->oid = oid;
+	h->relid = relid;
+	h->ncolumns = ncol;
+	h->nkeycolumns = nkey;
+	h->unique = stmt->unique;
+	h->indexkeys = (int *) palloc0(sizeof(int) * ncol);
+	h->collations = (Oid *) palloc0(sizeof(Oid) * ncol);
+	h->opfamily = (Oid *) palloc0(sizeof(Oid) * ncol);
+	h->opcintype = (Oid *) palloc0(sizeof(Oid) * ncol);
+	h->reverse = (bool *) palloc0(sizeof(bool) * ncol);
+	h->nulls_first = (bool *) palloc0(sizeof(bool) * ncol);
+
+	List *params = list_concat_copy(stmt->indexParams, stmt->indexIncludingParams);
+	ListCell *lc;
+	int i = 0;
+	StringInfoData cols;
+	initStringInfo(&cols);
+	foreach (lc, params)
+	{
+		IndexElem *e = (IndexElem *) lfirst(lc);
+		Oid typ, coll;
+		int32 typmod;
+		if (e->name)
+		{
+			AttrNumber attnum = get_attnum(relid, e->name);
+			if (attnum == InvalidAttrNumber)
+				ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+								errmsg("column \"%s\" does not exist", e->name)));
+			get_atttypetypmodcoll(relid, attnum, &typ, &typmod, &coll);
+			h->indexkeys[i] = attnum;
+			if (i < nkey)
+				h->key_width += ColumnWidth(relid, attnum, typ, typmod);
+			appendStringInfo(&cols, "%s%s", i ? ", " : "", quote_identifier(e->name));
+		}
+		else
+		{
+			Node *expr = eval_const_expressions(NULL, e->expr);
+			fix_opfuncids(expr);
+			typ = exprType(expr);
+			typmod = exprTypmod(expr);
+			coll = exprCollation(expr);
+			h->indexprs = lappend(h->indexprs, expr);
+			if (i < nkey)
+				h->key_width += get_typavgwidth(typ, typmod);
+			List *ctx = deparse_context_for(get_rel_name(relid), relid);
+			appendStringInfo(&cols, "%s%s", i ? ", " : "", deparse_expression(e->expr, ctx, false, false));
+		}
+		if (i < nkey)
+		{
+			if (e->collation)
+				coll = get_collation_oid(e->collation, false);
+			Oid opclass = ResolveOpClass(e->opclass, typ, "btree", BTREE_AM_OID);
+			h->opfamily[i] = get_opclass_family(opclass);
+			h->opcintype[i] = get_opclass_input_type(opclass);
+			h->collations[i] = coll;
+			h->reverse[i] = e->ordering == SORTBY_DESC;
+			h->nulls_first[i] = e->nulls_ordering == SORTBY_NULLS_FIRST ||
+								(e->nulls_ordering == SORTBY_NULLS_DEFAULT && h->reverse[i]);
+		}
+		i++;
+	}
+	if (stmt->whereClause)
+	{
+		Node *pred = eval_const_expressions(NULL, stmt->whereClause);
+		pred = (Node *) canonicalize_qual((Expr *) pred, true);
+		fix_opfuncids(pred);
+		h->indpred = make_ands_implicit((Expr *) pred);
+	}
+	Relation rel = relation_open(relid, NoLock);
+	double tuples = rel->rd_rel->reltuples > 0 ? rel->rd_rel->reltuples : 0;
+	relation_close(rel, NoLock);
+	h->pages = core::EstimateBtree(tuples, h->key_width, BLCKSZ, 0.9).pages;
+	h->name = stmt->idxname ? pstrdup(stmt->idxname)
+							: psprintf("<hypothetical> %s (%s)", quote_identifier(get_rel_name(relid)), cols.data);
+}
+
+// MarkUsed flags the hypothetical indexes a plan tree scans.
+void
+MarkUsed(Plan *plan)
+{
+	if (plan == NULL)
+		return;
+	Oid indexid = InvalidOid;
+	if (IsA(plan, IndexScan))
+		indexid = ((IndexScan *) plan)->indexid;
+	else if (IsA(plan, IndexOnlyScan))
+		indexid = ((IndexOnlyScan *) plan)->indexid;
+	else if (IsA(plan, BitmapIndexScan))
+		indexid = ((BitmapIndexScan *) plan)->indexid;
+	for (int i = 0; i < nactive; i++)
+		if (active[i].oid == indexid)
+			active[i].used = true;
+	MarkUsed(plan->lefttree);
+	MarkUsed(plan->righttree);
+	ListCell *lc;
+	List *children = NIL;
+	if (IsA(plan, Append))
+		children = ((Append *) plan)->appendplans;
+	else if (IsA(plan, MergeAppend))
+		children = ((MergeAppend *) plan)->mergeplans;
+	else if (IsA(plan, BitmapAnd))
+		children = ((BitmapAnd *) plan)->bitmapplans;
+	else if (IsA(plan, BitmapOr))
+		children = ((BitmapOr *) plan)->bitmapplans;
+	else if (IsA(plan, SubqueryScan))
+		MarkUsed(((SubqueryScan *) plan)->subplan);
+	foreach (lc, children)
+		MarkUsed((Plan *) lfirst(lc));
+}
+
+// InnerTextErrorCallback makes a syntax or analysis error point into the text
+// being parsed (the statement or an index statement), not into the call of
+// xray.what_if, as SQL functions do for their bodies.
+void
+InnerTextErrorCallback(void *arg)
+{
+	int pos = geterrposition();
+	if (pos > 0)
+	{
+		errposition(0);
+		internalerrposition(pos);
+		internalerrquery((const char *) arg);
+	}
+}
+
+PlannedStmt *
+PlanCopy(Query *query, const char *sql)
+{
+	return pg_plan_query((Query *) copyObjectImpl(query), sql, 0, NULL);
+}
+
+text *
+PlanText(PlannedStmt *p)
+{
+	char buf[8192];
+	size_t len = PlanTextBuild(p, buf, sizeof(buf));
+	return cstring_to_text_with_len(buf, (int) len);
+}
+}	// namespace
+
+const char *
+WhatIfIndexName(Oid oid)
+{
+	for (int i = 0; active != NULL && i < nactive; i++)
+		if (active[i].oid == oid)
+			return active[i].name;
+	return NULL;
+}
+}	// namespace xray::pg
+
+using namespace xray::pg;
+
+Datum
+xray_what_if(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0))
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("query must not be NULL")));
+	if (PG_ARGISNULL(1))
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						errmsg("index_statements must not be NULL"),
+						errhint("Pass an empty array to plan without hypothetical indexes.")));
+	char *sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	ArrayType *arr = PG_GETARG_ARRAYTYPE_P(1);
+	Datum *elems;
+	bool *elem_nulls;
+	int nelems;
+	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &elem_nulls, &nelems);
+
+	TupleDesc tupdesc;
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("xray.what_if must return a record")));
+
+	if (!hook_installed)
+	{
+		prev_get_relation_info = get_relation_info_hook;
+		get_relation_info_hook = XrayGetRelationInfo;
+		hook_installed = true;
+	}
+
+	// the hypothetical indexes
+	HypoIndex *hypos = (HypoIndex *) palloc0(sizeof(HypoIndex) * Max(nelems, 1));
+	Oid next_oid = (Oid) 0xFFFFFFF0;
+	for (int i = 0; i < nelems; i++)
+	{
+		if (elem_nulls[i])
+			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+							errmsg("index statement %d is NULL", i + 1)));
+		next_oid = FreeOid(next_oid);
+		char *index_sql = TextDatumGetCString(elems[i]);
+		ErrorContextCallback index_cb{error_context_stack, InnerTextErrorCallback, index_sql};
+		error_context_stack = &index_cb;
+		ParseIndex(index_sql, &hypos[i], next_oid);
+		error_context_stack = index_cb.previous;
+	}
+
+	// the statement, with $n parameters allowed
+	ErrorContextCallback query_cb{error_context_stack, InnerTextErrorCallback, sql};
+	error_context_stack = &query_cb;
+	List *raw = pg_parse_query(sql);
+	if (list_length(raw) != 1)
+		ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR), errmsg("query must be exactly one statement")));
+	Oid *param_types = NULL;
+	int nparams = 0;
+	List *queries = pg_analyze_and_rewrite_varparams((RawStmt *) linitial(raw), sql, &param_types, &nparams, NULL);
+	if (list_length(queries) != 1 || ((Query *) linitial(queries))->commandType == CMD_UTILITY)
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						errmsg("query must be a SELECT, INSERT, UPDATE, DELETE or MERGE statement")));
+	Query *query = (Query *) linitial(queries);
+	error_context_stack = query_cb.previous;
+	ExecCheckRTPerms(query->rtable, true);
+
+	// plan without, then with the hypothetical indexes; not recorded by pg_xray
+	PlannedStmt *before = NULL, *after = NULL;
+	bool was_enabled = guc_enabled;
+	guc_enabled = false;
+	PG_TRY();
+	{
+		before = PlanCopy(query, sql);
+		active = hypos;
+		nactive = nelems;
+		after = PlanCopy(query, sql);
+		MarkUsed(after->planTree);
+		ListCell *lc;
+		foreach (lc, after->subplans)
+			MarkUsed((Plan *) lfirst(lc));
+	}
+	PG_FINALLY();
+	{
+		guc_enabled = was_enabled;
+	}
+	PG_END_TRY();
+
+	// texts while the names of the hypothetical indexes are still known
+	text *plan_before = PlanText(before);
+	text *plan_after = PlanText(after);
+	active = NULL;
+	nactive = 0;
+
+	double cost_before = before->planTree->total_cost;
+	double cost_after = after->planTree->total_cost;
+	Datum *used = (Datum *) palloc(sizeof(Datum) * Max(nelems, 1));
+	int nused = 0;
+	int64 size_bytes = 0;
+	for (int i = 0; i < nelems; i++)
+	{
+		size_bytes += (int64) hypos[i].pages * BLCKSZ;
+		if (hypos[i].used)
+			used[nused++] = CStringGetTextDatum(hypos[i].name);
+	}
+
+	Datum values[7];
+	bool nulls[7] = {false};
+	values[0] = Float8GetDatum(cost_before);
+	values[1] = Float8GetDatum(cost_after);
+	values[2] = Float8GetDatum(cost_before > 0 ? 100.0 * (cost_before - cost_after) / cost_before : 0.0);
+	values[3] = PointerGetDatum(construct_array(used, nused, TEXTOID, -1, false, TYPALIGN_INT));
+	values[4] = Int64GetDatum(size_bytes);
+	values[5] = PointerGetDatum(plan_before);
+	values[6] = PointerGetDatum(plan_after);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
