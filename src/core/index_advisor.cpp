@@ -1,0 +1,245 @@
+// index_advisor.cpp - see index_advisor.hpp.
+#include "index_advisor.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "index_size.hpp"
+
+namespace xray::core
+{
+namespace
+{
+bool
+IsPrefix(const std::vector<int> &prefix, const std::vector<int> &of)
+{
+	return prefix.size() <= of.size() && std::equal(prefix.begin(), prefix.end(), of.begin());
+}
+
+double
+KeyWidth(const RelationInfo &rel, const std::vector<int> &cols)
+{
+	double w = 0;
+	for (int c : cols)
+		w += (c >= 0 && c < static_cast<int>(rel.columns.size())) ? rel.columns[c].width : 8;
+	return w;
+}
+}	// namespace
+
+double
+Selectivity(const ColumnInfo &c, double rows) noexcept
+{
+	double distinct = c.n_distinct;
+	if (distinct < 0)
+		distinct = -distinct * rows;
+	if (distinct < 1)
+		distinct = 1;
+	return 1.0 / distinct;
+}
+
+std::vector<IndexCandidate>
+GenerateCandidates(const std::vector<RelationInfo> &relations, const std::vector<StatementInfo> &statements,
+				   const AdvisorOptions &options)
+{
+	std::vector<IndexCandidate> out;
+	std::map<std::pair<int, std::vector<int>>, size_t> seen;	// (relation, columns) -> candidate
+
+	auto add = [&](const StatementInfo &st, size_t s, std::vector<int> cols, std::vector<bool> desc) {
+		if (cols.empty())
+			return;
+		const RelationInfo &rel = relations[st.relation];
+		for (const auto &existing : rel.btree_indexes)
+			if (IsPrefix(cols, existing))
+				return;	// an existing index already provides it
+		auto key = std::make_pair(st.relation, cols);
+		auto it = seen.find(key);
+		if (it != seen.end())
+		{
+			auto &stmts = out[it->second].statements;
+			if (std::find(stmts.begin(), stmts.end(), s) == stmts.end())
+				stmts.push_back(s);
+			return;
+		}
+		IndexCandidate c;
+		c.relation = st.relation;
+		c.columns = cols;
+		c.desc = desc;
+		c.size_bytes = EstimateBtree(rel.rows, KeyWidth(rel, cols), options.block_size, 0.9).pages *
+					   options.block_size;
+		c.statements.push_back(s);
+		seen.emplace(key, out.size());
+		out.push_back(std::move(c));
+	};
+
+	for (size_t s = 0; s < statements.size(); s++)
+	{
+		const StatementInfo &st = statements[s];
+		if (st.relation < 0 || st.relation >= static_cast<int>(relations.size()))
+			continue;
+		const RelationInfo &rel = relations[st.relation];
+		if (rel.rows < options.min_table_rows)
+			continue;
+		auto column_ok = [&](int c) { return c >= 0 && c < static_cast<int>(rel.columns.size()); };
+
+		// equality columns, most selective first; one range column after them
+		std::vector<int> eq, range;
+		for (const ColumnUse &u : st.filters)
+		{
+			if (!column_ok(u.column))
+				continue;
+			std::vector<int> &into = u.kind == PredKind::kEq ? eq : range;
+			if (u.kind != PredKind::kOther && std::find(into.begin(), into.end(), u.column) == into.end() &&
+				std::find(eq.begin(), eq.end(), u.column) == eq.end())
+				into.push_back(u.column);
+		}
+		std::stable_sort(eq.begin(), eq.end(), [&](int a, int b) {
+			return Selectivity(rel.columns[a], rel.rows) < Selectivity(rel.columns[b], rel.rows);
+		});
+		std::vector<int> key = eq;
+		std::vector<bool> desc(eq.size(), false);
+		if (!range.empty())
+		{
+			key.push_back(range.front());
+			desc.push_back(false);
+		}
+		// ORDER BY columns can follow equality columns (not a range column)
+		std::vector<int> sorted = eq;
+		std::vector<bool> sorted_desc(eq.size(), false);
+		bool sort_usable = !st.order_by.empty();
+		for (const SortUse &o : st.order_by)
+		{
+			if (!column_ok(o.column))
+			{
+				sort_usable = false;
+				break;
+			}
+			if (std::find(sorted.begin(), sorted.end(), o.column) == sorted.end())
+			{
+				sorted.push_back(o.column);
+				sorted_desc.push_back(o.desc);
+			}
+		}
+		add(st, s, key, desc);
+		if (sort_usable && sorted != key)
+			add(st, s, sorted, sorted_desc);
+		if (!eq.empty() && key.size() > eq.size())
+			add(st, s, eq, std::vector<bool>(eq.size(), false));
+		for (int c : eq)
+			add(st, s, {c}, {false});
+		for (int c : range)
+			add(st, s, {c}, {false});
+	}
+	return out;
+}
+
+Selection
+SelectIndexes(const std::vector<RelationInfo> &relations, const std::vector<StatementInfo> &statements,
+			  const std::vector<IndexCandidate> &candidates, const CostOracle &cost,
+			  const AdvisorOptions &options)
+{
+	Selection sel{};
+	std::vector<std::vector<size_t>> chosen_on(relations.size());	// chosen candidates per relation
+	std::map<std::pair<size_t, std::vector<size_t>>, double> cache;
+
+	auto stmt_cost = [&](size_t s, const std::vector<size_t> &config) {
+		auto key = std::make_pair(s, config);
+		auto it = cache.find(key);
+		if (it != cache.end())
+			return it->second;
+		std::vector<const IndexCandidate *> ptrs;
+		for (size_t c : config)
+			ptrs.push_back(&candidates[c]);
+		double v = cost(s, ptrs);
+		sel.oracle_calls++;
+		cache.emplace(key, v);
+		return v;
+	};
+
+	std::vector<double> current(statements.size(), 0);
+	for (size_t s = 0; s < statements.size(); s++)
+	{
+		current[s] = stmt_cost(s, {});
+		sel.cost_before += statements[s].weight * current[s];
+	}
+	sel.cost_after = sel.cost_before;
+
+	std::set<size_t> remaining;
+	for (size_t c = 0; c < candidates.size(); c++)
+		remaining.insert(c);
+	double used_bytes = 0;
+
+	while (static_cast<int>(sel.chosen.size()) < options.max_indexes && !remaining.empty())
+	{
+		size_t best = SIZE_MAX, best_replaces = SIZE_MAX;
+		double best_ratio = 0, best_benefit = 0, best_bytes = 0;
+		for (size_t c : remaining)
+		{
+			const IndexCandidate &cand = candidates[c];
+			// "Extend": a candidate that widens a chosen index replaces it
+			size_t replaces = SIZE_MAX;
+			for (size_t p : chosen_on[cand.relation])
+				if (IsPrefix(candidates[p].columns, cand.columns) &&
+					std::equal(candidates[p].desc.begin(), candidates[p].desc.end(), cand.desc.begin()))
+					replaces = p;
+			double extra_bytes = cand.size_bytes - (replaces != SIZE_MAX ? candidates[replaces].size_bytes : 0);
+			if (used_bytes + extra_bytes > options.budget_bytes)
+				continue;
+			if (replaces == SIZE_MAX &&
+				static_cast<int>(chosen_on[cand.relation].size()) >= options.max_per_table)
+				continue;
+			std::vector<size_t> config;
+			for (size_t p : chosen_on[cand.relation])
+				if (p != replaces)
+					config.push_back(p);
+			config.push_back(c);
+			std::sort(config.begin(), config.end());
+			double benefit = 0;
+			for (size_t s = 0; s < statements.size(); s++)
+				if (statements[s].relation == cand.relation)
+					benefit += statements[s].weight * (current[s] - stmt_cost(s, config));
+			// maintaining the index on every write costs in proportion to its size
+			const RelationInfo &rel = relations[cand.relation];
+			benefit -= options.write_penalty * rel.writes_per_read * extra_bytes / options.block_size;
+			double ratio = benefit / std::max(extra_bytes, 1.0);
+			if (benefit > 0 && ratio > best_ratio)
+			{
+				best = c;
+				best_replaces = replaces;
+				best_ratio = ratio;
+				best_benefit = benefit;
+				best_bytes = extra_bytes;
+			}
+		}
+		if (best == SIZE_MAX)
+			break;
+		const IndexCandidate &cand = candidates[best];
+		auto &on = chosen_on[cand.relation];
+		if (best_replaces != SIZE_MAX)
+		{
+			on.erase(std::remove(on.begin(), on.end(), best_replaces), on.end());
+			auto at = std::find(sel.chosen.begin(), sel.chosen.end(), best_replaces);
+			size_t pos = static_cast<size_t>(at - sel.chosen.begin());
+			sel.benefit[pos] += best_benefit;
+			*at = best;	// the wider index takes the narrower one's place
+		}
+		on.push_back(best);
+		std::sort(on.begin(), on.end());
+		for (size_t s = 0; s < statements.size(); s++)
+			if (statements[s].relation == cand.relation)
+			{
+				double before = current[s];
+				current[s] = stmt_cost(s, chosen_on[cand.relation]);
+				sel.cost_after -= statements[s].weight * (before - current[s]);
+			}
+		used_bytes += best_bytes;
+		if (best_replaces == SIZE_MAX)
+		{
+			sel.chosen.push_back(best);
+			sel.benefit.push_back(best_benefit);
+		}
+		remaining.erase(best);
+	}
+	return sel;
+}
+}	// namespace xray::core

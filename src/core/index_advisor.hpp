@@ -1,0 +1,113 @@
+// index_advisor.hpp - workload-level index candidates and their selection.
+//
+// The adapter describes the workload: relations (row counts, column widths and
+// distinct counts, existing btree indexes), and statements (weight, and per
+// relation the columns they filter on and how, and the sort order they need).
+// GenerateCandidates proposes composite btree indexes the way a DBA designs
+// them: equality columns first (most selective first), then one range column,
+// then the ORDER BY columns with their direction; plus the single-column and
+// equality-only variants. It never proposes what an existing index (or its
+// prefix) already provides, nor anything on tables below a size floor.
+// SelectIndexes then chooses a set for the whole workload greedily by benefit
+// per byte (the "Extend" family of algorithms): each round re-costs the
+// statements of the candidate's table with the indexes already chosen (so
+// interactions count), subtracts a write penalty, and stops at the budget, the
+// per-table cap, the index count or when nothing helps. Costs come from a
+// caller-supplied oracle (in the server: what-if planning), cached per
+// (statement, chosen indexes of its table).
+#pragma once
+#include "pg_free.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace xray::core
+{
+enum class PredKind
+{
+	kEq,		 // col = x, col IN (...), col IS NULL
+	kRange,		 // <, <=, >, >=, BETWEEN, LIKE 'prefix%'
+	kOther,		 // usable by no btree (LIKE '%x', function of col, ...)
+};
+
+struct ColumnInfo
+{
+	std::string name;
+	double n_distinct;	// > 0: distinct values; < 0: minus the fraction of rows (pg_stats)
+	double width;		// average bytes
+};
+
+struct RelationInfo
+{
+	std::string name;
+	double rows;
+	std::vector<ColumnInfo> columns;
+	std::vector<std::vector<int>> btree_indexes;	// existing indexes' key columns, in order
+	double writes_per_read;	// (inserts + updates + deletes) / (seq + index scans), for the write penalty
+};
+
+struct ColumnUse
+{
+	int column;
+	PredKind kind;
+};
+
+struct SortUse
+{
+	int column;
+	bool desc;
+};
+
+struct StatementInfo
+{
+	uint64_t queryid;
+	double weight;	// e.g. calls, or total time
+	int relation;
+	std::vector<ColumnUse> filters;
+	std::vector<SortUse> order_by;
+};
+
+struct IndexCandidate
+{
+	int relation;
+	std::vector<int> columns;
+	std::vector<bool> desc;
+	double size_bytes;
+	std::vector<size_t> statements;	// indexes into the statement list it may help
+};
+
+struct AdvisorOptions
+{
+	double min_table_rows = 10000;	// smaller tables: no advice
+	double budget_bytes = 1e18;
+	int max_indexes = 10;
+	int max_per_table = 3;
+	double write_penalty = 0.1;	// cost units per byte-per-write-per-read (see SelectIndexes)
+	int block_size = 8192;
+};
+
+double Selectivity(const ColumnInfo &c, double rows) noexcept;
+
+std::vector<IndexCandidate> GenerateCandidates(const std::vector<RelationInfo> &relations,
+											   const std::vector<StatementInfo> &statements,
+											   const AdvisorOptions &options);
+
+// CostOracle returns the estimated cost of statement s when the given
+// candidates (all on the statement's table) exist.
+using CostOracle = std::function<double(size_t s, const std::vector<const IndexCandidate *> &config)>;
+
+struct Selection
+{
+	std::vector<size_t> chosen;	// indexes into the candidate list, best first
+	std::vector<double> benefit;	// weighted cost saved when each was added
+	double cost_before;
+	double cost_after;
+	size_t oracle_calls;
+};
+
+Selection SelectIndexes(const std::vector<RelationInfo> &relations, const std::vector<StatementInfo> &statements,
+						const std::vector<IndexCandidate> &candidates, const CostOracle &cost,
+						const AdvisorOptions &options);
+}	// namespace xray::core

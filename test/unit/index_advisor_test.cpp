@@ -1,0 +1,187 @@
+// index_advisor_test.cpp - candidate generation and workload-level selection.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "index_advisor.hpp"
+
+using namespace xray::core;
+
+namespace
+{
+// orders(0 id, 1 customer_id, 2 status, 3 created, 4 note) with 1M rows
+RelationInfo
+Orders(double writes_per_read = 0.01)
+{
+	RelationInfo r;
+	r.name = "orders";
+	r.rows = 1e6;
+	r.columns = {{"id", -1, 4}, {"customer_id", 50000, 4}, {"status", 5, 8}, {"created", -0.3, 4}, {"note", -0.9, 40}};
+	r.btree_indexes = {{0}};
+	r.writes_per_read = writes_per_read;
+	return r;
+}
+
+// A toy planner: an index helps a statement through its leading equality
+// columns (then one range column); it also avoids the sort when the ORDER BY
+// columns follow the equality columns. Cost ~ rows read (+ sort).
+double
+ToyCost(const RelationInfo &rel, const StatementInfo &st, const std::vector<const IndexCandidate *> &config)
+{
+	auto filter_sel = [&](int col, PredKind *kind) {
+		for (const ColumnUse &u : st.filters)
+			if (u.column == col)
+			{
+				*kind = u.kind;
+				return u.kind == PredKind::kEq ? Selectivity(rel.columns[col], rel.rows) : 0.05;
+			}
+		*kind = PredKind::kOther;
+		return 1.0;
+	};
+	double all_sel = 1;
+	for (const ColumnUse &u : st.filters)
+		if (u.kind != PredKind::kOther)
+			all_sel *= u.kind == PredKind::kEq ? Selectivity(rel.columns[u.column], rel.rows) : 0.05;
+	double out_rows = std::max(1.0, rel.rows * all_sel);
+	double sort = st.order_by.empty() ? 0 : out_rows * std::log2(out_rows + 1);
+	double best = rel.rows + sort;	// sequential scan
+	for (const IndexCandidate *c : config)
+	{
+		double sel = 1;
+		size_t i = 0;
+		for (; i < c->columns.size(); i++)
+		{
+			PredKind kind;
+			double s = filter_sel(c->columns[i], &kind);
+			if (kind == PredKind::kOther)
+				break;
+			sel *= s;
+			if (kind == PredKind::kRange)
+			{
+				i++;
+				break;
+			}
+		}
+		if (i == 0)
+			continue;
+		bool sorted = !st.order_by.empty() && c->columns.size() >= i + st.order_by.size();
+		for (size_t k = 0; sorted && k < st.order_by.size(); k++)
+			sorted = c->columns[i + k] == st.order_by[k].column;
+		double cost = rel.rows * sel * 2 + 10 + (sorted ? 0 : sort);
+		best = std::min(best, cost);
+	}
+	return best;
+}
+
+CostOracle
+Oracle(const std::vector<RelationInfo> &rels, const std::vector<StatementInfo> &stmts)
+{
+	return [&rels, &stmts](size_t s, const std::vector<const IndexCandidate *> &config) {
+		return ToyCost(rels[stmts[s].relation], stmts[s], config);
+	};
+}
+
+bool
+Has(const std::vector<IndexCandidate> &cands, std::vector<int> cols)
+{
+	return std::any_of(cands.begin(), cands.end(), [&](const IndexCandidate &c) { return c.columns == cols; });
+}
+}	// namespace
+
+TEST(IndexAdvisor, CompositeCandidateOrdersEqualityBySelectivityThenRangeThenSort)
+{
+	std::vector<RelationInfo> rels = {Orders()};
+	std::vector<StatementInfo> stmts = {
+		{1, 100, 0, {{2, PredKind::kEq}, {1, PredKind::kEq}, {3, PredKind::kRange}}, {}},
+		{2, 50, 0, {{1, PredKind::kEq}}, {{3, true}}},
+		{3, 10, 0, {{4, PredKind::kOther}}, {}},
+	};
+	auto cands = GenerateCandidates(rels, stmts, AdvisorOptions{});
+	EXPECT_TRUE(Has(cands, {1, 2, 3}));	// customer_id (50k distinct) before status (5), then created
+	EXPECT_TRUE(Has(cands, {1, 2}));
+	EXPECT_TRUE(Has(cands, {1, 3}));		// equality then ORDER BY created DESC
+	EXPECT_FALSE(Has(cands, {4}));			// LIKE '%x' / functions: no btree
+	for (const auto &c : cands)
+	{
+		EXPECT_GT(c.size_bytes, 8192 * 100);
+		if (c.columns == std::vector<int>{1, 3})
+		{
+			EXPECT_EQ(c.desc, (std::vector<bool>{false, true}));
+		}
+	}
+}
+
+TEST(IndexAdvisor, NoCandidateAnExistingIndexProvidesOrOnTinyTables)
+{
+	RelationInfo rel = Orders();
+	rel.btree_indexes.push_back({1, 2});
+	std::vector<RelationInfo> rels = {rel};
+	std::vector<StatementInfo> stmts = {{1, 1, 0, {{1, PredKind::kEq}}, {}},
+										{2, 1, 0, {{0, PredKind::kEq}}, {}}};
+	EXPECT_TRUE(GenerateCandidates(rels, stmts, AdvisorOptions{}).empty());
+	rels[0].btree_indexes = {{0}};
+	rels[0].rows = 500;
+	EXPECT_TRUE(GenerateCandidates(rels, stmts, AdvisorOptions{}).empty());
+}
+
+TEST(IndexAdvisor, SelectsOneCompositeServingTwoStatements)
+{
+	std::vector<RelationInfo> rels = {Orders()};
+	std::vector<StatementInfo> stmts = {
+		{1, 100, 0, {{1, PredKind::kEq}, {2, PredKind::kEq}}, {}},
+		{2, 100, 0, {{1, PredKind::kEq}}, {}},
+	};
+	auto cands = GenerateCandidates(rels, stmts, AdvisorOptions{});
+	AdvisorOptions opt;
+	Selection sel = SelectIndexes(rels, stmts, cands, Oracle(rels, stmts), opt);
+	ASSERT_FALSE(sel.chosen.empty());
+	EXPECT_LT(sel.cost_after, sel.cost_before * 0.01);
+	// (customer_id) is cheapest per byte first, then widened to (customer_id, status):
+	// one index serves both statements
+	ASSERT_EQ(sel.chosen.size(), 1u);
+	EXPECT_EQ(cands[sel.chosen[0]].columns, (std::vector<int>{1, 2}));
+	for (double b : sel.benefit)
+		EXPECT_GT(b, 0);
+}
+
+TEST(IndexAdvisor, RespectsBudgetCapsAndWritePenalty)
+{
+	std::vector<RelationInfo> rels = {Orders()};
+	std::vector<StatementInfo> stmts = {
+		{1, 100, 0, {{1, PredKind::kEq}}, {}},
+		{2, 100, 0, {{3, PredKind::kRange}}, {}},
+		{3, 100, 0, {{2, PredKind::kEq}, {4, PredKind::kOther}}, {}},
+	};
+	auto cands = GenerateCandidates(rels, stmts, AdvisorOptions{});
+	AdvisorOptions opt;
+	opt.max_per_table = 1;
+	Selection one = SelectIndexes(rels, stmts, cands, Oracle(rels, stmts), opt);
+	EXPECT_EQ(one.chosen.size(), 1u);
+
+	opt.max_per_table = 3;
+	opt.budget_bytes = 1;	// nothing fits
+	EXPECT_TRUE(SelectIndexes(rels, stmts, cands, Oracle(rels, stmts), opt).chosen.empty());
+
+	// a table written far more than read: no index pays for itself
+	std::vector<RelationInfo> busy = {Orders(1e6)};
+	EXPECT_TRUE(SelectIndexes(busy, stmts, cands, Oracle(busy, stmts), AdvisorOptions{}).chosen.empty());
+}
+
+TEST(IndexAdvisor, NothingWhenNoIndexHelpsAndOracleIsCached)
+{
+	std::vector<RelationInfo> rels = {Orders()};
+	std::vector<StatementInfo> stmts = {{1, 100, 0, {{4, PredKind::kOther}}, {}}};
+	auto cands = GenerateCandidates(rels, stmts, AdvisorOptions{});
+	Selection sel = SelectIndexes(rels, stmts, cands, Oracle(rels, stmts), AdvisorOptions{});
+	EXPECT_TRUE(sel.chosen.empty());
+	EXPECT_DOUBLE_EQ(sel.cost_after, sel.cost_before);
+
+	std::vector<StatementInfo> many;
+	for (int i = 0; i < 50; i++)
+		many.push_back({static_cast<uint64_t>(i), 1, 0, {{1 + i % 3, PredKind::kEq}}, {}});
+	auto c2 = GenerateCandidates(rels, many, AdvisorOptions{});
+	Selection s2 = SelectIndexes(rels, many, c2, Oracle(rels, many), AdvisorOptions{});
+	// each (statement, configuration) is costed once
+	EXPECT_LE(s2.oracle_calls, many.size() * (1 + c2.size() * (s2.chosen.size() + 1)));
+}
