@@ -47,6 +47,8 @@ namespace xray::pg
 {
 namespace
 {
+}	// namespace
+
 struct HypoIndex
 {
 	Oid oid;
@@ -68,10 +70,13 @@ struct HypoIndex
 	double pages;
 };
 
+namespace
+{
 get_relation_info_hook_type prev_get_relation_info = NULL;
 bool hook_installed = false;
-HypoIndex *active = NULL;	// hypothetical indexes in use, or NULL
+HypoIndex **active = NULL;	// hypothetical indexes in use, or NULL
 int nactive = 0;
+Oid last_oid = (Oid) 0xFFFFFFF0;
 
 List *
 WithVarno(List *exprs, Index varno)
@@ -159,8 +164,8 @@ XrayGetRelationInfo(PlannerInfo *root, Oid relid, bool inhparent, RelOptInfo *re
 	if (active == NULL || inhparent)
 		return;
 	for (int i = 0; i < nactive; i++)
-		if (active[i].relid == relid)
-			rel->indexlist = lappend(rel->indexlist, MakeIndexOptInfo(active[i], rel));
+		if (active[i]->relid == relid)
+			rel->indexlist = lappend(rel->indexlist, MakeIndexOptInfo(*active[i], rel));
 }
 
 // FreeOid returns an OID no relation has, from the top of the OID space down.
@@ -296,8 +301,8 @@ MarkUsed(Plan *plan)
 	else if (IsA(plan, BitmapIndexScan))
 		indexid = ((BitmapIndexScan *) plan)->indexid;
 	for (int i = 0; i < nactive; i++)
-		if (active[i].oid == indexid)
-			active[i].used = true;
+		if (active[i]->oid == indexid)
+			active[i]->used = true;
 	MarkUsed(plan->lefttree);
 	MarkUsed(plan->righttree);
 	ListCell *lc;
@@ -350,9 +355,101 @@ const char *
 WhatIfIndexName(Oid oid)
 {
 	for (int i = 0; active != NULL && i < nactive; i++)
-		if (active[i].oid == oid)
-			return active[i].name;
+		if (active[i]->oid == oid)
+			return active[i]->name;
 	return NULL;
+}
+
+void
+WhatIfEnsureHook()
+{
+	if (!hook_installed)
+	{
+		prev_get_relation_info = get_relation_info_hook;
+		get_relation_info_hook = XrayGetRelationInfo;
+		hook_installed = true;
+	}
+}
+
+HypoIndex *
+WhatIfIndex(const char *create_index_sql)
+{
+	WhatIfEnsureHook();
+	HypoIndex *h = (HypoIndex *) palloc0(sizeof(HypoIndex));
+	last_oid = FreeOid(last_oid);
+	ErrorContextCallback cb{error_context_stack, InnerTextErrorCallback, (void *) create_index_sql};
+	error_context_stack = &cb;
+	ParseIndex(create_index_sql, h, last_oid);
+	error_context_stack = cb.previous;
+	return h;
+}
+
+double
+WhatIfIndexPages(const HypoIndex *index)
+{
+	return index->pages;
+}
+
+Query *
+WhatIfQuery(const char *sql)
+{
+	ErrorContextCallback cb{error_context_stack, InnerTextErrorCallback, (void *) sql};
+	error_context_stack = &cb;
+	List *raw = pg_parse_query(sql);
+	if (list_length(raw) != 1)
+		ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR), errmsg("query must be exactly one statement")));
+	Oid *param_types = NULL;
+	int nparams = 0;
+	List *queries = pg_analyze_and_rewrite_varparams((RawStmt *) linitial(raw), sql, &param_types, &nparams, NULL);
+	if (list_length(queries) != 1 || ((Query *) linitial(queries))->commandType == CMD_UTILITY)
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						errmsg("query must be a SELECT, INSERT, UPDATE, DELETE or MERGE statement")));
+	error_context_stack = cb.previous;
+	Query *query = (Query *) linitial(queries);
+	ExecCheckRTPerms(query->rtable, true);
+	return query;
+}
+
+PlannedStmt *
+WhatIfPlan(Query *query, const char *sql, HypoIndex **indexes, int n, bool *used)
+{
+	WhatIfEnsureHook();
+	PlannedStmt *plan = NULL;
+	bool was_enabled = guc_enabled;
+	guc_enabled = false;	// what-if plannings are not recorded
+	for (int i = 0; i < n; i++)
+		indexes[i]->used = false;
+	active = n > 0 ? indexes : NULL;
+	nactive = n;
+	PG_TRY();
+	{
+		plan = PlanCopy(query, sql);
+		MarkUsed(plan->planTree);
+		ListCell *lc;
+		foreach (lc, plan->subplans)
+			MarkUsed((Plan *) lfirst(lc));
+	}
+	PG_FINALLY();
+	{
+		guc_enabled = was_enabled;
+		active = NULL;
+		nactive = 0;
+	}
+	PG_END_TRY();
+	for (int i = 0; used && i < n; i++)
+		used[i] = indexes[i]->used;
+	return plan;
+}
+
+text *
+WhatIfPlanText(PlannedStmt *plan, HypoIndex **indexes, int n)
+{
+	active = n > 0 ? indexes : NULL;
+	nactive = n;
+	text *t = PlanText(plan);
+	active = NULL;
+	nactive = 0;
+	return t;
 }
 }	// namespace xray::pg
 
@@ -378,71 +475,25 @@ xray_what_if(PG_FUNCTION_ARGS)
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("xray.what_if must return a record")));
 
-	if (!hook_installed)
-	{
-		prev_get_relation_info = get_relation_info_hook;
-		get_relation_info_hook = XrayGetRelationInfo;
-		hook_installed = true;
-	}
-
 	// the hypothetical indexes
-	HypoIndex *hypos = (HypoIndex *) palloc0(sizeof(HypoIndex) * Max(nelems, 1));
-	Oid next_oid = (Oid) 0xFFFFFFF0;
+	HypoIndex **hypos = (HypoIndex **) palloc0(sizeof(HypoIndex *) * Max(nelems, 1));
 	for (int i = 0; i < nelems; i++)
 	{
 		if (elem_nulls[i])
 			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 							errmsg("index statement %d is NULL", i + 1)));
-		next_oid = FreeOid(next_oid);
-		char *index_sql = TextDatumGetCString(elems[i]);
-		ErrorContextCallback index_cb{error_context_stack, InnerTextErrorCallback, index_sql};
-		error_context_stack = &index_cb;
-		ParseIndex(index_sql, &hypos[i], next_oid);
-		error_context_stack = index_cb.previous;
+		hypos[i] = WhatIfIndex(TextDatumGetCString(elems[i]));
 	}
 
 	// the statement, with $n parameters allowed
-	ErrorContextCallback query_cb{error_context_stack, InnerTextErrorCallback, sql};
-	error_context_stack = &query_cb;
-	List *raw = pg_parse_query(sql);
-	if (list_length(raw) != 1)
-		ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR), errmsg("query must be exactly one statement")));
-	Oid *param_types = NULL;
-	int nparams = 0;
-	List *queries = pg_analyze_and_rewrite_varparams((RawStmt *) linitial(raw), sql, &param_types, &nparams, NULL);
-	if (list_length(queries) != 1 || ((Query *) linitial(queries))->commandType == CMD_UTILITY)
-		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						errmsg("query must be a SELECT, INSERT, UPDATE, DELETE or MERGE statement")));
-	Query *query = (Query *) linitial(queries);
-	error_context_stack = query_cb.previous;
-	ExecCheckRTPerms(query->rtable, true);
+	Query *query = WhatIfQuery(sql);
 
-	// plan without, then with the hypothetical indexes; not recorded by pg_xray
-	PlannedStmt *before = NULL, *after = NULL;
-	bool was_enabled = guc_enabled;
-	guc_enabled = false;
-	PG_TRY();
-	{
-		before = PlanCopy(query, sql);
-		active = hypos;
-		nactive = nelems;
-		after = PlanCopy(query, sql);
-		MarkUsed(after->planTree);
-		ListCell *lc;
-		foreach (lc, after->subplans)
-			MarkUsed((Plan *) lfirst(lc));
-	}
-	PG_FINALLY();
-	{
-		guc_enabled = was_enabled;
-	}
-	PG_END_TRY();
-
-	// texts while the names of the hypothetical indexes are still known
-	text *plan_before = PlanText(before);
-	text *plan_after = PlanText(after);
-	active = NULL;
-	nactive = 0;
+	// plan without, then with the hypothetical indexes
+	PlannedStmt *before = WhatIfPlan(query, sql, NULL, 0, NULL);
+	bool *used_flags = (bool *) palloc0(sizeof(bool) * Max(nelems, 1));
+	PlannedStmt *after = WhatIfPlan(query, sql, hypos, nelems, used_flags);
+	text *plan_before = WhatIfPlanText(before, NULL, 0);
+	text *plan_after = WhatIfPlanText(after, hypos, nelems);
 
 	double cost_before = before->planTree->total_cost;
 	double cost_after = after->planTree->total_cost;
@@ -451,9 +502,9 @@ xray_what_if(PG_FUNCTION_ARGS)
 	int64 size_bytes = 0;
 	for (int i = 0; i < nelems; i++)
 	{
-		size_bytes += (int64) hypos[i].pages * BLCKSZ;
-		if (hypos[i].used)
-			used[nused++] = CStringGetTextDatum(hypos[i].name);
+		size_bytes += (int64) hypos[i]->pages * BLCKSZ;
+		if (used_flags[i])
+			used[nused++] = CStringGetTextDatum(hypos[i]->name);
 	}
 
 	Datum values[7];
