@@ -198,9 +198,11 @@ SelectIndexes(const std::vector<RelationInfo> &relations, const std::vector<Stat
 			for (size_t s = 0; s < statements.size(); s++)
 				if (statements[s].relation == cand.relation)
 					benefit += statements[s].weight * (current[s] - stmt_cost(s, config));
-			// maintaining the index on every write costs in proportion to its size
+			// every row the workload writes to the table must also be written to the
+			// index (a widened index costs no extra writes)
 			const RelationInfo &rel = relations[cand.relation];
-			benefit -= options.write_penalty * rel.writes_per_read * extra_bytes / options.block_size;
+			if (replaces == SIZE_MAX)
+				benefit -= options.write_penalty * rel.write_rows;
 			double ratio = benefit / std::max(extra_bytes, 1.0);
 			if (benefit > 0 && ratio > best_ratio)
 			{

@@ -45,7 +45,7 @@ struct RelationInfo
 	double rows;
 	std::vector<ColumnInfo> columns;
 	std::vector<std::vector<int>> btree_indexes;	// existing indexes' key columns, in order
-	double writes_per_read;	// (inserts + updates + deletes) / (seq + index scans), for the write penalty
+	double write_rows;	// rows inserted, updated or deleted by the same workload (each costs index upkeep)
 };
 
 struct ColumnUse
@@ -84,7 +84,7 @@ struct AdvisorOptions
 	double budget_bytes = 1e18;
 	int max_indexes = 10;
 	int max_per_table = 3;
-	double write_penalty = 0.1;	// cost units per byte-per-write-per-read (see SelectIndexes)
+	double write_penalty = 2.0;	// planner cost units of index upkeep per row written
 	int block_size = 8192;
 };
 

@@ -158,6 +158,59 @@ ConstantLength(const char *query, size_t len, size_t pos) noexcept
 	return static_cast<int>(end - pos);
 }
 
+int
+CastTypedParams(const char *query, size_t len, char *out, size_t out_size) noexcept
+{
+	static const char *const kTypes[] = {"date", "time", "timestamp", "timestamptz", "interval", "timetz",
+										 "numeric", "int", "integer", "bigint", "smallint", "real",
+										 "boolean", "bool", "text", "uuid", "json", "jsonb", "inet", "money"};
+	if (out_size == 0)
+		return 0;
+	Appender app{out, out_size - 1};
+	int rewrites = 0;
+	size_t i = 0;
+	while (i < len)
+	{
+		bool done = false;
+		if (i == 0 || !IsIdentChar(query[i - 1]))
+		{
+			for (const char *t : kTypes)
+			{
+				size_t tl = std::strlen(t);
+				if (i + tl >= len)
+					continue;
+				bool same = true;
+				for (size_t k = 0; k < tl && same; k++)
+					same = (query[i + k] | 0x20) == t[k];
+				if (!same || IsIdentChar(query[i + tl]))
+					continue;
+				size_t j = i + tl;
+				while (j < len && IsSpace(query[j]))
+					j++;
+				if (j == i + tl || j >= len || query[j] != '$' || j + 1 >= len || !IsDigit(query[j + 1]))
+					continue;
+				size_t e = j + 1;
+				while (e < len && IsDigit(query[e]))
+					e++;
+				app.Put(query + j, e - j);	// $n
+				app.Put("::", 2);
+				app.Put(query + i, tl);
+				i = e;
+				rewrites++;
+				done = true;
+				break;
+			}
+		}
+		if (!done)
+		{
+			app.Put(query + i, 1);
+			i++;
+		}
+	}
+	out[app.n] = '\0';
+	return rewrites;
+}
+
 size_t
 NormalizedSizeBound(size_t len, int nlocs) noexcept
 {

@@ -32,6 +32,12 @@ size_t NormalizeQuery(const char *query, size_t len, ConstLocation *locs, int nl
 // asks PostgreSQL's lexer. This spares running the lexer for most statements.
 int ConstantLength(const char *query, size_t len, size_t pos) noexcept;
 
+// CastTypedParams rewrites typed literals whose constant was replaced by a
+// parameter ("date $2", "interval $3") into casts ("$2::date"), which parse
+// again. Writes into out (NUL-terminated, same size bound as the input plus
+// 2 bytes per rewrite); returns the number of rewrites.
+int CastTypedParams(const char *query, size_t len, char *out, size_t out_size) noexcept;
+
 // NormalizedSizeBound is an out_size large enough for any normalization of a
 // query of len bytes with nlocs constants.
 size_t NormalizedSizeBound(size_t len, int nlocs) noexcept;

@@ -19,6 +19,9 @@ extern int guc_max_plans;
 extern int guc_query_text_size;
 extern int guc_plan_text_size;
 extern int guc_flush_interval_ms;
+extern int guc_index_advice_statements;
+extern int guc_index_advice_budget_kb;
+extern int guc_index_advice_min_rows;
 
 void DefineGucs();
 }	// namespace xray::pg

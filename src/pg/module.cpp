@@ -26,6 +26,9 @@ int guc_max_plans = 5000;
 int guc_query_text_size = 2048;
 int guc_plan_text_size = 2048;
 int guc_flush_interval_ms = 1000;
+int guc_index_advice_statements = 500;
+int guc_index_advice_budget_kb = 1048576;
+int guc_index_advice_min_rows = 10000;
 
 namespace
 {
@@ -68,6 +71,15 @@ DefineGucs()
 							"Readers always see pending counts; this bounds how long they stay there.",
 							&guc_flush_interval_ms, 1000, 10, 3600000, PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL,
 							NULL);
+	DefineCustomIntVariable("xray.index_advice_statements",
+							"How many of the costliest recorded statements xray.index_advice considers.", NULL,
+							&guc_index_advice_statements, 500, 1, 100000, PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("xray.index_advice_budget", "Storage budget for the indexes xray.index_advice suggests.",
+							NULL, &guc_index_advice_budget_kb, 1048576, 0, INT_MAX, PGC_USERSET, GUC_UNIT_KB, NULL,
+							NULL, NULL);
+	DefineCustomIntVariable("xray.index_advice_min_rows",
+							"Tables with fewer rows get no index suggestion.", NULL, &guc_index_advice_min_rows,
+							10000, 0, INT_MAX, PGC_USERSET, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("xray");
 }
 }	// namespace xray::pg

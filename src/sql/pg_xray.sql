@@ -266,3 +266,28 @@ RETURNS record
 AS 'MODULE_PATHNAME', 'xray_what_if'
 LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION xray.what_if(text, text[]) IS 'pg_xray: estimated cost and plan of a statement with and without hypothetical btree indexes (nothing is built)';
+
+-- Index advice -------------------------------------------------------------------
+CREATE FUNCTION xray.index_advice(
+    max_indexes integer DEFAULT 10,
+    OUT rank integer,
+    OUT table_name text,
+    OUT index_type text,
+    OUT columns text,
+    OUT create_statement text,
+    OUT estimated_size_bytes bigint,
+    OUT workload_cost_before float8,
+    OUT workload_cost_after float8,
+    OUT improvement_pct float8,
+    OUT write_overhead float8,
+    OUT queries bigint[],
+    OUT replaces text[],
+    OUT reason text
+)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'xray_index_advice'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+
+CREATE VIEW xray.index_advice AS SELECT * FROM xray.index_advice();
+COMMENT ON VIEW xray.index_advice IS 'pg_xray: indexes chosen for the recorded workload of this database, checked by what-if planning';
+GRANT SELECT ON xray.index_advice TO PUBLIC;

@@ -1,12 +1,18 @@
 -- pgTAP: the SQL API contract of pg_xray: objects, column types, privileges, errors.
 BEGIN;
-SELECT plan(93);
+SELECT plan(98);
 
 SELECT has_schema('xray');
 SELECT has_view('xray', 'statements', 'view xray.statements exists');
 SELECT has_view('xray', 'plans', 'view xray.plans exists');
 SELECT has_view('xray', 'info', 'view xray.info exists');
 SELECT has_view('xray', 'index_health', 'view xray.index_health exists');
+SELECT has_view('xray', 'index_advice', 'view xray.index_advice exists');
+SELECT columns_are('xray', 'index_advice', ARRAY[
+  'rank', 'table_name', 'index_type', 'columns', 'create_statement', 'estimated_size_bytes',
+  'workload_cost_before', 'workload_cost_after', 'improvement_pct', 'write_overhead', 'queries',
+  'replaces', 'reason']);
+SELECT col_type_is('xray'::name, 'index_advice'::name, 'queries'::name, 'bigint[]', 'index_advice.queries is bigint[]');
 SELECT columns_are('xray', 'index_health', ARRAY[
   'kind', 'schema_name', 'table_name', 'index_name', 'evidence', 'size_bytes', 'scans', 'fix']);
 SELECT col_type_is('xray'::name, 'index_health'::name, 'size_bytes'::name, 'bigint', 'index_health.size_bytes is bigint');
@@ -99,6 +105,7 @@ SELECT throws_ok('SET xray.track = ''sometimes''', '22023', NULL, 'xray.track re
 SELECT throws_ok('SET xray.max_statements = 10', '55P02', NULL, 'capacity is fixed at server start');
 
 SELECT throws_ok($$SELECT xray.what_if(NULL, '{}')$$, '22004', 'query must not be NULL');
+SELECT throws_ok($$SELECT * FROM xray.index_advice(0)$$, '22023', 'max_indexes must be between 1 and 100');
 SELECT throws_ok($$SELECT xray.what_if('SELECT 1', '{"CREATE TABLE t (a int)"}')$$, '42601', NULL, 'what_if: not an index statement');
 SELECT throws_ok($$SELECT xray.what_if('SELECT 1', '{"CREATE INDEX ON pg_xray_nosuch (a)"}')$$, '42P01', NULL, 'what_if: unknown table');
 SELECT throws_ok($$SELECT xray.what_if('SELECT 1', '{"CREATE INDEX ON pg_class USING hash (relname)"}')$$, '0A000', NULL, 'what_if: only btree');
@@ -109,6 +116,7 @@ SELECT is(current_setting('xray.enabled'), 'on', 'xray.enabled defaults to on');
 SELECT is(current_setting('xray.track'), 'top', 'xray.track defaults to top');
 SELECT is(current_setting('xray.max_statements'), '5000', 'xray.max_statements default');
 SELECT is(current_setting('xray.max_plans'), '5000', 'xray.max_plans default');
+SELECT is(current_setting('xray.index_advice_budget'), '1GB', 'xray.index_advice_budget default');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -109,3 +109,17 @@ TEST(QueryText, ManyParamsNumberCorrectly)
 	EXPECT_EQ(s.substr(0, 14), "VALUES $1,$2,$");
 	EXPECT_EQ(s.substr(s.size() - 9), "$119,$120");
 }
+
+TEST(QueryText, TypedLiteralParamsBecomeCasts)
+{
+	auto rewrite = [](const std::string &q) {
+		std::vector<char> out(q.size() * 2 + 16);
+		int n = CastTypedParams(q.data(), q.size(), out.data(), out.size());
+		return std::make_pair(n, std::string(out.data()));
+	};
+	EXPECT_EQ(rewrite("SELECT * FROM t WHERE d > date $1 AND x = $2"),
+			  std::make_pair(1, std::string("SELECT * FROM t WHERE d > $1::date AND x = $2")));
+	EXPECT_EQ(rewrite("WHERE ts < now() - INTERVAL $12"), std::make_pair(1, std::string("WHERE ts < now() - $12::INTERVAL")));
+	// identifiers that merely contain a type name, or a type not followed by a parameter, stay
+	EXPECT_EQ(rewrite("SELECT update_date $1, date_col FROM t WHERE date = $2").first, 0);
+}

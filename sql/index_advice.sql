@@ -1,0 +1,65 @@
+-- xray.index_advice: indexes chosen for the recorded workload, checked by what-if planning
+SELECT xray.reset() IS NOT NULL AS reset;
+CREATE TABLE adv_users (id int PRIMARY KEY, email text, country text);
+INSERT INTO adv_users SELECT g, 'u' || g || '@example.org', 'c' || (g % 40) FROM generate_series(1, 20000) g;
+CREATE TABLE adv_orders (id int PRIMARY KEY, customer_id int, status text, created date, amount numeric);
+INSERT INTO adv_orders SELECT g, 1 + g % 20000, 's' || (g % 6), date '2024-01-01' + g % 365, g % 100
+FROM generate_series(1, 30000) g;
+CREATE TABLE adv_events (id int PRIMARY KEY, user_id int, kind text);
+INSERT INTO adv_events SELECT g, g % 20000, 'k' || (g % 9) FROM generate_series(1, 25000) g;
+CREATE INDEX adv_events_user ON adv_events (user_id);
+CREATE TABLE adv_tiny (id int PRIMARY KEY, v text);
+INSERT INTO adv_tiny SELECT g, 'v' || g FROM generate_series(1, 100) g;
+CREATE TABLE adv_hot (id int PRIMARY KEY, x int, y int);
+INSERT INTO adv_hot SELECT g, g % 1000, 0 FROM generate_series(1, 20000) g;
+CREATE TABLE "Order ""Items""" (id int PRIMARY KEY, "Order ID" int, qty int);
+INSERT INTO "Order ""Items""" SELECT g, g % 5000, 1 FROM generate_series(1, 20000) g;
+ANALYZE;
+SELECT xray.reset() IS NOT NULL AS reset;
+
+-- the workload (each statement run a few times)
+\o /dev/null
+SELECT id, amount FROM adv_orders WHERE customer_id = 42;
+SELECT id, amount FROM adv_orders WHERE customer_id = 43;
+SELECT id, amount FROM adv_orders WHERE customer_id = 44;
+SELECT id FROM adv_orders WHERE status = 's1' AND created > date '2024-11-01' ORDER BY created LIMIT 5;
+SELECT id FROM adv_orders WHERE status = 's2' AND created > date '2024-11-15' ORDER BY created LIMIT 5;
+SELECT * FROM adv_users WHERE email = 'u7@example.org';
+SELECT * FROM adv_users WHERE email = 'u8@example.org';
+SELECT * FROM adv_events WHERE user_id = 5;
+SELECT * FROM adv_events WHERE user_id = 6;
+SELECT * FROM adv_tiny WHERE v = 'v5';
+SELECT * FROM adv_tiny WHERE v = 'v6';
+SELECT count(*) FROM adv_orders;
+SELECT * FROM adv_hot WHERE x = 5;
+UPDATE adv_hot SET y = y + 1;
+UPDATE adv_hot SET y = y + 1;
+SELECT sum(qty) FROM "Order ""Items""" WHERE "Order ID" = 7;
+SELECT sum(qty) FROM "Order ""Items""" WHERE "Order ID" = 8;
+\o
+
+-- expected: (customer_id), (status, created), (email), ("Order ID"); nothing for the
+-- already indexed, tiny and write-heavy tables, nor for count(*)
+SELECT rank, table_name, columns, create_statement, cardinality(queries) AS statements_helped,
+       replaces, improvement_pct > 0 AS improves, workload_cost_after < workload_cost_before AS workload_cheaper,
+       estimated_size_bytes > 0 AS sized
+FROM xray.index_advice ORDER BY table_name COLLATE "C", columns COLLATE "C";
+SELECT bool_and(reason LIKE '%statement% on %') AS reasons_explain FROM xray.index_advice;
+
+-- a budget smaller than any index: no advice; max_indexes = 1: the best one only
+SET xray.index_advice_budget = '64kB';
+SELECT count(*) AS advice_within_64kB FROM xray.index_advice;
+RESET xray.index_advice_budget;
+SELECT count(*) AS with_max_1 FROM xray.index_advice(1);
+SELECT * FROM xray.index_advice(0);
+
+-- build what was advised: the planner uses every new index
+SELECT create_statement FROM xray.index_advice ORDER BY rank \gexec
+ANALYZE;
+EXPLAIN (COSTS OFF) SELECT id, amount FROM adv_orders WHERE customer_id = 42;
+EXPLAIN (COSTS OFF) SELECT id FROM adv_orders WHERE status = 's1' AND created > date '2024-11-01' ORDER BY created LIMIT 5;
+EXPLAIN (COSTS OFF) SELECT * FROM adv_users WHERE email = 'u7@example.org';
+EXPLAIN (COSTS OFF) SELECT sum(qty) FROM "Order ""Items""" WHERE "Order ID" = 7;
+-- and with them in place there is nothing left to advise
+SELECT count(*) AS advice_after_building FROM xray.index_advice;
+DROP TABLE adv_users, adv_orders, adv_events, adv_tiny, adv_hot, "Order ""Items""";

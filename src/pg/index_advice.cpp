@@ -1,0 +1,805 @@
+// index_advice.cpp - xray.index_advice(): indexes chosen for the recorded workload.
+//
+// Three phases, so that no C++ object is alive while PostgreSQL may raise:
+// 1. (PostgreSQL) The most expensive recorded statements of this database are
+//    parsed from their normalized texts and planned (generic plans, $n kept).
+//    Their plans give the signals: per relation, the columns filtered on and
+//    how (equality, range), equality join keys, and sort keys above a scan.
+//    Relations bring row counts, column statistics, existing btree indexes and
+//    their write rate. Everything is copied into palloc'd plain structs.
+//    Statements that no longer parse or plan are skipped (subtransactions).
+// 2. (core, guarded) core::GenerateCandidates and core::SelectIndexes choose
+//    indexes for the whole workload. The cost oracle plans a statement with a
+//    set of hypothetical indexes (what_if.cpp) inside a subtransaction and turns
+//    a PostgreSQL error into a C++ exception.
+// 3. (PostgreSQL) The chosen set is planned once more with all statements to
+//    report the workload cost before and after and which statements use each
+//    index; rows are formed with every identifier quoted.
+// Caveat: signals come from plans of the recorded texts, not from sampled
+// executions: runtime row counts and constant values are not used yet.
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <vector>
+
+#include "index_advisor.hpp"
+#include "query_text.hpp"
+
+#include "compat.hpp"
+#include "guard.hpp"
+#include "guc.hpp"
+#include "store.hpp"
+#include "what_if.hpp"
+
+extern "C" {
+#include "access/genam.h"
+#include "access/relation.h"
+#include "catalog/catalog.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_am_d.h"
+#include "catalog/pg_class_d.h"
+#include "catalog/pg_statistic.h"
+#include "parser/parser.h"
+#include "utils/rel.h"
+#include "utils/resowner.h"
+#include "utils/syscache.h"
+
+PG_FUNCTION_INFO_V1(xray_index_advice);
+PGDLLEXPORT Datum xray_index_advice(PG_FUNCTION_ARGS);
+}
+
+namespace xray::pg
+{
+namespace
+{
+constexpr int kMaxCols = INDEX_MAX_KEYS;
+
+struct ColPod
+{
+	char *name;
+	double n_distinct;
+	double width;
+};
+
+struct RelPod
+{
+	Oid relid;
+	char *schema;
+	char *name;
+	double rows;
+	int natts;
+	ColPod *cols;
+	int nindexes;
+	int16 (*index_keys)[kMaxCols];
+	int *index_nkeys;
+	char **index_names;
+	bool *index_droppable;
+	double write_rows;	// rows the recorded workload wrote to it
+};
+
+struct UsePod
+{
+	int rel;	// into the RelPod array
+	int nfilters;
+	int filter_col[kMaxCols];
+	core::PredKind filter_kind[kMaxCols];
+	int nsort;
+	int sort_col[kMaxCols];
+	bool sort_desc[kMaxCols];
+	int query;	// into the QueryPod array
+};
+
+struct QueryPod
+{
+	uint64 queryid;
+	double calls;
+	double rows;
+	char *sql;
+	Query *query;
+	double cost;
+};
+
+struct Workload
+{
+	QueryPod *queries;
+	int nqueries;
+	RelPod *rels;
+	int nrels;
+	int relcap;
+	UsePod *uses;
+	int nuses;
+	int usecap;
+};
+
+struct ResultPod
+{
+	int rel;
+	int ncols;
+	int cols[kMaxCols];
+	bool desc[kMaxCols];
+	double size_bytes;
+	double benefit;
+};
+
+// --- phase 1: signals -------------------------------------------------------
+
+int
+RelIndex(Workload &w, Oid relid)
+{
+	for (int i = 0; i < w.nrels; i++)
+		if (w.rels[i].relid == relid)
+			return i;
+	if (get_rel_relkind(relid) != RELKIND_RELATION && get_rel_relkind(relid) != RELKIND_MATVIEW)
+		return -1;
+	Oid nsp = get_rel_namespace(relid);
+	if (IsCatalogNamespace(nsp) || IsToastNamespace(nsp) || isAnyTempNamespace(nsp))
+		return -1;
+	if (w.nrels == w.relcap)
+	{
+		w.relcap *= 2;
+		w.rels = (RelPod *) repalloc(w.rels, sizeof(RelPod) * w.relcap);
+	}
+	RelPod &r = w.rels[w.nrels];
+	memset(&r, 0, sizeof(r));
+	r.relid = relid;
+	r.schema = get_namespace_name(nsp);
+	r.name = get_rel_name(relid);
+	Relation rel = relation_open(relid, AccessShareLock);
+	r.rows = rel->rd_rel->reltuples > 0 ? rel->rd_rel->reltuples : 0;
+	r.natts = RelationGetNumberOfAttributes(rel);
+	r.cols = (ColPod *) palloc0(sizeof(ColPod) * Max(r.natts, 1));
+	for (int a = 0; a < r.natts; a++)
+	{
+		Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), a);
+		r.cols[a].name = pstrdup(att->attisdropped ? "" : NameStr(att->attname));
+		r.cols[a].n_distinct = 0;
+		r.cols[a].width = get_typavgwidth(att->atttypid, att->atttypmod);
+		HeapTuple st = SearchSysCache3(STATRELATTINH, ObjectIdGetDatum(relid), Int16GetDatum(a + 1),
+									   BoolGetDatum(false));
+		if (HeapTupleIsValid(st))
+		{
+			Form_pg_statistic s = (Form_pg_statistic) GETSTRUCT(st);
+			r.cols[a].n_distinct = s->stadistinct;
+			if (s->stawidth > 0)
+				r.cols[a].width = s->stawidth;
+			ReleaseSysCache(st);
+		}
+	}
+	List *indexes = RelationGetIndexList(rel);
+	r.nindexes = list_length(indexes);
+	r.index_keys = (int16(*)[kMaxCols]) palloc0(sizeof(int16[kMaxCols]) * Max(r.nindexes, 1));
+	r.index_nkeys = (int *) palloc0(sizeof(int) * Max(r.nindexes, 1));
+	r.index_names = (char **) palloc0(sizeof(char *) * Max(r.nindexes, 1));
+	r.index_droppable = (bool *) palloc0(sizeof(bool) * Max(r.nindexes, 1));
+	ListCell *lc;
+	int k = 0;
+	foreach (lc, indexes)
+	{
+		Oid indexoid = lfirst_oid(lc);
+		HeapTuple it = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(indexoid));
+		if (!HeapTupleIsValid(it))
+			continue;
+		Form_pg_index ix = (Form_pg_index) GETSTRUCT(it);
+		HeapTuple ct = SearchSysCache1(RELOID, ObjectIdGetDatum(indexoid));
+		Oid am = HeapTupleIsValid(ct) ? ((Form_pg_class) GETSTRUCT(ct))->relam : InvalidOid;
+		if (HeapTupleIsValid(ct))
+			ReleaseSysCache(ct);
+		bool plain = am == BTREE_AM_OID && ix->indisvalid &&
+					 heap_attisnull(it, Anum_pg_index_indexprs, NULL) &&
+					 heap_attisnull(it, Anum_pg_index_indpred, NULL);
+		if (plain)
+		{
+			r.index_nkeys[k] = Min(ix->indnkeyatts, kMaxCols);
+			for (int c = 0; c < r.index_nkeys[k]; c++)
+				r.index_keys[k][c] = ix->indkey.values[c];
+			r.index_names[k] = get_rel_name(indexoid);
+			r.index_droppable[k] = !ix->indisunique && !ix->indisprimary && !ix->indisexclusion &&
+								   !ix->indisreplident;
+			k++;
+		}
+		ReleaseSysCache(it);
+	}
+	r.nindexes = k;
+	relation_close(rel, AccessShareLock);
+	return w.nrels++;
+}
+
+UsePod &
+UseFor(Workload &w, int rel, int query)
+{
+	for (int i = 0; i < w.nuses; i++)
+		if (w.uses[i].rel == rel && w.uses[i].query == query)
+			return w.uses[i];
+	if (w.nuses == w.usecap)
+	{
+		w.usecap *= 2;
+		w.uses = (UsePod *) repalloc(w.uses, sizeof(UsePod) * w.usecap);
+	}
+	UsePod &u = w.uses[w.nuses++];
+	memset(&u, 0, sizeof(u));
+	u.rel = rel;
+	u.query = query;
+	return u;
+}
+
+// BaseVar follows OUTER_VAR / INNER_VAR through child target lists to a Var of
+// a base relation scanned below plan; NULL when it is not one.
+Var *
+BaseVar(Plan *plan, Node *node)
+{
+	while (node && IsA(node, RelabelType))
+		node = (Node *) ((RelabelType *) node)->arg;
+	if (node == NULL || !IsA(node, Var))
+		return NULL;
+	Var *v = (Var *) node;
+	if (v->varno == OUTER_VAR || v->varno == INNER_VAR)
+	{
+		Plan *child = plan ? (v->varno == OUTER_VAR ? plan->lefttree : plan->righttree) : NULL;
+		if (child == NULL || v->varattno < 1 || v->varattno > list_length(child->targetlist))
+			return NULL;
+		TargetEntry *tle = (TargetEntry *) list_nth(child->targetlist, v->varattno - 1);
+		return BaseVar(child, (Node *) tle->expr);
+	}
+	if (IS_SPECIAL_VARNO(v->varno) || v->varattno < 1)
+		return NULL;
+	return v;
+}
+
+void
+AddFilter(Workload &w, int query, List *rtable, Var *v, core::PredKind kind)
+{
+	if (v == NULL || v->varno < 1 || v->varno > list_length(rtable))
+		return;
+	RangeTblEntry *rte = rt_fetch(v->varno, rtable);
+	if (rte->rtekind != RTE_RELATION)
+		return;
+	int rel = RelIndex(w, rte->relid);
+	if (rel < 0)
+		return;
+	UsePod &u = UseFor(w, rel, query);
+	for (int i = 0; i < u.nfilters; i++)
+		if (u.filter_col[i] == v->varattno - 1)
+			return;
+	if (u.nfilters < kMaxCols)
+	{
+		u.filter_col[u.nfilters] = v->varattno - 1;
+		u.filter_kind[u.nfilters++] = kind;
+	}
+}
+
+core::PredKind
+OperatorKind(Oid opno)
+{
+	List *interp = get_op_btree_interpretation(opno);
+	ListCell *lc;
+	core::PredKind kind = core::PredKind::kOther;
+	foreach (lc, interp)
+	{
+		OpBtreeInterpretation *o = (OpBtreeInterpretation *) lfirst(lc);
+		if (o->strategy == BTEqualStrategyNumber)
+			return core::PredKind::kEq;
+		if (o->strategy != ROWCOMPARE_NE)
+			kind = core::PredKind::kRange;
+	}
+	return kind;
+}
+
+// AddQuals records the btree-usable conditions of a list of quals.
+void
+AddQuals(Workload &w, int query, List *rtable, Plan *plan, List *quals)
+{
+	ListCell *lc;
+	foreach (lc, quals)
+	{
+		Node *q = (Node *) lfirst(lc);
+		if (IsA(q, OpExpr) && list_length(((OpExpr *) q)->args) == 2)
+		{
+			OpExpr *op = (OpExpr *) q;
+			core::PredKind kind = OperatorKind(op->opno);
+			if (kind == core::PredKind::kOther)
+				continue;
+			Var *l = BaseVar(plan, (Node *) linitial(op->args));
+			Var *r = BaseVar(plan, (Node *) lsecond(op->args));
+			// both sides a column: a join key (equality only)
+			if (l && r && kind != core::PredKind::kEq)
+				continue;
+			if (l)
+				AddFilter(w, query, rtable, l, kind);
+			if (r)
+				AddFilter(w, query, rtable, r, kind);
+		}
+		else if (IsA(q, ScalarArrayOpExpr) && ((ScalarArrayOpExpr *) q)->useOr)
+		{
+			ScalarArrayOpExpr *op = (ScalarArrayOpExpr *) q;
+			if (OperatorKind(op->opno) == core::PredKind::kEq)
+				AddFilter(w, query, rtable, BaseVar(plan, (Node *) linitial(op->args)), core::PredKind::kEq);
+		}
+		else if (IsA(q, NullTest) && ((NullTest *) q)->nulltesttype == IS_NULL)
+			AddFilter(w, query, rtable, BaseVar(plan, (Node *) ((NullTest *) q)->arg), core::PredKind::kEq);
+	}
+}
+
+bool
+IsBaseScan(Plan *p)
+{
+	return p && (IsA(p, SeqScan) || IsA(p, IndexScan) || IsA(p, BitmapHeapScan));
+}
+
+void
+WalkPlan(Workload &w, int query, List *rtable, Plan *plan)
+{
+	if (plan == NULL)
+		return;
+	check_stack_depth();
+	switch (nodeTag(plan))
+	{
+		case T_SeqScan:
+			AddQuals(w, query, rtable, plan, plan->qual);
+			break;
+		case T_IndexScan:
+			AddQuals(w, query, rtable, plan, ((IndexScan *) plan)->indexqualorig);
+			AddQuals(w, query, rtable, plan, plan->qual);
+			break;
+		case T_BitmapHeapScan:
+			AddQuals(w, query, rtable, plan, ((BitmapHeapScan *) plan)->bitmapqualorig);
+			AddQuals(w, query, rtable, plan, plan->qual);
+			break;
+		case T_HashJoin:
+			AddQuals(w, query, rtable, plan, ((HashJoin *) plan)->hashclauses);
+			break;
+		case T_MergeJoin:
+			AddQuals(w, query, rtable, plan, ((MergeJoin *) plan)->mergeclauses);
+			break;
+		case T_NestLoop:
+			AddQuals(w, query, rtable, plan, ((Join *) plan)->joinqual);
+			break;
+		case T_Sort:
+		case T_IncrementalSort:
+		{
+			Sort *s = (Sort *) plan;
+			Plan *in = plan->lefttree;
+			if (!IsBaseScan(in))
+				break;
+			int rel = -1;
+			UsePod *u = NULL;
+			for (int i = 0; i < s->numCols; i++)
+			{
+				if (s->sortColIdx[i] < 1 || s->sortColIdx[i] > list_length(in->targetlist))
+					return;
+				TargetEntry *tle = (TargetEntry *) list_nth(in->targetlist, s->sortColIdx[i] - 1);
+				Var *v = BaseVar(in, (Node *) tle->expr);
+				if (v == NULL || v->varno > list_length(rtable))
+					return;
+				RangeTblEntry *rte = rt_fetch(v->varno, rtable);
+				if (rte->rtekind != RTE_RELATION)
+					return;
+				int r = RelIndex(w, rte->relid);
+				if (r < 0 || (rel >= 0 && r != rel))
+					return;
+				rel = r;
+				if (u == NULL)
+				{
+					u = &UseFor(w, rel, query);
+					u->nsort = 0;
+				}
+				Oid opfamily, opcintype;
+				int16 strategy;
+				bool desc = get_ordering_op_properties(s->sortOperators[i], &opfamily, &opcintype, &strategy) &&
+							strategy == BTGreaterStrategyNumber;
+				if (u->nsort < kMaxCols)
+				{
+					u->sort_col[u->nsort] = v->varattno - 1;
+					u->sort_desc[u->nsort++] = desc;
+				}
+			}
+			break;
+		}
+		default:
+			break;
+	}
+	WalkPlan(w, query, rtable, plan->lefttree);
+	WalkPlan(w, query, rtable, plan->righttree);
+	ListCell *lc;
+	List *children = NIL;
+	if (IsA(plan, Append))
+		children = ((Append *) plan)->appendplans;
+	else if (IsA(plan, MergeAppend))
+		children = ((MergeAppend *) plan)->mergeplans;
+	else if (IsA(plan, SubqueryScan))
+		WalkPlan(w, query, rtable, ((SubqueryScan *) plan)->subplan);
+	foreach (lc, children)
+		WalkPlan(w, query, rtable, (Plan *) lfirst(lc));
+}
+
+// InSubtransaction runs fn; a PostgreSQL error is caught, rolled back and its
+// message returned (NULL when fn succeeded). Memory allocated by fn in the
+// caller's context survives.
+template <typename Fn>
+char *
+InSubtransaction(Fn fn)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	char *volatile failure = NULL;
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		fn();
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		ErrorData *e = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		failure = e->message ? e->message : pstrdup("error");
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	return failure;
+}
+
+// CountWriteRows adds a write statement's rows to its target table, from the
+// raw parse tree alone (no analysis).
+void
+CountWriteRows(Workload &w, const char *sql, double rows)
+{
+	List *raw = raw_parser(sql, RAW_PARSE_DEFAULT);
+	if (list_length(raw) != 1)
+		return;
+	Node *stmt = ((RawStmt *) linitial(raw))->stmt;
+	RangeVar *target = NULL;
+	if (IsA(stmt, InsertStmt))
+		target = ((InsertStmt *) stmt)->relation;
+	else if (IsA(stmt, UpdateStmt))
+		target = ((UpdateStmt *) stmt)->relation;
+	else if (IsA(stmt, DeleteStmt))
+		target = ((DeleteStmt *) stmt)->relation;
+	if (target == NULL)
+		return;
+	Oid relid = RangeVarGetRelid(target, AccessShareLock, true);
+	int rel = OidIsValid(relid) ? RelIndex(w, relid) : -1;
+	if (rel >= 0)
+		w.rels[rel].write_rows += rows;
+}
+
+void
+CollectWorkload(Workload &w, int max_statements)
+{
+	int nrows;
+	StmtRow *rows = StoreSnapshotStatements(&nrows);
+	Oid me = GetUserId();
+	bool see_all = has_privs_of_role(me, ROLE_PG_READ_ALL_STATS);
+	// merge rows of the same query id (users, nesting levels); keep the costliest
+	w.queries = (QueryPod *) palloc0(sizeof(QueryPod) * Max(nrows, 1));
+	double *time = (double *) palloc0(sizeof(double) * Max(nrows, 1));
+	for (int i = 0; i < nrows; i++)
+	{
+		const StmtRow &r = rows[i];
+		if (r.key.dbid != MyDatabaseId || r.c.exec.count == 0 || r.text == NULL ||
+			!(see_all || r.key.userid == me) || strstr(r.text, "xray.") != NULL)
+			continue;
+		int q = 0;
+		while (q < w.nqueries && w.queries[q].queryid != r.key.queryid)
+			q++;
+		if (q == w.nqueries)
+		{
+			w.queries[q].queryid = r.key.queryid;
+			w.queries[q].sql = r.text;
+			w.nqueries++;
+		}
+		w.queries[q].calls += r.c.exec.count;
+		w.queries[q].rows += r.c.rows;
+		time[q] += r.c.exec.total;
+	}
+	// the costliest statements first
+	for (int a = 1; a < w.nqueries; a++)
+		for (int b = a; b > 0 && time[b] > time[b - 1]; b--)
+		{
+			std::swap(time[b], time[b - 1]);
+			std::swap(w.queries[b], w.queries[b - 1]);
+		}
+	if (w.nqueries > max_statements)
+		w.nqueries = max_statements;
+
+	int kept = 0;
+	for (int q = 0; q < w.nqueries; q++)
+	{
+		QueryPod qp = w.queries[q];
+		const char *lead = qp.sql;
+		while (*lead == ' ' || *lead == '\n' || *lead == '\t' || *lead == '(')
+			lead++;
+		if (pg_strncasecmp(lead, "select", 6) != 0 && pg_strncasecmp(lead, "with", 4) != 0 &&
+			pg_strncasecmp(lead, "update", 6) != 0 && pg_strncasecmp(lead, "delete", 6) != 0 &&
+			pg_strncasecmp(lead, "insert", 6) != 0)
+			continue;
+		int saved_uses = w.nuses;
+		int saved_rels = w.nrels;
+		auto analyze = [&]() {
+			qp.query = WhatIfQuery(qp.sql);
+			// rows written by the workload cost upkeep of every index of the table
+			Query *qq = qp.query;
+			if (qq->resultRelation > 0 && qq->commandType != CMD_SELECT)
+			{
+				RangeTblEntry *target = rt_fetch(qq->resultRelation, qq->rtable);
+				int rel = target->rtekind == RTE_RELATION ? RelIndex(w, target->relid) : -1;
+				if (rel >= 0)
+					w.rels[rel].write_rows += qp.rows;
+			}
+			PlannedStmt *p = WhatIfPlan(qp.query, qp.sql, NULL, 0, NULL);
+			qp.cost = p->planTree->total_cost;
+			w.queries[kept] = qp;
+			WalkPlan(w, kept, p->rtable, p->planTree);
+			ListCell *lc;
+			foreach (lc, p->subplans)
+				WalkPlan(w, kept, p->rtable, (Plan *) lfirst(lc));
+		};
+		char *err = InSubtransaction(analyze);
+		if (err)
+		{
+			// "date $1" and the like do not parse: try them as casts ("$1::date")
+			size_t len = strlen(qp.sql);
+			char *cast = (char *) palloc(len * 2 + 16);
+			w.nuses = saved_uses;
+			w.nrels = saved_rels;
+			if (core::CastTypedParams(qp.sql, len, cast, len * 2 + 16) > 0)
+			{
+				qp.sql = cast;
+				err = InSubtransaction(analyze);
+			}
+		}
+		if (err)
+		{
+			w.nuses = saved_uses;	// statement skipped
+			w.nrels = saved_rels;
+			// a write whose parameters cannot be typed still costs index upkeep
+			(void) InSubtransaction([&]() { CountWriteRows(w, qp.sql, qp.rows); });
+			continue;
+		}
+		kept++;
+	}
+	w.nqueries = kept;
+}
+
+// --- phase 2: selection ---------------------------------------------------------
+
+struct OracleCtx
+{
+	Workload *w;
+	std::vector<HypoIndex *> hypo;	// per candidate, built on first use
+	const std::vector<core::IndexCandidate> *cands;
+	const std::vector<int> *stmt_use;	// core statement -> UsePod
+};
+
+char *
+CreateIndexSql(const RelPod &rel, int ncols, const int *cols, const bool *desc, bool concurrently, const char *name)
+{
+	StringInfoData s;
+	initStringInfo(&s);
+	appendStringInfo(&s, "CREATE INDEX %s%s%sON %s.%s (", concurrently ? "CONCURRENTLY " : "",
+					 name ? quote_identifier(name) : "", name ? " " : "", quote_identifier(rel.schema),
+					 quote_identifier(rel.name));
+	for (int i = 0; i < ncols; i++)
+		appendStringInfo(&s, "%s%s%s", i ? ", " : "", quote_identifier(rel.cols[cols[i]].name),
+						 desc[i] ? " DESC" : "");
+	appendStringInfoChar(&s, ')');
+	return s.data;
+}
+
+// PlanCostGuarded plans query q with the hypothetical indexes; a PostgreSQL
+// error becomes a C++ exception (we are inside the core's selection).
+double
+PlanCostGuarded(Workload &w, int q, HypoIndex **hypos, int n)
+{
+	double cost = 0;
+	char *err = InSubtransaction([&]() {
+		cost = WhatIfPlan(w.queries[q].query, w.queries[q].sql, hypos, n, NULL)->planTree->total_cost;
+	});
+	if (err)
+		throw std::runtime_error(err);
+	return cost;
+}
+
+HypoIndex *
+HypoGuarded(const RelPod &rel, const core::IndexCandidate &c)
+{
+	int cols[kMaxCols];
+	bool desc[kMaxCols];
+	int n = Min((int) c.columns.size(), kMaxCols);
+	for (int i = 0; i < n; i++)
+	{
+		cols[i] = c.columns[i];
+		desc[i] = c.desc[i];
+	}
+	HypoIndex *h = NULL;
+	char *err = InSubtransaction([&]() { h = WhatIfIndex(CreateIndexSql(rel, n, cols, desc, false, NULL)); });
+	if (err)
+		throw std::runtime_error(err);
+	return h;
+}
+
+int
+Select(Workload &w, const core::AdvisorOptions &opt, ResultPod *out, int max_out)
+{
+	std::vector<core::RelationInfo> rels(w.nrels);
+	for (int r = 0; r < w.nrels; r++)
+	{
+		const RelPod &p = w.rels[r];
+		rels[r].name = p.name;
+		rels[r].rows = p.rows;
+		for (int a = 0; a < p.natts; a++)
+			rels[r].columns.push_back({p.cols[a].name, p.cols[a].n_distinct, p.cols[a].width});
+		for (int k = 0; k < p.nindexes; k++)
+		{
+			std::vector<int> keys;
+			for (int c = 0; c < p.index_nkeys[k]; c++)
+				keys.push_back(p.index_keys[k][c] - 1);
+			rels[r].btree_indexes.push_back(keys);
+		}
+		rels[r].write_rows = p.write_rows;
+	}
+	std::vector<core::StatementInfo> stmts;
+	std::vector<int> stmt_use;
+	for (int u = 0; u < w.nuses; u++)
+	{
+		const UsePod &up = w.uses[u];
+		core::StatementInfo s;
+		s.queryid = w.queries[up.query].queryid;
+		s.weight = w.queries[up.query].calls;
+		s.relation = up.rel;
+		for (int i = 0; i < up.nfilters; i++)
+			s.filters.push_back({up.filter_col[i], up.filter_kind[i]});
+		for (int i = 0; i < up.nsort; i++)
+			s.order_by.push_back({up.sort_col[i], up.sort_desc[i]});
+		stmts.push_back(s);
+		stmt_use.push_back(u);
+	}
+	std::vector<core::IndexCandidate> cands = core::GenerateCandidates(rels, stmts, opt);
+	std::vector<HypoIndex *> hypo(cands.size(), nullptr);
+	auto oracle = [&](size_t s, const std::vector<const core::IndexCandidate *> &config) {
+		std::vector<HypoIndex *> set;
+		for (const core::IndexCandidate *c : config)
+		{
+			size_t ci = static_cast<size_t>(c - cands.data());
+			if (hypo[ci] == nullptr)
+				hypo[ci] = HypoGuarded(w.rels[c->relation], *c);
+			set.push_back(hypo[ci]);
+		}
+		return PlanCostGuarded(w, w.uses[stmt_use[s]].query, set.data(), static_cast<int>(set.size()));
+	};
+	core::Selection sel = core::SelectIndexes(rels, stmts, cands, oracle, opt);
+	int n = 0;
+	for (size_t i = 0; i < sel.chosen.size() && n < max_out; i++)
+	{
+		const core::IndexCandidate &c = cands[sel.chosen[i]];
+		ResultPod &r = out[n++];
+		r.rel = c.relation;
+		r.ncols = Min((int) c.columns.size(), kMaxCols);
+		for (int k = 0; k < r.ncols; k++)
+		{
+			r.cols[k] = c.columns[k];
+			r.desc[k] = c.desc[k];
+		}
+		r.size_bytes = c.size_bytes;
+		r.benefit = sel.benefit[i];
+	}
+	return n;
+}
+}	// namespace
+}	// namespace xray::pg
+
+using namespace xray::pg;
+
+Datum
+xray_index_advice(PG_FUNCTION_ARGS)
+{
+	int max_indexes = PG_ARGISNULL(0) ? 10 : PG_GETARG_INT32(0);
+	if (max_indexes < 1 || max_indexes > 100)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("max_indexes must be between 1 and 100")));
+	StoreCheckReady();
+	XRAY_INIT_MATERIALIZED_SRF(fcinfo);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	// phase 1
+	Workload w;
+	memset(&w, 0, sizeof(w));
+	w.relcap = 16;
+	w.rels = (RelPod *) palloc(sizeof(RelPod) * w.relcap);
+	w.usecap = 64;
+	w.uses = (UsePod *) palloc(sizeof(UsePod) * w.usecap);
+	CollectWorkload(w, guc_index_advice_statements);
+
+	// phase 2
+	xray::core::AdvisorOptions opt;
+	opt.max_indexes = max_indexes;
+	opt.budget_bytes = (double) guc_index_advice_budget_kb * 1024.0;
+	opt.min_table_rows = guc_index_advice_min_rows;
+	opt.block_size = BLCKSZ;
+	ResultPod *res = (ResultPod *) palloc0(sizeof(ResultPod) * max_indexes);
+	int nres = 0;
+	XRAY_GUARD(nres = Select(w, opt, res, max_indexes));
+
+	// phase 3: the whole chosen set, once more, for totals and users
+	HypoIndex **hypos = (HypoIndex **) palloc0(sizeof(HypoIndex *) * Max(nres, 1));
+	for (int i = 0; i < nres; i++)
+		hypos[i] = WhatIfIndex(CreateIndexSql(w.rels[res[i].rel], res[i].ncols, res[i].cols, res[i].desc, false, NULL));
+	double before = 0, after = 0;
+	List **users = (List **) palloc0(sizeof(List *) * Max(nres, 1));
+	bool *used = (bool *) palloc0(sizeof(bool) * Max(nres, 1));
+	for (int q = 0; q < w.nqueries && nres > 0; q++)
+	{
+		PlannedStmt *p = WhatIfPlan(w.queries[q].query, w.queries[q].sql, hypos, nres, used);
+		before += w.queries[q].calls * w.queries[q].cost;
+		after += w.queries[q].calls * p->planTree->total_cost;
+		for (int i = 0; i < nres; i++)
+			if (used[i])
+				users[i] = lappend(users[i], &w.queries[q]);
+	}
+	for (int i = 0; i < nres; i++)
+	{
+		const ResultPod &r = res[i];
+		const RelPod &rel = w.rels[r.rel];
+		StringInfoData cols, name;
+		initStringInfo(&cols);
+		initStringInfo(&name);
+		appendStringInfo(&name, "%s", rel.name);
+		for (int k = 0; k < r.ncols; k++)
+		{
+			appendStringInfo(&cols, "%s%s%s", k ? ", " : "", quote_identifier(rel.cols[r.cols[k]].name),
+							 r.desc[k] ? " DESC" : "");
+			appendStringInfo(&name, "_%s", rel.cols[r.cols[k]].name);
+		}
+		appendStringInfoString(&name, "_idx");
+		char *idxname = pnstrdup(name.data, pg_mbcliplen(name.data, name.len, NAMEDATALEN - 1));
+		Datum *qids = (Datum *) palloc(sizeof(Datum) * Max(list_length(users[i]), 1));
+		int nq = 0;
+		double calls = 0;
+		ListCell *lc;
+		foreach (lc, users[i])
+		{
+			QueryPod *qp = (QueryPod *) lfirst(lc);
+			qids[nq++] = Int64GetDatum((int64) qp->queryid);
+			calls += qp->calls;
+		}
+		// existing non-unique indexes this one makes redundant (their columns lead it)
+		Datum *repl = (Datum *) palloc(sizeof(Datum) * Max(rel.nindexes, 1));
+		int nrepl = 0;
+		for (int k = 0; k < rel.nindexes; k++)
+		{
+			if (!rel.index_droppable[k] || rel.index_nkeys[k] > r.ncols)
+				continue;
+			bool prefix = true;
+			for (int c = 0; c < rel.index_nkeys[k]; c++)
+				prefix = prefix && rel.index_keys[k][c] - 1 == r.cols[c];
+			if (prefix)
+				repl[nrepl++] = CStringGetTextDatum(quote_identifier(rel.index_names[k]));
+		}
+		Datum values[13];
+		bool nulls[13] = {false};
+		int c = 0;
+		values[c++] = Int32GetDatum(i + 1);
+		values[c++] = CStringGetTextDatum(psprintf("%s.%s", quote_identifier(rel.schema), quote_identifier(rel.name)));
+		values[c++] = CStringGetTextDatum("btree");
+		values[c++] = CStringGetTextDatum(cols.data);
+		values[c++] = CStringGetTextDatum(
+			psprintf("%s;", CreateIndexSql(rel, r.ncols, r.cols, r.desc, true, idxname)));
+		values[c++] = Int64GetDatum((int64) r.size_bytes);
+		values[c++] = Float8GetDatum(before);
+		values[c++] = Float8GetDatum(after);
+		values[c++] = Float8GetDatum(before > 0 ? 100.0 * r.benefit / before : 0);
+		values[c++] = Float8GetDatum(opt.write_penalty * rel.write_rows);
+		values[c++] = PointerGetDatum(construct_array(qids, nq, INT8OID, 8, true, TYPALIGN_DOUBLE));
+		values[c++] = PointerGetDatum(construct_array(repl, nrepl, TEXTOID, -1, false, TYPALIGN_INT));
+		values[c++] = CStringGetTextDatum(psprintf(
+			"%d statement%s (%.0f calls) on %s (%.0f rows) filter or sort on (%s); with this index their "
+			"estimated workload cost falls by %.0f%%",
+			nq, nq == 1 ? "" : "s", calls, quote_identifier(rel.name), rel.rows, cols.data,
+			before > 0 ? 100.0 * r.benefit / before : 0.0));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
