@@ -26,6 +26,8 @@ SELECT id FROM adv_orders WHERE status = 's1' AND created > date '2024-11-01' OR
 SELECT id FROM adv_orders WHERE status = 's2' AND created > date '2024-11-15' ORDER BY created LIMIT 5;
 SELECT * FROM adv_users WHERE email = 'u7@example.org';
 SELECT * FROM adv_users WHERE email = 'u8@example.org';
+SELECT id FROM adv_users WHERE lower(country) = 'c7';
+SELECT id FROM adv_users WHERE lower(country) = 'c8';
 SELECT * FROM adv_events WHERE user_id = 5;
 SELECT * FROM adv_events WHERE user_id = 6;
 SELECT * FROM adv_tiny WHERE v = 'v5';
@@ -38,7 +40,7 @@ SELECT sum(qty) FROM "Order ""Items""" WHERE "Order ID" = 7;
 SELECT sum(qty) FROM "Order ""Items""" WHERE "Order ID" = 8;
 \o
 
--- expected: (customer_id), (status, created), (email), ("Order ID"); nothing for the
+-- expected: (customer_id), (status, created), (email), ((lower(country))), ("Order ID"); nothing for the
 -- already indexed, tiny and write-heavy tables, nor for count(*)
 SELECT rank, table_name, columns, create_statement, cardinality(queries) AS statements_helped,
        replaces, improvement_pct > 0 AS improves, workload_cost_after < workload_cost_before AS workload_cheaper,
@@ -59,6 +61,7 @@ ANALYZE;
 EXPLAIN (COSTS OFF) SELECT id, amount FROM adv_orders WHERE customer_id = 42;
 EXPLAIN (COSTS OFF) SELECT id FROM adv_orders WHERE status = 's1' AND created > date '2024-11-01' ORDER BY created LIMIT 5;
 EXPLAIN (COSTS OFF) SELECT * FROM adv_users WHERE email = 'u7@example.org';
+EXPLAIN (COSTS OFF) SELECT id FROM adv_users WHERE lower(country) = 'c7';
 EXPLAIN (COSTS OFF) SELECT sum(qty) FROM "Order ""Items""" WHERE "Order ID" = 7;
 -- and with them in place there is nothing left to advise
 SELECT count(*) AS advice_after_building FROM xray.index_advice;

@@ -39,7 +39,11 @@ extern "C" {
 #include "catalog/pg_am_d.h"
 #include "catalog/pg_class_d.h"
 #include "catalog/pg_statistic.h"
+#include "optimizer/clauses.h"
+#include "optimizer/optimizer.h"
 #include "parser/parser.h"
+#include "rewrite/rewriteManip.h"
+#include "utils/ruleutils.h"
 #include "utils/rel.h"
 #include "utils/resowner.h"
 #include "utils/syscache.h"
@@ -56,10 +60,13 @@ constexpr int kMaxCols = INDEX_MAX_KEYS;
 
 struct ColPod
 {
-	char *name;
+	char *name;	// column name, or the expression's SQL text
+	bool is_expr;	// an expression of the table's columns (lower(email))
 	double n_distinct;
 	double width;
 };
+
+constexpr int kMaxExprCols = 16;	// expressions per table considered
 
 struct RelPod
 {
@@ -68,6 +75,7 @@ struct RelPod
 	char *name;
 	double rows;
 	int natts;
+	int nexprs;	// expression columns after the natts real ones
 	ColPod *cols;
 	int nindexes;
 	int16 (*index_keys)[kMaxCols];
@@ -147,7 +155,7 @@ RelIndex(Workload &w, Oid relid)
 	Relation rel = relation_open(relid, AccessShareLock);
 	r.rows = rel->rd_rel->reltuples > 0 ? rel->rd_rel->reltuples : 0;
 	r.natts = RelationGetNumberOfAttributes(rel);
-	r.cols = (ColPod *) palloc0(sizeof(ColPod) * Max(r.natts, 1));
+	r.cols = (ColPod *) palloc0(sizeof(ColPod) * (r.natts + kMaxExprCols));
 	for (int a = 0; a < r.natts; a++)
 	{
 		Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), a);
@@ -267,6 +275,55 @@ AddFilter(Workload &w, int query, List *rtable, Var *v, core::PredKind kind)
 	}
 }
 
+// AddExprFilter records a condition on an immutable expression of one table's
+// columns (lower(email) = $1) as a filter on a virtual column of that table.
+void
+AddExprFilter(Workload &w, int query, List *rtable, Node *expr, core::PredKind kind)
+{
+	if (expr == NULL || IsA(expr, Var) || IsA(expr, Const) || IsA(expr, Param))
+		return;
+	Relids varnos = pull_varnos(NULL, expr);
+	int varno;
+	if (bms_membership(varnos) != BMS_SINGLETON || !bms_get_singleton_member(varnos, &varno) ||
+		varno < 1 || varno > list_length(rtable) || contain_mutable_functions(expr) ||
+		contain_subplans(expr))
+		return;
+	RangeTblEntry *rte = rt_fetch(varno, rtable);
+	if (rte->rtekind != RTE_RELATION)
+		return;
+	int rel = RelIndex(w, rte->relid);
+	if (rel < 0)
+		return;
+	Node *copy = (Node *) copyObjectImpl(expr);
+	if (varno != 1)
+		ChangeVarNodes(copy, varno, 1, 0);
+	char *sql = deparse_expression(copy, deparse_context_for(rte->eref->aliasname, rte->relid), false, false);
+	RelPod &r = w.rels[rel];
+	int col = -1;
+	for (int i = 0; i < r.nexprs; i++)
+		if (strcmp(r.cols[r.natts + i].name, sql) == 0)
+			col = r.natts + i;
+	if (col < 0)
+	{
+		if (r.nexprs >= kMaxExprCols)
+			return;
+		col = r.natts + r.nexprs++;
+		r.cols[col].name = sql;
+		r.cols[col].is_expr = true;
+		r.cols[col].n_distinct = 200;	// no statistics for an expression not indexed yet
+		r.cols[col].width = get_typavgwidth(exprType(expr), exprTypmod(expr));
+	}
+	UsePod &u = UseFor(w, rel, query);
+	for (int i = 0; i < u.nfilters; i++)
+		if (u.filter_col[i] == col)
+			return;
+	if (u.nfilters < kMaxCols)
+	{
+		u.filter_col[u.nfilters] = col;
+		u.filter_kind[u.nfilters++] = kind;
+	}
+}
+
 core::PredKind
 OperatorKind(Oid opno)
 {
@@ -307,6 +364,15 @@ AddQuals(Workload &w, int query, List *rtable, Plan *plan, List *quals)
 				AddFilter(w, query, rtable, l, kind);
 			if (r)
 				AddFilter(w, query, rtable, r, kind);
+			// a function of one table's columns compared with a value
+			Node *ln = (Node *) linitial(op->args), *rn = (Node *) lsecond(op->args);
+			if (!l && !r && IsA(plan, SeqScan))
+			{
+				if (!contain_var_clause(rn))
+					AddExprFilter(w, query, rtable, ln, kind);
+				else if (!contain_var_clause(ln))
+					AddExprFilter(w, query, rtable, rn, kind);
+			}
 		}
 		else if (IsA(q, ScalarArrayOpExpr) && ((ScalarArrayOpExpr *) q)->useOr)
 		{
@@ -574,6 +640,14 @@ struct OracleCtx
 	const std::vector<int> *stmt_use;	// core statement -> UsePod
 };
 
+// ColumnSql is an index column as SQL: a quoted name, or a parenthesized expression.
+const char *
+ColumnSql(const RelPod &rel, int col)
+{
+	const ColPod &c = rel.cols[col];
+	return c.is_expr ? psprintf("(%s)", c.name) : quote_identifier(c.name);
+}
+
 char *
 CreateIndexSql(const RelPod &rel, int ncols, const int *cols, const bool *desc, bool concurrently, const char *name)
 {
@@ -583,8 +657,7 @@ CreateIndexSql(const RelPod &rel, int ncols, const int *cols, const bool *desc, 
 					 name ? quote_identifier(name) : "", name ? " " : "", quote_identifier(rel.schema),
 					 quote_identifier(rel.name));
 	for (int i = 0; i < ncols; i++)
-		appendStringInfo(&s, "%s%s%s", i ? ", " : "", quote_identifier(rel.cols[cols[i]].name),
-						 desc[i] ? " DESC" : "");
+		appendStringInfo(&s, "%s%s%s", i ? ", " : "", ColumnSql(rel, cols[i]), desc[i] ? " DESC" : "");
 	appendStringInfoChar(&s, ')');
 	return s.data;
 }
@@ -630,7 +703,7 @@ Select(Workload &w, const core::AdvisorOptions &opt, ResultPod *out, int max_out
 		const RelPod &p = w.rels[r];
 		rels[r].name = p.name;
 		rels[r].rows = p.rows;
-		for (int a = 0; a < p.natts; a++)
+		for (int a = 0; a < p.natts + p.nexprs; a++)
 			rels[r].columns.push_back({p.cols[a].name, p.cols[a].n_distinct, p.cols[a].width});
 		for (int k = 0; k < p.nindexes; k++)
 		{
@@ -749,10 +822,17 @@ xray_index_advice(PG_FUNCTION_ARGS)
 		appendStringInfo(&name, "%s", rel.name);
 		for (int k = 0; k < r.ncols; k++)
 		{
-			appendStringInfo(&cols, "%s%s%s", k ? ", " : "", quote_identifier(rel.cols[r.cols[k]].name),
-							 r.desc[k] ? " DESC" : "");
-			appendStringInfo(&name, "_%s", rel.cols[r.cols[k]].name);
+			appendStringInfo(&cols, "%s%s%s", k ? ", " : "", ColumnSql(rel, r.cols[k]), r.desc[k] ? " DESC" : "");
+			// the name keeps letters, digits and underscores of columns and expressions
+			appendStringInfoChar(&name, '_');
+			for (const char *p = rel.cols[r.cols[k]].name; *p; p++)
+				if (isalnum((unsigned char) *p) || *p == '_' || IS_HIGHBIT_SET(*p))
+					appendStringInfoChar(&name, *p);
+				else if (name.data[name.len - 1] != '_')
+					appendStringInfoChar(&name, '_');
 		}
+		while (name.len > 0 && name.data[name.len - 1] == '_')
+			name.data[--name.len] = '\0';
 		appendStringInfoString(&name, "_idx");
 		char *idxname = pnstrdup(name.data, pg_mbcliplen(name.data, name.len, NAMEDATALEN - 1));
 		Datum *qids = (Datum *) palloc(sizeof(Datum) * Max(list_length(users[i]), 1));
