@@ -194,9 +194,16 @@ SelectIndexes(const std::vector<RelationInfo> &relations, const std::vector<Stat
 					config.push_back(p);
 			config.push_back(c);
 			std::sort(config.begin(), config.end());
+			// only the statements it may help (and those of the index it replaces) can change
 			double benefit = 0;
-			for (size_t s = 0; s < statements.size(); s++)
-				if (statements[s].relation == cand.relation)
+			std::vector<size_t> affected = cand.statements;
+			if (replaces != SIZE_MAX)
+				affected.insert(affected.end(), candidates[replaces].statements.begin(),
+								candidates[replaces].statements.end());
+			std::sort(affected.begin(), affected.end());
+			affected.erase(std::unique(affected.begin(), affected.end()), affected.end());
+			for (size_t s : affected)
+				if (s < statements.size() && statements[s].relation == cand.relation)
 					benefit += statements[s].weight * (current[s] - stmt_cost(s, config));
 			// every row the workload writes to the table must also be written to the
 			// index (a widened index costs no extra writes)
