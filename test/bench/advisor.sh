@@ -28,7 +28,7 @@ n=0
 head -1000 "$XRAY_TMP/advisor/all.sql" >"$XRAY_TMP/advisor/workload.sql"
 chown postgres: "$XRAY_TMP/advisor/workload.sql"
 psql_at "$port" -f "$XRAY_TMP/advisor/workload.sql" >/dev/null
-echo "recorded statements: $(psql_at "$port" -At -c "SELECT count(*) FROM xray.statements WHERE query LIKE 'SELECT id FROM b%'")"
+echo "recorded statements: $(psql_at "$port" -At -c "SELECT count(*) FROM xray.statements WHERE query ~ '^SELECT [a-z0-9]+ FROM b[0-9]+ '")"
 echo "| statements considered | advice rows | run time (s) |"
 echo "|---|---|---|"
 for k in 100 1000; do
