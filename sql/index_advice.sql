@@ -47,6 +47,9 @@ SELECT rank, table_name, columns, create_statement, cardinality(queries) AS stat
        estimated_size_bytes > 0 AS sized
 FROM xray.index_advice ORDER BY table_name COLLATE "C", columns COLLATE "C";
 SELECT bool_and(reason LIKE '%statement% on %') AS reasons_explain FROM xray.index_advice;
+-- per index, the statements it helps: cheaper per call, plan before and after
+SELECT rank, index_name, query, cost_after < cost_before AS cheaper, plan_before, plan_after
+FROM xray.index_advice_queries ORDER BY rank, query COLLATE "C";
 
 -- a budget smaller than any index: no advice; max_indexes = 1: the best one only
 SET xray.index_advice_budget = '64kB';

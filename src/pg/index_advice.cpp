@@ -49,7 +49,9 @@ extern "C" {
 #include "utils/syscache.h"
 
 PG_FUNCTION_INFO_V1(xray_index_advice);
+PG_FUNCTION_INFO_V1(xray_index_advice_queries);
 PGDLLEXPORT Datum xray_index_advice(PG_FUNCTION_ARGS);
+PGDLLEXPORT Datum xray_index_advice_queries(PG_FUNCTION_ARGS);
 }
 
 namespace xray::pg
@@ -761,6 +763,91 @@ Select(Workload &w, const core::AdvisorOptions &opt, ResultPod *out, int max_out
 	}
 	return n;
 }
+// Advice is everything both SQL functions report.
+struct Advice
+{
+	Workload w;
+	xray::core::AdvisorOptions opt;
+	ResultPod *res;
+	int nres;
+	char **idxname;		// per result
+	HypoIndex **hypos;	// per result, named as advised
+	double before, after;
+	PlannedStmt **plan_before;	// per query
+	PlannedStmt **plan_after;	// per query, with every advised index
+	bool **used;		// [query][result]
+};
+
+char *
+AdvisedName(const RelPod &rel, const ResultPod &r)
+{
+	StringInfoData name;
+	initStringInfo(&name);
+	appendStringInfo(&name, "%s", rel.name);
+	for (int k = 0; k < r.ncols; k++)
+	{
+		// the name keeps letters, digits and underscores of columns and expressions
+		appendStringInfoChar(&name, '_');
+		for (const char *p = rel.cols[r.cols[k]].name; *p; p++)
+			if (isalnum((unsigned char) *p) || *p == '_' || IS_HIGHBIT_SET(*p))
+				appendStringInfoChar(&name, *p);
+			else if (name.data[name.len - 1] != '_')
+				appendStringInfoChar(&name, '_');
+	}
+	while (name.len > 0 && name.data[name.len - 1] == '_')
+		name.data[--name.len] = '\0';
+	appendStringInfoString(&name, "_idx");
+	return pnstrdup(name.data, pg_mbcliplen(name.data, name.len, NAMEDATALEN - 5));
+}
+
+void
+RunAdvice(Advice &a, int max_indexes)
+{
+	if (max_indexes < 1 || max_indexes > 100)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("max_indexes must be between 1 and 100")));
+	StoreCheckReady();
+	a = Advice{};
+
+	// phase 1
+	Workload &w = a.w;
+	w.relcap = 16;
+	w.rels = (RelPod *) palloc(sizeof(RelPod) * w.relcap);
+	w.usecap = 64;
+	w.uses = (UsePod *) palloc(sizeof(UsePod) * w.usecap);
+	CollectWorkload(w, guc_index_advice_statements);
+
+	// phase 2
+	a.opt = xray::core::AdvisorOptions();
+	a.opt.max_indexes = max_indexes;
+	a.opt.budget_bytes = (double) guc_index_advice_budget_kb * 1024.0;
+	a.opt.min_table_rows = guc_index_advice_min_rows;
+	a.opt.block_size = BLCKSZ;
+	a.res = (ResultPod *) palloc0(sizeof(ResultPod) * max_indexes);
+	int nres = 0;
+	XRAY_GUARD(nres = Select(w, a.opt, a.res, max_indexes));
+	a.nres = nres;
+
+	// phase 3: the whole chosen set, once more, for totals and users
+	a.idxname = (char **) palloc0(sizeof(char *) * Max(nres, 1));
+	a.hypos = (HypoIndex **) palloc0(sizeof(HypoIndex *) * Max(nres, 1));
+	for (int i = 0; i < nres; i++)
+	{
+		const ResultPod &r = a.res[i];
+		a.idxname[i] = AdvisedName(w.rels[r.rel], r);
+		a.hypos[i] = WhatIfIndex(CreateIndexSql(w.rels[r.rel], r.ncols, r.cols, r.desc, false, a.idxname[i]));
+	}
+	a.plan_before = (PlannedStmt **) palloc0(sizeof(PlannedStmt *) * Max(w.nqueries, 1));
+	a.plan_after = (PlannedStmt **) palloc0(sizeof(PlannedStmt *) * Max(w.nqueries, 1));
+	a.used = (bool **) palloc0(sizeof(bool *) * Max(w.nqueries, 1));
+	for (int q = 0; q < w.nqueries && nres > 0; q++)
+	{
+		a.used[q] = (bool *) palloc0(sizeof(bool) * nres);
+		a.plan_after[q] = WhatIfPlan(w.queries[q].query, w.queries[q].sql, a.hypos, nres, a.used[q]);
+		a.before += w.queries[q].calls * w.queries[q].cost;
+		a.after += w.queries[q].calls * a.plan_after[q]->planTree->total_cost;
+	}
+}
 }	// namespace
 }	// namespace xray::pg
 
@@ -769,82 +856,28 @@ using namespace xray::pg;
 Datum
 xray_index_advice(PG_FUNCTION_ARGS)
 {
-	int max_indexes = PG_ARGISNULL(0) ? 10 : PG_GETARG_INT32(0);
-	if (max_indexes < 1 || max_indexes > 100)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("max_indexes must be between 1 and 100")));
-	StoreCheckReady();
+	Advice a;
+	RunAdvice(a, PG_ARGISNULL(0) ? 10 : PG_GETARG_INT32(0));
 	XRAY_INIT_MATERIALIZED_SRF(fcinfo);
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-
-	// phase 1
-	Workload w;
-	memset(&w, 0, sizeof(w));
-	w.relcap = 16;
-	w.rels = (RelPod *) palloc(sizeof(RelPod) * w.relcap);
-	w.usecap = 64;
-	w.uses = (UsePod *) palloc(sizeof(UsePod) * w.usecap);
-	CollectWorkload(w, guc_index_advice_statements);
-
-	// phase 2
-	xray::core::AdvisorOptions opt;
-	opt.max_indexes = max_indexes;
-	opt.budget_bytes = (double) guc_index_advice_budget_kb * 1024.0;
-	opt.min_table_rows = guc_index_advice_min_rows;
-	opt.block_size = BLCKSZ;
-	ResultPod *res = (ResultPod *) palloc0(sizeof(ResultPod) * max_indexes);
-	int nres = 0;
-	XRAY_GUARD(nres = Select(w, opt, res, max_indexes));
-
-	// phase 3: the whole chosen set, once more, for totals and users
-	HypoIndex **hypos = (HypoIndex **) palloc0(sizeof(HypoIndex *) * Max(nres, 1));
-	for (int i = 0; i < nres; i++)
-		hypos[i] = WhatIfIndex(CreateIndexSql(w.rels[res[i].rel], res[i].ncols, res[i].cols, res[i].desc, false, NULL));
-	double before = 0, after = 0;
-	List **users = (List **) palloc0(sizeof(List *) * Max(nres, 1));
-	bool *used = (bool *) palloc0(sizeof(bool) * Max(nres, 1));
-	for (int q = 0; q < w.nqueries && nres > 0; q++)
+	const Workload &w = a.w;
+	for (int i = 0; i < a.nres; i++)
 	{
-		PlannedStmt *p = WhatIfPlan(w.queries[q].query, w.queries[q].sql, hypos, nres, used);
-		before += w.queries[q].calls * w.queries[q].cost;
-		after += w.queries[q].calls * p->planTree->total_cost;
-		for (int i = 0; i < nres; i++)
-			if (used[i])
-				users[i] = lappend(users[i], &w.queries[q]);
-	}
-	for (int i = 0; i < nres; i++)
-	{
-		const ResultPod &r = res[i];
+		const ResultPod &r = a.res[i];
 		const RelPod &rel = w.rels[r.rel];
-		StringInfoData cols, name;
+		StringInfoData cols;
 		initStringInfo(&cols);
-		initStringInfo(&name);
-		appendStringInfo(&name, "%s", rel.name);
 		for (int k = 0; k < r.ncols; k++)
-		{
 			appendStringInfo(&cols, "%s%s%s", k ? ", " : "", ColumnSql(rel, r.cols[k]), r.desc[k] ? " DESC" : "");
-			// the name keeps letters, digits and underscores of columns and expressions
-			appendStringInfoChar(&name, '_');
-			for (const char *p = rel.cols[r.cols[k]].name; *p; p++)
-				if (isalnum((unsigned char) *p) || *p == '_' || IS_HIGHBIT_SET(*p))
-					appendStringInfoChar(&name, *p);
-				else if (name.data[name.len - 1] != '_')
-					appendStringInfoChar(&name, '_');
-		}
-		while (name.len > 0 && name.data[name.len - 1] == '_')
-			name.data[--name.len] = '\0';
-		appendStringInfoString(&name, "_idx");
-		char *idxname = pnstrdup(name.data, pg_mbcliplen(name.data, name.len, NAMEDATALEN - 1));
-		Datum *qids = (Datum *) palloc(sizeof(Datum) * Max(list_length(users[i]), 1));
+		Datum *qids = (Datum *) palloc(sizeof(Datum) * Max(w.nqueries, 1));
 		int nq = 0;
 		double calls = 0;
-		ListCell *lc;
-		foreach (lc, users[i])
-		{
-			QueryPod *qp = (QueryPod *) lfirst(lc);
-			qids[nq++] = Int64GetDatum((int64) qp->queryid);
-			calls += qp->calls;
-		}
+		for (int q = 0; q < w.nqueries; q++)
+			if (a.used[q] && a.used[q][i])
+			{
+				qids[nq++] = Int64GetDatum((int64) w.queries[q].queryid);
+				calls += w.queries[q].calls;
+			}
 		// existing non-unique indexes this one makes redundant (their columns lead it)
 		Datum *repl = (Datum *) palloc(sizeof(Datum) * Max(rel.nindexes, 1));
 		int nrepl = 0;
@@ -858,6 +891,7 @@ xray_index_advice(PG_FUNCTION_ARGS)
 			if (prefix)
 				repl[nrepl++] = CStringGetTextDatum(quote_identifier(rel.index_names[k]));
 		}
+		double pct = a.before > 0 ? 100.0 * r.benefit / a.before : 0.0;
 		Datum values[13];
 		bool nulls[13] = {false};
 		int c = 0;
@@ -866,20 +900,54 @@ xray_index_advice(PG_FUNCTION_ARGS)
 		values[c++] = CStringGetTextDatum("btree");
 		values[c++] = CStringGetTextDatum(cols.data);
 		values[c++] = CStringGetTextDatum(
-			psprintf("%s;", CreateIndexSql(rel, r.ncols, r.cols, r.desc, true, idxname)));
+			psprintf("%s;", CreateIndexSql(rel, r.ncols, r.cols, r.desc, true, a.idxname[i])));
 		values[c++] = Int64GetDatum((int64) r.size_bytes);
-		values[c++] = Float8GetDatum(before);
-		values[c++] = Float8GetDatum(after);
-		values[c++] = Float8GetDatum(before > 0 ? 100.0 * r.benefit / before : 0);
-		values[c++] = Float8GetDatum(opt.write_penalty * rel.write_rows);
+		values[c++] = Float8GetDatum(a.before);
+		values[c++] = Float8GetDatum(a.after);
+		values[c++] = Float8GetDatum(pct);
+		values[c++] = Float8GetDatum(a.opt.write_penalty * rel.write_rows);
 		values[c++] = PointerGetDatum(construct_array(qids, nq, INT8OID, 8, true, TYPALIGN_DOUBLE));
 		values[c++] = PointerGetDatum(construct_array(repl, nrepl, TEXTOID, -1, false, TYPALIGN_INT));
 		values[c++] = CStringGetTextDatum(psprintf(
 			"%d statement%s (%.0f calls) on %s (%.0f rows) filter or sort on (%s); with this index their "
 			"estimated workload cost falls by %.0f%%",
-			nq, nq == 1 ? "" : "s", calls, quote_identifier(rel.name), rel.rows, cols.data,
-			before > 0 ? 100.0 * r.benefit / before : 0.0));
+			nq, nq == 1 ? "" : "s", calls, quote_identifier(rel.name), rel.rows, cols.data, pct));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
+	return (Datum) 0;
+}
+
+// xray_index_advice_queries: per advised index and statement using it, the
+// estimated cost per call before and after, and both plans.
+Datum
+xray_index_advice_queries(PG_FUNCTION_ARGS)
+{
+	Advice a;
+	RunAdvice(a, PG_ARGISNULL(0) ? 10 : PG_GETARG_INT32(0));
+	XRAY_INIT_MATERIALIZED_SRF(fcinfo);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	const Workload &w = a.w;
+	for (int i = 0; i < a.nres; i++)
+		for (int q = 0; q < w.nqueries; q++)
+		{
+			if (!(a.used[q] && a.used[q][i]))
+				continue;
+			const QueryPod &qp = w.queries[q];
+			if (a.plan_before[q] == NULL)
+				a.plan_before[q] = WhatIfPlan(qp.query, qp.sql, NULL, 0, NULL);
+			Datum values[9];
+			bool nulls[9] = {false};
+			int c = 0;
+			values[c++] = Int32GetDatum(i + 1);
+			values[c++] = CStringGetTextDatum(a.idxname[i]);
+			values[c++] = Int64GetDatum((int64) qp.queryid);
+			values[c++] = CStringGetTextDatum(qp.sql);
+			values[c++] = Float8GetDatum(qp.calls);
+			values[c++] = Float8GetDatum(qp.cost);
+			values[c++] = Float8GetDatum(a.plan_after[q]->planTree->total_cost);
+			values[c++] = PointerGetDatum(WhatIfPlanText(a.plan_before[q], NULL, 0));
+			values[c++] = PointerGetDatum(WhatIfPlanText(a.plan_after[q], a.hypos, a.nres));
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
 	return (Datum) 0;
 }

@@ -283,7 +283,7 @@ ParseIndex(const char *sql, HypoIndex *h, Oid oid)
 	double tuples = rel->rd_rel->reltuples > 0 ? rel->rd_rel->reltuples : 0;
 	relation_close(rel, NoLock);
 	h->pages = core::EstimateBtree(tuples, h->key_width, BLCKSZ, 0.9).pages;
-	h->name = stmt->idxname ? pstrdup(stmt->idxname)
+	h->name = stmt->idxname ? pstrdup(quote_identifier(stmt->idxname))
 							: psprintf("<hypothetical> %s (%s)", quote_identifier(get_rel_name(relid)), cols.data);
 }
 

@@ -291,3 +291,23 @@ LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
 CREATE VIEW xray.index_advice AS SELECT * FROM xray.index_advice();
 COMMENT ON VIEW xray.index_advice IS 'pg_xray: indexes chosen for the recorded workload of this database, checked by what-if planning';
 GRANT SELECT ON xray.index_advice TO PUBLIC;
+
+CREATE FUNCTION xray.index_advice_queries(
+    max_indexes integer DEFAULT 10,
+    OUT rank integer,
+    OUT index_name text,
+    OUT queryid bigint,
+    OUT query text,
+    OUT calls float8,
+    OUT cost_before float8,
+    OUT cost_after float8,
+    OUT plan_before text,
+    OUT plan_after text
+)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'xray_index_advice_queries'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+
+CREATE VIEW xray.index_advice_queries AS SELECT * FROM xray.index_advice_queries();
+COMMENT ON VIEW xray.index_advice_queries IS 'pg_xray: for each advised index, the statements it helps with their estimated cost per call and plans before and after';
+GRANT SELECT ON xray.index_advice_queries TO PUBLIC;

@@ -1,6 +1,6 @@
 -- pgTAP: the SQL API contract of pg_xray: objects, column types, privileges, errors.
 BEGIN;
-SELECT plan(98);
+SELECT plan(100);
 
 SELECT has_schema('xray');
 SELECT has_view('xray', 'statements', 'view xray.statements exists');
@@ -8,6 +8,9 @@ SELECT has_view('xray', 'plans', 'view xray.plans exists');
 SELECT has_view('xray', 'info', 'view xray.info exists');
 SELECT has_view('xray', 'index_health', 'view xray.index_health exists');
 SELECT has_view('xray', 'index_advice', 'view xray.index_advice exists');
+SELECT has_view('xray', 'index_advice_queries', 'view xray.index_advice_queries exists');
+SELECT columns_are('xray', 'index_advice_queries', ARRAY[
+  'rank', 'index_name', 'queryid', 'query', 'calls', 'cost_before', 'cost_after', 'plan_before', 'plan_after']);
 SELECT columns_are('xray', 'index_advice', ARRAY[
   'rank', 'table_name', 'index_type', 'columns', 'create_statement', 'estimated_size_bytes',
   'workload_cost_before', 'workload_cost_after', 'improvement_pct', 'write_overhead', 'queries',
