@@ -28,6 +28,7 @@
 #include "compat.hpp"
 #include "guard.hpp"
 #include "guc.hpp"
+#include "plan_walk.hpp"
 #include "store.hpp"
 #include "what_if.hpp"
 
@@ -465,18 +466,7 @@ WalkPlan(Workload &w, int query, List *rtable, Plan *plan)
 		default:
 			break;
 	}
-	WalkPlan(w, query, rtable, plan->lefttree);
-	WalkPlan(w, query, rtable, plan->righttree);
-	ListCell *lc;
-	List *children = NIL;
-	if (IsA(plan, Append))
-		children = ((Append *) plan)->appendplans;
-	else if (IsA(plan, MergeAppend))
-		children = ((MergeAppend *) plan)->mergeplans;
-	else if (IsA(plan, SubqueryScan))
-		WalkPlan(w, query, rtable, ((SubqueryScan *) plan)->subplan);
-	foreach (lc, children)
-		WalkPlan(w, query, rtable, (Plan *) lfirst(lc));
+	ForEachChildPlan(plan, [&](Plan *child) { WalkPlan(w, query, rtable, child); });
 }
 
 // InSubtransaction runs fn; a PostgreSQL error is caught, rolled back and its

@@ -392,14 +392,6 @@ ScanTarget(Scan *scan, const Builder &b)
 
 void AddPlan(Builder &b, Plan *plan, int depth);
 
-void
-AddPlanList(Builder &b, List *plans, int depth)
-{
-	ListCell *lc;
-	foreach (lc, plans)
-		AddPlan(b, (Plan *) lfirst(lc), depth);
-}
-
 // IndexName is the quoted name of an index, or of a hypothetical one (xray.what_if).
 const char *
 IndexName(Oid indexid)
@@ -642,31 +634,7 @@ AddPlan(Builder &b, Plan *plan, int depth)
 			details[nd++] = line;
 	b.nodes[b.n++] = core::PlanTextNode{depth, title, details, nd};
 
-	AddPlan(b, plan->lefttree, depth + 1);
-	AddPlan(b, plan->righttree, depth + 1);
-	switch (nodeTag(plan))
-	{
-		case T_Append:
-			AddPlanList(b, ((Append *) plan)->appendplans, depth + 1);
-			break;
-		case T_MergeAppend:
-			AddPlanList(b, ((MergeAppend *) plan)->mergeplans, depth + 1);
-			break;
-		case T_BitmapAnd:
-			AddPlanList(b, ((BitmapAnd *) plan)->bitmapplans, depth + 1);
-			break;
-		case T_BitmapOr:
-			AddPlanList(b, ((BitmapOr *) plan)->bitmapplans, depth + 1);
-			break;
-		case T_SubqueryScan:
-			AddPlan(b, ((SubqueryScan *) plan)->subplan, depth + 1);
-			break;
-		case T_CustomScan:
-			AddPlanList(b, ((CustomScan *) plan)->custom_plans, depth + 1);
-			break;
-		default:
-			break;
-	}
+	ForEachChildPlan(plan, [&](Plan *child) { AddPlan(b, child, depth + 1); });
 }
 }	// namespace
 

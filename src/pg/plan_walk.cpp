@@ -166,16 +166,6 @@ HashCols(PlanIdBuilder &b, int n, const AttrNumber *cols, const Oid *ops, const 
 	}
 }
 
-void HashPlan(PlanIdBuilder &b, Plan *plan, List *rtable);
-
-void
-HashPlanList(PlanIdBuilder &b, List *plans, List *rtable)
-{
-	ListCell *lc;
-	foreach (lc, plans)
-		HashPlan(b, (Plan *) lfirst(lc), rtable);
-}
-
 void
 HashPlan(PlanIdBuilder &b, Plan *plan, List *rtable)
 {
@@ -310,31 +300,7 @@ HashPlan(PlanIdBuilder &b, Plan *plan, List *rtable)
 	HashExpr(b, (Node *) plan->qual);
 
 	b.Open();
-	HashPlan(b, plan->lefttree, rtable);
-	HashPlan(b, plan->righttree, rtable);
-	switch (tag)
-	{
-		case T_Append:
-			HashPlanList(b, ((Append *) plan)->appendplans, rtable);
-			break;
-		case T_MergeAppend:
-			HashPlanList(b, ((MergeAppend *) plan)->mergeplans, rtable);
-			break;
-		case T_BitmapAnd:
-			HashPlanList(b, ((BitmapAnd *) plan)->bitmapplans, rtable);
-			break;
-		case T_BitmapOr:
-			HashPlanList(b, ((BitmapOr *) plan)->bitmapplans, rtable);
-			break;
-		case T_SubqueryScan:
-			HashPlan(b, ((SubqueryScan *) plan)->subplan, rtable);
-			break;
-		case T_CustomScan:
-			HashPlanList(b, ((CustomScan *) plan)->custom_plans, rtable);
-			break;
-		default:
-			break;
-	}
+	ForEachChildPlan(plan, [&](Plan *child) { HashPlan(b, child, rtable); });
 	b.Close();
 }
 

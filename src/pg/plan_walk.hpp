@@ -4,6 +4,46 @@
 
 namespace xray::pg
 {
+// ForEachChildPlan calls fn(child) for every direct child of a plan node, in
+// EXPLAIN's order: outer, inner, then the node's own list of subplans
+// (Append, MergeAppend, BitmapAnd/Or, CustomScan) or its subquery.
+template <typename Fn>
+void
+ForEachChildPlan(Plan *plan, Fn fn)
+{
+	if (plan->lefttree)
+		fn(plan->lefttree);
+	if (plan->righttree)
+		fn(plan->righttree);
+	List *children = NIL;
+	switch (nodeTag(plan))
+	{
+		case T_Append:
+			children = ((Append *) plan)->appendplans;
+			break;
+		case T_MergeAppend:
+			children = ((MergeAppend *) plan)->mergeplans;
+			break;
+		case T_BitmapAnd:
+			children = ((BitmapAnd *) plan)->bitmapplans;
+			break;
+		case T_BitmapOr:
+			children = ((BitmapOr *) plan)->bitmapplans;
+			break;
+		case T_CustomScan:
+			children = ((CustomScan *) plan)->custom_plans;
+			break;
+		case T_SubqueryScan:
+			fn(((SubqueryScan *) plan)->subplan);
+			break;
+		default:
+			break;
+	}
+	ListCell *lc;
+	foreach (lc, children)
+		fn((Plan *) lfirst(lc));
+}
+
 // PlanIdCompute walks the plan tree and hashes its shape (never constants or costs).
 uint64 PlanIdCompute(PlannedStmt *pstmt);
 

@@ -303,22 +303,7 @@ MarkUsed(Plan *plan)
 	for (int i = 0; i < nactive; i++)
 		if (active[i]->oid == indexid)
 			active[i]->used = true;
-	MarkUsed(plan->lefttree);
-	MarkUsed(plan->righttree);
-	ListCell *lc;
-	List *children = NIL;
-	if (IsA(plan, Append))
-		children = ((Append *) plan)->appendplans;
-	else if (IsA(plan, MergeAppend))
-		children = ((MergeAppend *) plan)->mergeplans;
-	else if (IsA(plan, BitmapAnd))
-		children = ((BitmapAnd *) plan)->bitmapplans;
-	else if (IsA(plan, BitmapOr))
-		children = ((BitmapOr *) plan)->bitmapplans;
-	else if (IsA(plan, SubqueryScan))
-		MarkUsed(((SubqueryScan *) plan)->subplan);
-	foreach (lc, children)
-		MarkUsed((Plan *) lfirst(lc));
+	ForEachChildPlan(plan, [](Plan *child) { MarkUsed(child); });
 }
 
 // InnerTextErrorCallback makes a syntax or analysis error point into the text
