@@ -837,6 +837,26 @@ RunAdvice(Advice &a, int max_indexes)
 		a.before += w.queries[q].calls * w.queries[q].cost;
 		a.after += w.queries[q].calls * a.plan_after[q]->planTree->total_cost;
 	}
+
+	// an index no statement uses once the whole set exists (a later, wider one
+	// serves its statements better) is not advised
+	int kept = 0;
+	for (int i = 0; i < nres; i++)
+	{
+		bool any = false;
+		for (int q = 0; q < w.nqueries && !any; q++)
+			any = a.used[q] && a.used[q][i];
+		if (!any)
+			continue;
+		a.res[kept] = a.res[i];
+		a.idxname[kept] = a.idxname[i];
+		a.hypos[kept] = a.hypos[i];
+		for (int q = 0; q < w.nqueries; q++)
+			if (a.used[q])
+				a.used[q][kept] = a.used[q][i];
+		kept++;
+	}
+	a.nres = kept;
 }
 }	// namespace
 }	// namespace xray::pg
