@@ -60,6 +60,10 @@ CREATE EXTENSION pg_xray;
 SELECT count(*) > 1000 AS statements_recorded, sum(calls) > 10000 AS calls_recorded,
        sum(errors) > 100 AS errors_recorded FROM xray.statements;
 SELECT count(*) > 1000 AS plans_recorded FROM xray.plans;
+-- the advisors over everything the suite left behind
+SELECT count(*) >= 0 AS advice_runs FROM xray.index_advice;
+SELECT count(*) >= 0 AS advice_queries_run FROM xray.index_advice_queries;
+SELECT count(*) >= 0 AS health_runs FROM xray.index_health;
 SQL
 cat >"$work/src/expected/xray_recorded.out" <<'OUT'
 CREATE EXTENSION pg_xray;
@@ -73,6 +77,25 @@ SELECT count(*) > 1000 AS statements_recorded, sum(calls) > 10000 AS calls_recor
 SELECT count(*) > 1000 AS plans_recorded FROM xray.plans;
  plans_recorded 
 ----------------
+ t
+(1 row)
+
+-- the advisors over everything the suite left behind
+SELECT count(*) >= 0 AS advice_runs FROM xray.index_advice;
+ advice_runs 
+-------------
+ t
+(1 row)
+
+SELECT count(*) >= 0 AS advice_queries_run FROM xray.index_advice_queries;
+ advice_queries_run 
+--------------------
+ t
+(1 row)
+
+SELECT count(*) >= 0 AS health_runs FROM xray.index_health;
+ health_runs 
+-------------
  t
 (1 row)
 

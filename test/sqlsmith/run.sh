@@ -50,5 +50,9 @@ if ! [[ "$calls" =~ ^[0-9]+$ ]] || [ "$calls" -lt 100 ]; then
 	fail=1
 fi
 psql_at "$port" -c "SELECT count(*) FROM xray.plans" >/dev/null || fail=1
+# the advisors over whatever the random statements left
+for view in xray.index_advice xray.index_advice_queries xray.index_health; do
+	psql_at "$port" -c "SELECT count(*) FROM $view" >/dev/null || { echo "$view failed"; fail=1; }
+done
 [ $fail -eq 0 ] && echo "sqlsmith: $queries random statements, no crash"
 exit $fail
