@@ -15,6 +15,10 @@ INSERT INTO adv_hot SELECT g, g % 1000, 0 FROM generate_series(1, 20000) g;
 CREATE TABLE "Order ""Items""" (id int PRIMARY KEY, "Order ID" int, qty int);
 INSERT INTO "Order ""Items""" SELECT g, g % 5000, 1 FROM generate_series(1, 20000) g;
 ANALYZE;
+-- a vacuumed table read for one narrow column: a covering index (index-only scan)
+CREATE TABLE adv_cov (id int PRIMARY KEY, customer_id int, status text, note text);
+INSERT INTO adv_cov SELECT g, g % 3000, 's' || (g % 6), repeat('x', 200) FROM generate_series(1, 30000) g;
+VACUUM ANALYZE adv_cov;
 SELECT xray.reset() IS NOT NULL AS reset;
 
 -- the workload (each statement run a few times)
@@ -38,9 +42,12 @@ UPDATE adv_hot SET y = y + 1;
 UPDATE adv_hot SET y = y + 1;
 SELECT sum(qty) FROM "Order ""Items""" WHERE "Order ID" = 7;
 SELECT sum(qty) FROM "Order ""Items""" WHERE "Order ID" = 8;
+SELECT status FROM adv_cov WHERE customer_id = 11;
+SELECT status FROM adv_cov WHERE customer_id = 12;
 \o
 
--- expected: (customer_id), (status, created), (email), ((lower(country))), ("Order ID"); nothing for the
+-- expected: (customer_id), (status, created), (email), ((lower(country))), ("Order ID"),
+-- adv_cov (customer_id) INCLUDE (status); nothing for the
 -- already indexed, tiny and write-heavy tables, nor for count(*)
 SELECT rank, table_name, columns, create_statement, cardinality(queries) AS statements_helped,
        replaces, improvement_pct > 0 AS improves, workload_cost_after < workload_cost_before AS workload_cheaper,
@@ -66,6 +73,8 @@ EXPLAIN (COSTS OFF) SELECT id FROM adv_orders WHERE status = 's1' AND created > 
 EXPLAIN (COSTS OFF) SELECT * FROM adv_users WHERE email = 'u7@example.org';
 EXPLAIN (COSTS OFF) SELECT id FROM adv_users WHERE lower(country) = 'c7';
 EXPLAIN (COSTS OFF) SELECT sum(qty) FROM "Order ""Items""" WHERE "Order ID" = 7;
+VACUUM adv_cov;
+EXPLAIN (COSTS OFF) SELECT status FROM adv_cov WHERE customer_id = 11;
 -- and with them in place there is nothing left to advise
 SELECT count(*) AS advice_after_building FROM xray.index_advice;
-DROP TABLE adv_users, adv_orders, adv_events, adv_tiny, adv_hot, "Order ""Items""";
+DROP TABLE adv_users, adv_orders, adv_events, adv_tiny, adv_hot, adv_cov, "Order ""Items""";

@@ -17,6 +17,25 @@ IsPrefix(const std::vector<int> &prefix, const std::vector<int> &of)
 	return prefix.size() <= of.size() && std::equal(prefix.begin(), prefix.end(), of.begin());
 }
 
+bool
+Contains(const std::vector<int> &v, int x)
+{
+	return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+// Covers: index a serves everything index b does (b's keys lead a's, b's
+// INCLUDE columns are somewhere in a).
+bool
+Covers(const IndexCandidate &a, const IndexCandidate &b)
+{
+	if (!IsPrefix(b.columns, a.columns) || !std::equal(b.desc.begin(), b.desc.end(), a.desc.begin()))
+		return false;
+	for (int c : b.include)
+		if (!Contains(a.columns, c) && !Contains(a.include, c))
+			return false;
+	return true;
+}
+
 double
 KeyWidth(const RelationInfo &rel, const std::vector<int> &cols)
 {
@@ -45,14 +64,23 @@ GenerateCandidates(const std::vector<RelationInfo> &relations, const std::vector
 	std::vector<IndexCandidate> out;
 	std::map<std::pair<int, std::vector<int>>, size_t> seen;	// (relation, columns) -> candidate
 
-	auto add = [&](const StatementInfo &st, size_t s, std::vector<int> cols, std::vector<bool> desc) {
+	auto add = [&](const StatementInfo &st, size_t s, std::vector<int> cols, std::vector<bool> desc,
+				   std::vector<int> include = {}) {
 		if (cols.empty())
 			return;
 		const RelationInfo &rel = relations[st.relation];
 		for (const auto &existing : rel.btree_indexes)
-			if (IsPrefix(cols, existing))
+		{
+			bool provided = IsPrefix(cols, existing);
+			for (int c : include)
+				provided = provided && Contains(existing, c);
+			if (provided)
 				return;	// an existing index already provides it
-		auto key = std::make_pair(st.relation, cols);
+		}
+		std::vector<int> id = cols;
+		id.push_back(-1);	// keys, then the INCLUDE columns
+		id.insert(id.end(), include.begin(), include.end());
+		auto key = std::make_pair(st.relation, id);
 		auto it = seen.find(key);
 		if (it != seen.end())
 		{
@@ -65,7 +93,9 @@ GenerateCandidates(const std::vector<RelationInfo> &relations, const std::vector
 		c.relation = st.relation;
 		c.columns = cols;
 		c.desc = desc;
-		c.size_bytes = EstimateBtree(rel.rows, KeyWidth(rel, cols), options.block_size, 0.9).pages *
+		c.include = include;
+		c.size_bytes = EstimateBtree(rel.rows, KeyWidth(rel, cols) + KeyWidth(rel, include), options.block_size, 0.9)
+						   .pages *
 					   options.block_size;
 		c.statements.push_back(s);
 		seen.emplace(key, out.size());
@@ -123,6 +153,28 @@ GenerateCandidates(const std::vector<RelationInfo> &relations, const std::vector
 		add(st, s, key, desc);
 		if (sort_usable && sorted != key)
 			add(st, s, sorted, sorted_desc);
+		// the few other columns it reads, INCLUDEd: an index-only scan
+		auto covering = [&](const std::vector<int> &k, const std::vector<bool> &d) {
+			if (k.empty() || st.referenced.empty())
+				return;
+			std::vector<int> extra;
+			double width = 0;
+			for (int c : st.referenced)
+				if (column_ok(c) && !Contains(k, c) && !Contains(extra, c))
+				{
+					extra.push_back(c);
+					width += rel.columns[c].width;
+				}
+			if (!extra.empty() && static_cast<int>(extra.size()) <= options.max_include &&
+				width <= options.max_include_width)
+			{
+				std::sort(extra.begin(), extra.end());
+				add(st, s, k, d, extra);
+			}
+		};
+		covering(key, desc);
+		if (sort_usable && sorted != key)
+			covering(sorted, sorted_desc);
 		if (!eq.empty() && key.size() > eq.size())
 			add(st, s, eq, std::vector<bool>(eq.size(), false));
 		for (int c : eq)
@@ -179,8 +231,7 @@ SelectIndexes(const std::vector<RelationInfo> &relations, const std::vector<Stat
 			// "Extend": a candidate that widens a chosen index replaces it
 			size_t replaces = SIZE_MAX;
 			for (size_t p : chosen_on[cand.relation])
-				if (IsPrefix(candidates[p].columns, cand.columns) &&
-					std::equal(candidates[p].desc.begin(), candidates[p].desc.end(), cand.desc.begin()))
+				if (Covers(cand, candidates[p]))
 					replaces = p;
 			double extra_bytes = cand.size_bytes - (replaces != SIZE_MAX ? candidates[replaces].size_bytes : 0);
 			if (used_bytes + extra_bytes > options.budget_bytes)

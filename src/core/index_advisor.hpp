@@ -7,7 +7,9 @@
 // them: equality columns first (most selective first), then one range column,
 // then the ORDER BY columns with their direction; plus the single-column and
 // equality-only variants. It never proposes what an existing index (or its
-// prefix) already provides, nor anything on tables below a size floor.
+// prefix) already provides, nor anything on tables below a size floor. When a
+// statement reads only a few more columns, a variant INCLUDEs them so that an
+// index-only scan becomes possible.
 // SelectIndexes then chooses a set for the whole workload greedily by benefit
 // per byte (the "Extend" family of algorithms): each round re-costs the
 // statements of the candidate's table with the indexes already chosen (so
@@ -67,6 +69,7 @@ struct StatementInfo
 	int relation;
 	std::vector<ColumnUse> filters;
 	std::vector<SortUse> order_by;
+	std::vector<int> referenced;	// every column it reads; empty when unknown (e.g. SELECT *)
 };
 
 struct IndexCandidate
@@ -74,6 +77,7 @@ struct IndexCandidate
 	int relation;
 	std::vector<int> columns;
 	std::vector<bool> desc;
+	std::vector<int> include;	// INCLUDE columns, for index-only scans
 	double size_bytes;
 	std::vector<size_t> statements;	// indexes into the statement list it may help
 };
@@ -86,6 +90,8 @@ struct AdvisorOptions
 	int max_per_table = 3;
 	double write_penalty = 2.0;	// planner cost units of index upkeep per row written
 	int block_size = 8192;
+	int max_include = 3;			// INCLUDE at most this many columns...
+	double max_include_width = 64;	// ...of at most this many bytes together
 };
 
 double Selectivity(const ColumnInfo &c, double rows) noexcept;

@@ -97,6 +97,8 @@ struct UsePod
 	int nsort;
 	int sort_col[kMaxCols];
 	bool sort_desc[kMaxCols];
+	int nref;	// columns it reads (for INCLUDE); -1 when unknown or too many
+	int ref_col[kMaxCols];
 	int query;	// into the QueryPod array
 };
 
@@ -128,6 +130,8 @@ struct ResultPod
 	int ncols;
 	int cols[kMaxCols];
 	bool desc[kMaxCols];
+	int ninclude;
+	int include[kMaxCols];
 	double size_bytes;
 	double benefit;
 };
@@ -388,6 +392,43 @@ AddQuals(Workload &w, int query, List *rtable, Plan *plan, List *quals)
 	}
 }
 
+// AddReferenced notes the columns a scan reads (its output and its quals).
+void
+AddReferenced(Workload &w, int query, List *rtable, Scan *scan, List *exprs)
+{
+	Index rti = scan->scanrelid;
+	if (rti < 1 || rti > (Index) list_length(rtable))
+		return;
+	RangeTblEntry *rte = rt_fetch(rti, rtable);
+	if (rte->rtekind != RTE_RELATION)
+		return;
+	int rel = RelIndex(w, rte->relid);
+	if (rel < 0)
+		return;
+	UsePod &u = UseFor(w, rel, query);
+	if (u.nref < 0)
+		return;
+	List *vars = pull_var_clause((Node *) exprs, PVC_RECURSE_AGGREGATES | PVC_RECURSE_WINDOWFUNCS |
+													 PVC_RECURSE_PLACEHOLDERS);
+	ListCell *lc;
+	foreach (lc, vars)
+	{
+		Var *v = (Var *) lfirst(lc);
+		if (v->varno != (int) rti)
+			continue;
+		if (v->varattno <= 0 || u.nref >= kMaxCols)
+		{
+			u.nref = -1;	// whole row, system column, or too many
+			return;
+		}
+		bool seen = false;
+		for (int i = 0; i < u.nref && !seen; i++)
+			seen = u.ref_col[i] == v->varattno - 1;
+		if (!seen)
+			u.ref_col[u.nref++] = v->varattno - 1;
+	}
+}
+
 bool
 IsBaseScan(Plan *p)
 {
@@ -404,14 +445,21 @@ WalkPlan(Workload &w, int query, List *rtable, Plan *plan)
 	{
 		case T_SeqScan:
 			AddQuals(w, query, rtable, plan, plan->qual);
+			AddReferenced(w, query, rtable, (Scan *) plan, list_concat_copy(plan->targetlist, plan->qual));
 			break;
 		case T_IndexScan:
 			AddQuals(w, query, rtable, plan, ((IndexScan *) plan)->indexqualorig);
 			AddQuals(w, query, rtable, plan, plan->qual);
+			AddReferenced(w, query, rtable, (Scan *) plan,
+						  list_concat(list_concat_copy(plan->targetlist, plan->qual),
+									  ((IndexScan *) plan)->indexqualorig));
 			break;
 		case T_BitmapHeapScan:
 			AddQuals(w, query, rtable, plan, ((BitmapHeapScan *) plan)->bitmapqualorig);
 			AddQuals(w, query, rtable, plan, plan->qual);
+			AddReferenced(w, query, rtable, (Scan *) plan,
+						  list_concat(list_concat_copy(plan->targetlist, plan->qual),
+									  ((BitmapHeapScan *) plan)->bitmapqualorig));
 			break;
 		case T_HashJoin:
 			AddQuals(w, query, rtable, plan, ((HashJoin *) plan)->hashclauses);
@@ -641,8 +689,11 @@ ColumnSql(const RelPod &rel, int col)
 }
 
 char *
-CreateIndexSql(const RelPod &rel, int ncols, const int *cols, const bool *desc, bool concurrently, const char *name)
+CreateIndexSql(const RelPod &rel, const ResultPod &r, bool concurrently, const char *name)
 {
+	const int ncols = r.ncols;
+	const int *cols = r.cols;
+	const bool *desc = r.desc;
 	StringInfoData s;
 	initStringInfo(&s);
 	appendStringInfo(&s, "CREATE INDEX %s%s%sON %s.%s (", concurrently ? "CONCURRENTLY " : "",
@@ -651,6 +702,10 @@ CreateIndexSql(const RelPod &rel, int ncols, const int *cols, const bool *desc, 
 	for (int i = 0; i < ncols; i++)
 		appendStringInfo(&s, "%s%s%s", i ? ", " : "", ColumnSql(rel, cols[i]), desc[i] ? " DESC" : "");
 	appendStringInfoChar(&s, ')');
+	for (int i = 0; i < r.ninclude; i++)
+		appendStringInfo(&s, "%s%s", i ? ", " : " INCLUDE (", ColumnSql(rel, r.include[i]));
+	if (r.ninclude > 0)
+		appendStringInfoChar(&s, ')');
 	return s.data;
 }
 
@@ -668,19 +723,31 @@ PlanCostGuarded(Workload &w, int q, HypoIndex **hypos, int n)
 	return cost;
 }
 
+ResultPod
+ToPod(const core::IndexCandidate &c)
+{
+	ResultPod r;
+	memset(&r, 0, sizeof(r));
+	r.rel = c.relation;
+	r.ncols = Min((int) c.columns.size(), kMaxCols);
+	for (int k = 0; k < r.ncols; k++)
+	{
+		r.cols[k] = c.columns[k];
+		r.desc[k] = c.desc[k];
+	}
+	r.ninclude = Min((int) c.include.size(), kMaxCols - r.ncols);
+	for (int k = 0; k < r.ninclude; k++)
+		r.include[k] = c.include[k];
+	r.size_bytes = c.size_bytes;
+	return r;
+}
+
 HypoIndex *
 HypoGuarded(const RelPod &rel, const core::IndexCandidate &c)
 {
-	int cols[kMaxCols];
-	bool desc[kMaxCols];
-	int n = Min((int) c.columns.size(), kMaxCols);
-	for (int i = 0; i < n; i++)
-	{
-		cols[i] = c.columns[i];
-		desc[i] = c.desc[i];
-	}
+	ResultPod pod = ToPod(c);
 	HypoIndex *h = NULL;
-	char *err = InSubtransaction([&]() { h = WhatIfIndex(CreateIndexSql(rel, n, cols, desc, false, NULL)); });
+	char *err = InSubtransaction([&]() { h = WhatIfIndex(CreateIndexSql(rel, pod, false, NULL)); });
 	if (err)
 		throw std::runtime_error(err);
 	return h;
@@ -719,6 +786,8 @@ Select(Workload &w, const core::AdvisorOptions &opt, ResultPod *out, int max_out
 			s.filters.push_back({up.filter_col[i], up.filter_kind[i]});
 		for (int i = 0; i < up.nsort; i++)
 			s.order_by.push_back({up.sort_col[i], up.sort_desc[i]});
+		for (int i = 0; i < up.nref; i++)
+			s.referenced.push_back(up.ref_col[i]);
 		stmts.push_back(s);
 		stmt_use.push_back(u);
 	}
@@ -739,17 +808,8 @@ Select(Workload &w, const core::AdvisorOptions &opt, ResultPod *out, int max_out
 	int n = 0;
 	for (size_t i = 0; i < sel.chosen.size() && n < max_out; i++)
 	{
-		const core::IndexCandidate &c = cands[sel.chosen[i]];
-		ResultPod &r = out[n++];
-		r.rel = c.relation;
-		r.ncols = Min((int) c.columns.size(), kMaxCols);
-		for (int k = 0; k < r.ncols; k++)
-		{
-			r.cols[k] = c.columns[k];
-			r.desc[k] = c.desc[k];
-		}
-		r.size_bytes = c.size_bytes;
-		r.benefit = sel.benefit[i];
+		out[n] = ToPod(cands[sel.chosen[i]]);
+		out[n++].benefit = sel.benefit[i];
 	}
 	return n;
 }
@@ -825,7 +885,7 @@ RunAdvice(Advice &a, int max_indexes)
 	{
 		const ResultPod &r = a.res[i];
 		a.idxname[i] = AdvisedName(w.rels[r.rel], r);
-		a.hypos[i] = WhatIfIndex(CreateIndexSql(w.rels[r.rel], r.ncols, r.cols, r.desc, false, a.idxname[i]));
+		a.hypos[i] = WhatIfIndex(CreateIndexSql(w.rels[r.rel], r, false, a.idxname[i]));
 	}
 	a.plan_before = (PlannedStmt **) palloc0(sizeof(PlannedStmt *) * Max(w.nqueries, 1));
 	a.plan_after = (PlannedStmt **) palloc0(sizeof(PlannedStmt *) * Max(w.nqueries, 1));
@@ -879,6 +939,10 @@ xray_index_advice(PG_FUNCTION_ARGS)
 		initStringInfo(&cols);
 		for (int k = 0; k < r.ncols; k++)
 			appendStringInfo(&cols, "%s%s%s", k ? ", " : "", ColumnSql(rel, r.cols[k]), r.desc[k] ? " DESC" : "");
+		for (int k = 0; k < r.ninclude; k++)
+			appendStringInfo(&cols, "%s%s", k ? ", " : " INCLUDE (", ColumnSql(rel, r.include[k]));
+		if (r.ninclude > 0)
+			appendStringInfoChar(&cols, ')');
 		Datum *qids = (Datum *) palloc(sizeof(Datum) * Max(w.nqueries, 1));
 		int nq = 0;
 		double calls = 0;
@@ -910,7 +974,7 @@ xray_index_advice(PG_FUNCTION_ARGS)
 		values[c++] = CStringGetTextDatum("btree");
 		values[c++] = CStringGetTextDatum(cols.data);
 		values[c++] = CStringGetTextDatum(
-			psprintf("%s;", CreateIndexSql(rel, r.ncols, r.cols, r.desc, true, a.idxname[i])));
+			psprintf("%s;", CreateIndexSql(rel, r, true, a.idxname[i])));
 		values[c++] = Int64GetDatum((int64) r.size_bytes);
 		values[c++] = Float8GetDatum(a.before);
 		values[c++] = Float8GetDatum(a.after);

@@ -185,3 +185,23 @@ TEST(IndexAdvisor, NothingWhenNoIndexHelpsAndOracleIsCached)
 	// each (statement, configuration) is costed once
 	EXPECT_LE(s2.oracle_calls, many.size() * (1 + c2.size() * (s2.chosen.size() + 1)));
 }
+
+TEST(IndexAdvisor, CoveringVariantIncludesTheFewOtherColumnsRead)
+{
+	std::vector<RelationInfo> rels = {Orders()};
+	// SELECT status, created FROM orders WHERE customer_id = $1
+	StatementInfo st{1, 100, 0, {{1, PredKind::kEq}}, {}};
+	st.referenced = {1, 2, 3};
+	auto cands = GenerateCandidates(rels, {st}, AdvisorOptions{});
+	bool found = false;
+	for (const auto &c : cands)
+		if (c.columns == std::vector<int>{1} && c.include == std::vector<int>{2, 3})
+			found = true;
+	EXPECT_TRUE(found);
+	// reading the wide note column too: no covering variant
+	st.referenced = {1, 2, 3, 4};
+	AdvisorOptions narrow;
+	narrow.max_include_width = 30;
+	for (const auto &c : GenerateCandidates(rels, {st}, narrow))
+		EXPECT_TRUE(c.include.empty());
+}
