@@ -47,6 +47,27 @@ KeyWidth(const RelationInfo &rel, const std::vector<int> &cols)
 }	// namespace
 
 double
+WriteUpkeep(const RelationInfo &rel, const std::vector<int> &columns, const std::vector<int> &include)
+{
+	double writes = rel.write_rows;
+	for (const auto &u : rel.updates)
+	{
+		bool touches = false;
+		for (int c : u.first)
+			touches = touches || Contains(columns, c) || Contains(include, c);
+		if (!touches)
+			continue;	// the update stays as it was (HOT or not)
+		bool was_hot = true;
+		for (const auto &existing : rel.btree_indexes)
+			for (int c : u.first)
+				was_hot = was_hot && !Contains(existing, c);
+		// the new index is written; a HOT update becomes a full one
+		writes += u.second * (1.0 + (was_hot ? static_cast<double>(rel.btree_indexes.size()) : 0.0));
+	}
+	return writes;
+}
+
+double
 Selectivity(const ColumnInfo &c, double rows) noexcept
 {
 	double distinct = c.n_distinct;
@@ -256,11 +277,13 @@ SelectIndexes(const std::vector<RelationInfo> &relations, const std::vector<Stat
 			for (size_t s : affected)
 				if (s < statements.size() && statements[s].relation == cand.relation)
 					benefit += statements[s].weight * (current[s] - stmt_cost(s, config));
-			// every row the workload writes to the table must also be written to the
-			// index (a widened index costs no extra writes)
+			// the index writes it adds to the workload's inserts, deletes and updates
+			// (for a widened index, only what the widening adds)
 			const RelationInfo &rel = relations[cand.relation];
-			if (replaces == SIZE_MAX)
-				benefit -= options.write_penalty * rel.write_rows;
+			double upkeep = WriteUpkeep(rel, cand.columns, cand.include);
+			if (replaces != SIZE_MAX)
+				upkeep -= WriteUpkeep(rel, candidates[replaces].columns, candidates[replaces].include);
+			benefit -= options.write_penalty * upkeep;
 			double ratio = benefit / std::max(extra_bytes, 1.0);
 			if (benefit > 0 && ratio > best_ratio)
 			{

@@ -47,7 +47,11 @@ struct RelationInfo
 	double rows;
 	std::vector<ColumnInfo> columns;
 	std::vector<std::vector<int>> btree_indexes;	// existing indexes' key columns, in order
-	double write_rows;	// rows inserted, updated or deleted by the same workload (each costs index upkeep)
+	double write_rows;	// rows inserted or deleted by the same workload: every index is written
+	// rows updated, with the columns each update statement sets: an index on one
+	// of them is written, and the update can no longer be HOT when no index had
+	// such a column before (then every index of the table is written)
+	std::vector<std::pair<std::vector<int>, double>> updates;
 };
 
 struct ColumnUse
@@ -95,6 +99,11 @@ struct AdvisorOptions
 };
 
 double Selectivity(const ColumnInfo &c, double rows) noexcept;
+
+// WriteUpkeep is the number of index writes a new index adds to the recorded
+// workload's writes: inserts and deletes, updates of its columns, and for an
+// update that was HOT (no indexed column set) all the table's indexes.
+double WriteUpkeep(const RelationInfo &rel, const std::vector<int> &columns, const std::vector<int> &include);
 
 std::vector<IndexCandidate> GenerateCandidates(const std::vector<RelationInfo> &relations,
 											   const std::vector<StatementInfo> &statements,

@@ -85,7 +85,11 @@ struct RelPod
 	int *index_nkeys;
 	char **index_names;
 	bool *index_droppable;
-	double write_rows;	// rows the recorded workload wrote to it
+	double write_rows;	// rows the recorded workload inserted or deleted
+	int nupdates;	// UPDATE statements: columns set and rows
+	int update_ncols[16];
+	int update_cols[16][kMaxCols];
+	double update_rows[16];
 };
 
 struct UsePod
@@ -132,6 +136,7 @@ struct ResultPod
 	bool desc[kMaxCols];
 	int ninclude;
 	int include[kMaxCols];
+	double upkeep;	// index writes it adds to the recorded workload
 	double size_bytes;
 	double benefit;
 };
@@ -632,8 +637,23 @@ CollectWorkload(Workload &w, int max_statements)
 			{
 				RangeTblEntry *target = rt_fetch(qq->resultRelation, qq->rtable);
 				int rel = target->rtekind == RTE_RELATION ? RelIndex(w, target->relid) : -1;
-				if (rel >= 0)
-					w.rels[rel].write_rows += qp.rows;
+				RelPod *rp = rel >= 0 ? &w.rels[rel] : NULL;
+				if (rp && qq->commandType == CMD_UPDATE && rp->nupdates < 16)
+				{
+					// the columns it sets decide whether an index makes it lose HOT
+					int u = rp->nupdates++;
+					rp->update_ncols[u] = 0;
+					rp->update_rows[u] = qp.rows;
+					ListCell *tl;
+					foreach (tl, qq->targetList)
+					{
+						TargetEntry *te = (TargetEntry *) lfirst(tl);
+						if (!te->resjunk && te->resno >= 1 && rp->update_ncols[u] < kMaxCols)
+							rp->update_cols[u][rp->update_ncols[u]++] = te->resno - 1;
+					}
+				}
+				else if (rp)
+					rp->write_rows += qp.rows;
 			}
 			PlannedStmt *p = WhatIfPlan(qp.query, qp.sql, NULL, 0, NULL);
 			qp.cost = p->planTree->total_cost;
@@ -772,6 +792,9 @@ Select(Workload &w, const core::AdvisorOptions &opt, ResultPod *out, int max_out
 			rels[r].btree_indexes.push_back(keys);
 		}
 		rels[r].write_rows = p.write_rows;
+		for (int u = 0; u < p.nupdates; u++)
+			rels[r].updates.push_back(
+				{std::vector<int>(p.update_cols[u], p.update_cols[u] + p.update_ncols[u]), p.update_rows[u]});
 	}
 	std::vector<core::StatementInfo> stmts;
 	std::vector<int> stmt_use;
@@ -808,7 +831,9 @@ Select(Workload &w, const core::AdvisorOptions &opt, ResultPod *out, int max_out
 	int n = 0;
 	for (size_t i = 0; i < sel.chosen.size() && n < max_out; i++)
 	{
-		out[n] = ToPod(cands[sel.chosen[i]]);
+		const core::IndexCandidate &c = cands[sel.chosen[i]];
+		out[n] = ToPod(c);
+		out[n].upkeep = core::WriteUpkeep(rels[c.relation], c.columns, c.include);
 		out[n++].benefit = sel.benefit[i];
 	}
 	return n;
@@ -979,7 +1004,7 @@ xray_index_advice(PG_FUNCTION_ARGS)
 		values[c++] = Float8GetDatum(a.before);
 		values[c++] = Float8GetDatum(a.after);
 		values[c++] = Float8GetDatum(pct);
-		values[c++] = Float8GetDatum(a.opt.write_penalty * rel.write_rows);
+		values[c++] = Float8GetDatum(a.opt.write_penalty * r.upkeep);
 		values[c++] = PointerGetDatum(construct_array(qids, nq, INT8OID, 8, true, TYPALIGN_DOUBLE));
 		values[c++] = PointerGetDatum(construct_array(repl, nrepl, TEXTOID, -1, false, TYPALIGN_INT));
 		values[c++] = CStringGetTextDatum(psprintf(

@@ -205,3 +205,15 @@ TEST(IndexAdvisor, CoveringVariantIncludesTheFewOtherColumnsRead)
 	for (const auto &c : GenerateCandidates(rels, {st}, narrow))
 		EXPECT_TRUE(c.include.empty());
 }
+
+TEST(IndexAdvisor, UpdatesCountWhenTheyTouchTheIndexAndLoseHot)
+{
+	RelationInfo rel = Orders(0);
+	rel.updates = {{{2}, 1000}};	// UPDATE ... SET status: 1,000 rows, HOT today (no index on status)
+	EXPECT_EQ(WriteUpkeep(rel, {1}, {}), 0);	// an index on customer_id: still HOT
+	// an index on status: written, and the updates lose HOT (the pkey is written too)
+	EXPECT_EQ(WriteUpkeep(rel, {2}, {}), 1000 * 2);
+	EXPECT_EQ(WriteUpkeep(rel, {1}, {2}), 1000 * 2);	// INCLUDE columns count as well
+	rel.btree_indexes.push_back({2, 3});
+	EXPECT_EQ(WriteUpkeep(rel, {2}, {}), 1000);	// not HOT anyway: only the new index
+}
