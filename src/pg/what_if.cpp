@@ -68,6 +68,7 @@ struct HypoIndex
 	double key_width;
 	bool used;
 	double pages;
+	Oid relam;	// btree or gin
 };
 
 namespace
@@ -102,14 +103,16 @@ MakeIndexOptInfo(const HypoIndex &h, RelOptInfo *rel)
 	info->indexcollations = h.collations;
 	info->opfamily = h.opfamily;
 	info->opcintype = h.opcintype;
-	info->sortopfamily = h.opfamily;	// btree: ordering by the same families
-	info->reverse_sort = h.reverse;
-	info->nulls_first = h.nulls_first;
+	bool btree = h.relam == BTREE_AM_OID;
+	// btree orders by the same families and returns every column; gin does neither
+	info->sortopfamily = btree ? h.opfamily : NULL;
+	info->reverse_sort = btree ? h.reverse : NULL;
+	info->nulls_first = btree ? h.nulls_first : NULL;
 	info->opclassoptions = (bytea **) palloc0(sizeof(bytea *) * h.ncolumns);
 	info->canreturn = (bool *) palloc(sizeof(bool) * h.ncolumns);
 	for (int i = 0; i < h.ncolumns; i++)
-		info->canreturn[i] = true;	// btree returns every column
-	info->relam = BTREE_AM_OID;
+		info->canreturn[i] = btree;
+	info->relam = h.relam;
 	info->indexprs = WithVarno(h.indexprs, rel->relid);
 	info->indpred = WithVarno(h.indpred, rel->relid);
 
@@ -135,15 +138,15 @@ MakeIndexOptInfo(const HypoIndex &h, RelOptInfo *rel)
 
 	double tuples = rel->tuples > 0 ? rel->tuples : 0;
 	core::BtreeSize size = core::EstimateBtree(tuples, h.key_width, BLCKSZ, 0.9);
-	info->pages = (BlockNumber) size.pages;
+	info->pages = btree ? (BlockNumber) size.pages : (BlockNumber) h.pages;
 	info->tuples = tuples;
-	info->tree_height = size.height;
+	info->tree_height = btree ? size.height : -1;
 	info->predOK = false;
 	info->unique = h.unique;
 	info->immediate = true;
 	info->hypothetical = true;
 
-	IndexAmRoutine *am = GetIndexAmRoutineByAmId(BTREE_AM_OID, false);
+	IndexAmRoutine *am = GetIndexAmRoutineByAmId(h.relam, false);
 	info->amcanorderbyop = am->amcanorderbyop;
 	info->amoptionalkey = am->amoptionalkey;
 	info->amsearcharray = am->amsearcharray;
@@ -186,7 +189,7 @@ ColumnWidth(Oid relid, AttrNumber attnum, Oid typ, int32 typmod)
 	return w > 0 ? w : get_typavgwidth(typ, typmod);
 }
 
-// ParseIndex turns one CREATE INDEX statement into a hypothetical btree index.
+// ParseIndex turns one CREATE INDEX statement into a hypothetical btree or gin index.
 void
 ParseIndex(const char *sql, HypoIndex *h, Oid oid)
 {
@@ -196,10 +199,12 @@ ParseIndex(const char *sql, HypoIndex *h, Oid oid)
 						errmsg("each index statement must be a single CREATE INDEX statement"),
 						errdetail("Got: %s", sql)));
 	IndexStmt *stmt = (IndexStmt *) ((RawStmt *) linitial(raw))->stmt;
-	if (stmt->accessMethod && strcmp(stmt->accessMethod, "btree") != 0)
+	const char *am_name = stmt->accessMethod ? stmt->accessMethod : "btree";
+	Oid relam = strcmp(am_name, "btree") == 0 ? BTREE_AM_OID : (strcmp(am_name, "gin") == 0 ? GIN_AM_OID : InvalidOid);
+	if (!OidIsValid(relam))
 		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						errmsg("hypothetical indexes using \"%s\" are not supported", stmt->accessMethod),
-						errhint("Only btree indexes can be evaluated so far.")));
+						errmsg("hypothetical indexes using \"%s\" are not supported", am_name),
+						errhint("Only btree and gin indexes can be evaluated so far.")));
 	Oid relid = RangeVarGetRelid(stmt->relation, AccessShareLock, false);
 	char relkind = get_rel_relkind(relid);
 	if (relkind != RELKIND_RELATION && relkind != RELKIND_MATVIEW)
@@ -207,6 +212,10 @@ ParseIndex(const char *sql, HypoIndex *h, Oid oid)
 						errmsg("\"%s\" is not a table or materialized view", get_rel_name(relid)),
 						errhint("Hypothetical indexes on partitioned tables are not supported; name a partition.")));
 	stmt = transformIndexStmt(relid, stmt, sql);
+	if (relam != BTREE_AM_OID && (stmt->unique || stmt->indexIncludingParams != NIL))
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						errmsg("access method \"%s\" does not support %s", am_name,
+							   stmt->unique ? "unique indexes" : "included columns")));
 
 	int nkey = list_length(stmt->indexParams);
 	int ncol = nkey + list_length(stmt->indexIncludingParams);
@@ -258,11 +267,14 @@ ParseIndex(const char *sql, HypoIndex *h, Oid oid)
 			List *ctx = deparse_context_for(get_rel_name(relid), relid);
 			appendStringInfo(&cols, "%s%s", i ? ", " : "", deparse_expression(e->expr, ctx, false, false));
 		}
+		if (i < nkey && relam != BTREE_AM_OID && (e->ordering != SORTBY_DEFAULT || e->nulls_ordering != SORTBY_NULLS_DEFAULT))
+			ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+							errmsg("access method \"%s\" does not support ASC/DESC or NULLS options", am_name)));
 		if (i < nkey)
 		{
 			if (e->collation)
 				coll = get_collation_oid(e->collation, false);
-			Oid opclass = ResolveOpClass(e->opclass, typ, "btree", BTREE_AM_OID);
+			Oid opclass = ResolveOpClass(e->opclass, typ, am_name, relam);
 			h->opfamily[i] = get_opclass_family(opclass);
 			h->opcintype[i] = get_opclass_input_type(opclass);
 			h->collations[i] = coll;
@@ -282,7 +294,16 @@ ParseIndex(const char *sql, HypoIndex *h, Oid oid)
 	Relation rel = relation_open(relid, NoLock);
 	double tuples = rel->rd_rel->reltuples > 0 ? rel->rd_rel->reltuples : 0;
 	relation_close(rel, NoLock);
-	h->pages = core::EstimateBtree(tuples, h->key_width, BLCKSZ, 0.9).pages;
+	h->relam = relam;
+	if (relam == BTREE_AM_OID)
+		h->pages = core::EstimateBtree(tuples, h->key_width, BLCKSZ, 0.9).pages;
+	else
+	{
+		// gin: about one entry per 4 bytes of the value (trigrams, jsonb paths),
+		// posting lists of 6-byte item pointers, compressed to about half
+		double entries = tuples * Max(1.0, h->key_width / 4.0);
+		h->pages = ceil(entries * 6.0 * 0.5 / (BLCKSZ - 40)) + 2;
+	}
 	h->name = stmt->idxname ? pstrdup(quote_identifier(stmt->idxname))
 							: psprintf("<hypothetical> %s (%s)", quote_identifier(get_rel_name(relid)), cols.data);
 }
