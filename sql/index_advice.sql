@@ -19,6 +19,12 @@ ANALYZE;
 CREATE TABLE adv_cov (id int PRIMARY KEY, customer_id int, status text, note text);
 INSERT INTO adv_cov SELECT g, g % 3000, 's' || (g % 6), repeat('x', 200) FROM generate_series(1, 30000) g;
 VACUUM ANALYZE adv_cov;
+-- text searched with LIKE '%...%' and jsonb searched with @>: gin indexes
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE TABLE adv_docs (id int PRIMARY KEY, title text, body jsonb);
+INSERT INTO adv_docs SELECT g, md5(g::text) || ' title ' || g, jsonb_build_object('tag', 't' || (g % 500), 'n', g)
+FROM generate_series(1, 20000) g;
+ANALYZE adv_docs;
 SELECT xray.reset() IS NOT NULL AS reset;
 
 -- the workload (each statement run a few times)
@@ -44,12 +50,16 @@ SELECT sum(qty) FROM "Order ""Items""" WHERE "Order ID" = 7;
 SELECT sum(qty) FROM "Order ""Items""" WHERE "Order ID" = 8;
 SELECT status FROM adv_cov WHERE customer_id = 11;
 SELECT status FROM adv_cov WHERE customer_id = 12;
+SELECT id FROM adv_docs WHERE title LIKE '%ab12%';
+SELECT id FROM adv_docs WHERE title LIKE '%cd34%';
+SELECT id FROM adv_docs WHERE body @> '{"tag": "t7"}';
+SELECT id FROM adv_docs WHERE body @> '{"tag": "t8"}';
 \o
 
 -- expected: (customer_id), (status, created), (email), ((lower(country))), ("Order ID"),
--- adv_cov (customer_id) INCLUDE (status); nothing for the
+-- adv_cov (customer_id) INCLUDE (status), gin on adv_docs; nothing for the
 -- already indexed, tiny and write-heavy tables, nor for count(*)
-SELECT rank, table_name, columns, create_statement, cardinality(queries) AS statements_helped,
+SELECT rank, table_name, index_type, columns, create_statement, cardinality(queries) AS statements_helped,
        replaces, improvement_pct > 0 AS improves, workload_cost_after < workload_cost_before AS workload_cheaper,
        estimated_size_bytes > 0 AS sized
 FROM xray.index_advice ORDER BY table_name COLLATE "C", columns COLLATE "C";
@@ -75,6 +85,9 @@ EXPLAIN (COSTS OFF) SELECT id FROM adv_users WHERE lower(country) = 'c7';
 EXPLAIN (COSTS OFF) SELECT sum(qty) FROM "Order ""Items""" WHERE "Order ID" = 7;
 VACUUM adv_cov;
 EXPLAIN (COSTS OFF) SELECT status FROM adv_cov WHERE customer_id = 11;
+EXPLAIN (COSTS OFF) SELECT id FROM adv_docs WHERE title LIKE '%ab12%';
+EXPLAIN (COSTS OFF) SELECT id FROM adv_docs WHERE body @> '{"tag": "t7"}';
 -- and with them in place there is nothing left to advise
 SELECT count(*) AS advice_after_building FROM xray.index_advice;
-DROP TABLE adv_users, adv_orders, adv_events, adv_tiny, adv_hot, adv_cov, "Order ""Items""";
+DROP TABLE adv_users, adv_orders, adv_events, adv_tiny, adv_hot, adv_cov, adv_docs, "Order ""Items""";
+DROP EXTENSION pg_trgm;

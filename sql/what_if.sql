@@ -31,6 +31,14 @@ FROM xray.what_if('SELECT id FROM wi_orders WHERE "Odd col" = 1 AND customer_id 
 SELECT cost_after = cost_before AS same_cost, indexes_used
 FROM xray.what_if('SELECT count(*) FROM wi_orders', ARRAY['CREATE INDEX ON wi_orders (status)']);
 
+-- gin: jsonb containment
+ALTER TABLE wi_orders ADD COLUMN doc jsonb;
+UPDATE wi_orders SET doc = jsonb_build_object('k', id % 300);
+ANALYZE wi_orders;
+SELECT indexes_used, improvement_pct > 50 AS much_cheaper, plan_after
+FROM xray.what_if('SELECT id FROM wi_orders WHERE doc @> ''{"k": 7}''',
+                  ARRAY['CREATE INDEX ON wi_orders USING gin (doc jsonb_path_ops)']);
+
 -- nothing was built, and the hypothetical index leaves no trace afterwards
 SELECT count(*) AS indexes_on_table FROM pg_index WHERE indrelid = 'wi_orders'::regclass;
 EXPLAIN (COSTS OFF) SELECT * FROM wi_orders WHERE customer_id = 42;
@@ -43,6 +51,8 @@ SELECT * FROM xray.what_if('SELECT 1', ARRAY['CREATE TABLE t (a int)']);
 SELECT * FROM xray.what_if('SELECT 1', ARRAY['CREATE INDEX ON wi_orders (nosuch)']);
 SELECT * FROM xray.what_if('SELECT 1', ARRAY['CREATE INDEX ON nosuch (a)']);
 SELECT * FROM xray.what_if('SELECT 1', ARRAY['CREATE INDEX ON wi_orders USING gin (status)']);
+SELECT * FROM xray.what_if('SELECT 1', ARRAY['CREATE INDEX ON wi_orders USING hash (status)']);
+SELECT * FROM xray.what_if('SELECT 1', ARRAY['CREATE INDEX ON wi_orders USING gin (status) INCLUDE (id)']);
 SELECT * FROM xray.what_if('VACUUM wi_orders', ARRAY[]::text[]);
 SELECT * FROM xray.what_if('SELECT 1; SELECT 2', ARRAY[]::text[]);
 SELECT * FROM xray.what_if('SELECT * FROM nosuch', ARRAY[]::text[]);

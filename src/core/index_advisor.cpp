@@ -2,6 +2,7 @@
 #include "index_advisor.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -28,7 +29,7 @@ Contains(const std::vector<int> &v, int x)
 bool
 Covers(const IndexCandidate &a, const IndexCandidate &b)
 {
-	if (!IsPrefix(b.columns, a.columns) || !std::equal(b.desc.begin(), b.desc.end(), a.desc.begin()))
+	if (a.method != b.method || !IsPrefix(b.columns, a.columns) || !std::equal(b.desc.begin(), b.desc.end(), a.desc.begin()))
 		return false;
 	for (int c : b.include)
 		if (!Contains(a.columns, c) && !Contains(a.include, c))
@@ -101,7 +102,7 @@ GenerateCandidates(const std::vector<RelationInfo> &relations, const std::vector
 		std::vector<int> id = cols;
 		id.push_back(-1);	// keys, then the INCLUDE columns
 		id.insert(id.end(), include.begin(), include.end());
-		auto key = std::make_pair(st.relation, id);
+		auto key = std::make_pair(st.relation, id);	// btree candidates only (gin ones are added apart)
 		auto it = seen.find(key);
 		if (it != seen.end())
 		{
@@ -123,6 +124,30 @@ GenerateCandidates(const std::vector<RelationInfo> &relations, const std::vector
 		out.push_back(std::move(c));
 	};
 
+	// gin candidates: one column each, for LIKE patterns (pg_trgm) and jsonb containment
+	auto add_gin = [&](const StatementInfo &st, size_t s, int col, IndexMethod method) {
+		const RelationInfo &rel = relations[st.relation];
+		if (Contains(rel.gin_columns, col))
+			return;
+		for (IndexCandidate &c : out)
+			if (c.relation == st.relation && c.method == method && c.columns[0] == col)
+			{
+				if (!Contains(std::vector<int>(c.statements.begin(), c.statements.end()), static_cast<int>(s)))
+					c.statements.push_back(s);
+				return;
+			}
+		IndexCandidate c;
+		c.relation = st.relation;
+		c.method = method;
+		c.columns = {col};
+		c.desc = {false};
+		// about one entry per 4 bytes of value, 6-byte posting items compressed to half
+		double entries = rel.rows * std::max(1.0, rel.columns[col].width / 4.0);
+		c.size_bytes = (std::ceil(entries * 3.0 / (options.block_size - 40)) + 2) * options.block_size;
+		c.statements.push_back(s);
+		out.push_back(std::move(c));
+	};
+
 	for (size_t s = 0; s < statements.size(); s++)
 	{
 		const StatementInfo &st = statements[s];
@@ -132,6 +157,15 @@ GenerateCandidates(const std::vector<RelationInfo> &relations, const std::vector
 		if (rel.rows < options.min_table_rows)
 			continue;
 		auto column_ok = [&](int c) { return c >= 0 && c < static_cast<int>(rel.columns.size()); };
+		for (const ColumnUse &u : st.filters)
+		{
+			if (!column_ok(u.column))
+				continue;
+			if (u.kind == PredKind::kTrigram && options.trigram_available)
+				add_gin(st, s, u.column, IndexMethod::kGinTrigram);
+			else if (u.kind == PredKind::kJsonContains)
+				add_gin(st, s, u.column, IndexMethod::kGinJsonbPath);
+		}
 
 		// equality columns, most selective first; one range column after them
 		std::vector<int> eq, range;
@@ -139,8 +173,10 @@ GenerateCandidates(const std::vector<RelationInfo> &relations, const std::vector
 		{
 			if (!column_ok(u.column))
 				continue;
+			if (u.kind != PredKind::kEq && u.kind != PredKind::kRange)
+				continue;
 			std::vector<int> &into = u.kind == PredKind::kEq ? eq : range;
-			if (u.kind != PredKind::kOther && std::find(into.begin(), into.end(), u.column) == into.end() &&
+			if (std::find(into.begin(), into.end(), u.column) == into.end() &&
 				std::find(eq.begin(), eq.end(), u.column) == eq.end())
 				into.push_back(u.column);
 		}

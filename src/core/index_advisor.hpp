@@ -29,9 +29,18 @@ namespace xray::core
 {
 enum class PredKind
 {
-	kEq,		 // col = x, col IN (...), col IS NULL
-	kRange,		 // <, <=, >, >=, BETWEEN, LIKE 'prefix%'
-	kOther,		 // usable by no btree (LIKE '%x', function of col, ...)
+	kEq,		   // col = x, col IN (...), col IS NULL
+	kRange,		   // <, <=, >, >=, BETWEEN
+	kOther,		   // usable by no index we propose
+	kTrigram,	   // text LIKE / ILIKE pattern: a gin index with pg_trgm's gin_trgm_ops
+	kJsonContains,	// jsonb @> value: a gin index with jsonb_path_ops
+};
+
+enum class IndexMethod
+{
+	kBtree,
+	kGinTrigram,
+	kGinJsonbPath,
 };
 
 struct ColumnInfo
@@ -47,6 +56,7 @@ struct RelationInfo
 	double rows;
 	std::vector<ColumnInfo> columns;
 	std::vector<std::vector<int>> btree_indexes;	// existing indexes' key columns, in order
+	std::vector<int> gin_columns;					// columns an existing gin index covers
 	double write_rows;	// rows inserted or deleted by the same workload: every index is written
 	// rows updated, with the columns each update statement sets: an index on one
 	// of them is written, and the update can no longer be HOT when no index had
@@ -79,6 +89,7 @@ struct StatementInfo
 struct IndexCandidate
 {
 	int relation;
+	IndexMethod method = IndexMethod::kBtree;
 	std::vector<int> columns;
 	std::vector<bool> desc;
 	std::vector<int> include;	// INCLUDE columns, for index-only scans
@@ -94,6 +105,7 @@ struct AdvisorOptions
 	int max_per_table = 3;
 	double write_penalty = 2.0;	// planner cost units of index upkeep per row written
 	int block_size = 8192;
+	bool trigram_available = false;	// pg_trgm is installed: LIKE filters get gin candidates
 	int max_include = 3;			// INCLUDE at most this many columns...
 	double max_include_width = 64;	// ...of at most this many bytes together
 };

@@ -85,6 +85,8 @@ struct RelPod
 	int *index_nkeys;
 	char **index_names;
 	bool *index_droppable;
+	int ngin;	// columns covered by an existing gin index
+	int gin_cols[kMaxCols];
 	double write_rows;	// rows the recorded workload inserted or deleted
 	int nupdates;	// UPDATE statements: columns set and rows
 	int update_ncols[16];
@@ -137,6 +139,7 @@ struct ResultPod
 	int ninclude;
 	int include[kMaxCols];
 	double upkeep;	// index writes it adds to the recorded workload
+	core::IndexMethod method;
 	double size_bytes;
 	double benefit;
 };
@@ -207,6 +210,10 @@ RelIndex(Workload &w, Oid relid)
 		bool plain = am == BTREE_AM_OID && ix->indisvalid &&
 					 heap_attisnull(it, Anum_pg_index_indexprs, NULL) &&
 					 heap_attisnull(it, Anum_pg_index_indpred, NULL);
+		if (am == GIN_AM_OID && ix->indisvalid)
+			for (int c = 0; c < ix->indnkeyatts && r.ngin < kMaxCols; c++)
+				if (ix->indkey.values[c] > 0)
+					r.gin_cols[r.ngin++] = ix->indkey.values[c] - 1;
 		if (plain)
 		{
 			r.index_nkeys[k] = Min(ix->indnkeyatts, kMaxCols);
@@ -366,7 +373,20 @@ AddQuals(Workload &w, int query, List *rtable, Plan *plan, List *quals)
 			OpExpr *op = (OpExpr *) q;
 			core::PredKind kind = OperatorKind(op->opno);
 			if (kind == core::PredKind::kOther)
+			{
+				// LIKE / ILIKE on text, @> on jsonb: gin candidates
+				Var *col = BaseVar(plan, (Node *) linitial(op->args));
+				if (col == NULL || contain_var_clause((Node *) lsecond(op->args)))
+					continue;
+				char *name = get_opname(op->opno);
+				Oid type = col->vartype;
+				if (name && (strcmp(name, "~~") == 0 || strcmp(name, "~~*") == 0) &&
+					(type == TEXTOID || type == VARCHAROID))
+					AddFilter(w, query, rtable, col, core::PredKind::kTrigram);
+				else if (name && strcmp(name, "@>") == 0 && type == JSONBOID)
+					AddFilter(w, query, rtable, col, core::PredKind::kJsonContains);
 				continue;
+			}
 			Var *l = BaseVar(plan, (Node *) linitial(op->args));
 			Var *r = BaseVar(plan, (Node *) lsecond(op->args));
 			// both sides a column: a join key (equality only)
@@ -716,9 +736,15 @@ CreateIndexSql(const RelPod &rel, const ResultPod &r, bool concurrently, const c
 	const bool *desc = r.desc;
 	StringInfoData s;
 	initStringInfo(&s);
-	appendStringInfo(&s, "CREATE INDEX %s%s%sON %s.%s (", concurrently ? "CONCURRENTLY " : "",
+	appendStringInfo(&s, "CREATE INDEX %s%s%sON %s.%s %s(", concurrently ? "CONCURRENTLY " : "",
 					 name ? quote_identifier(name) : "", name ? " " : "", quote_identifier(rel.schema),
-					 quote_identifier(rel.name));
+					 quote_identifier(rel.name), r.method == core::IndexMethod::kBtree ? "" : "USING gin ");
+	if (r.method != core::IndexMethod::kBtree)
+	{
+		appendStringInfo(&s, "%s %s)", ColumnSql(rel, cols[0]),
+						 r.method == core::IndexMethod::kGinTrigram ? "gin_trgm_ops" : "jsonb_path_ops");
+		return s.data;
+	}
 	for (int i = 0; i < ncols; i++)
 		appendStringInfo(&s, "%s%s%s", i ? ", " : "", ColumnSql(rel, cols[i]), desc[i] ? " DESC" : "");
 	appendStringInfoChar(&s, ')');
@@ -759,6 +785,7 @@ ToPod(const core::IndexCandidate &c)
 	for (int k = 0; k < r.ninclude; k++)
 		r.include[k] = c.include[k];
 	r.size_bytes = c.size_bytes;
+	r.method = c.method;
 	return r;
 }
 
@@ -791,6 +818,7 @@ Select(Workload &w, const core::AdvisorOptions &opt, ResultPod *out, int max_out
 				keys.push_back(p.index_keys[k][c] - 1);
 			rels[r].btree_indexes.push_back(keys);
 		}
+		rels[r].gin_columns.assign(p.gin_cols, p.gin_cols + p.ngin);
 		rels[r].write_rows = p.write_rows;
 		for (int u = 0; u < p.nupdates; u++)
 			rels[r].updates.push_back(
@@ -898,6 +926,8 @@ RunAdvice(Advice &a, int max_indexes)
 	a.opt.budget_bytes = (double) guc_index_advice_budget_kb * 1024.0;
 	a.opt.min_table_rows = guc_index_advice_min_rows;
 	a.opt.block_size = BLCKSZ;
+	// gin_trgm_ops visible in the search path: pg_trgm is there to use
+	a.opt.trigram_available = OidIsValid(OpclassnameGetOpcid(GIN_AM_OID, "gin_trgm_ops"));
 	a.res = (ResultPod *) palloc0(sizeof(ResultPod) * max_indexes);
 	int nres = 0;
 	XRAY_GUARD(nres = Select(w, a.opt, a.res, max_indexes));
@@ -964,6 +994,8 @@ xray_index_advice(PG_FUNCTION_ARGS)
 		initStringInfo(&cols);
 		for (int k = 0; k < r.ncols; k++)
 			appendStringInfo(&cols, "%s%s%s", k ? ", " : "", ColumnSql(rel, r.cols[k]), r.desc[k] ? " DESC" : "");
+		if (r.method != xray::core::IndexMethod::kBtree)
+			appendStringInfoString(&cols, r.method == xray::core::IndexMethod::kGinTrigram ? " gin_trgm_ops" : " jsonb_path_ops");
 		for (int k = 0; k < r.ninclude; k++)
 			appendStringInfo(&cols, "%s%s", k ? ", " : " INCLUDE (", ColumnSql(rel, r.include[k]));
 		if (r.ninclude > 0)
@@ -980,7 +1012,7 @@ xray_index_advice(PG_FUNCTION_ARGS)
 		// existing non-unique indexes this one makes redundant (their columns lead it)
 		Datum *repl = (Datum *) palloc(sizeof(Datum) * Max(rel.nindexes, 1));
 		int nrepl = 0;
-		for (int k = 0; k < rel.nindexes; k++)
+		for (int k = 0; k < rel.nindexes && r.method == xray::core::IndexMethod::kBtree; k++)
 		{
 			if (!rel.index_droppable[k] || rel.index_nkeys[k] > r.ncols)
 				continue;
@@ -996,7 +1028,7 @@ xray_index_advice(PG_FUNCTION_ARGS)
 		int c = 0;
 		values[c++] = Int32GetDatum(i + 1);
 		values[c++] = CStringGetTextDatum(psprintf("%s.%s", quote_identifier(rel.schema), quote_identifier(rel.name)));
-		values[c++] = CStringGetTextDatum("btree");
+		values[c++] = CStringGetTextDatum(r.method == xray::core::IndexMethod::kBtree ? "btree" : "gin");
 		values[c++] = CStringGetTextDatum(cols.data);
 		values[c++] = CStringGetTextDatum(
 			psprintf("%s;", CreateIndexSql(rel, r, true, a.idxname[i])));

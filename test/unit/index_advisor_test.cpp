@@ -217,3 +217,25 @@ TEST(IndexAdvisor, UpdatesCountWhenTheyTouchTheIndexAndLoseHot)
 	rel.btree_indexes.push_back({2, 3});
 	EXPECT_EQ(WriteUpkeep(rel, {2}, {}), 1000);	// not HOT anyway: only the new index
 }
+
+TEST(IndexAdvisor, GinCandidatesForPatternsAndJsonContainment)
+{
+	RelationInfo rel = Orders();
+	rel.columns.push_back({"payload", -0.9, 120});	// 5: jsonb
+	std::vector<RelationInfo> rels = {rel};
+	std::vector<StatementInfo> stmts = {{1, 10, 0, {{4, PredKind::kTrigram}}, {}},
+										{2, 10, 0, {{5, PredKind::kJsonContains}}, {}}};
+	AdvisorOptions opt;
+	auto without_trgm = GenerateCandidates(rels, stmts, opt);
+	ASSERT_EQ(without_trgm.size(), 1u);	// no pg_trgm: only the jsonb one
+	EXPECT_EQ(without_trgm[0].method, IndexMethod::kGinJsonbPath);
+	opt.trigram_available = true;
+	auto both = GenerateCandidates(rels, stmts, opt);
+	ASSERT_EQ(both.size(), 2u);
+	EXPECT_EQ(both[0].method, IndexMethod::kGinTrigram);
+	EXPECT_EQ(both[0].columns, std::vector<int>{4});
+	EXPECT_GT(both[0].size_bytes, 0);
+	// an existing gin index on the column: nothing
+	rels[0].gin_columns = {4, 5};
+	EXPECT_TRUE(GenerateCandidates(rels, stmts, opt).empty());
+}
