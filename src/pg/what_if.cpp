@@ -450,11 +450,20 @@ WhatIfPlan(Query *query, const char *sql, HypoIndex **indexes, int n, bool *used
 text *
 WhatIfPlanText(PlannedStmt *plan, HypoIndex **indexes, int n)
 {
+	text *t = NULL;
 	active = n > 0 ? indexes : NULL;
 	nactive = n;
-	text *t = PlanText(plan);
-	active = NULL;
-	nactive = 0;
+	// never leave the set active: it points into memory freed after this call
+	PG_TRY();
+	{
+		t = PlanText(plan);
+	}
+	PG_FINALLY();
+	{
+		active = NULL;
+		nactive = 0;
+	}
+	PG_END_TRY();
 	return t;
 }
 }	// namespace xray::pg
