@@ -29,6 +29,7 @@
 #include "guard.hpp"
 #include "guc.hpp"
 #include "plan_walk.hpp"
+#include "samples.hpp"
 #include "store.hpp"
 #include "what_if.hpp"
 
@@ -113,7 +114,8 @@ struct QueryPod
 	uint64 queryid;
 	double calls;
 	double rows;
-	char *sql;
+	char *normalized;	// the recorded text (shown)
+	char *sql;	// the text planned: a sample run with its constants when kept, else normalized
 	Query *query;
 	double cost;
 };
@@ -619,6 +621,7 @@ CollectWorkload(Workload &w, int max_statements)
 		if (q == w.nqueries)
 		{
 			w.queries[q].queryid = r.key.queryid;
+			w.queries[q].normalized = r.text;
 			w.queries[q].sql = r.text;
 			w.nqueries++;
 		}
@@ -683,7 +686,22 @@ CollectWorkload(Workload &w, int max_statements)
 			foreach (lc, p->subplans)
 				WalkPlan(w, kept, p->rtable, (Plan *) lfirst(lc));
 		};
-		char *err = InSubtransaction(analyze);
+		// first as it was run (real constants: custom plans), when a sample is kept
+		char *sample = SampleGet(MyDatabaseId, qp.queryid);
+		char *err = NULL;
+		if (sample)
+		{
+			qp.sql = sample;
+			err = InSubtransaction(analyze);
+			if (err)
+			{
+				qp.sql = qp.normalized;
+				w.nuses = saved_uses;
+				w.nrels = saved_rels;
+			}
+		}
+		if (!sample || err)
+			err = InSubtransaction(analyze);
 		if (err)
 		{
 			// "date $1" and the like do not parse: try them as casts ("$1::date")
@@ -1072,7 +1090,7 @@ xray_index_advice_queries(PG_FUNCTION_ARGS)
 			values[c++] = Int32GetDatum(i + 1);
 			values[c++] = CStringGetTextDatum(a.idxname[i]);
 			values[c++] = Int64GetDatum((int64) qp.queryid);
-			values[c++] = CStringGetTextDatum(qp.sql);
+			values[c++] = CStringGetTextDatum(qp.normalized);
 			values[c++] = Float8GetDatum(qp.calls);
 			values[c++] = Float8GetDatum(qp.cost);
 			values[c++] = Float8GetDatum(a.plan_after[q]->planTree->total_cost);

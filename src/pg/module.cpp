@@ -6,6 +6,7 @@
 // its SQL functions raise an ERROR with a hint (see StoreCheckReady).
 #include "compat.hpp"
 #include "guc.hpp"
+#include "samples.hpp"
 #include "store.hpp"
 
 extern "C" {
@@ -29,6 +30,7 @@ int guc_flush_interval_ms = 1000;
 int guc_index_advice_statements = 500;
 int guc_index_advice_budget_kb = 1048576;
 int guc_index_advice_min_rows = 10000;
+bool guc_store_sample_values = true;
 
 namespace
 {
@@ -80,6 +82,10 @@ DefineGucs()
 	DefineCustomIntVariable("xray.index_advice_min_rows",
 							"Tables with fewer rows get no index suggestion.", NULL, &guc_index_advice_min_rows,
 							10000, 0, INT_MAX, PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("xray.store_sample_values",
+							 "Keeps one run of each statement with its constants, for the advisors.",
+							 "Turn off when constants in statements must not be kept in memory.",
+							 &guc_store_sample_values, true, PGC_SUSET, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("xray");
 }
 }	// namespace xray::pg
@@ -93,5 +99,6 @@ _PG_init(void)
 	// the recorder keys statements by query id: have the core compute it
 	EnableQueryId();
 	xray::pg::StoreRequestShmem();
+	xray::pg::SamplesRequestShmem();
 	xray::pg::InstallHooks();
 }

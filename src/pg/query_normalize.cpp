@@ -16,6 +16,7 @@
 #include "compat.hpp"
 #include "guc.hpp"
 #include "query_normalize.hpp"
+#include "samples.hpp"
 #include "store.hpp"
 
 namespace xray::pg
@@ -117,6 +118,8 @@ NormalizedTextStash(const char *source, Query *query, JumbleState *js)
 	int len = query->stmt_len;
 	const char *stmt = CleanQuerytext(source, &loc, &len);
 	int shift = (int) (stmt - source);
+	// the statement as run, constants included, for the advisors' re-planning
+	SamplePut(MyDatabaseId, query->queryId, stmt, (size_t) len);
 
 	// the usual literals are measured directly; the lexer only runs for the rest
 	size_t source_len = strlen(source);

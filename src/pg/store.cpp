@@ -39,6 +39,7 @@
 #include "guc.hpp"
 #include "plan_walk.hpp"
 #include "query_normalize.hpp"
+#include "samples.hpp"
 
 namespace xray::pg
 {
@@ -172,6 +173,7 @@ XrayShmemStartup()
 		memset(store.slots, 0, mul_size(h->nslots, sizeof(BackendSlot)));
 	}
 	LWLockRelease(AddinShmemInitLock);
+	SamplesStartup();
 
 	if (!IsUnderPostmaster)
 	{
