@@ -25,6 +25,11 @@ CREATE TABLE adv_docs (id int PRIMARY KEY, title text, body jsonb);
 INSERT INTO adv_docs SELECT g, md5(g::text) || ' title ' || g, jsonb_build_object('tag', 't' || (g % 500), 'n', g)
 FROM generate_series(1, 20000) g;
 ANALYZE adv_docs;
+-- a queue read with the same status literal every time: a partial index
+CREATE TABLE adv_jobs (id int PRIMARY KEY, status text, queue int, created timestamptz);
+INSERT INTO adv_jobs SELECT g, CASE WHEN g % 50 = 0 THEN 'pending' ELSE 'done' END, g % 20,
+       timestamptz '2024-01-01' + g * interval '1 s' FROM generate_series(1, 30000) g;
+ANALYZE adv_jobs;
 SELECT xray.reset() IS NOT NULL AS reset;
 
 -- the workload (each statement run a few times)
@@ -54,10 +59,18 @@ SELECT id FROM adv_docs WHERE title LIKE '%ab12%';
 SELECT id FROM adv_docs WHERE title LIKE '%cd34%';
 SELECT id FROM adv_docs WHERE body @> '{"tag": "t7"}';
 SELECT id FROM adv_docs WHERE body @> '{"tag": "t8"}';
+-- several sessions (each new backend keeps one more sample of the statement)
+\c -
+SELECT id FROM adv_jobs WHERE status = 'pending' AND queue = 1 ORDER BY created LIMIT 5;
+\c -
+SELECT id FROM adv_jobs WHERE status = 'pending' AND queue = 2 ORDER BY created LIMIT 5;
+\c -
+SELECT id FROM adv_jobs WHERE status = 'pending' AND queue = 3 ORDER BY created LIMIT 5;
 \o
 
 -- expected: (customer_id), (status, created), (email), ((lower(country))), ("Order ID"),
--- adv_cov (customer_id) INCLUDE (status), gin on adv_docs; nothing for the
+-- adv_cov (customer_id) INCLUDE (status), gin on adv_docs, adv_jobs (queue, created)
+-- WHERE status = 'pending'; nothing for the
 -- already indexed, tiny and write-heavy tables, nor for count(*)
 SELECT rank, table_name, index_type, columns, create_statement, cardinality(queries) AS statements_helped,
        replaces, improvement_pct > 0 AS improves, workload_cost_after < workload_cost_before AS workload_cheaper,
@@ -87,7 +100,8 @@ VACUUM adv_cov;
 EXPLAIN (COSTS OFF) SELECT status FROM adv_cov WHERE customer_id = 11;
 EXPLAIN (COSTS OFF) SELECT id FROM adv_docs WHERE title LIKE '%ab12%';
 EXPLAIN (COSTS OFF) SELECT id FROM adv_docs WHERE body @> '{"tag": "t7"}';
+EXPLAIN (COSTS OFF) SELECT id FROM adv_jobs WHERE status = 'pending' AND queue = 1 ORDER BY created LIMIT 5;
 -- and with them in place there is nothing left to advise
 SELECT count(*) AS advice_after_building FROM xray.index_advice;
-DROP TABLE adv_users, adv_orders, adv_events, adv_tiny, adv_hot, adv_cov, adv_docs, "Order ""Items""";
+DROP TABLE adv_users, adv_orders, adv_events, adv_tiny, adv_hot, adv_cov, adv_docs, adv_jobs, "Order ""Items""";
 DROP EXTENSION pg_trgm;

@@ -29,7 +29,8 @@ Contains(const std::vector<int> &v, int x)
 bool
 Covers(const IndexCandidate &a, const IndexCandidate &b)
 {
-	if (a.method != b.method || !IsPrefix(b.columns, a.columns) || !std::equal(b.desc.begin(), b.desc.end(), a.desc.begin()))
+	if (a.method != b.method || a.predicate_column != b.predicate_column ||
+		a.predicate_value != b.predicate_value || !IsPrefix(b.columns, a.columns) || !std::equal(b.desc.begin(), b.desc.end(), a.desc.begin()))
 		return false;
 	for (int c : b.include)
 		if (!Contains(a.columns, c) && !Contains(a.include, c))
@@ -87,22 +88,26 @@ GenerateCandidates(const std::vector<RelationInfo> &relations, const std::vector
 	std::map<std::pair<int, std::vector<int>>, size_t> seen;	// (relation, columns) -> candidate
 
 	auto add = [&](const StatementInfo &st, size_t s, std::vector<int> cols, std::vector<bool> desc,
-				   std::vector<int> include = {}) {
+				   std::vector<int> include = {}, int pred_col = -1, const std::string &pred_value = "") {
 		if (cols.empty())
 			return;
 		const RelationInfo &rel = relations[st.relation];
 		for (const auto &existing : rel.btree_indexes)
 		{
-			bool provided = IsPrefix(cols, existing);
+			bool provided = IsPrefix(cols, existing) && pred_col < 0;
 			for (int c : include)
 				provided = provided && Contains(existing, c);
 			if (provided)
 				return;	// an existing index already provides it
 		}
 		std::vector<int> id = cols;
-		id.push_back(-1);	// keys, then the INCLUDE columns
+		id.push_back(-1);	// keys, then the INCLUDE columns, then the predicate
 		id.insert(id.end(), include.begin(), include.end());
+		id.push_back(-2);
+		id.push_back(pred_col);
 		auto key = std::make_pair(st.relation, id);	// btree candidates only (gin ones are added apart)
+		if (pred_col >= 0)
+			key.second.push_back(static_cast<int>(std::hash<std::string>{}(pred_value) & 0x7fffffff));
 		auto it = seen.find(key);
 		if (it != seen.end())
 		{
@@ -116,7 +121,10 @@ GenerateCandidates(const std::vector<RelationInfo> &relations, const std::vector
 		c.columns = cols;
 		c.desc = desc;
 		c.include = include;
-		c.size_bytes = EstimateBtree(rel.rows, KeyWidth(rel, cols) + KeyWidth(rel, include), options.block_size, 0.9)
+		c.predicate_column = pred_col;
+		c.predicate_value = pred_value;
+		double rows = pred_col >= 0 ? rel.rows * Selectivity(rel.columns[pred_col], rel.rows) : rel.rows;
+		c.size_bytes = EstimateBtree(rows, KeyWidth(rel, cols) + KeyWidth(rel, include), options.block_size, 0.9)
 						   .pages *
 					   options.block_size;
 		c.statements.push_back(s);
@@ -232,6 +240,33 @@ GenerateCandidates(const std::vector<RelationInfo> &relations, const std::vector
 		covering(key, desc);
 		if (sort_usable && sorted != key)
 			covering(sorted, sorted_desc);
+
+		// the same literal on a low-cardinality column every run: a partial index on the rest
+		for (const ColumnUse &u : st.filters)
+		{
+			if (u.kind != PredKind::kEq || u.constant.empty() || u.constant.size() > 200 || !column_ok(u.column))
+				continue;
+			double distinct = 1.0 / Selectivity(rel.columns[u.column], rel.rows);
+			if (distinct > options.partial_max_distinct)
+				continue;
+			auto without = [&](const std::vector<int> &k, const std::vector<bool> &d, std::vector<bool> *od) {
+				std::vector<int> r;
+				for (size_t i = 0; i < k.size(); i++)
+					if (k[i] != u.column)
+					{
+						r.push_back(k[i]);
+						od->push_back(d[i]);
+					}
+				return r;
+			};
+			std::vector<bool> kd, sd;
+			std::vector<int> pk = without(key, desc, &kd);
+			std::vector<int> ps = without(sorted, sorted_desc, &sd);
+			add(st, s, pk, kd, {}, u.column, u.constant);
+			if (sort_usable && ps != pk)
+				add(st, s, ps, sd, {}, u.column, u.constant);
+			break;
+		}
 		if (!eq.empty() && key.size() > eq.size())
 			add(st, s, eq, std::vector<bool>(eq.size(), false));
 		for (int c : eq)

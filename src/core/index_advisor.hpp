@@ -9,7 +9,9 @@
 // equality-only variants. It never proposes what an existing index (or its
 // prefix) already provides, nor anything on tables below a size floor. When a
 // statement reads only a few more columns, a variant INCLUDEs them so that an
-// index-only scan becomes possible.
+// index-only scan becomes possible. A statement that compares a low-cardinality
+// column with the same literal on every run gets a partial index (WHERE col =
+// literal) on its other columns.
 // SelectIndexes then chooses a set for the whole workload greedily by benefit
 // per byte (the "Extend" family of algorithms): each round re-costs the
 // statements of the candidate's table with the indexes already chosen (so
@@ -68,6 +70,7 @@ struct ColumnUse
 {
 	int column;
 	PredKind kind;
+	std::string constant;	// equality with this literal on every run seen (partial-index signal)
 };
 
 struct SortUse
@@ -93,6 +96,8 @@ struct IndexCandidate
 	std::vector<int> columns;
 	std::vector<bool> desc;
 	std::vector<int> include;	// INCLUDE columns, for index-only scans
+	int predicate_column = -1;	// partial index: WHERE column = predicate_value
+	std::string predicate_value;
 	double size_bytes;
 	std::vector<size_t> statements;	// indexes into the statement list it may help
 };
@@ -106,6 +111,7 @@ struct AdvisorOptions
 	double write_penalty = 2.0;	// planner cost units of index upkeep per row written
 	int block_size = 8192;
 	bool trigram_available = false;	// pg_trgm is installed: LIKE filters get gin candidates
+	double partial_max_distinct = 100;	// partial indexes on columns with at most this many values
 	int max_include = 3;			// INCLUDE at most this many columns...
 	double max_include_width = 64;	// ...of at most this many bytes together
 };

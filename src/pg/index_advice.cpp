@@ -101,6 +101,7 @@ struct UsePod
 	int nfilters;
 	int filter_col[kMaxCols];
 	core::PredKind filter_kind[kMaxCols];
+	char *filter_const[kMaxCols];	// the same literal on every run seen, or NULL
 	int nsort;
 	int sort_col[kMaxCols];
 	bool sort_desc[kMaxCols];
@@ -116,6 +117,7 @@ struct QueryPod
 	double rows;
 	char *normalized;	// the recorded text (shown)
 	char *sql;	// the text planned: a sample run with its constants when kept, else normalized
+	SampleInfo *sample;	// when sql is the sample
 	Query *query;
 	double cost;
 };
@@ -142,6 +144,8 @@ struct ResultPod
 	int include[kMaxCols];
 	double upkeep;	// index writes it adds to the recorded workload
 	core::IndexMethod method;
+	int pred_col;	// partial index WHERE pred_col = pred_value, or -1
+	char pred_value[256];
 	double size_bytes;
 	double benefit;
 };
@@ -275,7 +279,7 @@ BaseVar(Plan *plan, Node *node)
 }
 
 void
-AddFilter(Workload &w, int query, List *rtable, Var *v, core::PredKind kind)
+AddFilter(Workload &w, int query, List *rtable, Var *v, core::PredKind kind, char *constant = NULL)
 {
 	if (v == NULL || v->varno < 1 || v->varno > list_length(rtable))
 		return;
@@ -292,8 +296,35 @@ AddFilter(Workload &w, int query, List *rtable, Var *v, core::PredKind kind)
 	if (u.nfilters < kMaxCols)
 	{
 		u.filter_col[u.nfilters] = v->varattno - 1;
+		u.filter_const[u.nfilters] = constant;
 		u.filter_kind[u.nfilters++] = kind;
 	}
+}
+
+// StableLiteral returns the literal text of a constant of the planned sample
+// that was the same in every run seen (at least 3), or NULL.
+char *
+StableLiteral(const Workload &w, int query, Node *node)
+{
+	const QueryPod &qp = w.queries[query];
+	while (node && IsA(node, RelabelType))
+		node = (Node *) ((RelabelType *) node)->arg;
+	if (qp.sample == NULL || node == NULL || !IsA(node, Const) || ((Const *) node)->location < 0 ||
+		qp.sample->nsamples < 3)
+		return NULL;
+	int loc = ((Const *) node)->location;
+	size_t textlen = strlen(qp.sample->text);
+	for (int i = 0; i < qp.sample->nconst; i++)
+	{
+		const SampleConst &c = qp.sample->consts[i];
+		if (c.at != loc || qp.sample->varied[i] || (size_t) (c.at + c.len) > textlen)
+			continue;
+		// only a plain number or quoted string goes into an index predicate
+		if (core::ConstantLength(qp.sample->text, textlen, (size_t) c.at) != c.len)
+			return NULL;
+		return pnstrdup(qp.sample->text + c.at, c.len);
+	}
+	return NULL;
 }
 
 // AddExprFilter records a condition on an immutable expression of one table's
@@ -395,9 +426,11 @@ AddQuals(Workload &w, int query, List *rtable, Plan *plan, List *quals)
 			if (l && r && kind != core::PredKind::kEq)
 				continue;
 			if (l)
-				AddFilter(w, query, rtable, l, kind);
+				AddFilter(w, query, rtable, l, kind,
+						  !r && kind == core::PredKind::kEq ? StableLiteral(w, query, (Node *) lsecond(op->args)) : NULL);
 			if (r)
-				AddFilter(w, query, rtable, r, kind);
+				AddFilter(w, query, rtable, r, kind,
+						  !l && kind == core::PredKind::kEq ? StableLiteral(w, query, (Node *) linitial(op->args)) : NULL);
 			// a function of one table's columns compared with a value
 			Node *ln = (Node *) linitial(op->args), *rn = (Node *) lsecond(op->args);
 			if (!l && !r && IsA(plan, SeqScan))
@@ -687,20 +720,23 @@ CollectWorkload(Workload &w, int max_statements)
 				WalkPlan(w, kept, p->rtable, (Plan *) lfirst(lc));
 		};
 		// first as it was run (real constants: custom plans), when a sample is kept
-		char *sample = SampleGet(MyDatabaseId, qp.queryid);
+		SampleInfo *sample = (SampleInfo *) palloc0(sizeof(SampleInfo));
+		bool have_sample = SampleGet(MyDatabaseId, qp.queryid, sample);
 		char *err = NULL;
-		if (sample)
+		if (have_sample)
 		{
-			qp.sql = sample;
+			qp.sql = sample->text;
+			qp.sample = sample;
 			err = InSubtransaction(analyze);
 			if (err)
 			{
 				qp.sql = qp.normalized;
+				qp.sample = NULL;
 				w.nuses = saved_uses;
 				w.nrels = saved_rels;
 			}
 		}
-		if (!sample || err)
+		if (!have_sample || err)
 			err = InSubtransaction(analyze);
 		if (err)
 		{
@@ -770,6 +806,8 @@ CreateIndexSql(const RelPod &rel, const ResultPod &r, bool concurrently, const c
 		appendStringInfo(&s, "%s%s", i ? ", " : " INCLUDE (", ColumnSql(rel, r.include[i]));
 	if (r.ninclude > 0)
 		appendStringInfoChar(&s, ')');
+	if (r.pred_col >= 0)
+		appendStringInfo(&s, " WHERE %s = %s", ColumnSql(rel, r.pred_col), r.pred_value);
 	return s.data;
 }
 
@@ -804,6 +842,8 @@ ToPod(const core::IndexCandidate &c)
 		r.include[k] = c.include[k];
 	r.size_bytes = c.size_bytes;
 	r.method = c.method;
+	r.pred_col = c.predicate_column;
+	strlcpy(r.pred_value, c.predicate_value.c_str(), sizeof(r.pred_value));
 	return r;
 }
 
@@ -852,7 +892,7 @@ Select(Workload &w, const core::AdvisorOptions &opt, ResultPod *out, int max_out
 		s.weight = w.queries[up.query].calls;
 		s.relation = up.rel;
 		for (int i = 0; i < up.nfilters; i++)
-			s.filters.push_back({up.filter_col[i], up.filter_kind[i]});
+			s.filters.push_back({up.filter_col[i], up.filter_kind[i], up.filter_const[i] ? up.filter_const[i] : ""});
 		for (int i = 0; i < up.nsort; i++)
 			s.order_by.push_back({up.sort_col[i], up.sort_desc[i]});
 		for (int i = 0; i < up.nref; i++)
@@ -1018,6 +1058,8 @@ xray_index_advice(PG_FUNCTION_ARGS)
 			appendStringInfo(&cols, "%s%s", k ? ", " : " INCLUDE (", ColumnSql(rel, r.include[k]));
 		if (r.ninclude > 0)
 			appendStringInfoChar(&cols, ')');
+		if (r.pred_col >= 0)
+			appendStringInfo(&cols, " WHERE %s = %s", ColumnSql(rel, r.pred_col), r.pred_value);
 		Datum *qids = (Datum *) palloc(sizeof(Datum) * Max(w.nqueries, 1));
 		int nq = 0;
 		double calls = 0;

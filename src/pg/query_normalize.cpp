@@ -118,8 +118,6 @@ NormalizedTextStash(const char *source, Query *query, JumbleState *js)
 	int len = query->stmt_len;
 	const char *stmt = CleanQuerytext(source, &loc, &len);
 	int shift = (int) (stmt - source);
-	// the statement as run, constants included, for the advisors' re-planning
-	SamplePut(MyDatabaseId, query->queryId, stmt, (size_t) len);
 
 	// the usual literals are measured directly; the lexer only runs for the rest
 	size_t source_len = strlen(source);
@@ -147,6 +145,19 @@ NormalizedTextStash(const char *source, Query *query, JumbleState *js)
 	size_t cap = core::NormalizedSizeBound((size_t) len, n);
 	char *buf = (char *) palloc(cap);
 	size_t out = core::NormalizeQuery(stmt, (size_t) len, locs, n, js->highest_extern_param_id, buf, cap);
+
+	// the statement as run, with where its constants stand (locs are sorted now;
+	// overlapping ones were not replaced), for the advisors' re-planning
+	SampleConst consts[kSampleConsts];
+	int nconst = 0;
+	int end = -1;
+	for (int i = 0; i < n && nconst < kSampleConsts; i++)
+		if (locs[i].length >= 0 && locs[i].location >= end)
+		{
+			consts[nconst++] = SampleConst{locs[i].location, locs[i].length};
+			end = locs[i].location + locs[i].length;
+		}
+	SamplePut(MyDatabaseId, query->queryId, stmt, (size_t) len, consts, nconst);
 
 	StashSlot *slot = StashFor(query->queryId);
 	if (slot->text == NULL)

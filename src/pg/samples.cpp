@@ -31,6 +31,11 @@ struct SampleSlot
 	uint64 queryid;
 	Oid dbid;
 	uint32 len;
+	uint32 nsamples;
+	int32 nconst;
+	uint64 varied;	// bit i: constant i differed in a later run
+	SampleConst consts[kSampleConsts];
+	uint32 const_hash[kSampleConsts];
 };
 
 struct SamplesHeader
@@ -103,35 +108,69 @@ SamplesStartup()
 }
 
 void
-SamplePut(Oid dbid, uint64 queryid, const char *text, size_t len)
+SamplePut(Oid dbid, uint64 queryid, const char *text, size_t len, const SampleConst *consts, int nconst)
 {
 	if (samples == NULL || !guc_store_sample_values || samples->nslots == 0)
 		return;
 	size_t keep = ClipText(text, len, samples->text_size);
+	int n = Min(nconst, kSampleConsts);
+	uint32 hashes[kSampleConsts];
+	for (int i = 0; i < n; i++)
+		hashes[i] = (uint32) core::HashMix64(hash_bytes_extended((const unsigned char *) text + consts[i].at,
+																 consts[i].len, 0));
 	// best effort: a busy lock means this sample is skipped, the statement never waits
 	if (!LWLockConditionalAcquire(samples->lock, LW_EXCLUSIVE))
 		return;
 	SampleSlot *s = Slot(SlotFor(dbid, queryid));
-	s->queryid = queryid;
-	s->dbid = dbid;
-	memcpy(SlotText(s), text, keep);
-	SlotText(s)[keep] = '\0';
-	s->len = (uint32) keep;
+	if (s->queryid == queryid && s->dbid == dbid && s->nconst == n && s->len > 0)
+	{
+		// the same statement again: note which constants changed
+		for (int i = 0; i < n; i++)
+			if (s->const_hash[i] != hashes[i])
+				s->varied |= UINT64CONST(1) << i;
+		s->nsamples++;
+	}
+	else
+	{
+		s->queryid = queryid;
+		s->dbid = dbid;
+		memcpy(SlotText(s), text, keep);
+		SlotText(s)[keep] = '\0';
+		s->len = (uint32) keep;
+		s->nsamples = 1;
+		s->nconst = n;
+		s->varied = 0;
+		for (int i = 0; i < n; i++)
+		{
+			s->consts[i] = consts[i];
+			s->const_hash[i] = hashes[i];
+		}
+	}
 	LWLockRelease(samples->lock);
 }
 
-char *
-SampleGet(Oid dbid, uint64 queryid)
+bool
+SampleGet(Oid dbid, uint64 queryid, SampleInfo *info)
 {
 	if (samples == NULL || samples->nslots == 0)
-		return NULL;
-	char *copy = NULL;
+		return false;
+	bool found = false;
 	LWLockAcquire(samples->lock, LW_SHARED);
 	SampleSlot *s = Slot(SlotFor(dbid, queryid));
 	// copy under the lock; palloc may fail only for lack of memory, which releases the lock
 	if (s->queryid == queryid && s->dbid == dbid && s->len > 0)
-		copy = pnstrdup(SlotText(s), s->len);
+	{
+		info->text = pnstrdup(SlotText(s), s->len);
+		info->nconst = s->nconst;
+		info->nsamples = s->nsamples;
+		for (int i = 0; i < s->nconst; i++)
+		{
+			info->consts[i] = s->consts[i];
+			info->varied[i] = (s->varied >> i) & 1;
+		}
+		found = true;
+	}
 	LWLockRelease(samples->lock);
-	return copy;
+	return found;
 }
 }	// namespace xray::pg

@@ -7,11 +7,29 @@ namespace xray::pg
 void SamplesRequestShmem();
 void SamplesStartup();
 
-// SamplePut keeps text (the statement as it was run, constants included) for
-// (dbid, queryid), replacing an older one. Called when a backend first meets a
-// statement with constants; takes the samples' lock for a bounded copy.
-void SamplePut(Oid dbid, uint64 queryid, const char *text, size_t len);
+constexpr int kSampleConsts = 32;
 
-// SampleGet returns a palloc'd copy of the kept text, or NULL.
-char *SampleGet(Oid dbid, uint64 queryid);
+struct SampleConst
+{
+	int at;	// offset in the statement text
+	int len;
+};
+
+// SampleInfo is what the advisors get back: the first run kept, where its
+// constants stand, and which of them differed in later runs.
+struct SampleInfo
+{
+	char *text;
+	int nconst;
+	SampleConst consts[kSampleConsts];
+	bool varied[kSampleConsts];
+	uint32 nsamples;	// runs compared (first one included)
+};
+
+// SamplePut keeps text with its constants for (dbid, queryid). The first run is
+// kept; later runs of the same statement only mark which constants differ.
+void SamplePut(Oid dbid, uint64 queryid, const char *text, size_t len, const SampleConst *consts, int nconst);
+
+// SampleGet fills info (palloc'd text) and returns true when a sample is kept.
+bool SampleGet(Oid dbid, uint64 queryid, SampleInfo *info);
 }	// namespace xray::pg

@@ -10,6 +10,12 @@ using namespace xray::core;
 
 namespace
 {
+bool
+Contains(const std::vector<int> &v, int x)
+{
+	return std::find(v.begin(), v.end(), x) != v.end();
+}
+
 // orders(0 id, 1 customer_id, 2 status, 3 created, 4 note) with 1M rows
 RelationInfo
 Orders(double write_rows = 100)
@@ -238,4 +244,25 @@ TEST(IndexAdvisor, GinCandidatesForPatternsAndJsonContainment)
 	// an existing gin index on the column: nothing
 	rels[0].gin_columns = {4, 5};
 	EXPECT_TRUE(GenerateCandidates(rels, stmts, opt).empty());
+}
+
+TEST(IndexAdvisor, PartialIndexForTheSameLiteralOnALowCardinalityColumn)
+{
+	std::vector<RelationInfo> rels = {Orders()};
+	// WHERE status = 'pending' (always) AND customer_id = $1 ORDER BY created
+	StatementInfo st{1, 100, 0, {{2, PredKind::kEq, "'pending'"}, {1, PredKind::kEq}}, {{3, false}}};
+	auto cands = GenerateCandidates(rels, {st}, AdvisorOptions{});
+	bool partial = false;
+	for (const auto &c : cands)
+		if (c.predicate_column == 2)
+		{
+			EXPECT_EQ(c.predicate_value, "'pending'");
+			EXPECT_FALSE(Contains(c.columns, 2));
+			partial = true;
+		}
+	EXPECT_TRUE(partial);
+	// a literal on a high-cardinality column is no partial-index signal
+	StatementInfo wide{2, 100, 0, {{1, PredKind::kEq, "42"}}, {}};
+	for (const auto &c : GenerateCandidates(rels, {wide}, AdvisorOptions{}))
+		EXPECT_EQ(c.predicate_column, -1);
 }
