@@ -504,23 +504,19 @@ WalkPlan(Workload &w, int query, List *rtable, Plan *plan)
 	switch (nodeTag(plan))
 	{
 		case T_SeqScan:
-			AddQuals(w, query, rtable, plan, plan->qual);
-			AddReferenced(w, query, rtable, (Scan *) plan, list_concat_copy(plan->targetlist, plan->qual));
-			break;
 		case T_IndexScan:
-			AddQuals(w, query, rtable, plan, ((IndexScan *) plan)->indexqualorig);
-			AddQuals(w, query, rtable, plan, plan->qual);
-			AddReferenced(w, query, rtable, (Scan *) plan,
-						  list_concat(list_concat_copy(plan->targetlist, plan->qual),
-									  ((IndexScan *) plan)->indexqualorig));
-			break;
 		case T_BitmapHeapScan:
-			AddQuals(w, query, rtable, plan, ((BitmapHeapScan *) plan)->bitmapqualorig);
+		{
+			// the scan's own conditions (index or bitmap conditions, then its filter)
+			List *conds = IsA(plan, IndexScan)		  ? ((IndexScan *) plan)->indexqualorig
+						  : IsA(plan, BitmapHeapScan) ? ((BitmapHeapScan *) plan)->bitmapqualorig
+													  : NIL;
+			AddQuals(w, query, rtable, plan, conds);
 			AddQuals(w, query, rtable, plan, plan->qual);
 			AddReferenced(w, query, rtable, (Scan *) plan,
-						  list_concat(list_concat_copy(plan->targetlist, plan->qual),
-									  ((BitmapHeapScan *) plan)->bitmapqualorig));
+						  list_concat(list_concat_copy(plan->targetlist, plan->qual), conds));
 			break;
+		}
 		case T_HashJoin:
 			AddQuals(w, query, rtable, plan, ((HashJoin *) plan)->hashclauses);
 			break;
