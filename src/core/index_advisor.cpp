@@ -338,7 +338,7 @@ SelectIndexes(const std::vector<RelationInfo> &relations, const std::vector<Stat
 			config.push_back(c);
 			std::sort(config.begin(), config.end());
 			// only the statements it may help (and those of the index it replaces) can change
-			double benefit = 0;
+			double benefit = 0, affected_cost = 0;
 			std::vector<size_t> affected = cand.statements;
 			if (replaces != SIZE_MAX)
 				affected.insert(affected.end(), candidates[replaces].statements.begin(),
@@ -347,7 +347,14 @@ SelectIndexes(const std::vector<RelationInfo> &relations, const std::vector<Stat
 			affected.erase(std::unique(affected.begin(), affected.end()), affected.end());
 			for (size_t s : affected)
 				if (s < statements.size() && statements[s].relation == cand.relation)
+				{
 					benefit += statements[s].weight * (current[s] - stmt_cost(s, config));
+					affected_cost += statements[s].weight * current[s];
+				}
+			// too small a gain is not worth an index (a covering twin of the primary key...)
+			if (benefit < options.min_workload_gain * sel.cost_before ||
+				benefit < options.min_statement_gain * affected_cost)
+				continue;
 			// the index writes it adds to the workload's inserts, deletes and updates
 			// (for a widened index, only what the widening adds)
 			const RelationInfo &rel = relations[cand.relation];

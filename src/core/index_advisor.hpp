@@ -112,6 +112,8 @@ struct AdvisorOptions
 	int block_size = 8192;
 	bool trigram_available = false;	// pg_trgm is installed: LIKE filters get gin candidates
 	double partial_max_distinct = 100;	// partial indexes on columns with at most this many values
+	double min_workload_gain = 0.005;	// an index must save this share of the workload cost...
+	double min_statement_gain = 0.10;	// ...and this share of the cost of the statements it helps
 	int max_include = 3;			// INCLUDE at most this many columns...
 	double max_include_width = 64;	// ...of at most this many bytes together
 };

@@ -452,9 +452,48 @@ AddQuals(Workload &w, int query, List *rtable, Plan *plan, List *quals)
 	}
 }
 
-// AddReferenced notes the columns a scan reads (its output and its quals).
+struct RefCtx
+{
+	Index rti;
+	int level;
+	Bitmapset *attrs;
+	bool whole_row;
+};
+
+bool
+RefWalker(Node *node, void *arg)
+{
+	RefCtx *c = (RefCtx *) arg;
+	if (node == NULL)
+		return false;
+	if (IsA(node, Var))
+	{
+		Var *v = (Var *) node;
+		if (v->varno == (int) c->rti && (int) v->varlevelsup == c->level)
+		{
+			if (v->varattno <= 0)
+				c->whole_row = true;	// whole row or system column: nothing to INCLUDE
+			else
+				c->attrs = bms_add_member(c->attrs, v->varattno);
+		}
+		return false;
+	}
+	if (IsA(node, Query))
+	{
+		c->level++;
+		bool r = query_tree_walker((Query *) node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(RefWalker)),
+								   arg, 0);
+		c->level--;
+		return r;
+	}
+	return expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(RefWalker)), arg);
+}
+
+// AddReferenced notes the columns the statement reads from a scanned table,
+// from the statement itself (a scan's own target list may be the whole row,
+// which says nothing about what the statement needs).
 void
-AddReferenced(Workload &w, int query, List *rtable, Scan *scan, List *exprs)
+AddReferenced(Workload &w, int query, List *rtable, Scan *scan)
 {
 	Index rti = scan->scanrelid;
 	if (rti < 1 || rti > (Index) list_length(rtable))
@@ -466,27 +505,26 @@ AddReferenced(Workload &w, int query, List *rtable, Scan *scan, List *exprs)
 	if (rel < 0)
 		return;
 	UsePod &u = UseFor(w, rel, query);
-	if (u.nref < 0)
-		return;
-	List *vars = pull_var_clause((Node *) exprs, PVC_RECURSE_AGGREGATES | PVC_RECURSE_WINDOWFUNCS |
-													 PVC_RECURSE_PLACEHOLDERS);
-	ListCell *lc;
-	foreach (lc, vars)
+	Query *q = w.queries[query].query;
+	// the plan keeps the statement's own range table first; anything else (a
+	// pulled-up subquery's table) is left unknown
+	if (u.nref < 0 || q == NULL || rti > (Index) list_length(q->rtable) ||
+		rt_fetch(rti, q->rtable)->relid != rte->relid)
 	{
-		Var *v = (Var *) lfirst(lc);
-		if (v->varno != (int) rti)
-			continue;
-		if (v->varattno <= 0 || u.nref >= kMaxCols)
-		{
-			u.nref = -1;	// whole row, system column, or too many
-			return;
-		}
-		bool seen = false;
-		for (int i = 0; i < u.nref && !seen; i++)
-			seen = u.ref_col[i] == v->varattno - 1;
-		if (!seen)
-			u.ref_col[u.nref++] = v->varattno - 1;
+		u.nref = -1;
+		return;
 	}
+	RefCtx c{rti, 0, NULL, false};
+	query_tree_walker(q, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(RefWalker)), &c, 0);
+	if (c.whole_row || bms_num_members(c.attrs) > kMaxCols)
+	{
+		u.nref = -1;
+		return;
+	}
+	u.nref = 0;
+	int attno = -1;
+	while ((attno = bms_next_member(c.attrs, attno)) >= 0)
+		u.ref_col[u.nref++] = attno - 1;
 }
 
 bool
@@ -513,8 +551,7 @@ WalkPlan(Workload &w, int query, List *rtable, Plan *plan)
 													  : NIL;
 			AddQuals(w, query, rtable, plan, conds);
 			AddQuals(w, query, rtable, plan, plan->qual);
-			AddReferenced(w, query, rtable, (Scan *) plan,
-						  list_concat(list_concat_copy(plan->targetlist, plan->qual), conds));
+			AddReferenced(w, query, rtable, (Scan *) plan);
 			break;
 		}
 		case T_HashJoin:

@@ -80,11 +80,20 @@ ToyCost(const RelationInfo &rel, const StatementInfo &st, const std::vector<cons
 	return best;
 }
 
+// Oracle: the toy planner with the table's existing indexes plus the configuration.
 CostOracle
 Oracle(const std::vector<RelationInfo> &rels, const std::vector<StatementInfo> &stmts)
 {
 	return [&rels, &stmts](size_t s, const std::vector<const IndexCandidate *> &config) {
-		return ToyCost(rels[stmts[s].relation], stmts[s], config);
+		const RelationInfo &rel = rels[stmts[s].relation];
+		std::vector<IndexCandidate> existing;
+		for (const auto &cols : rel.btree_indexes)
+			existing.push_back(IndexCandidate{stmts[s].relation, IndexMethod::kBtree, cols,
+											  std::vector<bool>(cols.size(), false)});
+		std::vector<const IndexCandidate *> all = config;
+		for (const auto &e : existing)
+			all.push_back(&e);
+		return ToyCost(rel, stmts[s], all);
 	};
 }
 
@@ -133,7 +142,9 @@ TEST(IndexAdvisor, NoCandidateAnExistingIndexProvidesOrOnTinyTables)
 
 TEST(IndexAdvisor, SelectsOneCompositeServingTwoStatements)
 {
+	// customer_id selective enough to index, not so selective that status adds nothing
 	std::vector<RelationInfo> rels = {Orders()};
+	rels[0].columns[1].n_distinct = 50;
 	std::vector<StatementInfo> stmts = {
 		{1, 100, 0, {{1, PredKind::kEq}, {2, PredKind::kEq}}, {}},
 		{2, 100, 0, {{1, PredKind::kEq}}, {}},
@@ -142,7 +153,7 @@ TEST(IndexAdvisor, SelectsOneCompositeServingTwoStatements)
 	AdvisorOptions opt;
 	Selection sel = SelectIndexes(rels, stmts, cands, Oracle(rels, stmts), opt);
 	ASSERT_FALSE(sel.chosen.empty());
-	EXPECT_LT(sel.cost_after, sel.cost_before * 0.01);
+	EXPECT_LT(sel.cost_after, sel.cost_before * 0.05);
 	// (customer_id) is cheapest per byte first, then widened to (customer_id, status):
 	// one index serves both statements
 	ASSERT_EQ(sel.chosen.size(), 1u);
@@ -265,4 +276,17 @@ TEST(IndexAdvisor, PartialIndexForTheSameLiteralOnALowCardinalityColumn)
 	StatementInfo wide{2, 100, 0, {{1, PredKind::kEq, "42"}}, {}};
 	for (const auto &c : GenerateCandidates(rels, {wide}, AdvisorOptions{}))
 		EXPECT_EQ(c.predicate_column, -1);
+}
+
+TEST(IndexAdvisor, TinyGainsAreNotWorthAnIndex)
+{
+	std::vector<RelationInfo> rels = {Orders()};
+	// widening (customer_id) by status saves almost nothing once customer_id is indexed,
+	// next to a workload dominated by a statement no index helps
+	std::vector<StatementInfo> stmts = {{1, 100, 0, {{1, PredKind::kEq}, {2, PredKind::kEq}}, {}},
+										{2, 100, 0, {{4, PredKind::kOther}}, {}}};
+	rels[0].btree_indexes.push_back({1});
+	auto cands = GenerateCandidates(rels, stmts, AdvisorOptions{});
+	Selection sel = SelectIndexes(rels, stmts, cands, Oracle(rels, stmts), AdvisorOptions{});
+	EXPECT_TRUE(sel.chosen.empty());
 }
