@@ -32,7 +32,10 @@ INSERT INTO adv_jobs SELECT g, CASE WHEN g % 50 = 0 THEN 'pending' ELSE 'done' E
 ANALYZE adv_jobs;
 SELECT xray.reset() IS NOT NULL AS reset;
 
--- the workload (each statement run a few times)
+-- the workload (each statement run a few times; every run's scans measured, in
+-- this session and the next ones)
+SET xray.advice_sample_rate = 1;
+DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET xray.advice_sample_rate = 1', current_database()); END $$;
 \o /dev/null
 SELECT id, amount FROM adv_orders WHERE customer_id = 42;
 SELECT id, amount FROM adv_orders WHERE customer_id = 43;
@@ -76,7 +79,9 @@ SELECT rank, table_name, index_type, columns, create_statement, cardinality(quer
        replaces, improvement_pct > 0 AS improves, workload_cost_after < workload_cost_before AS workload_cheaper,
        estimated_size_bytes > 0 AS sized
 FROM xray.index_advice ORDER BY table_name COLLATE "C", columns COLLATE "C";
-SELECT bool_and(reason LIKE '%statement% on %') AS reasons_explain FROM xray.index_advice;
+SELECT bool_and(reason LIKE '%statement% on %') AS reasons_explain,
+       bool_and(reason LIKE '%sampled run% its scans returned % rows and their filters removed %') AS reasons_show_sampled_scans
+FROM xray.index_advice;
 -- per index, the statements it helps: cheaper per call, plan before and after
 SELECT rank, index_name, query, cost_after < cost_before AS cheaper, plan_before, plan_after
 FROM xray.index_advice_queries ORDER BY rank, query COLLATE "C";
@@ -103,5 +108,6 @@ EXPLAIN (COSTS OFF) SELECT id FROM adv_docs WHERE body @> '{"tag": "t7"}';
 EXPLAIN (COSTS OFF) SELECT id FROM adv_jobs WHERE status = 'pending' AND queue = 1 ORDER BY created LIMIT 5;
 -- and with them in place there is nothing left to advise
 SELECT count(*) AS advice_after_building FROM xray.index_advice;
+DO $$ BEGIN EXECUTE format('ALTER DATABASE %I RESET xray.advice_sample_rate', current_database()); END $$;
 DROP TABLE adv_users, adv_orders, adv_events, adv_tiny, adv_hot, adv_cov, adv_docs, adv_jobs, "Order ""Items""";
 DROP EXTENSION pg_trgm;

@@ -23,6 +23,7 @@ extern int guc_index_advice_statements;
 extern int guc_index_advice_budget_kb;
 extern int guc_index_advice_min_rows;
 extern bool guc_store_sample_values;
+extern double guc_advice_sample_rate;
 
 void DefineGucs();
 }	// namespace xray::pg

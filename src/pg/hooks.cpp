@@ -14,6 +14,7 @@
 #include "guc.hpp"
 #include "plan_walk.hpp"
 #include "query_normalize.hpp"
+#include "scan_signals.hpp"
 #include "store.hpp"
 
 namespace xray::pg
@@ -181,6 +182,9 @@ void
 XrayExecutorStart(QueryDesc *queryDesc, int eflags)
 {
 	int level = nesting_level;
+	// a sample of top-level executions measures its scans for the advisors
+	if (level == 0 && Enabled(level) && StoreReady())
+		ScanSignalsBefore(queryDesc, eflags);
 	PG_TRY();
 	{
 		if (prev_ExecutorStart)
@@ -273,6 +277,8 @@ XrayExecutorEnd(QueryDesc *queryDesc)
 		ev.plan = queryDesc->plannedstmt;
 		StoreRecord(ev);
 		OwnTimeEnd(sampled, &own);
+		if (nesting_level == 0)
+			ScanSignalsAfter(queryDesc);
 	}
 	if (prev_ExecutorEnd)
 		prev_ExecutorEnd(queryDesc);

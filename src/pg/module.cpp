@@ -7,6 +7,7 @@
 #include "compat.hpp"
 #include "guc.hpp"
 #include "samples.hpp"
+#include "scan_signals.hpp"
 #include "store.hpp"
 
 extern "C" {
@@ -31,6 +32,7 @@ int guc_index_advice_statements = 500;
 int guc_index_advice_budget_kb = 1048576;
 int guc_index_advice_min_rows = 10000;
 bool guc_store_sample_values = true;
+double guc_advice_sample_rate = 0.01;
 
 namespace
 {
@@ -86,6 +88,11 @@ DefineGucs()
 							 "Keeps one run of each statement with its constants, for the advisors.",
 							 "Turn off when constants in statements must not be kept in memory.",
 							 &guc_store_sample_values, true, PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomRealVariable("xray.advice_sample_rate",
+							 "Fraction of executions whose table scans are measured for the advisors.",
+							 "Sampled executions count rows per plan node (no timers); counting in "
+							 "xray.statements stays exact whatever this is.",
+							 &guc_advice_sample_rate, 0.01, 0.0, 1.0, PGC_SUSET, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("xray");
 }
 }	// namespace xray::pg
@@ -100,5 +107,6 @@ _PG_init(void)
 	EnableQueryId();
 	xray::pg::StoreRequestShmem();
 	xray::pg::SamplesRequestShmem();
+	xray::pg::ScanSignalsRequestShmem();
 	xray::pg::InstallHooks();
 }

@@ -40,6 +40,7 @@
 #include "plan_walk.hpp"
 #include "query_normalize.hpp"
 #include "samples.hpp"
+#include "scan_signals.hpp"
 
 namespace xray::pg
 {
@@ -174,6 +175,7 @@ XrayShmemStartup()
 	}
 	LWLockRelease(AddinShmemInitLock);
 	SamplesStartup();
+	ScanSignalsStartup();
 
 	if (!IsUnderPostmaster)
 	{

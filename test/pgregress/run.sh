@@ -101,7 +101,7 @@ SELECT count(*) >= 0 AS health_runs FROM xray.index_health;
 
 OUT
 printf 'compute_query_id = regress\n' >"$work/none.conf"
-printf "shared_preload_libraries = 'pg_xray'\ncompute_query_id = regress\nxray.track = all\nxray.track_utility = on\nxray.max_statements = 20000\nxray.max_plans = 20000\n" >"$work/xray.conf"
+printf "shared_preload_libraries = 'pg_xray'\ncompute_query_id = regress\nxray.track = all\nxray.track_utility = on\nxray.advice_sample_rate = 1\nxray.max_statements = 20000\nxray.max_plans = 20000\n" >"$work/xray.conf"
 chown -R postgres: "$work"
 
 run() {

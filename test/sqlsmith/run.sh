@@ -11,7 +11,7 @@ queries=${XRAY_SQLSMITH_QUERIES:-2500}
 port=$(free_port 55900)
 dir="$XRAY_TMP/sqlsmith/data"
 pg_start "$dir" "$port" "xray.track = all" "xray.max_statements = 500" "xray.max_plans = 500" \
-	"statement_timeout = 2s" "xray.flush_interval = 100ms" || exit 1
+	"statement_timeout = 2s" "xray.flush_interval = 100ms" "xray.advice_sample_rate = 0.5" || exit 1
 psql_at "$port" >/dev/null <<'SQL'
 CREATE EXTENSION pg_xray;
 CREATE TABLE smith_a (id int PRIMARY KEY, k int, t text, j jsonb, ts timestamptz);
