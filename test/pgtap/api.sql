@@ -1,6 +1,6 @@
 -- pgTAP: the SQL API contract of pg_xray: objects, column types, privileges, errors.
 BEGIN;
-SELECT plan(102);
+SELECT plan(103);
 
 SELECT has_schema('xray');
 SELECT has_view('xray', 'statements', 'view xray.statements exists');
@@ -121,6 +121,7 @@ SELECT is(current_setting('xray.max_statements'), '5000', 'xray.max_statements d
 SELECT is(current_setting('xray.max_plans'), '5000', 'xray.max_plans default');
 SELECT is(current_setting('xray.index_advice_budget'), '1GB', 'xray.index_advice_budget default');
 SELECT is(current_setting('xray.store_sample_values'), 'on', 'xray.store_sample_values default');
+SELECT is(current_setting('xray.advice_sample_rate'), '0.01', 'xray.advice_sample_rate default');
 SET LOCAL ROLE xray_tap_user;
 SELECT throws_ok('SET xray.store_sample_values = off', '42501', NULL, 'only a superuser decides whether constants are kept');
 RESET ROLE;
