@@ -75,6 +75,9 @@ q "$sport" "SELECT count(*) FROM sb WHERE id < 10" >/dev/null
 q "$sport" "SELECT count(*) FROM sb WHERE id < 20" >/dev/null
 is "$(q "$sport" "SELECT calls FROM xray.statements WHERE query = 'SELECT count(*) FROM sb WHERE id < \$1'")" "2" \
 	"statements on a hot standby are recorded"
+is "$(q "$sport" "SELECT count(*) >= 0 FROM xray.index_advice")" "t" "index advice runs on a hot standby (read-only)"
+is "$(q "$sport" "SELECT cost_after <= cost_before FROM xray.what_if('SELECT * FROM sb WHERE id < 5', ARRAY['CREATE INDEX ON sb (id)'])")" \
+	"t" "what-if planning runs on a hot standby"
 pg_stop "$sdir"
 as_pg pg_ctl -D "$sdir" -l "$sdir/server.log" -w start >/dev/null
 is "$(q "$sport" "SELECT calls FROM xray.statements WHERE query = 'SELECT count(*) FROM sb WHERE id < \$1'")" "2" \
