@@ -40,6 +40,7 @@ DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET xray.advice_sample_rate = 1', 
 SELECT id, amount FROM adv_orders WHERE customer_id = 42;
 SELECT id, amount FROM adv_orders WHERE customer_id = 43;
 SELECT id, amount FROM adv_orders WHERE customer_id = 44;
+SELECT o.id, o.amount FROM adv_orders o JOIN adv_users u ON u.id = o.customer_id WHERE u.email = 'u9@example.org';
 SELECT id FROM adv_orders WHERE status = 's1' AND created > date '2024-11-01' ORDER BY created LIMIT 5;
 SELECT id FROM adv_orders WHERE status = 's2' AND created > date '2024-11-15' ORDER BY created LIMIT 5;
 SELECT * FROM adv_users WHERE email = 'u7@example.org';
@@ -83,7 +84,7 @@ SELECT bool_and(reason LIKE '%statement% on %') AS reasons_explain,
        bool_and(reason LIKE '%sampled run% its scans returned % rows and their filters removed %') AS reasons_show_sampled_scans
 FROM xray.index_advice;
 -- per index, the statements it helps: cheaper per call, plan before and after
-SELECT rank, index_name, query, cost_after < cost_before AS cheaper, plan_before, plan_after
+SELECT rank, index_name, query, cost_after < cost_before AS cheaper, changed_node, plan_before, plan_after
 FROM xray.index_advice_queries ORDER BY rank, query COLLATE "C";
 
 -- a budget smaller than any index: no advice; max_indexes = 1: the best one only

@@ -1178,8 +1178,8 @@ xray_index_advice_queries(PG_FUNCTION_ARGS)
 			const QueryPod &qp = w.queries[q];
 			if (a.plan_before[q] == NULL)
 				a.plan_before[q] = WhatIfPlan(qp.query, qp.sql, NULL, 0, NULL);
-			Datum values[9];
-			bool nulls[9] = {false};
+			Datum values[10];
+			bool nulls[10] = {false};
 			int c = 0;
 			values[c++] = Int32GetDatum(i + 1);
 			values[c++] = CStringGetTextDatum(a.idxname[i]);
@@ -1188,8 +1188,26 @@ xray_index_advice_queries(PG_FUNCTION_ARGS)
 			values[c++] = Float8GetDatum(qp.calls);
 			values[c++] = Float8GetDatum(qp.cost);
 			values[c++] = Float8GetDatum(a.plan_after[q]->planTree->total_cost);
-			values[c++] = PointerGetDatum(WhatIfPlanText(a.plan_before[q], NULL, 0));
-			values[c++] = PointerGetDatum(WhatIfPlanText(a.plan_after[q], a.hypos, a.nres));
+			text *before_text = WhatIfPlanText(a.plan_before[q], NULL, 0);
+			text *after_text = WhatIfPlanText(a.plan_after[q], a.hypos, a.nres);
+			// the node that changes: the line of the new plan that scans this index
+			char *after = text_to_cstring(after_text);
+			const char *quoted = quote_identifier(a.idxname[i]);
+			char *node = NULL;
+			for (char *line = strtok(pstrdup(after), "\n"); line; line = strtok(NULL, "\n"))
+				if (strstr(line, quoted))
+				{
+					while (*line == ' ' || *line == '-' || *line == '>')
+						line++;
+					node = pstrdup(line);
+					break;
+				}
+			values[c++] = PointerGetDatum(before_text);
+			values[c++] = PointerGetDatum(after_text);
+			if (node)
+				values[c++] = CStringGetTextDatum(node);
+			else
+				nulls[c++] = true;
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		}
 	return (Datum) 0;

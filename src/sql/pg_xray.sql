@@ -302,7 +302,8 @@ CREATE FUNCTION xray.index_advice_queries(
     OUT cost_before float8,
     OUT cost_after float8,
     OUT plan_before text,
-    OUT plan_after text
+    OUT plan_after text,
+    OUT changed_node text
 )
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'xray_index_advice_queries'

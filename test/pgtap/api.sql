@@ -10,7 +10,8 @@ SELECT has_view('xray', 'index_health', 'view xray.index_health exists');
 SELECT has_view('xray', 'index_advice', 'view xray.index_advice exists');
 SELECT has_view('xray', 'index_advice_queries', 'view xray.index_advice_queries exists');
 SELECT columns_are('xray', 'index_advice_queries', ARRAY[
-  'rank', 'index_name', 'queryid', 'query', 'calls', 'cost_before', 'cost_after', 'plan_before', 'plan_after']);
+  'rank', 'index_name', 'queryid', 'query', 'calls', 'cost_before', 'cost_after', 'plan_before', 'plan_after',
+  'changed_node']);
 SELECT columns_are('xray', 'index_advice', ARRAY[
   'rank', 'table_name', 'index_type', 'columns', 'create_statement', 'estimated_size_bytes',
   'workload_cost_before', 'workload_cost_after', 'improvement_pct', 'write_overhead', 'queries',
