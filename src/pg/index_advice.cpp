@@ -380,18 +380,8 @@ AddExprFilter(Workload &w, int query, List *rtable, Node *expr, core::PredKind k
 core::PredKind
 OperatorKind(Oid opno)
 {
-	List *interp = get_op_btree_interpretation(opno);
-	ListCell *lc;
-	core::PredKind kind = core::PredKind::kOther;
-	foreach (lc, interp)
-	{
-		OpBtreeInterpretation *o = (OpBtreeInterpretation *) lfirst(lc);
-		if (o->strategy == BTEqualStrategyNumber)
-			return core::PredKind::kEq;
-		if (o->strategy != ROWCOMPARE_NE)
-			kind = core::PredKind::kRange;
-	}
-	return kind;
+	int kind = QualOperatorKind(opno);
+	return kind == 1 ? core::PredKind::kEq : (kind == 2 ? core::PredKind::kRange : core::PredKind::kOther);
 }
 
 // AddQuals records the btree-usable conditions of a list of quals.
@@ -752,6 +742,27 @@ CollectWorkload(Workload &w, int max_statements)
 			ListCell *lc;
 			foreach (lc, p->subplans)
 				WalkPlan(w, kept, p->rtable, (Plan *) lfirst(lc));
+			// what sampled executions of the statement compared at each table it scanned
+			for (int u = saved_uses; u < w.nuses; u++)
+			{
+				ScanSignal sig;
+				UsePod &up = w.uses[u];
+				if (!ScanSignalGet(MyDatabaseId, qp.queryid, w.rels[up.rel].relid, &sig))
+					continue;
+				for (int k = 0; k < sig.nfilters; k++)
+				{
+					int col = sig.filter_att[k] - 1;
+					bool seen = false;
+					for (int f = 0; f < up.nfilters && !seen; f++)
+						seen = up.filter_col[f] == col;
+					if (!seen && up.nfilters < kMaxCols && col >= 0 && col < w.rels[up.rel].natts)
+					{
+						up.filter_col[up.nfilters] = col;
+						up.filter_const[up.nfilters] = NULL;
+						up.filter_kind[up.nfilters++] = sig.filter_range[k] ? core::PredKind::kRange : core::PredKind::kEq;
+					}
+				}
+			}
 		};
 		// first as it was run (real constants: custom plans), when a sample is kept
 		SampleInfo *sample = (SampleInfo *) palloc0(sizeof(SampleInfo));

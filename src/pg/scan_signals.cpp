@@ -6,7 +6,9 @@
 // execution, every sequential, index and bitmap heap scan adds its rows returned
 // and rows removed by its filter to a direct-mapped shared table keyed by
 // (dbid, queryid, relid) of xray.max_statements slots; a newer key replaces an
-// older one in the same slot.
+// older one in the same slot. Each scan also notes which columns its executed
+// conditions compared with a value (equality or range): the advisor adds them to
+// what it reads from re-planning the statement.
 //
 // Locking: one LWLock, taken with LWLockConditionalAcquire only: a sampled
 // execution never waits; if the lock is busy its signal is dropped. Readers
@@ -20,7 +22,9 @@
 #include "scan_signals.hpp"
 
 extern "C" {
+#include "access/stratnum.h"
 #include "common/pg_prng.h"
+#include "optimizer/optimizer.h"
 }
 
 namespace xray::pg
@@ -81,7 +85,47 @@ struct Collect
 	bool seq[64];
 	double rows[64];
 	double removed[64];
+	int nfilters[64];
+	int16 filter_att[64][kSignalFilters];
+	bool filter_range[64][kSignalFilters];
 };
+
+// AddConditions notes the columns a scan's conditions compare with a value.
+void
+AddConditions(Collect *c, int i, Index scanrelid, List *quals)
+{
+	ListCell *lc;
+	foreach (lc, quals)
+	{
+		Node *q = (Node *) lfirst(lc);
+		if (!IsA(q, OpExpr) || list_length(((OpExpr *) q)->args) != 2)
+			continue;
+		OpExpr *op = (OpExpr *) q;
+		int kind = QualOperatorKind(op->opno);
+		if (kind == 0)
+			continue;
+		Node *l = (Node *) linitial(op->args), *r = (Node *) lsecond(op->args);
+		while (l && IsA(l, RelabelType))
+			l = (Node *) ((RelabelType *) l)->arg;
+		while (r && IsA(r, RelabelType))
+			r = (Node *) ((RelabelType *) r)->arg;
+		Var *v = NULL;
+		if (l && IsA(l, Var) && !contain_var_clause(r))
+			v = (Var *) l;
+		else if (r && IsA(r, Var) && !contain_var_clause(l))
+			v = (Var *) r;
+		if (v == NULL || v->varno != (int) scanrelid || v->varattno < 1)
+			continue;
+		bool seen = false;
+		for (int k = 0; k < c->nfilters[i] && !seen; k++)
+			seen = c->filter_att[i][k] == v->varattno;
+		if (!seen && c->nfilters[i] < kSignalFilters)
+		{
+			c->filter_att[i][c->nfilters[i]] = v->varattno;
+			c->filter_range[i][c->nfilters[i]++] = kind == 2;
+		}
+	}
+}
 
 bool
 CollectScans(PlanState *ps, void *arg)
@@ -99,10 +143,17 @@ CollectScans(PlanState *ps, void *arg)
 			if (rte->rtekind == RTE_RELATION)
 			{
 				InstrEndLoop(ps->instrument);
-				c->relid[c->n] = rte->relid;
-				c->seq[c->n] = IsA(p, SeqScan);
-				c->rows[c->n] = ps->instrument->ntuples;
-				c->removed[c->n] = ps->instrument->nfiltered1 + ps->instrument->nfiltered2;
+				int i = c->n;
+				c->relid[i] = rte->relid;
+				c->seq[i] = IsA(p, SeqScan);
+				c->rows[i] = ps->instrument->ntuples;
+				c->removed[i] = ps->instrument->nfiltered1 + ps->instrument->nfiltered2;
+				c->nfilters[i] = 0;
+				AddConditions(c, i, rti, p->qual);
+				if (IsA(p, IndexScan))
+					AddConditions(c, i, rti, ((IndexScan *) p)->indexqualorig);
+				else if (IsA(p, BitmapHeapScan))
+					AddConditions(c, i, rti, ((BitmapHeapScan *) p)->bitmapqualorig);
 				c->n++;
 			}
 		}
@@ -110,6 +161,23 @@ CollectScans(PlanState *ps, void *arg)
 	return planstate_tree_walker(ps, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(CollectScans)), arg);
 }
 }	// namespace
+
+int
+QualOperatorKind(Oid opno)
+{
+	List *interp = get_op_btree_interpretation(opno);
+	ListCell *lc;
+	int kind = 0;
+	foreach (lc, interp)
+	{
+		OpBtreeInterpretation *o = (OpBtreeInterpretation *) lfirst(lc);
+		if (o->strategy == BTEqualStrategyNumber)
+			return 1;
+		if (o->strategy != ROWCOMPARE_NE)
+			kind = 2;
+	}
+	return kind;
+}
 
 void
 ScanSignalsRequestShmem()
@@ -173,6 +241,17 @@ ScanSignalsAfter(QueryDesc *queryDesc)
 		s->s.seq_scans += c.seq[i] ? 1 : 0;
 		s->s.rows += c.rows[i];
 		s->s.removed += c.removed[i];
+		for (int k = 0; k < c.nfilters[i]; k++)
+		{
+			bool seen = false;
+			for (int m = 0; m < s->s.nfilters && !seen; m++)
+				seen = s->s.filter_att[m] == c.filter_att[i][k];
+			if (!seen && s->s.nfilters < kSignalFilters)
+			{
+				s->s.filter_att[s->s.nfilters] = c.filter_att[i][k];
+				s->s.filter_range[s->s.nfilters++] = c.filter_range[i][k];
+			}
+		}
 	}
 	LWLockRelease(signals->lock);
 }

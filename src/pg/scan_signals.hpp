@@ -4,13 +4,22 @@
 
 namespace xray::pg
 {
+constexpr int kSignalFilters = 8;
+
 struct ScanSignal
 {
 	uint32 runs;		  // sampled executions that scanned the table
 	uint32 seq_scans;	  // of them, with a sequential scan
 	double rows;		  // rows the scans returned
 	double removed;		  // rows the scans' filters removed
+	int nfilters;		  // columns the executed scans' conditions compared with a value
+	int16 filter_att[kSignalFilters];
+	bool filter_range[kSignalFilters];	// false: equality
 };
+
+// QualOperatorKind: 1 for a btree equality operator, 2 for a btree range
+// operator, 0 otherwise.
+int QualOperatorKind(Oid opno);
 
 void ScanSignalsRequestShmem();
 void ScanSignalsStartup();
