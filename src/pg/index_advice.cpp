@@ -1081,13 +1081,21 @@ RunAdvice(Advice &a, int max_indexes)
 
 using namespace xray::pg;
 
+// StartAdvice computes the advice for max_indexes (argument 0, default 10) and
+// prepares the function's result set; both SQL functions start here.
+static ReturnSetInfo *
+StartAdvice(FunctionCallInfo fcinfo, Advice &a)
+{
+	RunAdvice(a, PG_ARGISNULL(0) ? 10 : PG_GETARG_INT32(0));
+	XRAY_INIT_MATERIALIZED_SRF(fcinfo);
+	return (ReturnSetInfo *) fcinfo->resultinfo;
+}
+
 Datum
 xray_index_advice(PG_FUNCTION_ARGS)
 {
 	Advice a;
-	RunAdvice(a, PG_ARGISNULL(0) ? 10 : PG_GETARG_INT32(0));
-	XRAY_INIT_MATERIALIZED_SRF(fcinfo);
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = StartAdvice(fcinfo, a);
 	const Workload &w = a.w;
 	for (int i = 0; i < a.nres; i++)
 	{
@@ -1177,9 +1185,7 @@ Datum
 xray_index_advice_queries(PG_FUNCTION_ARGS)
 {
 	Advice a;
-	RunAdvice(a, PG_ARGISNULL(0) ? 10 : PG_GETARG_INT32(0));
-	XRAY_INIT_MATERIALIZED_SRF(fcinfo);
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ReturnSetInfo *rsinfo = StartAdvice(fcinfo, a);
 	const Workload &w = a.w;
 	for (int i = 0; i < a.nres; i++)
 		for (int q = 0; q < w.nqueries; q++)

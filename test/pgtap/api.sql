@@ -1,6 +1,6 @@
 -- pgTAP: the SQL API contract of pg_xray: objects, column types, privileges, errors.
 BEGIN;
-SELECT plan(103);
+SELECT plan(107);
 
 SELECT has_schema('xray');
 SELECT has_view('xray', 'statements', 'view xray.statements exists');
@@ -110,6 +110,7 @@ SELECT throws_ok('SET xray.max_statements = 10', '55P02', NULL, 'capacity is fix
 
 SELECT throws_ok($$SELECT xray.what_if(NULL, '{}')$$, '22004', 'query must not be NULL');
 SELECT throws_ok($$SELECT * FROM xray.index_advice(0)$$, '22023', 'max_indexes must be between 1 and 100');
+SELECT throws_ok($$SELECT * FROM xray.index_advice_queries(101)$$, '22023', 'max_indexes must be between 1 and 100');
 SELECT throws_ok($$SELECT xray.what_if('SELECT 1', '{"CREATE TABLE t (a int)"}')$$, '42601', NULL, 'what_if: not an index statement');
 SELECT throws_ok($$SELECT xray.what_if('SELECT 1', '{"CREATE INDEX ON pg_xray_nosuch (a)"}')$$, '42P01', NULL, 'what_if: unknown table');
 SELECT throws_ok($$SELECT xray.what_if('SELECT 1', '{"CREATE INDEX ON pg_class USING hash (relname)"}')$$, '0A000', NULL, 'what_if: only btree');
@@ -123,6 +124,9 @@ SELECT is(current_setting('xray.max_plans'), '5000', 'xray.max_plans default');
 SELECT is(current_setting('xray.index_advice_budget'), '1GB', 'xray.index_advice_budget default');
 SELECT is(current_setting('xray.store_sample_values'), 'on', 'xray.store_sample_values default');
 SELECT is(current_setting('xray.advice_sample_rate'), '0.01', 'xray.advice_sample_rate default');
+SELECT is(current_setting('xray.index_advice_statements'), '500', 'xray.index_advice_statements default');
+SELECT is(current_setting('xray.index_advice_min_rows'), '10000', 'xray.index_advice_min_rows default');
+SELECT throws_ok('SET xray.advice_sample_rate = 2', '22023', NULL, 'xray.advice_sample_rate is a fraction');
 SET LOCAL ROLE xray_tap_user;
 SELECT throws_ok('SET xray.store_sample_values = off', '42501', NULL, 'only a superuser decides whether constants are kept');
 RESET ROLE;
