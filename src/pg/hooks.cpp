@@ -182,8 +182,9 @@ void
 XrayExecutorStart(QueryDesc *queryDesc, int eflags)
 {
 	int level = nesting_level;
+	bool tracked = Enabled(level) && queryDesc->plannedstmt->queryId != 0 && StoreReady();
 	// a sample of top-level executions measures its scans for the advisors
-	if (level == 0 && Enabled(level) && StoreReady())
+	if (tracked && level == 0)
 		ScanSignalsBefore(queryDesc, eflags);
 	PG_TRY();
 	{
@@ -199,8 +200,7 @@ XrayExecutorStart(QueryDesc *queryDesc, int eflags)
 	}
 	PG_END_TRY();
 
-	if (Enabled(level) && queryDesc->plannedstmt->queryId != 0 && StoreReady() &&
-		queryDesc->totaltime == NULL)
+	if (tracked && queryDesc->totaltime == NULL)
 	{
 		// allocate in the query's context so it goes away with it
 		MemoryContext old = MemoryContextSwitchTo(queryDesc->estate->es_query_cxt);
