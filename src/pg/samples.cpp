@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "hash_index.hpp"
+#include "param_text.hpp"
 
 #include "compat.hpp"
 #include "guc.hpp"
@@ -33,6 +34,7 @@ struct SampleSlot
 	uint32 len;
 	uint32 nsamples;
 	int32 nconst;
+	bool bound;		// text with an execution's parameter values in place of $n
 	uint64 varied;	// bit i: constant i differed in a later run
 	SampleConst consts[kSampleConsts];
 	uint32 const_hash[kSampleConsts];
@@ -108,7 +110,7 @@ SamplesStartup()
 }
 
 void
-SamplePut(Oid dbid, uint64 queryid, const char *text, size_t len, const SampleConst *consts, int nconst)
+SamplePut(Oid dbid, uint64 queryid, const char *text, size_t len, const SampleConst *consts, int nconst, bool bound)
 {
 	if (samples == NULL || !guc_store_sample_values || samples->nslots == 0)
 		return;
@@ -122,7 +124,14 @@ SamplePut(Oid dbid, uint64 queryid, const char *text, size_t len, const SampleCo
 	if (!LWLockConditionalAcquire(samples->lock, LW_EXCLUSIVE))
 		return;
 	SampleSlot *s = Slot(SlotFor(dbid, queryid));
-	if (s->queryid == queryid && s->dbid == dbid && s->nconst == n && s->len > 0)
+	bool same = s->queryid == queryid && s->dbid == dbid && s->len > 0;
+	if (same && s->bound && !bound)
+	{
+		// "... = $1" parsed again: the text with bound values kept is richer
+		LWLockRelease(samples->lock);
+		return;
+	}
+	if (same && s->bound == bound && s->nconst == n)
 	{
 		// the same statement again: note which constants changed
 		for (int i = 0; i < n; i++)
@@ -139,6 +148,7 @@ SamplePut(Oid dbid, uint64 queryid, const char *text, size_t len, const SampleCo
 		s->len = (uint32) keep;
 		s->nsamples = 1;
 		s->nconst = n;
+		s->bound = bound;
 		s->varied = 0;
 		for (int i = 0; i < n; i++)
 		{
@@ -149,10 +159,80 @@ SamplePut(Oid dbid, uint64 queryid, const char *text, size_t len, const SampleCo
 	LWLockRelease(samples->lock);
 }
 
+void
+SampleBoundParams(QueryDesc *queryDesc)
+{
+	ParamListInfo params = queryDesc->params;
+	PlannedStmt *stmt = queryDesc->plannedstmt;
+	if (samples == NULL || !guc_store_sample_values || samples->nslots == 0 || params == NULL ||
+		params->numParams <= 0 || params->paramFetch != NULL || queryDesc->sourceText == NULL)
+		return;
+	int loc = stmt->stmt_location;
+	int len = stmt->stmt_len;
+	const char *text = CleanQuerytext(queryDesc->sourceText, &loc, &len);
+	if (memchr(text, '$', len) == NULL)
+		return;
+	// each value as an SQL literal of its type: '42'::integer, NULL::text
+	int nparams = params->numParams;
+	core::ParamLiteral *values = (core::ParamLiteral *) palloc0(sizeof(core::ParamLiteral) * nparams);
+	size_t total = 0;
+	for (int i = 0; i < nparams; i++)
+	{
+		ParamExternData *p = &params->params[i];
+		// built-in types only: their output functions cannot fail on a bound value
+		if (!OidIsValid(p->ptype) || p->ptype >= FirstNormalObjectId)
+			return;
+		const char *type = format_type_be(p->ptype);
+		char *lit;
+		size_t quoted = 0;
+		if (p->isnull)
+			lit = psprintf("NULL::%s", type);
+		else
+		{
+			Oid out;
+			bool varlena;
+			getTypeOutputInfo(p->ptype, &out, &varlena);
+			char *q = quote_literal_cstr(OidOutputFunctionCall(out, p->value));
+			quoted = strlen(q);
+			lit = psprintf("%s::%s", q, type);
+		}
+		values[i] = core::ParamLiteral{lit, strlen(lit), quoted};
+		total += values[i].len;
+		if (total > samples->text_size)
+			return;	// would not fit anyway
+	}
+	char *buf = (char *) palloc(samples->text_size + 1);
+	core::BoundAt at[kSampleConsts];
+	int nat = 0;
+	long n = core::BindParams(text, (size_t) len, values, nparams, buf, samples->text_size + 1, at, kSampleConsts,
+							  &nat);
+	if (n <= 0)
+		return;
+	SampleConst consts[kSampleConsts];
+	for (int i = 0; i < nat; i++)
+		consts[i] = SampleConst{at[i].at, at[i].len};
+	SamplePut(MyDatabaseId, stmt->queryId, buf, (size_t) n, consts, nat, true);
+}
+
+void
+SamplesReset()
+{
+	if (samples == NULL)
+		return;
+	LWLockAcquire(samples->lock, LW_EXCLUSIVE);
+	for (uint32 i = 0; i < samples->nslots; i++)
+	{
+		Slot(i)->len = 0;
+		Slot(i)->queryid = 0;
+	}
+	LWLockRelease(samples->lock);
+}
+
 bool
 SampleGet(Oid dbid, uint64 queryid, SampleInfo *info)
 {
-	if (samples == NULL || samples->nslots == 0)
+	// values kept before xray.store_sample_values was turned off are not used
+	if (samples == NULL || samples->nslots == 0 || !guc_store_sample_values)
 		return false;
 	bool found = false;
 	LWLockAcquire(samples->lock, LW_SHARED);

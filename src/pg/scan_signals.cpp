@@ -19,6 +19,7 @@
 
 #include "compat.hpp"
 #include "guc.hpp"
+#include "samples.hpp"
 #include "scan_signals.hpp"
 
 extern "C" {
@@ -180,6 +181,16 @@ QualOperatorKind(Oid opno)
 }
 
 void
+ScanSignalsReset()
+{
+	if (signals == NULL)
+		return;
+	LWLockAcquire(signals->lock, LW_EXCLUSIVE);
+	memset(Slots(), 0, sizeof(SignalSlot) * signals->nslots);
+	LWLockRelease(signals->lock);
+}
+
+void
 ScanSignalsRequestShmem()
 {
 	prev_request = shmem_request_hook;
@@ -212,6 +223,7 @@ ScanSignalsBefore(QueryDesc *queryDesc, int eflags)
 		return;
 	queryDesc->instrument_options |= INSTRUMENT_ROWS;
 	sampled = queryDesc;
+	SampleBoundParams(queryDesc);
 }
 
 void

@@ -29,5 +29,8 @@ void ScanSignalsStartup();
 void ScanSignalsBefore(QueryDesc *queryDesc, int eflags);
 void ScanSignalsAfter(QueryDesc *queryDesc);
 
+// ScanSignalsReset forgets every signal (xray.reset()).
+void ScanSignalsReset();
+
 bool ScanSignalGet(Oid dbid, uint64 queryid, Oid relid, ScanSignal *out);
 }	// namespace xray::pg

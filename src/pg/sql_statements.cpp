@@ -7,6 +7,8 @@
 #include "histogram.hpp"
 
 #include "compat.hpp"
+#include "samples.hpp"
+#include "scan_signals.hpp"
 #include "store.hpp"
 
 extern "C" {
@@ -223,6 +225,8 @@ Datum
 xray_reset(PG_FUNCTION_ARGS)
 {
 	StoreReset();
+	SamplesReset();
+	ScanSignalsReset();
 	StoreInfo info;
 	StoreGetInfo(&info);
 	PG_RETURN_TIMESTAMPTZ(info.stats_reset);
