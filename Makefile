@@ -29,7 +29,7 @@ SHLIB_LINK += -lstdc++
 # Outputs go to $(XRAY_TMP), writable by the postgres OS user the tests run as.
 XRAY_TEST_PORT ?= 54329
 XRAY_TMP ?= /tmp/pg_xray_run
-REGRESS = xray_setup statements plans privileges errors texts index_health what_if index_advice
+REGRESS = xray_setup statements plans privileges errors texts index_health what_if index_advice predicates
 REGRESS_OPTS = --inputdir=. --outputdir=$(XRAY_TMP)/regress --temp-instance=$(XRAY_TMP)/regress/tmp_check \
 	--temp-config=test/regress.conf --port=$(XRAY_TEST_PORT)
 

@@ -751,7 +751,13 @@ CollectWorkload(Workload &w, int max_statements)
 					continue;
 				for (int k = 0; k < sig.nfilters; k++)
 				{
-					int col = sig.filter_att[k] - 1;
+					// plain columns compared with a value; the other kinds come from re-planning
+					const SignalUse &use = sig.filters[k];
+					bool range = use.kind == kSigRange;
+					if (use.func != InvalidOid ||
+						!(use.kind == kSigEq || use.kind == kSigIn || use.kind == kSigIsNull || range))
+						continue;
+					int col = use.att - 1;
 					bool seen = false;
 					for (int f = 0; f < up.nfilters && !seen; f++)
 						seen = up.filter_col[f] == col;
@@ -759,7 +765,7 @@ CollectWorkload(Workload &w, int max_statements)
 					{
 						up.filter_col[up.nfilters] = col;
 						up.filter_const[up.nfilters] = NULL;
-						up.filter_kind[up.nfilters++] = sig.filter_range[k] ? core::PredKind::kRange : core::PredKind::kEq;
+						up.filter_kind[up.nfilters++] = range ? core::PredKind::kRange : core::PredKind::kEq;
 					}
 				}
 			}

@@ -77,21 +77,106 @@ Request()
 	RequestNamedLWLockTranche("pg_xray_scan_signals", 1);
 }
 
+constexpr int kMaxScans = 64;
+constexpr int kMaxPending = 16;
+
+// A sort or join key found above a scan, waiting for the walk to reach it.
+struct Pending
+{
+	Plan *scan;
+	SignalUse use;
+};
+
 struct Collect
 {
 	List *rtable;
 	uint64 queryid;
+	int limit_depth;	// > 0 below a Limit node
+	int npending;
+	Pending pending[kMaxPending];
 	int n;
-	Oid relid[64];
-	bool seq[64];
-	double rows[64];
-	double removed[64];
-	int nfilters[64];
-	int16 filter_att[64][kSignalFilters];
-	bool filter_range[64][kSignalFilters];
+	Oid relid[kMaxScans];
+	bool seq[kMaxScans];
+	bool limited[kMaxScans];
+	double rows[kMaxScans];
+	double removed[kMaxScans];
+	int nuses[kMaxScans];
+	SignalUse uses[kMaxScans][kSignalFilters];
 };
 
-// AddConditions notes the columns a scan's conditions compare with a value.
+void
+AddUse(Collect *c, int i, SignalUse u)
+{
+	for (int k = 0; k < c->nuses[i]; k++)
+		if (c->uses[i][k].att == u.att && c->uses[i][k].kind == u.kind && c->uses[i][k].func == u.func)
+			return;
+	if (c->nuses[i] < kSignalFilters)
+		c->uses[i][c->nuses[i]++] = u;
+}
+
+Node *
+StripRelabel(Node *n)
+{
+	while (n && IsA(n, RelabelType))
+		n = (Node *) ((RelabelType *) n)->arg;
+	return n;
+}
+
+// ScanColumn: the column of the scanned table n reads, directly or wrapped in
+// one function of it (lower(email)); att 0 when it is neither.
+SignalUse
+ScanColumn(Node *n, Index scanrelid)
+{
+	SignalUse u{0, 0, InvalidOid};
+	n = StripRelabel(n);
+	if (n && IsA(n, FuncExpr) && list_length(((FuncExpr *) n)->args) >= 1)
+	{
+		FuncExpr *f = (FuncExpr *) n;
+		Node *arg = StripRelabel((Node *) linitial(f->args));
+		bool rest_const = true;
+		ListCell *lc;
+		for_each_from(lc, f->args, 1)
+			rest_const = rest_const && !contain_var_clause((Node *) lfirst(lc));
+		if (arg && IsA(arg, Var) && rest_const && f->funcformat == COERCE_EXPLICIT_CALL)
+		{
+			u.func = f->funcid;
+			n = arg;
+		}
+	}
+	if (n && IsA(n, Var) && ((Var *) n)->varno == (int) scanrelid && ((Var *) n)->varattno >= 1)
+		u.att = ((Var *) n)->varattno;
+	return u;
+}
+
+// LikeKind classifies a LIKE/ILIKE operator by name and its pattern (a leading
+// wildcard needs a trigram index); 0 when opno is not one.
+int
+LikeKind(Oid opno, Node *pattern)
+{
+	char *name = get_opname(opno);
+	if (name == NULL)
+		return 0;
+	bool like = strcmp(name, "~~") == 0;
+	bool ilike = strcmp(name, "~~*") == 0;
+	if (!like && !ilike)
+		return strcmp(name, "@>") == 0 ? -1 : 0;
+	bool leading = false;
+	pattern = StripRelabel(pattern);
+	if (pattern && IsA(pattern, Const) && !((Const *) pattern)->constisnull)
+	{
+		Const *k = (Const *) pattern;
+		if (k->consttype == TEXTOID || k->consttype == VARCHAROID || k->consttype == BPCHAROID)
+		{
+			text *t = DatumGetTextPP(k->constvalue);
+			leading = VARSIZE_ANY_EXHDR(t) > 0 && (VARDATA_ANY(t)[0] == '%' || VARDATA_ANY(t)[0] == '_');
+		}
+	}
+	if (like)
+		return leading ? kSigLikeLeading : kSigLike;
+	return leading ? kSigIlikeLeading : kSigIlike;
+}
+
+// AddConditions notes what a scan's conditions do with its table's columns.
 void
 AddConditions(Collect *c, int i, Index scanrelid, List *quals)
 {
@@ -99,31 +184,129 @@ AddConditions(Collect *c, int i, Index scanrelid, List *quals)
 	foreach (lc, quals)
 	{
 		Node *q = (Node *) lfirst(lc);
+		if (IsA(q, NullTest) && ((NullTest *) q)->nulltesttype == IS_NULL)
+		{
+			SignalUse u = ScanColumn((Node *) ((NullTest *) q)->arg, scanrelid);
+			if (u.att > 0)
+			{
+				u.kind = kSigIsNull;
+				AddUse(c, i, u);
+			}
+			continue;
+		}
+		if (IsA(q, ScalarArrayOpExpr) && ((ScalarArrayOpExpr *) q)->useOr)
+		{
+			ScalarArrayOpExpr *sa = (ScalarArrayOpExpr *) q;
+			SignalUse u = ScanColumn((Node *) linitial(sa->args), scanrelid);
+			if (u.att > 0 && !contain_var_clause((Node *) lsecond(sa->args)) && QualOperatorKind(sa->opno) == 1)
+			{
+				u.kind = kSigIn;
+				AddUse(c, i, u);
+			}
+			continue;
+		}
 		if (!IsA(q, OpExpr) || list_length(((OpExpr *) q)->args) != 2)
 			continue;
 		OpExpr *op = (OpExpr *) q;
+		Node *l = (Node *) linitial(op->args), *r = (Node *) lsecond(op->args);
+		bool col_left = !contain_var_clause(r);
+		if (!col_left && contain_var_clause(l))
+			continue;	// compares two columns
+		SignalUse u = ScanColumn(col_left ? l : r, scanrelid);
+		if (u.att == 0)
+			continue;
 		int kind = QualOperatorKind(op->opno);
+		if (kind == 0 && col_left)
+		{
+			int like = LikeKind(op->opno, r);
+			kind = like == -1 ? kSigJsonbContains : like;
+		}
 		if (kind == 0)
 			continue;
-		Node *l = (Node *) linitial(op->args), *r = (Node *) lsecond(op->args);
-		while (l && IsA(l, RelabelType))
-			l = (Node *) ((RelabelType *) l)->arg;
-		while (r && IsA(r, RelabelType))
-			r = (Node *) ((RelabelType *) r)->arg;
-		Var *v = NULL;
-		if (l && IsA(l, Var) && !contain_var_clause(r))
-			v = (Var *) l;
-		else if (r && IsA(r, Var) && !contain_var_clause(l))
-			v = (Var *) r;
-		if (v == NULL || v->varno != (int) scanrelid || v->varattno < 1)
-			continue;
-		bool seen = false;
-		for (int k = 0; k < c->nfilters[i] && !seen; k++)
-			seen = c->filter_att[i][k] == v->varattno;
-		if (!seen && c->nfilters[i] < kSignalFilters)
+		u.kind = (uint8) kind;
+		AddUse(c, i, u);
+	}
+}
+
+// ResolveToScan follows output column attno of plan down through plans that
+// pass their input through (Hash, Sort, Material) to a table scan.
+bool
+ResolveToScan(Plan *plan, AttrNumber attno, Plan **scan, AttrNumber *att)
+{
+	for (int depth = 0; plan && depth < 8; depth++)
+	{
+		TargetEntry *tle = get_tle_by_resno(plan->targetlist, attno);
+		if (tle == NULL)
+			return false;
+		Node *e = StripRelabel((Node *) tle->expr);
+		if (e == NULL || !IsA(e, Var))
+			return false;
+		Var *v = (Var *) e;
+		if (IsA(plan, SeqScan) || IsA(plan, IndexScan) || IsA(plan, BitmapHeapScan) || IsA(plan, IndexOnlyScan))
 		{
-			c->filter_att[i][c->nfilters[i]] = v->varattno;
-			c->filter_range[i][c->nfilters[i]++] = kind == 2;
+			if (v->varno != (int) ((Scan *) plan)->scanrelid || v->varattno < 1)
+				return false;
+			*scan = plan;
+			*att = v->varattno;
+			return true;
+		}
+		if (!(IsA(plan, Hash) || IsA(plan, Sort) || IsA(plan, Material) || IsA(plan, IncrementalSort)) ||
+			v->varno != OUTER_VAR)
+			return false;
+		attno = v->varattno;
+		plan = outerPlan(plan);
+	}
+	return false;
+}
+
+void
+AddPending(Collect *c, Plan *child, AttrNumber attno, uint8 kind)
+{
+	Plan *scan;
+	AttrNumber att;
+	if (c->npending < kMaxPending && ResolveToScan(child, attno, &scan, &att))
+		c->pending[c->npending++] = Pending{scan, SignalUse{att, kind, InvalidOid}};
+}
+
+// NotePending records the sort keys and join keys a node puts on its inputs.
+void
+NotePending(Collect *c, Plan *p)
+{
+	if (IsA(p, Sort))
+	{
+		Sort *s = (Sort *) p;
+		for (int k = 0; k < s->numCols; k++)
+		{
+			Oid opfamily, opcintype;
+			int16 strategy;
+			if (!get_ordering_op_properties(s->sortOperators[k], &opfamily, &opcintype, &strategy))
+				continue;
+			AddPending(c, outerPlan(p), s->sortColIdx[k],
+					   strategy == BTGreaterStrategyNumber ? kSigSortDesc : kSigSortAsc);
+		}
+		return;
+	}
+	List *clauses = NIL;
+	if (IsA(p, HashJoin))
+		clauses = ((HashJoin *) p)->hashclauses;
+	else if (IsA(p, MergeJoin))
+		clauses = ((MergeJoin *) p)->mergeclauses;
+	ListCell *lc;
+	foreach (lc, clauses)
+	{
+		Node *q = (Node *) lfirst(lc);
+		if (!IsA(q, OpExpr) || list_length(((OpExpr *) q)->args) != 2)
+			continue;
+		for (int side = 0; side < 2; side++)
+		{
+			Node *e = StripRelabel((Node *) list_nth(((OpExpr *) q)->args, side));
+			if (e == NULL || !IsA(e, Var))
+				continue;
+			Var *v = (Var *) e;
+			if (v->varno == OUTER_VAR)
+				AddPending(c, outerPlan(p), v->varattno, kSigJoinKey);
+			else if (v->varno == INNER_VAR)
+				AddPending(c, innerPlan(p), v->varattno, kSigJoinKey);
 		}
 	}
 }
@@ -135,7 +318,8 @@ CollectScans(PlanState *ps, void *arg)
 	if (ps == NULL)
 		return false;
 	Plan *p = ps->plan;
-	if ((IsA(p, SeqScan) || IsA(p, IndexScan) || IsA(p, BitmapHeapScan)) && ps->instrument && c->n < 64)
+	if ((IsA(p, SeqScan) || IsA(p, IndexScan) || IsA(p, BitmapHeapScan) || IsA(p, IndexOnlyScan)) &&
+		ps->instrument && c->n < kMaxScans)
 	{
 		Index rti = ((Scan *) p)->scanrelid;
 		if (rti >= 1 && rti <= (Index) list_length(c->rtable))
@@ -147,19 +331,28 @@ CollectScans(PlanState *ps, void *arg)
 				int i = c->n;
 				c->relid[i] = rte->relid;
 				c->seq[i] = IsA(p, SeqScan);
+				c->limited[i] = c->limit_depth > 0;
 				c->rows[i] = ps->instrument->ntuples;
 				c->removed[i] = ps->instrument->nfiltered1 + ps->instrument->nfiltered2;
-				c->nfilters[i] = 0;
+				c->nuses[i] = 0;
 				AddConditions(c, i, rti, p->qual);
 				if (IsA(p, IndexScan))
 					AddConditions(c, i, rti, ((IndexScan *) p)->indexqualorig);
 				else if (IsA(p, BitmapHeapScan))
 					AddConditions(c, i, rti, ((BitmapHeapScan *) p)->bitmapqualorig);
+				for (int k = 0; k < c->npending; k++)
+					if (c->pending[k].scan == p && (c->pending[k].use.kind != kSigJoinKey || IsA(p, SeqScan)))
+						AddUse(c, i, c->pending[k].use);
 				c->n++;
 			}
 		}
 	}
-	return planstate_tree_walker(ps, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(CollectScans)), arg);
+	NotePending(c, p);
+	bool limit = IsA(p, Limit);
+	c->limit_depth += limit ? 1 : 0;
+	bool r = planstate_tree_walker(ps, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(CollectScans)), arg);
+	c->limit_depth -= limit ? 1 : 0;
+	return r;
 }
 }	// namespace
 
@@ -236,6 +429,8 @@ ScanSignalsAfter(QueryDesc *queryDesc)
 	c.rtable = queryDesc->plannedstmt->rtable;
 	c.queryid = queryDesc->plannedstmt->queryId;
 	c.n = 0;
+	c.limit_depth = 0;
+	c.npending = 0;
 	CollectScans(queryDesc->planstate, &c);
 	if (c.n == 0 || !LWLockConditionalAcquire(signals->lock, LW_EXCLUSIVE))
 		return;
@@ -251,18 +446,17 @@ ScanSignalsAfter(QueryDesc *queryDesc)
 		}
 		s->s.runs++;
 		s->s.seq_scans += c.seq[i] ? 1 : 0;
+		s->s.limited += c.limited[i] ? 1 : 0;
 		s->s.rows += c.rows[i];
 		s->s.removed += c.removed[i];
-		for (int k = 0; k < c.nfilters[i]; k++)
+		for (int k = 0; k < c.nuses[i]; k++)
 		{
+			const SignalUse &u = c.uses[i][k];
 			bool seen = false;
 			for (int m = 0; m < s->s.nfilters && !seen; m++)
-				seen = s->s.filter_att[m] == c.filter_att[i][k];
+				seen = s->s.filters[m].att == u.att && s->s.filters[m].kind == u.kind && s->s.filters[m].func == u.func;
 			if (!seen && s->s.nfilters < kSignalFilters)
-			{
-				s->s.filter_att[s->s.nfilters] = c.filter_att[i][k];
-				s->s.filter_range[s->s.nfilters++] = c.filter_range[i][k];
-			}
+				s->s.filters[s->s.nfilters++] = u;
 		}
 	}
 	LWLockRelease(signals->lock);
@@ -283,5 +477,39 @@ ScanSignalGet(Oid dbid, uint64 queryid, Oid relid, ScanSignal *out)
 	}
 	LWLockRelease(signals->lock);
 	return found;
+}
+
+ScanSignal *
+ScanSignalsCopy(Oid dbid, uint64 **queryids, Oid **relids, int *n)
+{
+	*n = 0;
+	if (signals == NULL || signals->nslots == 0)
+		return NULL;
+	uint32 cap = signals->nslots;
+	ScanSignal *out = (ScanSignal *) palloc(sizeof(ScanSignal) * cap);
+	*queryids = (uint64 *) palloc(sizeof(uint64) * cap);
+	*relids = (Oid *) palloc(sizeof(Oid) * cap);
+	LWLockAcquire(signals->lock, LW_SHARED);
+	for (uint32 i = 0; i < cap; i++)
+	{
+		SignalSlot *s = &Slots()[i];
+		if (s->dbid != dbid || s->s.runs == 0)
+			continue;
+		out[*n] = s->s;
+		(*queryids)[*n] = s->queryid;
+		(*relids)[*n] = s->relid;
+		(*n)++;
+	}
+	LWLockRelease(signals->lock);
+	return out;
+}
+
+const char *
+SignalKindName(int kind)
+{
+	static const char *const kNames[kSigKinds] = {"",		  "=",		   "range",		  "IN",		   "LIKE",
+												  "LIKE %x",  "ILIKE",	   "ILIKE %x",	  "@>",		   "IS NULL",
+												  "sort ASC", "sort DESC", "join key"};
+	return kind > 0 && kind < kSigKinds ? kNames[kind] : "?";
 }
 }	// namespace xray::pg

@@ -4,18 +4,46 @@
 
 namespace xray::pg
 {
-constexpr int kSignalFilters = 8;
+constexpr int kSignalFilters = 12;
+
+// What an executed plan did with one column of a scanned table.
+enum SignalKind : uint8
+{
+	kSigEq = 1,			  // col = value
+	kSigRange,			  // <, <=, >, >=
+	kSigIn,				  // col IN (...) / = ANY(...)
+	kSigLike,			  // LIKE 'abc%'
+	kSigLikeLeading,	  // LIKE '%abc' (a leading wildcard)
+	kSigIlike,			  // ILIKE 'abc%'
+	kSigIlikeLeading,	  // ILIKE '%abc'
+	kSigJsonbContains,	  // jsonb @> value
+	kSigIsNull,			  // col IS NULL
+	kSigSortAsc,		  // sorted ascending directly above the scan
+	kSigSortDesc,		  // sorted descending directly above the scan
+	kSigJoinKey,		  // hash or merge join key of a sequential scan
+	kSigKinds
+};
+
+struct SignalUse
+{
+	int16 att;		// column number
+	uint8 kind;		// SignalKind
+	Oid func;		// the function wrapping the column (lower(email)), or InvalidOid
+};
 
 struct ScanSignal
 {
 	uint32 runs;		  // sampled executions that scanned the table
 	uint32 seq_scans;	  // of them, with a sequential scan
+	uint32 limited;		  // of them, under a LIMIT
 	double rows;		  // rows the scans returned
 	double removed;		  // rows the scans' filters removed
-	int nfilters;		  // columns the executed scans' conditions compared with a value
-	int16 filter_att[kSignalFilters];
-	bool filter_range[kSignalFilters];	// false: equality
+	int nfilters;		  // what the executed plans did with columns
+	SignalUse filters[kSignalFilters];
 };
+
+// SignalKindName is how xray.predicates shows a kind ("=", "LIKE %x", "sort DESC").
+const char *SignalKindName(int kind);
 
 // QualOperatorKind: 1 for a btree equality operator, 2 for a btree range
 // operator, 0 otherwise.
@@ -33,4 +61,8 @@ void ScanSignalsAfter(QueryDesc *queryDesc);
 void ScanSignalsReset();
 
 bool ScanSignalGet(Oid dbid, uint64 queryid, Oid relid, ScanSignal *out);
+
+// ScanSignalsCopy returns a palloc'd copy of this database's signals
+// (*n entries; queryids and relids in the parallel arrays).
+ScanSignal *ScanSignalsCopy(Oid dbid, uint64 **queryids, Oid **relids, int *n);
 }	// namespace xray::pg

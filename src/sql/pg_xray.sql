@@ -119,6 +119,34 @@ LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION xray.reset_query(bigint) IS 'pg_xray: discard the statistics of one query id (all users and databases)';
 REVOKE ALL ON FUNCTION xray.reset_query(bigint) FROM PUBLIC;
 
+-- Predicates -------------------------------------------------------------------
+-- What sampled executions (xray.advice_sample_rate) did with each table's
+-- columns, per statement of the current database: conditions (=, range, IN,
+-- LIKE with or without a leading wildcard, @>, IS NULL; a column wrapped in a
+-- function shows as f(col)), sort keys directly above a scan and join keys of
+-- sequential scans; with the scans' rows returned and removed by filters.
+CREATE FUNCTION xray.predicates(
+    OUT queryid bigint, OUT relid oid, OUT attnum smallint, OUT column_name text, OUT kind text,
+    OUT executions bigint, OUT seq_scans bigint, OUT under_limit bigint,
+    OUT rows_returned double precision, OUT rows_removed double precision,
+    OUT removed_fraction double precision)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'xray_predicates'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+REVOKE ALL ON FUNCTION xray.predicates() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION xray.predicates() TO pg_read_all_stats;
+
+-- like xray.plans: for roles with pg_read_all_stats (statements of every user)
+CREATE VIEW xray.predicates AS
+SELECT p.queryid, p.relid::regclass AS relation, p.attnum, p.column_name, p.kind,
+       p.executions, p.seq_scans, p.under_limit, p.rows_returned, p.rows_removed,
+       round(p.removed_fraction::numeric, 4) AS removed_fraction
+FROM xray.predicates() p
+ORDER BY p.rows_removed DESC, p.queryid, p.relid, p.attnum, p.kind;
+COMMENT ON VIEW xray.predicates IS 'pg_xray: columns the sampled executions filtered, sorted and joined on, per statement and table';
+REVOKE ALL ON xray.predicates FROM PUBLIC;
+GRANT SELECT ON xray.predicates TO pg_read_all_stats;
+
 -- Index health -----------------------------------------------------------------
 -- One row per problem with an index of the current database, with the evidence
 -- and the exact statement that fixes it. Indexes backing a primary key, unique

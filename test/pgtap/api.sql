@@ -1,6 +1,6 @@
 -- pgTAP: the SQL API contract of pg_xray: objects, column types, privileges, errors.
 BEGIN;
-SELECT plan(107);
+SELECT plan(112);
 
 SELECT has_schema('xray');
 SELECT has_view('xray', 'statements', 'view xray.statements exists');
@@ -9,6 +9,10 @@ SELECT has_view('xray', 'info', 'view xray.info exists');
 SELECT has_view('xray', 'index_health', 'view xray.index_health exists');
 SELECT has_view('xray', 'index_advice', 'view xray.index_advice exists');
 SELECT has_view('xray', 'index_advice_queries', 'view xray.index_advice_queries exists');
+SELECT has_view('xray', 'predicates', 'view xray.predicates exists');
+SELECT columns_are('xray', 'predicates', ARRAY[
+  'queryid', 'relation', 'attnum', 'column_name', 'kind', 'executions', 'seq_scans', 'under_limit',
+  'rows_returned', 'rows_removed', 'removed_fraction']);
 SELECT columns_are('xray', 'index_advice_queries', ARRAY[
   'rank', 'index_name', 'queryid', 'query', 'calls', 'cost_before', 'cost_after', 'plan_before', 'plan_after',
   'changed_node']);
@@ -79,6 +83,8 @@ SELECT ok(has_table_privilege('xray_tap_user', 'xray.info', 'SELECT'), 'everyone
 SELECT ok(has_table_privilege('xray_tap_user', 'xray.index_health', 'SELECT'), 'everyone may read xray.index_health');
 SELECT ok(NOT has_table_privilege('xray_tap_user', 'xray.plans', 'SELECT'), 'plans are not public');
 SELECT ok(has_table_privilege('xray_tap_monitor', 'xray.plans', 'SELECT'), 'pg_read_all_stats reads plans');
+SELECT ok(NOT has_table_privilege('xray_tap_user', 'xray.predicates', 'SELECT'), 'predicates are not public');
+SELECT ok(has_table_privilege('xray_tap_monitor', 'xray.predicates', 'SELECT'), 'pg_read_all_stats reads predicates');
 SELECT ok(NOT has_function_privilege('xray_tap_user', 'xray.reset()', 'EXECUTE'), 'reset is revoked from PUBLIC');
 SELECT ok(NOT has_function_privilege('xray_tap_user', 'xray.reset_query(bigint)', 'EXECUTE'), 'reset_query is revoked from PUBLIC');
 SELECT ok(NOT has_function_privilege('xray_tap_monitor', 'xray.reset()', 'EXECUTE'), 'monitoring roles cannot reset');
@@ -88,6 +94,7 @@ SELECT ok(has_function_privilege('xray_tap_user', 'xray.what_if(text, text[])', 
 SET LOCAL ROLE xray_tap_user;
 SELECT throws_ok('SELECT xray.reset()', '42501', NULL, 'a plain role cannot reset');
 SELECT throws_ok('SELECT * FROM xray.plans', '42501', NULL, 'a plain role cannot read plans');
+SELECT throws_ok('SELECT * FROM xray.predicates()', '42501', NULL, 'a plain role cannot read predicates');
 SELECT lives_ok('SELECT * FROM xray.statements', 'a plain role reads statements');
 SELECT ok((SELECT count(*) FROM xray.statements WHERE userid <> 'xray_tap_user'::regrole) > 0,
           'a plain role still sees that others ran statements');

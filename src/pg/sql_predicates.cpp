@@ -1,0 +1,72 @@
+// sql_predicates.cpp - xray.predicates(): what sampled executions did with
+// each table's columns (conditions, sort keys, join keys), per statement.
+#include "compat.hpp"
+#include "scan_signals.hpp"
+#include "store.hpp"
+
+extern "C" {
+#include "utils/syscache.h"
+}
+
+extern "C" {
+PG_FUNCTION_INFO_V1(xray_predicates);
+PGDLLEXPORT Datum xray_predicates(PG_FUNCTION_ARGS);
+}
+
+namespace
+{
+constexpr int kPredicateCols = 11;
+}
+
+Datum
+xray_predicates(PG_FUNCTION_ARGS)
+{
+	using namespace xray::pg;
+	StoreCheckReady();
+	XRAY_INIT_MATERIALIZED_SRF(fcinfo);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	if (rsinfo->setDesc->natts != kPredicateCols)
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						errmsg("pg_xray's SQL definitions do not match its library"),
+						errhint("Run ALTER EXTENSION pg_xray UPDATE, or reinstall pg_xray.")));
+	uint64 *queryids = NULL;
+	Oid *relids = NULL;
+	int n = 0;
+	ScanSignal *sig = ScanSignalsCopy(MyDatabaseId, &queryids, &relids, &n);
+	for (int i = 0; i < n; i++)
+	{
+		// a table dropped since has no columns to name
+		if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relids[i])))
+			continue;
+		for (int k = 0; k < sig[i].nfilters; k++)
+		{
+			const SignalUse &u = sig[i].filters[k];
+			char *att = get_attname(relids[i], u.att, true);
+			if (att == NULL)
+				continue;
+			const char *column = quote_identifier(att);
+			if (u.func != InvalidOid)
+			{
+				char *fn = get_func_name(u.func);
+				column = psprintf("%s(%s)", fn ? quote_identifier(fn) : "?", column);
+			}
+			Datum values[kPredicateCols];
+			bool nulls[kPredicateCols] = {false};
+			values[0] = Int64GetDatum((int64) queryids[i]);
+			values[1] = ObjectIdGetDatum(relids[i]);
+			values[2] = Int16GetDatum(u.att);
+			values[3] = CStringGetTextDatum(column);
+			values[4] = CStringGetTextDatum(SignalKindName(u.kind));
+			values[5] = Int64GetDatum(sig[i].runs);
+			values[6] = Int64GetDatum(sig[i].seq_scans);
+			values[7] = Int64GetDatum(sig[i].limited);
+			values[8] = Float8GetDatum(sig[i].rows);
+			values[9] = Float8GetDatum(sig[i].removed);
+			values[10] = Float8GetDatum(sig[i].rows + sig[i].removed > 0
+											? sig[i].removed / (sig[i].rows + sig[i].removed)
+											: 0.0);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
+	}
+	return (Datum) 0;
+}
