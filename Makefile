@@ -43,8 +43,10 @@ $(CORE_SRCS:.cpp=.o): override CPPFLAGS += -DXRAY_CORE_BUILD
 # PGXS tracks no header dependencies here: rebuild on any header change
 $(OBJS): $(wildcard src/core/*.hpp src/pg/*.hpp)
 
-pg_xray--$(EXTVERSION).sql: src/sql/pg_xray.sql pg_xray.control
-	cp $< $@
+# the install script: the main file, then one file per view family
+SQL_SRCS = src/sql/pg_xray.sql src/sql/locks.sql
+pg_xray--$(EXTVERSION).sql: $(SQL_SRCS) pg_xray.control
+	cat $(SQL_SRCS) > $@
 
 ISOLATION_SPECS = $(basename $(notdir $(wildcard test/isolation/specs/*.spec)))
 isolationcheck:

@@ -30,3 +30,14 @@
 
 // Materialized set-returning functions.
 #define XRAY_INIT_MATERIALIZED_SRF(fcinfo) InitMaterializedSRF((fcinfo), 0)
+
+// Backend status of the i-th (1-based) backend in this process's snapshot of
+// pg_stat_activity data; the snapshot is refreshed by
+// XRAY_BACKEND_STATUS_REFRESH() (PG 16 renamed the accessors around it).
+#define XRAY_BACKEND_STATUS_COUNT() pgstat_fetch_stat_numbackends()
+#define XRAY_BACKEND_STATUS(i) pgstat_fetch_stat_local_beentry(i)
+#define XRAY_BACKEND_STATUS_REFRESH() pgstat_clear_backend_activity_snapshot()
+
+// The PGPROC array scanned for sessions waiting on a lock.
+#define XRAY_ALL_PROCS() (ProcGlobal->allProcs)
+#define XRAY_ALL_PROC_COUNT() (ProcGlobal->allProcCount)

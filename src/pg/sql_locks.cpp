@@ -1,0 +1,317 @@
+// sql_locks.cpp - SQL functions behind the live lock views: xray.lock_edges(),
+// xray.blocking_tree() and xray.lock_graph(format).
+//
+// The edges come from lock_edges.cpp (the lock manager, only for waiting
+// processes); the forest and its renderings from core/lock_graph. Session
+// labels (user, application, query) come from this backend's snapshot of
+// backend status, with pg_stat_activity's rule: query texts of other users
+// only for roles with pg_read_all_stats.
+#include <string>
+#include <vector>
+
+#include "lock_graph.hpp"
+
+#include "compat.hpp"
+#include "guard.hpp"
+#include "lock_edges.hpp"
+
+extern "C" {
+PG_FUNCTION_INFO_V1(xray_lock_edges);
+PG_FUNCTION_INFO_V1(xray_blocking_tree);
+PG_FUNCTION_INFO_V1(xray_lock_graph);
+PGDLLEXPORT Datum xray_lock_edges(PG_FUNCTION_ARGS);
+PGDLLEXPORT Datum xray_blocking_tree(PG_FUNCTION_ARGS);
+PGDLLEXPORT Datum xray_lock_graph(PG_FUNCTION_ARGS);
+}
+
+namespace
+{
+using namespace xray::pg;
+
+constexpr int kEdgeCols = 17;
+constexpr int kTreeCols = 11;
+
+double
+SecondsSince(TimestampTz start, TimestampTz now)
+{
+	return start == 0 ? -1.0 : (double) (now - start) / USECS_PER_SEC;
+}
+
+void
+CheckCols(ReturnSetInfo *rsinfo, int expected)
+{
+	if (rsinfo->setDesc->natts != expected)
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						errmsg("pg_xray's SQL definitions do not match its library"),
+						errhint("Run ALTER EXTENSION pg_xray UPDATE, or reinstall pg_xray.")));
+}
+
+// Forest is the blocking forest as PODs (palloc'd), built by the core.
+struct ForestPod
+{
+	int n;
+	int32 *pid, *root, *parent, *depth, *blocked;
+	bool *waiting, *cycle;
+	double *waited, *blocked_wait;
+	int *path_len;
+	int32 **path;
+};
+
+ForestPod
+BuildForestPod(const LockEdge *edges, int nedges, TimestampTz now, std::vector<xray::core::WaitEdge> *keep = NULL)
+{
+	ForestPod f{};
+	// C++ part: no PostgreSQL call that can raise while the vectors live
+	std::vector<xray::core::ForestNode> nodes;
+	std::vector<xray::core::WaitEdge> in;
+	XRAY_GUARD({
+		in.reserve(nedges);
+		for (int i = 0; i < nedges; i++)
+			in.push_back(xray::core::WaitEdge{edges[i].waiter, edges[i].blocker,
+											   SecondsSince(edges[i].wait_start, now), std::string()});
+		nodes = xray::core::BuildForest(in);
+		if (keep)
+			*keep = in;
+	});
+	f.n = (int) nodes.size();
+	size_t n = Max(f.n, 1);
+	// palloc may raise only for lack of memory; the vectors are then leaked, which is accepted
+	f.pid = (int32 *) palloc(sizeof(int32) * n);
+	f.root = (int32 *) palloc(sizeof(int32) * n);
+	f.parent = (int32 *) palloc(sizeof(int32) * n);
+	f.depth = (int32 *) palloc(sizeof(int32) * n);
+	f.blocked = (int32 *) palloc(sizeof(int32) * n);
+	f.waiting = (bool *) palloc(sizeof(bool) * n);
+	f.cycle = (bool *) palloc(sizeof(bool) * n);
+	f.waited = (double *) palloc(sizeof(double) * n);
+	f.blocked_wait = (double *) palloc(sizeof(double) * n);
+	f.path_len = (int *) palloc(sizeof(int) * n);
+	f.path = (int32 **) palloc(sizeof(int32 *) * n);
+	for (int i = 0; i < f.n; i++)
+	{
+		const xray::core::ForestNode &nd = nodes[i];
+		f.pid[i] = nd.pid;
+		f.root[i] = nd.root;
+		f.parent[i] = nd.parent;
+		f.depth[i] = nd.depth;
+		f.blocked[i] = nd.blocked_sessions;
+		f.waiting[i] = nd.waiting;
+		f.cycle[i] = nd.in_cycle;
+		f.waited[i] = nd.waited_s;
+		f.blocked_wait[i] = nd.blocked_wait_s;
+		f.path_len[i] = (int) nd.path.size();
+		f.path[i] = (int32 *) palloc(sizeof(int32) * Max(nd.path.size(), (size_t) 1));
+		for (size_t k = 0; k < nd.path.size(); k++)
+			f.path[i][k] = nd.path[k];
+	}
+	return f;
+}
+
+Datum
+IntervalSeconds(double s)
+{
+	Interval *iv = (Interval *) palloc0(sizeof(Interval));
+	iv->time = (TimeOffset) (Max(s, 0.0) * USECS_PER_SEC);
+	return IntervalPGetDatum(iv);
+}
+
+// SessionLabel: "user app: query" of pid from the backend status snapshot,
+// the query only where pg_stat_activity would show it.
+char *
+SessionLabel(int32 pid)
+{
+	if (pid == 0)
+		return pstrdup("prepared transaction");
+	bool all = has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS);
+	int count = XRAY_BACKEND_STATUS_COUNT();
+	for (int i = 1; i <= count; i++)
+	{
+		LocalPgBackendStatus *local = XRAY_BACKEND_STATUS(i);
+		if (local == NULL || local->backendStatus.st_procpid != pid)
+			continue;
+		PgBackendStatus *be = &local->backendStatus;
+		const char *user = OidIsValid(be->st_userid) ? GetUserNameFromId(be->st_userid, true) : NULL;
+		StringInfoData s;
+		initStringInfo(&s);
+		appendStringInfoString(&s, user ? user : "?");
+		if (be->st_appname && be->st_appname[0])
+			appendStringInfo(&s, " (%s)", be->st_appname);
+		if (all || be->st_userid == GetUserId())
+		{
+			char *q = pgstat_clip_activity(be->st_activity_raw);
+			if (q && strlen(q) > 80)
+				q[pg_mbcliplen(q, strlen(q), 80)] = '\0';
+			if (q && q[0])
+				appendStringInfo(&s, ": %s", q);
+		}
+		else
+			appendStringInfoString(&s, ": <insufficient privilege>");
+		return s.data;
+	}
+	return pstrdup("");
+}
+}	// namespace
+
+Datum
+xray_lock_edges(PG_FUNCTION_ARGS)
+{
+	XRAY_INIT_MATERIALIZED_SRF(fcinfo);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	CheckCols(rsinfo, kEdgeCols);
+	int n;
+	LockEdge *edges = LockEdgesCollect(&n);
+	for (int i = 0; i < n; i++)
+	{
+		const LockEdge &e = edges[i];
+		const LOCKTAG &t = e.tag;
+		Datum values[kEdgeCols];
+		bool nulls[kEdgeCols];
+		memset(nulls, true, sizeof(nulls));
+		auto set = [&](int col, Datum d) {
+			values[col] = d;
+			nulls[col] = false;
+		};
+		set(0, Int32GetDatum(e.waiter));
+		set(1, Int32GetDatum(e.blocker));
+		set(2, CStringGetTextDatum(LockTagTypeNames[t.locktag_type]));
+		switch ((LockTagType) t.locktag_type)
+		{
+			case LOCKTAG_RELATION:
+			case LOCKTAG_RELATION_EXTEND:
+				set(3, ObjectIdGetDatum(t.locktag_field1));
+				set(4, ObjectIdGetDatum(t.locktag_field2));
+				break;
+			case LOCKTAG_DATABASE_FROZEN_IDS:
+				set(3, ObjectIdGetDatum(t.locktag_field1));
+				break;
+			case LOCKTAG_PAGE:
+			case LOCKTAG_TUPLE:
+				set(3, ObjectIdGetDatum(t.locktag_field1));
+				set(4, ObjectIdGetDatum(t.locktag_field2));
+				set(5, Int32GetDatum((int32) t.locktag_field3));
+				if (t.locktag_type == LOCKTAG_TUPLE)
+					set(6, Int16GetDatum((int16) t.locktag_field4));
+				break;
+			case LOCKTAG_VIRTUALTRANSACTION:
+				set(7, CStringGetTextDatum(psprintf("%d/%u", (int) t.locktag_field1, t.locktag_field2)));
+				break;
+			case LOCKTAG_TRANSACTION:
+			case LOCKTAG_SPECULATIVE_TOKEN:
+				set(8, TransactionIdGetDatum(t.locktag_field1));
+				break;
+			default:
+				set(3, ObjectIdGetDatum(t.locktag_field1));
+				set(9, ObjectIdGetDatum(t.locktag_field2));
+				set(10, ObjectIdGetDatum(t.locktag_field3));
+				set(11, Int16GetDatum((int16) t.locktag_field4));
+				break;
+		}
+		set(12, CStringGetTextDatum(GetLockmodeName(t.locktag_lockmethodid, e.wait_mode)));
+		StringInfoData modes;
+		initStringInfo(&modes);
+		if (e.granted)
+			LockModeNames(t.locktag_lockmethodid, e.held_mask, &modes);
+		else
+			appendStringInfoString(&modes, GetLockmodeName(t.locktag_lockmethodid, e.queued_mode));
+		set(13, CStringGetTextDatum(modes.data));
+		set(14, BoolGetDatum(e.granted));
+		if (e.wait_start != 0)
+			set(15, TimestampTzGetDatum(e.wait_start));
+		if (TransactionIdIsValid(e.prepared_xid))
+			set(16, TransactionIdGetDatum(e.prepared_xid));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+Datum
+xray_blocking_tree(PG_FUNCTION_ARGS)
+{
+	XRAY_INIT_MATERIALIZED_SRF(fcinfo);
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	CheckCols(rsinfo, kTreeCols);
+	int n;
+	LockEdge *edges = LockEdgesCollect(&n);
+	TimestampTz now = GetCurrentTimestamp();
+	ForestPod f = BuildForestPod(edges, n, now);
+	for (int i = 0; i < f.n; i++)
+	{
+		Datum values[kTreeCols];
+		bool nulls[kTreeCols] = {false};
+		values[0] = Int32GetDatum(i + 1);
+		values[1] = Int32GetDatum(f.pid[i]);
+		values[2] = Int32GetDatum(f.root[i]);
+		values[3] = Int32GetDatum(f.parent[i]);
+		nulls[3] = f.depth[i] == 0;
+		values[4] = Int32GetDatum(f.depth[i]);
+		Datum *elems = (Datum *) palloc(sizeof(Datum) * Max(f.path_len[i], 1));
+		for (int k = 0; k < f.path_len[i]; k++)
+			elems[k] = Int32GetDatum(f.path[i][k]);
+		values[5] = PointerGetDatum(construct_array(elems, f.path_len[i], INT4OID, sizeof(int32), true, TYPALIGN_INT));
+		values[6] = BoolGetDatum(f.waiting[i]);
+		values[7] = BoolGetDatum(f.cycle[i]);
+		values[8] = Int32GetDatum(f.blocked[i]);
+		values[9] = IntervalSeconds(f.blocked_wait[i]);
+		values[10] = IntervalSeconds(f.waited[i]);
+		nulls[10] = !f.waiting[i];
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+Datum
+xray_lock_graph(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0))
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("format must not be NULL"),
+						errhint("Use 'text', 'dot' or 'mermaid'.")));
+	char *format = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	xray::core::GraphFormat fmt;
+	if (pg_strcasecmp(format, "text") == 0)
+		fmt = xray::core::GraphFormat::kText;
+	else if (pg_strcasecmp(format, "dot") == 0)
+		fmt = xray::core::GraphFormat::kDot;
+	else if (pg_strcasecmp(format, "mermaid") == 0)
+		fmt = xray::core::GraphFormat::kMermaid;
+	else
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("unknown lock graph format \"%s\"", format),
+						errhint("Use 'text', 'dot' or 'mermaid'.")));
+	int n;
+	LockEdge *edges = LockEdgesCollect(&n);
+	TimestampTz now = GetCurrentTimestamp();
+	ForestPod f = BuildForestPod(edges, n, now);
+	// labels and edge texts from the catalogs and backend status, before C++ runs again
+	char **labels = (char **) palloc(sizeof(char *) * Max(f.n, 1));
+	for (int i = 0; i < f.n; i++)
+		labels[i] = SessionLabel(f.pid[i]);
+	char **edge_text = (char **) palloc(sizeof(char *) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+		edge_text[i] = psprintf("%s %s", LockObjectText(edges[i].tag),
+								GetLockmodeName(edges[i].tag.locktag_lockmethodid, edges[i].wait_mode));
+	char *result = NULL;
+	{
+		std::string out;
+		XRAY_GUARD({
+			std::vector<xray::core::ForestNode> nodes;
+			std::vector<xray::core::WaitEdge> in;
+			for (int i = 0; i < n; i++)
+				in.push_back(xray::core::WaitEdge{edges[i].waiter, edges[i].blocker,
+												   SecondsSince(edges[i].wait_start, now), edge_text[i]});
+			nodes = xray::core::BuildForest(in);
+			std::vector<std::string> lab;
+			for (const auto &nd : nodes)
+			{
+				std::string l;
+				for (int i = 0; i < f.n; i++)
+					if (f.pid[i] == nd.pid)
+						l = labels[i];
+				lab.push_back(l);
+			}
+			out = xray::core::RenderForest(nodes, lab, in, fmt);
+		});
+		// copy out with no PostgreSQL call that can raise but palloc (out of memory only)
+		result = (char *) palloc(out.size() + 1);
+		memcpy(result, out.c_str(), out.size() + 1);
+	}
+	PG_RETURN_TEXT_P(cstring_to_text(result));
+}
