@@ -192,28 +192,28 @@ BuildForest(const std::vector<WaitEdge> &edges)
 			roots.push_back(i);
 		}
 
-	// blocked_sessions: every node reachable over "waits on" edges reversed
-	std::vector<int> blocked(n, 0);
+	// blocked_sessions: every node reachable over "waits on" edges reversed;
+	// depth_below: the farthest of them (breadth-first distance)
+	std::vector<int> blocked(n, 0), below(n, 0);
 	std::vector<double> blocked_wait(n, 0.0);
-	std::vector<int> mark(n, -1);
+	std::vector<int> mark(n, -1), dist(n, 0);
 	for (int s = 0; s < n; s++)
 	{
-		std::vector<int> stack{s};
+		std::vector<int> queue{s};
 		mark[s] = s;
-		while (!stack.empty())
+		dist[s] = 0;
+		for (size_t q = 0; q < queue.size(); q++)
 		{
-			int v = stack.back();
-			stack.pop_back();
+			int v = queue[q];
 			for (int w : g.waiters[v])
 				if (mark[w] != s)
 				{
 					mark[w] = s;
-					if (w != s)
-					{
-						blocked[s]++;
-						blocked_wait[s] += std::max(0.0, g.waited[w]);
-					}
-					stack.push_back(w);
+					dist[w] = dist[v] + 1;
+					blocked[s]++;
+					blocked_wait[s] += std::max(0.0, g.waited[w]);
+					below[s] = std::max(below[s], dist[w]);
+					queue.push_back(w);
 				}
 		}
 	}
@@ -242,6 +242,7 @@ BuildForest(const std::vector<WaitEdge> &edges)
 			node.in_cycle = cycle[v];
 			node.blocked_sessions = blocked[v];
 			node.blocked_wait_s = blocked_wait[v];
+			node.depth_below = below[v];
 			node.waited_s = node.waiting ? std::max(0.0, g.waited[v]) : -1.0;
 			for (int a = v; a >= 0; a = parent[a])
 				node.path.push_back(g.pids[a]);

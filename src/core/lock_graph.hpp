@@ -39,6 +39,7 @@ struct ForestNode
 	bool in_cycle;
 	int blocked_sessions;	 // sessions waiting on it, directly or transitively
 	double blocked_wait_s;	 // their summed waits
+	int depth_below;		 // longest chain of waits ending at it (0: blocks nobody)
 	double waited_s;		 // its own wait (< 0 when it does not wait)
 	std::vector<int32_t> path;	 // root ... pid
 };

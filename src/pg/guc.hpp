@@ -24,6 +24,9 @@ extern int guc_index_advice_budget_kb;
 extern int guc_index_advice_min_rows;
 extern bool guc_store_sample_values;
 extern double guc_advice_sample_rate;
+extern int guc_lock_sample_interval_ms;
+extern int guc_lock_history_size;
+extern int guc_long_transaction_threshold_ms;
 
 void DefineGucs();
 }	// namespace xray::pg

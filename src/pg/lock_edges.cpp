@@ -97,8 +97,9 @@ LockEdgesCollect(int *n)
 				e.granted = held != 0;
 				// GetBlockerStatusData leaves waitStart unset; the PGPROC has it
 				e.wait_start = since[p];
-				// a prepared transaction's dummy PGPROC has no pid; its lxid is the xid
-				e.prepared_xid = other->pid == 0 ? (TransactionId) other->lxid : InvalidTransactionId;
+				// a prepared transaction's dummy PGPROC has no pid
+				e.prepared_backend = other->backend;
+				e.prepared_lxid = other->pid == 0 ? other->lxid : InvalidLocalTransactionId;
 			}
 		}
 		pfree(data->procs);

@@ -11,7 +11,8 @@ namespace xray::pg
 // One edge waiter -> blocker, with pg_blocking_pids' semantics: the blocker
 // holds a conflicting lock (granted) or waits ahead of the waiter in the
 // lock's queue for a conflicting mode (not granted). A prepared transaction
-// blocks as pid 0 (its xid in prepared_xid).
+// blocks as pid 0; its locks carry the virtual transaction id it had
+// (prepared_backend/prepared_lxid), which pg_locks shows too.
 struct LockEdge
 {
 	int32 waiter;
@@ -22,7 +23,8 @@ struct LockEdge
 	LOCKMODE queued_mode; // the blocker's own requested mode when it blocks from the queue
 	bool granted;		  // held_mask != 0
 	TimestampTz wait_start;
-	TransactionId prepared_xid;
+	BackendId prepared_backend;
+	LocalTransactionId prepared_lxid;
 };
 
 // LockWaitingPids fills pids (palloc'd) with the processes waiting for a

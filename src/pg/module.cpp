@@ -6,6 +6,7 @@
 // its SQL functions raise an ERROR with a hint (see StoreCheckReady).
 #include "compat.hpp"
 #include "guc.hpp"
+#include "lock_history.hpp"
 #include "samples.hpp"
 #include "scan_signals.hpp"
 #include "store.hpp"
@@ -33,6 +34,9 @@ int guc_index_advice_budget_kb = 1048576;
 int guc_index_advice_min_rows = 10000;
 bool guc_store_sample_values = true;
 double guc_advice_sample_rate = 0.01;
+int guc_lock_sample_interval_ms = 100;
+int guc_lock_history_size = 10000;
+int guc_long_transaction_threshold_ms = 60000;
 
 namespace
 {
@@ -93,6 +97,19 @@ DefineGucs()
 							 "Sampled executions count rows per plan node (no timers); counting in "
 							 "xray.statements stays exact whatever this is.",
 							 &guc_advice_sample_rate, 0.01, 0.0, 1.0, PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("xray.lock_sample_interval",
+							"How often the lock sampler records lock waits and wait events; 0 turns it off.",
+							"Each tick reads backend status; the lock manager is asked only when a process "
+							"waits for a lock.",
+							&guc_lock_sample_interval_ms, 100, 0, 3600000, PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL,
+							NULL);
+	DefineCustomIntVariable("xray.lock_history_size", "Lock wait samples (edges) kept in the ring buffer.",
+							"xray.lock_samples shows them; older ones are overwritten.", &guc_lock_history_size,
+							10000, 100, 10000000, PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("xray.long_transaction_threshold",
+							"Transactions open longer than this are listed by xray.long_transactions.", NULL,
+							&guc_long_transaction_threshold_ms, 60000, 0, INT_MAX, PGC_USERSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
 	MarkGUCPrefixReserved("xray");
 }
 }	// namespace xray::pg
@@ -108,5 +125,7 @@ _PG_init(void)
 	xray::pg::StoreRequestShmem();
 	xray::pg::SamplesRequestShmem();
 	xray::pg::ScanSignalsRequestShmem();
+	xray::pg::LockHistoryRequestShmem();
+	xray::pg::LockHistoryRegisterWorker();
 	xray::pg::InstallHooks();
 }

@@ -217,8 +217,8 @@ xray_lock_edges(PG_FUNCTION_ARGS)
 		set(14, BoolGetDatum(e.granted));
 		if (e.wait_start != 0)
 			set(15, TimestampTzGetDatum(e.wait_start));
-		if (TransactionIdIsValid(e.prepared_xid))
-			set(16, TransactionIdGetDatum(e.prepared_xid));
+		if (e.blocker == 0 && LocalTransactionIdIsValid(e.prepared_lxid))
+			set(16, CStringGetTextDatum(psprintf("%d/%u", (int) e.prepared_backend, e.prepared_lxid)));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

@@ -7,6 +7,7 @@
 #include "histogram.hpp"
 
 #include "compat.hpp"
+#include "lock_history.hpp"
 #include "samples.hpp"
 #include "scan_signals.hpp"
 #include "store.hpp"
@@ -227,6 +228,7 @@ xray_reset(PG_FUNCTION_ARGS)
 	StoreReset();
 	SamplesReset();
 	ScanSignalsReset();
+	LockHistoryReset();
 	StoreInfo info;
 	StoreGetInfo(&info);
 	PG_RETURN_TIMESTAMPTZ(info.stats_reset);

@@ -39,6 +39,7 @@
 #include "guc.hpp"
 #include "plan_walk.hpp"
 #include "query_normalize.hpp"
+#include "lock_history.hpp"
 #include "samples.hpp"
 #include "scan_signals.hpp"
 
@@ -176,6 +177,7 @@ XrayShmemStartup()
 	LWLockRelease(AddinShmemInitLock);
 	SamplesStartup();
 	ScanSignalsStartup();
+	LockHistoryStartup();
 
 	if (!IsUnderPostmaster)
 	{

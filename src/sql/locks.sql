@@ -9,7 +9,7 @@ CREATE FUNCTION xray.lock_edges(
     OUT database oid, OUT relation oid, OUT page integer, OUT tuple smallint,
     OUT virtualxid text, OUT transactionid xid, OUT classid oid, OUT objid oid, OUT objsubid smallint,
     OUT waiting_mode text, OUT blocking_mode text, OUT blocking_granted boolean,
-    OUT wait_start timestamptz, OUT blocking_prepared_xid xid)
+    OUT wait_start timestamptz, OUT blocking_virtualtransaction text)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'xray_lock_edges'
 LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
@@ -65,7 +65,13 @@ SELECT e.waiting_pid, e.blocking_pid,
 FROM xray.lock_edges() e
 LEFT JOIN pg_stat_activity w ON w.pid = e.waiting_pid
 LEFT JOIN pg_stat_activity b ON b.pid = e.blocking_pid AND e.blocking_pid <> 0
-LEFT JOIN pg_prepared_xacts px ON e.blocking_pid = 0 AND px.transaction = e.blocking_prepared_xid
+-- a prepared transaction (pid 0): its locks keep the virtual transaction id it had
+LEFT JOIN LATERAL (
+    SELECT p.gid, p.prepared
+    FROM pg_locks l JOIN pg_prepared_xacts p ON p.transaction = l.transactionid
+    WHERE e.blocking_pid = 0 AND l.pid IS NULL AND l.locktype = 'transactionid'
+      AND l.virtualtransaction = e.blocking_virtualtransaction
+    LIMIT 1) px ON true
 ORDER BY e.wait_start, e.waiting_pid, e.blocking_pid;
 COMMENT ON VIEW xray.lock_waits IS 'pg_xray: who waits for whom right now, one row per edge waiter -> blocker';
 GRANT SELECT ON xray.lock_waits TO PUBLIC;
@@ -94,3 +100,207 @@ RETURNS text
 AS 'MODULE_PATHNAME', 'xray_lock_graph'
 LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION xray.lock_graph(text) IS 'pg_xray: the blocking graph right now as text (an indented tree), dot (graphviz) or mermaid';
+
+-- Locks: sampled history (the "pg_xray lock sampler" background worker) --------------
+CREATE FUNCTION xray.lock_samples(
+    OUT sample_time timestamptz, OUT waiting_pid integer, OUT blocking_pid integer, OUT root_pid integer,
+    OUT depth integer, OUT in_cycle boolean, OUT dbid oid, OUT waiting_userid oid, OUT blocking_userid oid,
+    OUT waiting_queryid bigint, OUT blocking_queryid bigint, OUT locktype text, OUT relid oid, OUT object text,
+    OUT waiting_mode text, OUT blocking_mode text, OUT blocking_granted boolean, OUT waited interval)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'xray_lock_samples'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+
+CREATE VIEW xray.lock_samples AS
+SELECT s.sample_time, s.waiting_pid, s.blocking_pid, s.root_pid, s.depth, s.in_cycle,
+       d.datname, wu.rolname AS waiting_user, bu.rolname AS blocking_user,
+       s.waiting_queryid, s.blocking_queryid, s.locktype,
+       CASE WHEN d.datname = current_database() AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = s.relid)
+            THEN s.relid::regclass END AS relation,
+       s.object, s.waiting_mode, s.blocking_mode, s.blocking_granted, s.waited
+FROM xray.lock_samples() s
+LEFT JOIN pg_database d ON d.oid = s.dbid
+LEFT JOIN pg_roles wu ON wu.oid = s.waiting_userid
+LEFT JOIN pg_roles bu ON bu.oid = s.blocking_userid
+ORDER BY s.sample_time, s.waiting_pid, s.blocking_pid;
+COMMENT ON VIEW xray.lock_samples IS 'pg_xray: the lock sampler''s ring buffer: one row per edge waiter -> blocker per tick';
+GRANT SELECT ON xray.lock_samples TO PUBLIC;
+
+CREATE FUNCTION xray.lock_history(
+    OUT dbid oid, OUT blocking_queryid bigint, OUT waiting_queryid bigint, OUT relid oid, OUT locktype text,
+    OUT waiting_mode text, OUT blocking_modes text, OUT samples bigint, OUT cycle_samples bigint,
+    OUT queue_samples bigint, OUT total_wait interval, OUT max_wait interval,
+    OUT first_seen timestamptz, OUT last_seen timestamptz, OUT waiting_text text, OUT blocking_text text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'xray_lock_history'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+
+-- statement texts come from xray.statements (its visibility rules apply), else
+-- from what the sampler saw first (a wait while opening tables has no query id yet)
+CREATE VIEW xray.lock_history AS
+SELECT d.datname, h.blocking_queryid, h.waiting_queryid,
+       CASE WHEN d.datname = current_database() AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = h.relid)
+            THEN h.relid::regclass END AS relation,
+       h.locktype, h.waiting_mode, h.blocking_modes, h.samples, h.cycle_samples, h.queue_samples,
+       h.total_wait, h.max_wait, h.first_seen, h.last_seen,
+       coalesce((SELECT s.query FROM xray.statements s WHERE s.queryid = h.blocking_queryid AND s.dbid = h.dbid
+                 ORDER BY s.calls DESC LIMIT 1), h.blocking_text) AS blocking_query,
+       coalesce((SELECT s.query FROM xray.statements s WHERE s.queryid = h.waiting_queryid AND s.dbid = h.dbid
+                 ORDER BY s.calls DESC LIMIT 1), h.waiting_text) AS waiting_query
+FROM xray.lock_history() h
+LEFT JOIN pg_database d ON d.oid = h.dbid
+ORDER BY h.total_wait DESC, h.samples DESC;
+COMMENT ON VIEW xray.lock_history IS 'pg_xray: sampled lock waits aggregated by blocking and waiting statement, relation, lock type and mode';
+GRANT SELECT ON xray.lock_history TO PUBLIC;
+
+CREATE FUNCTION xray.lock_incidents(
+    OUT incident_id bigint, OUT started_at timestamptz, OUT ended_at timestamptz, OUT last_seen timestamptz,
+    OUT root_pid integer, OUT root_userid oid, OUT dbid oid, OUT root_queryid bigint, OUT root_state text,
+    OUT root_query text, OUT max_depth integer, OUT max_sessions_blocked integer,
+    OUT blocked_seconds double precision, OUT deadlock_cycle boolean)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'xray_lock_incidents'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+
+CREATE VIEW xray.lock_incidents AS
+SELECT i.incident_id, i.started_at, i.ended_at, coalesce(i.ended_at, i.last_seen) - i.started_at AS duration,
+       i.ended_at IS NULL AS ongoing, i.root_pid, r.rolname AS root_user, d.datname, i.root_queryid,
+       i.root_state, i.root_query, i.max_depth, i.max_sessions_blocked,
+       round(i.blocked_seconds::numeric, 1) AS blocked_seconds, i.deadlock_cycle
+FROM xray.lock_incidents() i
+LEFT JOIN pg_roles r ON r.oid = i.root_userid
+LEFT JOIN pg_database d ON d.oid = i.dbid
+ORDER BY i.started_at DESC, i.incident_id DESC;
+COMMENT ON VIEW xray.lock_incidents IS 'pg_xray: contiguous blocking episodes with their root blocker, depth, sessions blocked and blocked-seconds';
+GRANT SELECT ON xray.lock_incidents TO PUBLIC;
+
+CREATE FUNCTION xray.wait_profile(
+    OUT dbid oid, OUT queryid bigint, OUT wait_event_type text, OUT wait_event text, OUT samples bigint,
+    OUT first_seen timestamptz, OUT last_seen timestamptz)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'xray_wait_profile'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+
+CREATE VIEW xray.wait_profile AS
+SELECT d.datname, w.queryid, w.wait_event_type, w.wait_event, w.samples,
+       round(100.0 * w.samples / sum(w.samples) OVER (PARTITION BY w.dbid, w.queryid), 1) AS pct_of_query,
+       w.first_seen, w.last_seen,
+       (SELECT s.query FROM xray.statements s WHERE s.queryid = w.queryid AND s.dbid = w.dbid
+        ORDER BY s.calls DESC LIMIT 1) AS query
+FROM xray.wait_profile() w
+LEFT JOIN pg_database d ON d.oid = w.dbid
+ORDER BY w.samples DESC, w.queryid, w.wait_event_type, w.wait_event;
+COMMENT ON VIEW xray.wait_profile IS 'pg_xray: sampled wait events (CPU when none) of running statements, per query id';
+GRANT SELECT ON xray.wait_profile TO PUBLIC;
+
+CREATE FUNCTION xray.lock_sampler(
+    OUT worker_pid integer, OUT ticks bigint, OUT mean_tick_ms double precision, OUT last_tick timestamptz,
+    OUT samples_written bigint, OUT ring_size integer, OUT history_dropped bigint, OUT profile_dropped bigint)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'xray_lock_sampler'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+CREATE VIEW xray.lock_sampler AS SELECT * FROM xray.lock_sampler();
+COMMENT ON VIEW xray.lock_sampler IS 'pg_xray: the lock sampler''s state and own cost';
+GRANT SELECT ON xray.lock_sampler TO PUBLIC;
+
+-- Long transactions --------------------------------------------------------------------
+-- Sessions whose transaction has been open longer than the threshold
+-- (xray.long_transaction_threshold by default), with what they hold and block.
+CREATE FUNCTION xray.long_transactions(threshold interval DEFAULT NULL)
+RETURNS TABLE (pid integer, usename name, application_name text, datname name, state text,
+               xact_start timestamptz, xact_age interval, state_age interval, idle_in_transaction boolean,
+               backend_xid xid, backend_xmin xid, holds_xmin_horizon boolean, locks_held text[],
+               blocked_sessions integer, queryid bigint, query text)
+LANGUAGE sql STABLE PARALLEL RESTRICTED
+AS $$
+WITH t AS (SELECT coalesce(threshold, current_setting('xray.long_transaction_threshold')::interval) AS v),
+horizon AS (
+    -- the oldest transaction anything holds back: sessions, prepared transactions, slots
+    SELECT greatest(
+        (SELECT max(greatest(age(backend_xmin), age(backend_xid))) FROM pg_stat_activity),
+        (SELECT max(age(transaction)) FROM pg_prepared_xacts),
+        (SELECT max(greatest(age(xmin), age(catalog_xmin))) FROM pg_replication_slots)) AS oldest
+)
+SELECT a.pid, a.usename, a.application_name, a.datname, a.state, a.xact_start,
+       clock_timestamp() - a.xact_start, clock_timestamp() - a.state_change,
+       a.state LIKE 'idle in transaction%', a.backend_xid, a.backend_xmin,
+       greatest(age(a.backend_xmin), age(a.backend_xid)) = (SELECT oldest FROM horizon),
+       ARRAY(SELECT l.mode || ' on ' || xray.lock_object(l.locktype, l.database, l.relation, l.page, l.tuple,
+                                                        l.virtualxid, l.transactionid, l.classid, l.objid,
+                                                        l.objsubid)
+             FROM pg_locks l
+             WHERE l.pid = a.pid AND l.granted AND l.locktype NOT IN ('virtualxid')
+               AND NOT (l.locktype = 'transactionid' AND l.transactionid = a.backend_xid)
+             ORDER BY 1),
+       coalesce((SELECT bt.blocked_sessions FROM xray.blocking_tree() bt WHERE bt.pid = a.pid), 0),
+       a.query_id, a.query
+FROM pg_stat_activity a, t
+WHERE a.xact_start IS NOT NULL AND a.backend_type = 'client backend' AND a.pid <> pg_backend_pid()
+  AND clock_timestamp() - a.xact_start >= t.v
+ORDER BY a.xact_start
+$$;
+COMMENT ON FUNCTION xray.long_transactions(interval) IS 'pg_xray: transactions open longer than a threshold, with their locks, what they block and whether they hold back the xmin horizon';
+
+CREATE VIEW xray.long_transactions AS SELECT * FROM xray.long_transactions();
+COMMENT ON VIEW xray.long_transactions IS 'pg_xray: transactions open longer than xray.long_transaction_threshold';
+GRANT SELECT ON xray.long_transactions TO PUBLIC;
+
+-- Lock advice ---------------------------------------------------------------------------
+-- Recurring patterns in the sampled history and the live sessions, each with
+-- what to do (and the statement, where one fixes it).
+CREATE VIEW xray.lock_advice AS
+-- DDL that waited for a lock and queued readers behind it (blocking from the queue)
+SELECT 'lock_timeout'::text AS kind,
+       coalesce(h.relation::text, h.locktype) AS target,
+       format('%s sessions waited behind a queued %s (sampled %s times, longest wait %s)',
+              h.queue_samples, h.blocking_modes, h.samples, date_trunc('second', h.max_wait)) AS evidence,
+       'Run DDL with a short lock_timeout and retry, so that it never queues readers behind a long transaction.' AS advice,
+       'SET lock_timeout = ''2s''; -- then run the DDL, retrying on SQLSTATE 55P03' AS statement,
+       h.blocking_queryid AS queryid
+FROM xray.lock_history h
+WHERE h.queue_samples > 0 AND h.blocking_modes ~ 'AccessExclusiveLock|ShareRowExclusiveLock|ExclusiveLock'
+  AND h.locktype = 'relation'
+UNION ALL
+-- idle-in-transaction sessions that blocked others, or do now
+SELECT 'idle_in_transaction_session_timeout', coalesce(i.datname::text, current_database()),
+       format('%s incident(s) rooted in a session idle in transaction, up to %s sessions blocked for %s s in all',
+              count(*), max(i.max_sessions_blocked), sum(i.blocked_seconds)),
+       'Set idle_in_transaction_session_timeout so that a forgotten transaction cannot hold locks indefinitely.',
+       format('ALTER DATABASE %I SET idle_in_transaction_session_timeout = ''5min'';',
+              coalesce(i.datname, current_database())),
+       NULL::bigint
+FROM xray.lock_incidents i
+WHERE i.root_state LIKE 'idle in transaction%' AND current_setting('idle_in_transaction_session_timeout') = '0'
+GROUP BY i.datname
+UNION ALL
+-- deadlock cycles seen by the sampler between two statements
+SELECT 'lock_ordering', coalesce(h.relation::text, h.locktype),
+       format('statements %s and %s waited for each other in a cycle (%s samples)',
+              least(h.blocking_queryid, h.waiting_queryid), greatest(h.blocking_queryid, h.waiting_queryid),
+              sum(h.cycle_samples)),
+       'Take locks in one consistent order in both statements (for rows: ORDER BY the key with FOR UPDATE, or update rows in key order).',
+       NULL,
+       least(h.blocking_queryid, h.waiting_queryid)
+FROM xray.lock_history h
+WHERE h.cycle_samples > 0
+GROUP BY 2, least(h.blocking_queryid, h.waiting_queryid), greatest(h.blocking_queryid, h.waiting_queryid)
+UNION ALL
+-- lock waits on a table whose foreign key has no index (on either side of it)
+SELECT 'foreign_key_index', format('%I.%I', ih.schema_name, ih.table_name),
+       format('%s lock wait samples on %s; %s', sum(h.samples), string_agg(DISTINCT h.relation::text, ', '),
+              ih.evidence),
+       'Index the foreign key: its checks, deletes and key updates then lock and scan only the rows involved.',
+       ih.fix,
+       NULL
+FROM xray.index_health ih
+JOIN pg_constraint k ON k.contype = 'f' AND k.conrelid = format('%I.%I', ih.schema_name, ih.table_name)::regclass
+JOIN xray.lock_history h
+  ON h.relation IN (k.conrelid::regclass, k.confrelid::regclass)
+  -- row waits (transactionid) name no relation: the statements that waited do
+  OR (h.relation IS NULL AND h.locktype IN ('transactionid', 'tuple')
+      AND (h.waiting_query ~* ('\m' || (SELECT relname FROM pg_class WHERE oid = k.confrelid) || '\M')
+           OR h.waiting_query ~* ('\m' || (SELECT relname FROM pg_class WHERE oid = k.conrelid) || '\M')))
+WHERE ih.kind = 'unindexed_foreign_key' AND ih.evidence LIKE format('foreign key %I %%', k.conname)
+GROUP BY ih.schema_name, ih.table_name, ih.evidence, ih.fix;
+COMMENT ON VIEW xray.lock_advice IS 'pg_xray: advice for recurring lock contention patterns (lock_timeout for DDL, idle-in-transaction timeout, lock ordering, foreign-key indexes)';
+GRANT SELECT ON xray.lock_advice TO PUBLIC;

@@ -41,6 +41,8 @@ TEST(LockGraph, ChainHasOneRootAndGrowingDepth)
 	EXPECT_EQ(Find(f, 10).blocked_sessions, 2);
 	EXPECT_DOUBLE_EQ(Find(f, 10).blocked_wait_s, 7.0);
 	EXPECT_EQ(Find(f, 20).blocked_sessions, 1);
+	EXPECT_EQ(Find(f, 10).depth_below, 2);
+	EXPECT_EQ(Find(f, 30).depth_below, 0);
 	EXPECT_FALSE(Find(f, 10).waiting);
 	EXPECT_TRUE(Find(f, 20).waiting);
 	EXPECT_FALSE(Find(f, 20).in_cycle);
@@ -89,6 +91,8 @@ TEST(LockGraph, WaiterWithTwoBlockersSitsUnderTheNearestRoot)
 	EXPECT_EQ(Find(f, 9).root, 1);
 	EXPECT_EQ(Find(f, 9).depth, 1);
 	EXPECT_EQ(Find(f, 2).blocked_sessions, 2);
+	// 2 is a root with nothing under it in the tree, yet it blocks two sessions, 2 deep
+	EXPECT_EQ(Find(f, 2).depth_below, 2);
 	EXPECT_EQ(f.size(), 4u);
 	// a prepared transaction blocks as pid 0
 	auto p = BuildForest({E(5, 0)});
