@@ -1,6 +1,6 @@
 -- pgTAP: the SQL API contract of pg_xray: objects, column types, privileges, errors.
 BEGIN;
-SELECT plan(112);
+SELECT plan(134);
 
 SELECT has_schema('xray');
 SELECT has_view('xray', 'statements', 'view xray.statements exists');
@@ -10,6 +10,37 @@ SELECT has_view('xray', 'index_health', 'view xray.index_health exists');
 SELECT has_view('xray', 'index_advice', 'view xray.index_advice exists');
 SELECT has_view('xray', 'index_advice_queries', 'view xray.index_advice_queries exists');
 SELECT has_view('xray', 'predicates', 'view xray.predicates exists');
+SELECT has_view('xray', 'lock_waits', 'view xray.lock_waits exists');
+SELECT has_view('xray', 'blocking_tree', 'view xray.blocking_tree exists');
+SELECT has_view('xray', 'lock_samples', 'view xray.lock_samples exists');
+SELECT has_view('xray', 'lock_history', 'view xray.lock_history exists');
+SELECT has_view('xray', 'lock_incidents', 'view xray.lock_incidents exists');
+SELECT has_view('xray', 'wait_profile', 'view xray.wait_profile exists');
+SELECT has_view('xray', 'lock_sampler', 'view xray.lock_sampler exists');
+SELECT has_view('xray', 'long_transactions', 'view xray.long_transactions exists');
+SELECT has_view('xray', 'lock_advice', 'view xray.lock_advice exists');
+SELECT columns_are('xray', 'lock_waits', ARRAY[
+  'waiting_pid', 'blocking_pid', 'waiting_user', 'blocking_user', 'waiting_application', 'blocking_application',
+  'locktype', 'object', 'relation', 'page', 'tuple', 'transactionid', 'virtualxid', 'advisory_key',
+  'waiting_mode', 'blocking_mode', 'blocking_granted', 'wait_start', 'wait_duration', 'waiting_queryid',
+  'waiting_query', 'blocking_queryid', 'blocking_query', 'blocking_state', 'blocking_xact_age', 'blocking_prepared_gid']);
+SELECT columns_are('xray', 'blocking_tree', ARRAY[
+  'pid', 'root_pid', 'parent_pid', 'depth', 'path', 'waiting', 'in_cycle', 'blocked_sessions', 'blocked_wait',
+  'wait_duration', 'usename', 'application_name', 'state', 'query_id', 'query', 'xact_age']);
+SELECT columns_are('xray', 'lock_incidents', ARRAY[
+  'incident_id', 'started_at', 'ended_at', 'duration', 'ongoing', 'root_pid', 'root_user', 'datname', 'root_queryid',
+  'root_state', 'root_query', 'max_depth', 'max_sessions_blocked', 'blocked_seconds', 'deadlock_cycle']);
+SELECT is(xray.lock_graph(), E'no session is waiting for a lock\n', 'lock_graph with nobody waiting says so');
+SELECT is(xray.lock_graph('DOT'), E'digraph lock_waits {\n  rankdir=LR;\n  node [shape=box];\n}\n', 'lock_graph dot is case-insensitive and empty when nobody waits');
+SELECT is(xray.lock_graph('mermaid'), E'graph LR\n', 'lock_graph mermaid when nobody waits');
+SELECT throws_ok($$SELECT xray.lock_graph('png')$$, '22023', 'unknown lock graph format "png"', 'lock_graph: unknown format is 22023');
+SELECT throws_ok($$SELECT xray.lock_graph(NULL)$$, '22004', 'format must not be NULL', 'lock_graph: NULL format is 22004');
+SELECT lives_ok($$SELECT * FROM xray.long_transactions('-1 minute'::interval)$$, 'long_transactions accepts a negative threshold (everything in a transaction)');
+SELECT ok(has_table_privilege('xray_tap_user', 'xray.lock_waits', 'SELECT'), 'everyone may read xray.lock_waits');
+SELECT ok(has_table_privilege('xray_tap_user', 'xray.lock_history', 'SELECT'), 'everyone may read xray.lock_history');
+SELECT ok(has_function_privilege('xray_tap_user', 'xray.lock_graph(text)', 'EXECUTE'), 'everyone may run lock_graph');
+SELECT ok((SELECT ring_size FROM xray.lock_sampler) = current_setting('xray.lock_history_size')::int, 'the ring has xray.lock_history_size entries');
+
 SELECT columns_are('xray', 'predicates', ARRAY[
   'queryid', 'relation', 'attnum', 'column_name', 'kind', 'executions', 'seq_scans', 'under_limit',
   'rows_returned', 'rows_removed', 'removed_fraction']);
