@@ -36,9 +36,6 @@ SELECT is(xray.lock_graph('mermaid'), E'graph LR\n', 'lock_graph mermaid when no
 SELECT throws_ok($$SELECT xray.lock_graph('png')$$, '22023', 'unknown lock graph format "png"', 'lock_graph: unknown format is 22023');
 SELECT throws_ok($$SELECT xray.lock_graph(NULL)$$, '22004', 'format must not be NULL', 'lock_graph: NULL format is 22004');
 SELECT lives_ok($$SELECT * FROM xray.long_transactions('-1 minute'::interval)$$, 'long_transactions accepts a negative threshold (everything in a transaction)');
-SELECT ok(has_table_privilege('xray_tap_user', 'xray.lock_waits', 'SELECT'), 'everyone may read xray.lock_waits');
-SELECT ok(has_table_privilege('xray_tap_user', 'xray.lock_history', 'SELECT'), 'everyone may read xray.lock_history');
-SELECT ok(has_function_privilege('xray_tap_user', 'xray.lock_graph(text)', 'EXECUTE'), 'everyone may run lock_graph');
 SELECT ok((SELECT ring_size FROM xray.lock_sampler) = current_setting('xray.lock_history_size')::int, 'the ring has xray.lock_history_size entries');
 
 SELECT columns_are('xray', 'predicates', ARRAY[
@@ -116,6 +113,9 @@ SELECT ok(NOT has_table_privilege('xray_tap_user', 'xray.plans', 'SELECT'), 'pla
 SELECT ok(has_table_privilege('xray_tap_monitor', 'xray.plans', 'SELECT'), 'pg_read_all_stats reads plans');
 SELECT ok(NOT has_table_privilege('xray_tap_user', 'xray.predicates', 'SELECT'), 'predicates are not public');
 SELECT ok(has_table_privilege('xray_tap_monitor', 'xray.predicates', 'SELECT'), 'pg_read_all_stats reads predicates');
+SELECT ok(has_table_privilege('xray_tap_user', 'xray.lock_waits', 'SELECT'), 'everyone may read xray.lock_waits');
+SELECT ok(has_table_privilege('xray_tap_user', 'xray.lock_history', 'SELECT'), 'everyone may read xray.lock_history');
+SELECT ok(has_function_privilege('xray_tap_user', 'xray.lock_graph(text)', 'EXECUTE'), 'everyone may run lock_graph');
 SELECT ok(NOT has_function_privilege('xray_tap_user', 'xray.reset()', 'EXECUTE'), 'reset is revoked from PUBLIC');
 SELECT ok(NOT has_function_privilege('xray_tap_user', 'xray.reset_query(bigint)', 'EXECUTE'), 'reset_query is revoked from PUBLIC');
 SELECT ok(NOT has_function_privilege('xray_tap_monitor', 'xray.reset()', 'EXECUTE'), 'monitoring roles cannot reset');
