@@ -215,8 +215,13 @@ LANGUAGE sql STABLE PARALLEL RESTRICTED
 AS $$
 WITH t AS (SELECT coalesce(threshold, current_setting('xray.long_transaction_threshold')::interval) AS v),
 horizon AS (
-    -- the oldest transaction anything holds back: sessions, prepared transactions, slots
+    -- the oldest transaction anything holds back: an xid (sessions, prepared
+    -- transactions) or a snapshot/slot xmin; a snapshot whose xmin is only the
+    -- oldest running xid does not hold the horizon itself
     SELECT greatest(
+        (SELECT max(age(backend_xid)) FROM pg_stat_activity),
+        (SELECT max(age(transaction)) FROM pg_prepared_xacts)) AS oldest_xid,
+      greatest(
         (SELECT max(greatest(age(backend_xmin), age(backend_xid))) FROM pg_stat_activity),
         (SELECT max(age(transaction)) FROM pg_prepared_xacts),
         (SELECT max(greatest(age(xmin), age(catalog_xmin))) FROM pg_replication_slots)) AS oldest
@@ -224,7 +229,8 @@ horizon AS (
 SELECT a.pid, a.usename, a.application_name, a.datname, a.state, a.xact_start,
        clock_timestamp() - a.xact_start, clock_timestamp() - a.state_change,
        a.state LIKE 'idle in transaction%', a.backend_xid, a.backend_xmin,
-       greatest(age(a.backend_xmin), age(a.backend_xid)) = (SELECT oldest FROM horizon),
+       coalesce(age(a.backend_xid) = h.oldest
+                OR (age(a.backend_xmin) = h.oldest AND coalesce(h.oldest_xid, 0) < h.oldest), false),
        ARRAY(SELECT l.mode || ' on ' || xray.lock_object(l.locktype, l.database, l.relation, l.page, l.tuple,
                                                         l.virtualxid, l.transactionid, l.classid, l.objid,
                                                         l.objsubid)
@@ -234,7 +240,7 @@ SELECT a.pid, a.usename, a.application_name, a.datname, a.state, a.xact_start,
              ORDER BY 1),
        coalesce((SELECT bt.blocked_sessions FROM xray.blocking_tree() bt WHERE bt.pid = a.pid), 0),
        a.query_id, a.query
-FROM pg_stat_activity a, t
+FROM pg_stat_activity a, t, horizon h
 WHERE a.xact_start IS NOT NULL AND a.backend_type = 'client backend' AND a.pid <> pg_backend_pid()
   AND clock_timestamp() - a.xact_start >= t.v
 ORDER BY a.xact_start
@@ -252,14 +258,16 @@ CREATE VIEW xray.lock_advice AS
 -- DDL that waited for a lock and queued readers behind it (blocking from the queue)
 SELECT 'lock_timeout'::text AS kind,
        coalesce(h.relation::text, h.locktype) AS target,
-       format('%s sessions waited behind a queued %s (sampled %s times, longest wait %s)',
-              h.queue_samples, h.blocking_modes, h.samples, date_trunc('second', h.max_wait)) AS evidence,
+       format('sessions waited behind a queued %s for %s in all (%s samples, longest wait %s)',
+              string_agg(DISTINCT h.blocking_modes, ','), date_trunc('second', sum(h.total_wait)),
+              sum(h.queue_samples), date_trunc('second', max(h.max_wait))) AS evidence,
        'Run DDL with a short lock_timeout and retry, so that it never queues readers behind a long transaction.' AS advice,
        'SET lock_timeout = ''2s''; -- then run the DDL, retrying on SQLSTATE 55P03' AS statement,
        h.blocking_queryid AS queryid
 FROM xray.lock_history h
 WHERE h.queue_samples > 0 AND h.blocking_modes ~ 'AccessExclusiveLock|ShareRowExclusiveLock|ExclusiveLock'
   AND h.locktype = 'relation'
+GROUP BY 2, h.blocking_queryid
 UNION ALL
 -- idle-in-transaction sessions that blocked others, or do now
 SELECT 'idle_in_transaction_session_timeout', coalesce(i.datname::text, current_database()),

@@ -41,6 +41,8 @@ is "$(q "$port" "SELECT idle_in_transaction || ' ' || blocked_sessions || ' ' ||
 	"long_transactions: the idle session, 3 sessions blocked, holding its table and row locks"
 is "$(q "$port" "SELECT holds_xmin_horizon FROM xray.long_transactions('0') WHERE application_name = 'idler'")" "t" \
 	"long_transactions: the idle writer holds back the xmin horizon"
+is "$(q "$port" "SELECT holds_xmin_horizon FROM xray.long_transactions('0') WHERE application_name = 'ddl'")" "f" \
+	"long_transactions: a snapshot that only inherits the oldest xid does not hold the horizon"
 is "$(q "$port" "SELECT count(*) FROM xray.long_transactions('1 hour')")" "0" "long_transactions: nothing past a 1-hour threshold"
 is "$(q "$port" "SELECT count(*) FROM xray.lock_incidents WHERE ongoing")" "2" "incidents: two ongoing while it lasts"
 wait # everything finishes within about 3 s
