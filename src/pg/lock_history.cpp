@@ -36,6 +36,7 @@
 
 #include "hash_index.hpp"
 #include "lock_graph.hpp"
+#include "maintenance.hpp"
 
 #include "compat.hpp"
 #include "guard.hpp"
@@ -44,6 +45,8 @@
 #include "lock_history.hpp"
 
 extern "C" {
+#include "access/multixact.h"
+#include "access/transam.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
@@ -60,8 +63,18 @@ namespace
 {
 constexpr int kProbeLimit = 64;
 
+struct IdObservation
+{
+	TimestampTz at;
+	uint64 next_xid;	// full transaction id
+	uint64 next_mxid;	// multixact ids counted across wraps
+};
+
 struct LockHistHeader
 {
+	uint64 id_obs_count;	// observations ever written; slot = count % kIdObservations
+	IdObservation id_obs[kIdObservations];
+	uint32 last_mxid;
 	LWLock *lock;
 	LockSamplerInfo info;
 	uint64 ring_next;	// edges ever written; slot = ring_next % ring_size
@@ -486,6 +499,23 @@ Publish(Tick &t, char (*root_query)[kIncidentQuery])
 	LWLockRelease(hist->lock);
 }
 
+// ObserveIds notes the next ids every kIdObservationSeconds (worker only).
+void
+ObserveIds(TimestampTz now)
+{
+	uint64 n = hist->id_obs_count;
+	if (n > 0 && now - hist->id_obs[(n - 1) % kIdObservations].at < kIdObservationSeconds * USECS_PER_SEC)
+		return;
+	uint64 xid = U64FromFullTransactionId(ReadNextFullTransactionId());
+	uint32 mxid = ReadNextMultiXactId();
+	uint64 mx = n > 0 ? hist->id_obs[(n - 1) % kIdObservations].next_mxid + (uint32) (mxid - hist->last_mxid) : mxid;
+	LWLockAcquire(hist->lock, LW_EXCLUSIVE);
+	hist->id_obs[n % kIdObservations] = IdObservation{now, xid, mx};
+	hist->last_mxid = mxid;
+	hist->id_obs_count = n + 1;
+	LWLockRelease(hist->lock);
+}
+
 void
 SampleTick()
 {
@@ -515,6 +545,7 @@ SampleTick()
 		EdgeText(s, root_query[r], kIncidentQuery);
 	}
 	Publish(t, root_query);
+	ObserveIds(t.now);
 	INSTR_TIME_SET_CURRENT(end);
 	INSTR_TIME_SUBTRACT(end, start);
 	hist->info.tick_ms_total += INSTR_TIME_GET_MILLISEC(end);	// only the worker writes it
@@ -634,6 +665,27 @@ WaitProfileCopy(int *n)
 {
 	CheckReady();
 	return CopyUnderLock<WaitProfEntry>(Profile(), kProfileEntries, n, [](const WaitProfEntry &e) { return e.in_use; });
+}
+
+void
+IdConsumptionGet(IdConsumption *out)
+{
+	CheckReady();
+	LWLockAcquire(hist->lock, LW_SHARED);
+	uint64 n = hist->id_obs_count;
+	IdObservation first{}, last{};
+	if (n > 0)
+	{
+		first = hist->id_obs[(n > (uint64) kIdObservations ? n - kIdObservations : 0) % kIdObservations];
+		last = hist->id_obs[(n - 1) % kIdObservations];
+	}
+	LWLockRelease(hist->lock);
+	out->observations = (int) Min(n, (uint64) kIdObservations);
+	out->from = first.at;
+	out->to = last.at;
+	double t0 = (double) first.at / USECS_PER_SEC, t1 = (double) last.at / USECS_PER_SEC;
+	out->xids_per_day = n >= 2 ? core::ConsumptionPerDay(first.next_xid, t0, last.next_xid, t1) : -1.0;
+	out->mxids_per_day = n >= 2 ? core::ConsumptionPerDay(first.next_mxid, t0, last.next_mxid, t1) : -1.0;
 }
 
 void

@@ -114,4 +114,19 @@ LockHistEntry *LockHistoryCopy(int *n);
 IncidentRec *LockIncidentsCopy(int *n);
 WaitProfEntry *WaitProfileCopy(int *n);
 void LockSamplerGetInfo(LockSamplerInfo *info);
+
+// The sampler also notes the next transaction id and multixact id every
+// kIdObservationSeconds (a day of them is kept): the consumption rates for
+// wraparound forecasts. Rates are < 0 when fewer than two observations exist.
+constexpr int kIdObservationSeconds = 10;
+constexpr int kIdObservations = 8640;
+struct IdConsumption
+{
+	double xids_per_day;
+	double mxids_per_day;
+	TimestampTz from;
+	TimestampTz to;
+	int observations;
+};
+void IdConsumptionGet(IdConsumption *out);
 }	// namespace xray::pg

@@ -19,6 +19,7 @@ PGDLLEXPORT void _PG_init(void);
 namespace xray::pg
 {
 void InstallHooks();	// hooks.cpp
+void MaintenanceRequestShmem();	// maintenance_runner.cpp
 
 bool guc_enabled = true;
 int guc_track = kTrackTop;
@@ -127,5 +128,6 @@ _PG_init(void)
 	xray::pg::ScanSignalsRequestShmem();
 	xray::pg::LockHistoryRequestShmem();
 	xray::pg::LockHistoryRegisterWorker();
+	xray::pg::MaintenanceRequestShmem();
 	xray::pg::InstallHooks();
 }

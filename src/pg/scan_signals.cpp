@@ -99,6 +99,7 @@ struct Collect
 	bool seq[kMaxScans];
 	bool limited[kMaxScans];
 	double rows[kMaxScans];
+	double est_rows[kMaxScans];
 	double removed[kMaxScans];
 	int nuses[kMaxScans];
 	SignalUse uses[kMaxScans][kSignalFilters];
@@ -333,6 +334,7 @@ CollectScans(PlanState *ps, void *arg)
 				c->seq[i] = IsA(p, SeqScan);
 				c->limited[i] = c->limit_depth > 0;
 				c->rows[i] = ps->instrument->ntuples;
+				c->est_rows[i] = p->plan_rows * Max(ps->instrument->nloops, 1.0);
 				c->removed[i] = ps->instrument->nfiltered1 + ps->instrument->nfiltered2;
 				c->nuses[i] = 0;
 				AddConditions(c, i, rti, p->qual);
@@ -448,6 +450,7 @@ ScanSignalsAfter(QueryDesc *queryDesc)
 		s->s.seq_scans += c.seq[i] ? 1 : 0;
 		s->s.limited += c.limited[i] ? 1 : 0;
 		s->s.rows += c.rows[i];
+		s->s.est_rows += c.est_rows[i];
 		s->s.removed += c.removed[i];
 		for (int k = 0; k < c.nuses[i]; k++)
 		{

@@ -37,6 +37,7 @@ struct ScanSignal
 	uint32 seq_scans;	  // of them, with a sequential scan
 	uint32 limited;		  // of them, under a LIMIT
 	double rows;		  // rows the scans returned
+	double est_rows;	  // rows the planner expected them to return (per loop x loops)
 	double removed;		  // rows the scans' filters removed
 	int nfilters;		  // what the executed plans did with columns
 	SignalUse filters[kSignalFilters];

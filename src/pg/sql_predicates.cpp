@@ -15,7 +15,7 @@ PGDLLEXPORT Datum xray_predicates(PG_FUNCTION_ARGS);
 
 namespace
 {
-constexpr int kPredicateCols = 11;
+constexpr int kPredicateCols = 12;
 }
 
 Datum
@@ -62,6 +62,7 @@ xray_predicates(PG_FUNCTION_ARGS)
 			values[7] = Int64GetDatum(sig[i].limited);
 			values[8] = Float8GetDatum(sig[i].rows);
 			values[9] = Float8GetDatum(sig[i].removed);
+			values[11] = Float8GetDatum(sig[i].est_rows);
 			values[10] = Float8GetDatum(sig[i].rows + sig[i].removed > 0
 											? sig[i].removed / (sig[i].rows + sig[i].removed)
 											: 0.0);

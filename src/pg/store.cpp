@@ -45,6 +45,8 @@
 
 namespace xray::pg
 {
+void MaintenanceStartup();	// maintenance_runner.cpp
+
 StoreMem store;
 
 namespace
@@ -178,6 +180,7 @@ XrayShmemStartup()
 	SamplesStartup();
 	ScanSignalsStartup();
 	LockHistoryStartup();
+	MaintenanceStartup();
 
 	if (!IsUnderPostmaster)
 	{

@@ -129,7 +129,7 @@ CREATE FUNCTION xray.predicates(
     OUT queryid bigint, OUT relid oid, OUT attnum smallint, OUT column_name text, OUT kind text,
     OUT executions bigint, OUT seq_scans bigint, OUT under_limit bigint,
     OUT rows_returned double precision, OUT rows_removed double precision,
-    OUT removed_fraction double precision)
+    OUT removed_fraction double precision, OUT rows_estimated double precision)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'xray_predicates'
 LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
@@ -140,7 +140,7 @@ GRANT EXECUTE ON FUNCTION xray.predicates() TO pg_read_all_stats;
 CREATE VIEW xray.predicates AS
 SELECT p.queryid, p.relid::regclass AS relation, p.attnum, p.column_name, p.kind,
        p.executions, p.seq_scans, p.under_limit, p.rows_returned, p.rows_removed,
-       round(p.removed_fraction::numeric, 4) AS removed_fraction
+       round(p.removed_fraction::numeric, 4) AS removed_fraction, p.rows_estimated
 FROM xray.predicates() p
 ORDER BY p.rows_removed DESC, p.queryid, p.relid, p.attnum, p.kind;
 COMMENT ON VIEW xray.predicates IS 'pg_xray: columns the sampled executions filtered, sorted and joined on, per statement and table';

@@ -40,7 +40,7 @@ SELECT ok((SELECT ring_size FROM xray.lock_sampler) = current_setting('xray.lock
 
 SELECT columns_are('xray', 'predicates', ARRAY[
   'queryid', 'relation', 'attnum', 'column_name', 'kind', 'executions', 'seq_scans', 'under_limit',
-  'rows_returned', 'rows_removed', 'removed_fraction']);
+  'rows_returned', 'rows_removed', 'removed_fraction', 'rows_estimated']);
 SELECT columns_are('xray', 'index_advice_queries', ARRAY[
   'rank', 'index_name', 'queryid', 'query', 'calls', 'cost_before', 'cost_after', 'plan_before', 'plan_after',
   'changed_node']);

@@ -1,0 +1,421 @@
+
+-- Maintenance: advice with exact SQL, runs, audit log ------------------------------------
+CREATE FUNCTION xray.wraparound_forecast(age bigint, freeze_max_age bigint, per_day double precision,
+    OUT pct_to_forced double precision, OUT pct_to_stop double precision,
+    OUT days_to_forced double precision, OUT days_to_stop double precision, OUT forced_now boolean)
+RETURNS record
+AS 'MODULE_PATHNAME', 'xray_wraparound_forecast'
+LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE;
+-- (age and freeze_max_age NULL give NULL through the view's joins; the C code reads them)
+
+CREATE FUNCTION xray.heap_pages_estimate(reltuples double precision, data_width double precision, natts integer,
+    has_nulls boolean, fillfactor integer)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'xray_heap_pages_estimate'
+LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION xray.autovacuum_trigger(threshold double precision, scale_factor double precision,
+    reltuples double precision)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'xray_autovacuum_trigger'
+LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION xray.suggested_scale_factor(reltuples double precision, threshold double precision,
+    current_scale_factor double precision, target_dead double precision)
+RETURNS double precision
+AS 'MODULE_PATHNAME', 'xray_suggested_scale_factor'
+LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+
+CREATE FUNCTION xray.id_consumption(OUT xids_per_day double precision, OUT mxids_per_day double precision,
+    OUT observed_from timestamptz, OUT observed_to timestamptz, OUT observations integer)
+RETURNS record
+AS 'MODULE_PATHNAME', 'xray_id_consumption'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+
+-- a table's reloption as text (NULL when not set)
+CREATE FUNCTION xray.reloption(reloptions text[], name text)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN (SELECT substr(o, length(name) + 2) FROM unnest(reloptions) o WHERE o LIKE name || '=%' LIMIT 1);
+
+-- Wraparound, per database, with a forecast from the consumption the sampler observed
+CREATE VIEW xray.wraparound AS
+SELECT d.datname, 'transaction id'::text AS id_kind, age(d.datfrozenxid)::bigint AS age,
+       current_setting('autovacuum_freeze_max_age')::bigint AS freeze_max_age,
+       round(f.pct_to_forced::numeric, 1) AS pct_to_forced_autovacuum, round(f.pct_to_stop::numeric, 2) AS pct_to_stop,
+       round(c.xids_per_day::numeric) AS consumed_per_day,
+       round(f.days_to_forced::numeric, 1) AS days_to_forced_autovacuum, round(f.days_to_stop::numeric, 1) AS days_to_stop
+FROM pg_database d, xray.id_consumption() c,
+     LATERAL xray.wraparound_forecast(age(d.datfrozenxid), current_setting('autovacuum_freeze_max_age')::bigint,
+                                      c.xids_per_day) f
+WHERE d.datallowconn OR age(d.datfrozenxid) > 0
+UNION ALL
+SELECT d.datname, 'multixact id', mxid_age(d.datminmxid)::bigint,
+       current_setting('autovacuum_multixact_freeze_max_age')::bigint,
+       round(f.pct_to_forced::numeric, 1), round(f.pct_to_stop::numeric, 2), round(c.mxids_per_day::numeric),
+       round(f.days_to_forced::numeric, 1), round(f.days_to_stop::numeric, 1)
+FROM pg_database d, xray.id_consumption() c,
+     LATERAL xray.wraparound_forecast(mxid_age(d.datminmxid), current_setting('autovacuum_multixact_freeze_max_age')::bigint,
+                                      c.mxids_per_day) f
+ORDER BY 6 DESC, 1, 2;
+COMMENT ON VIEW xray.wraparound IS 'pg_xray: transaction-id and multixact age per database, percent to the forced autovacuum and to the stop limit, days left at the observed rate';
+GRANT SELECT ON xray.wraparound TO PUBLIC;
+
+-- What holds the xmin horizon back (VACUUM cannot remove rows newer than it)
+CREATE VIEW xray.xmin_horizon AS
+SELECT 'session'::text AS holder, format('pid %s (%s, %s)', a.pid, a.usename, a.state) AS name,
+       greatest(age(a.backend_xmin), age(a.backend_xid)) AS xid_age, clock_timestamp() - a.xact_start AS duration,
+       format('SELECT pg_terminate_backend(%s);', a.pid) AS release_command
+FROM pg_stat_activity a WHERE a.backend_xmin IS NOT NULL OR a.backend_xid IS NOT NULL
+UNION ALL
+SELECT 'prepared transaction', p.gid, age(p.transaction), clock_timestamp() - p.prepared,
+       format('ROLLBACK PREPARED %L;', p.gid)
+FROM pg_prepared_xacts p
+UNION ALL
+SELECT 'replication slot', s.slot_name || CASE WHEN s.active THEN ' (active)' ELSE ' (inactive)' END,
+       greatest(age(s.xmin), age(s.catalog_xmin)), NULL,
+       CASE WHEN NOT s.active THEN format('SELECT pg_drop_replication_slot(%L);', s.slot_name) END
+FROM pg_replication_slots s WHERE s.xmin IS NOT NULL OR s.catalog_xmin IS NOT NULL
+ORDER BY 3 DESC NULLS LAST;
+COMMENT ON VIEW xray.xmin_horizon IS 'pg_xray: sessions, prepared transactions and replication slots holding the xmin horizon back, oldest first';
+GRANT SELECT ON xray.xmin_horizon TO PUBLIC;
+
+-- Table bloat estimated from statistics (no scan), or measured by pgstattuple
+CREATE FUNCTION xray.table_bloat(exact boolean DEFAULT false)
+RETURNS TABLE (table_name regclass, table_bytes bigint, pages bigint, expected_pages bigint,
+               bloat_pct numeric, wasted_bytes bigint, method text)
+LANGUAGE plpgsql VOLATILE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    stattuple text;
+BEGIN
+    IF exact IS NULL THEN
+        RAISE EXCEPTION 'exact must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    SELECT format('%I.pgstattuple', n.nspname) INTO stattuple
+    FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pgstattuple';
+    IF exact AND stattuple IS NULL THEN
+        RAISE EXCEPTION 'exact bloat needs the pgstattuple extension'
+            USING ERRCODE = '55000', HINT = 'CREATE EXTENSION pgstattuple;';
+    END IF;
+    IF exact THEN
+        RETURN QUERY EXECUTE format($q$
+            SELECT c.oid::regclass, s.table_len, c.relpages::bigint,
+                   ceil(s.table_len * (1 - (s.dead_tuple_len + s.free_space)::numeric / nullif(s.table_len, 0))
+                        / current_setting('block_size')::int)::bigint,
+                   -- the space fillfactor keeps free on purpose is not bloat
+                   round(greatest(0, 100.0 * (s.dead_tuple_len + s.free_space) / nullif(s.table_len, 0)
+                                     - (100 - coalesce(xray.reloption(c.reloptions, 'fillfactor')::int, 100))), 1),
+                   (s.dead_tuple_len + s.free_space)::bigint, 'pgstattuple'::text
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, LATERAL %s(c.oid) s
+            WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+              AND n.nspname NOT LIKE 'pg_toast%%' AND c.relpages > 0
+            ORDER BY 6 DESC$q$, stattuple);
+        RETURN;
+    END IF;
+    RETURN QUERY
+    WITH shape AS (
+        SELECT c.oid, c.relpages, c.reltuples,
+               coalesce(xray.reloption(c.reloptions, 'fillfactor')::int, 100) AS ff,
+               (SELECT count(*) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)::int AS natts,
+               (SELECT sum(s.avg_width) FROM pg_stats s WHERE s.schemaname = n.nspname AND s.tablename = c.relname
+                  AND NOT s.inherited) AS width,
+               (SELECT bool_or(s.null_frac > 0) FROM pg_stats s WHERE s.schemaname = n.nspname AND s.tablename = c.relname
+                  AND NOT s.inherited) AS has_nulls,
+               (SELECT count(*) FROM pg_stats s WHERE s.schemaname = n.nspname AND s.tablename = c.relname
+                  AND NOT s.inherited)::int AS nstats
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+          AND n.nspname NOT LIKE 'pg_toast%' AND c.relpages > 0 AND c.reltuples >= 0
+    )
+    SELECT s.oid::regclass, pg_relation_size(s.oid), s.relpages::bigint, e.pages::bigint,
+           round((100.0 * greatest(s.relpages - e.pages, 0) / s.relpages)::numeric, 1),
+           (greatest(s.relpages - e.pages, 0) * current_setting('block_size')::int)::bigint, 'statistics'::text
+    FROM shape s, LATERAL (SELECT xray.heap_pages_estimate(s.reltuples, s.width, s.natts, s.has_nulls, s.ff) AS pages) e
+    -- every column has statistics (ANALYZE ran since the last column was added)
+    WHERE s.width IS NOT NULL AND s.nstats = s.natts
+    ORDER BY 6 DESC;
+END $$;
+COMMENT ON FUNCTION xray.table_bloat(boolean) IS 'pg_xray: table bloat estimated from statistics (exact = true: measured by pgstattuple, reading every table)';
+CREATE VIEW xray.table_bloat AS SELECT * FROM xray.table_bloat(false);
+GRANT SELECT ON xray.table_bloat TO PUBLIC;
+
+-- measurements before/after an action (for the log)
+CREATE FUNCTION xray.maintenance_measure(kind text, object text)
+RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL RESTRICTED
+RETURN (
+    SELECT CASE WHEN c.relkind = 'i' THEN
+        jsonb_build_object('index_bytes', pg_relation_size(c.oid),
+                           'valid', (SELECT indisvalid FROM pg_index WHERE indexrelid = c.oid),
+                           'scans', (SELECT idx_scan FROM pg_stat_all_indexes WHERE indexrelid = c.oid))
+    ELSE
+        jsonb_build_object('n_live_tup', s.n_live_tup, 'n_dead_tup', s.n_dead_tup,
+                           'n_mod_since_analyze', s.n_mod_since_analyze, 'n_ins_since_vacuum', s.n_ins_since_vacuum,
+                           'table_bytes', pg_table_size(c.oid), 'relallvisible', c.relallvisible, 'relpages', c.relpages,
+                           'xid_age', age(c.relfrozenxid), 'last_vacuum', greatest(s.last_vacuum, s.last_autovacuum),
+                           'last_analyze', greatest(s.last_analyze, s.last_autoanalyze))
+    END
+    FROM pg_class c LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid
+    WHERE c.oid = to_regclass(object));
+
+-- The advice ------------------------------------------------------------------------------
+CREATE VIEW xray.maintenance_advice AS
+WITH t AS (
+    SELECT c.oid, c.oid::regclass AS rel, c.relname, n.nspname, c.reltuples, c.relpages, c.relallvisible, c.reloptions,
+           age(c.relfrozenxid) AS xid_age, mxid_age(c.relminmxid) AS mxid_age,
+           s.n_live_tup, s.n_dead_tup, s.n_mod_since_analyze, s.n_ins_since_vacuum, s.n_tup_upd, s.n_tup_del,
+           s.n_tup_hot_upd, s.autovacuum_count, s.vacuum_count,
+           greatest(s.last_vacuum, s.last_autovacuum) AS last_vacuumed,
+           greatest(s.last_analyze, s.last_autoanalyze) AS last_analyzed,
+           coalesce(xray.reloption(c.reloptions, 'autovacuum_enabled')::boolean, true)
+               AND current_setting('autovacuum')::boolean AS av_enabled,
+           xray.autovacuum_trigger(
+               coalesce(xray.reloption(c.reloptions, 'autovacuum_vacuum_threshold'), current_setting('autovacuum_vacuum_threshold'))::float8,
+               coalesce(xray.reloption(c.reloptions, 'autovacuum_vacuum_scale_factor'), current_setting('autovacuum_vacuum_scale_factor'))::float8,
+               c.reltuples) AS vacuum_trigger,
+           xray.autovacuum_trigger(
+               coalesce(xray.reloption(c.reloptions, 'autovacuum_vacuum_insert_threshold'), current_setting('autovacuum_vacuum_insert_threshold'))::float8,
+               coalesce(xray.reloption(c.reloptions, 'autovacuum_vacuum_insert_scale_factor'), current_setting('autovacuum_vacuum_insert_scale_factor'))::float8,
+               c.reltuples) AS insert_trigger,
+           xray.autovacuum_trigger(
+               coalesce(xray.reloption(c.reloptions, 'autovacuum_analyze_threshold'), current_setting('autovacuum_analyze_threshold'))::float8,
+               coalesce(xray.reloption(c.reloptions, 'autovacuum_analyze_scale_factor'), current_setting('autovacuum_analyze_scale_factor'))::float8,
+               c.reltuples) AS analyze_trigger,
+           coalesce(xray.reloption(c.reloptions, 'autovacuum_vacuum_scale_factor'), current_setting('autovacuum_vacuum_scale_factor'))::float8 AS vacuum_scale,
+           coalesce(xray.reloption(c.reloptions, 'autovacuum_vacuum_threshold'), current_setting('autovacuum_vacuum_threshold'))::float8 AS vacuum_threshold
+    FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid
+    WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+      AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'
+),
+rate AS (SELECT * FROM xray.id_consumption()),
+advice AS (
+    -- dead rows past the table's own autovacuum trigger
+    SELECT 'vacuum'::text AS kind, 'VACUUM'::text AS action, t.rel::text AS object,
+           format('%s dead rows (%s%% of %s live) against an autovacuum trigger of %s%s; last vacuumed %s',
+                  t.n_dead_tup, round(100.0 * t.n_dead_tup / greatest(t.n_live_tup, 1)), t.n_live_tup,
+                  round(t.vacuum_trigger),
+                  CASE WHEN NOT t.av_enabled THEN ' (autovacuum is disabled for this table)' ELSE '' END,
+                  coalesce(to_char(t.last_vacuumed, 'YYYY-MM-DD HH24:MI'), 'never')) AS reason,
+           format('VACUUM (ANALYZE) %s', t.rel) AS command,
+           50 + least(40, 10 * t.n_dead_tup / greatest(t.vacuum_trigger, 1)) AS urgency,
+           jsonb_build_object('n_dead_tup', t.n_dead_tup, 'n_live_tup', t.n_live_tup, 'vacuum_trigger', round(t.vacuum_trigger),
+                              'autovacuum_enabled', t.av_enabled) AS measurements
+    FROM t WHERE t.n_dead_tup > t.vacuum_trigger AND t.n_dead_tup >= 1000
+    UNION ALL
+    -- insert-mostly tables that VACUUM never reached: the visibility map stays empty
+    SELECT 'vacuum_insert', 'VACUUM', t.rel::text,
+           format('%s rows inserted since the last vacuum (%s), %s of %s pages all-visible: index-only scans read the heap',
+                  t.n_ins_since_vacuum, coalesce(to_char(t.last_vacuumed, 'YYYY-MM-DD HH24:MI'), 'never'),
+                  t.relallvisible, t.relpages),
+           format('VACUUM %s', t.rel),
+           40 + least(30, 30.0 * (1 - t.relallvisible::float8 / greatest(t.relpages, 1))),
+           jsonb_build_object('n_ins_since_vacuum', t.n_ins_since_vacuum, 'insert_trigger', round(t.insert_trigger),
+                              'relallvisible', t.relallvisible, 'relpages', t.relpages)
+    FROM t WHERE t.n_dead_tup <= t.vacuum_trigger AND t.relpages >= 128
+      AND t.relallvisible < 0.5 * t.relpages AND t.n_ins_since_vacuum > least(t.insert_trigger, 0.5 * greatest(t.reltuples, 0) + 1000)
+    UNION ALL
+    -- statistics older than the table's changes
+    SELECT 'analyze', 'ANALYZE', t.rel::text,
+           CASE WHEN t.last_analyzed IS NULL
+                THEN format('never analyzed and holds %s rows: the planner guesses', t.n_live_tup)
+                ELSE format('%s rows changed since the last analyze (%s) against a trigger of %s',
+                            t.n_mod_since_analyze, to_char(t.last_analyzed, 'YYYY-MM-DD HH24:MI'), round(t.analyze_trigger)) END,
+           format('ANALYZE %s', t.rel),
+           45 + least(30, 10 * t.n_mod_since_analyze / greatest(t.analyze_trigger, 1)),
+           jsonb_build_object('n_mod_since_analyze', t.n_mod_since_analyze, 'analyze_trigger', round(t.analyze_trigger),
+                              'last_analyze', t.last_analyzed)
+    FROM t WHERE ((t.n_mod_since_analyze > t.analyze_trigger AND t.n_mod_since_analyze >= 1000)
+                  OR (t.last_analyzed IS NULL AND t.n_live_tup >= 1000))
+      -- VACUUM (ANALYZE), advised above, covers it
+      AND NOT (t.n_dead_tup > t.vacuum_trigger AND t.n_dead_tup >= 1000)
+    UNION ALL
+    -- row estimates far from what sampled executions returned, on tables analyzed since their changes
+    SELECT 'statistics', CASE WHEN m.ncols >= 2 THEN 'CREATE STATISTICS' ELSE 'SET STATISTICS' END, t.rel::text,
+           format('scans of %s returned %s rows per run where the planner expected %s (%s off) in statement %s, although statistics are fresh',
+                  t.rel, round(m.rows / m.runs), round(m.est / m.runs), round(m.factor) || 'x', m.queryid),
+           CASE WHEN m.ncols >= 2
+                THEN format('CREATE STATISTICS IF NOT EXISTS %I.%I (dependencies, ndistinct, mcv) ON %s FROM %s; ANALYZE %s',
+                            t.nspname, left(t.relname || '_' || array_to_string(m.cols, '_') || '_stx', 63),
+                            (SELECT string_agg(format('%I', c), ', ') FROM unnest(m.cols) c), t.rel, t.rel)
+                ELSE format('ALTER TABLE %s ALTER COLUMN %I SET STATISTICS 1000; ANALYZE %s', t.rel, m.cols[1], t.rel) END,
+           30 + least(30, m.factor),
+           jsonb_build_object('queryid', m.queryid, 'rows_per_run', round(m.rows / m.runs), 'estimated_per_run', round(m.est / m.runs))
+    FROM t JOIN (
+        SELECT p.relid, p.queryid, max(p.executions) AS runs, max(p.rows_returned) AS rows, max(p.rows_estimated) AS est,
+               greatest(max(p.rows_returned) / greatest(max(p.rows_estimated), 1), max(p.rows_estimated) / greatest(max(p.rows_returned), 1)) AS factor,
+               array_agg(DISTINCT a.attname::text ORDER BY a.attname::text) AS cols, count(DISTINCT a.attname) AS ncols
+        FROM xray.predicates() p JOIN pg_attribute a ON a.attrelid = p.relid AND a.attnum = p.attnum
+        WHERE p.kind IN ('=', 'range', 'IN') AND p.executions > 0
+        GROUP BY p.relid, p.queryid
+    ) m ON m.relid = t.oid
+    WHERE m.factor >= 10 AND greatest(m.rows, m.est) / m.runs >= 100
+      AND t.last_analyzed IS NOT NULL AND t.n_mod_since_analyze <= t.analyze_trigger
+    UNION ALL
+    -- transaction-id age: freeze before the forced (anti-wraparound) autovacuum comes at a bad time
+    SELECT 'freeze', 'VACUUM (FREEZE)', t.rel::text,
+           format('transaction-id age %s is %s%% of autovacuum_freeze_max_age (%s%% of the stop limit)%s',
+                  t.xid_age, round(f.pct_to_forced::numeric, 1), round(f.pct_to_stop::numeric, 1),
+                  CASE WHEN f.days_to_forced IS NOT NULL
+                       THEN format('; at %s ids a day the forced autovacuum comes in %s days', round(rate.xids_per_day), round(f.days_to_forced::numeric, 1))
+                       ELSE '' END),
+           format('VACUUM (FREEZE) %s', t.rel),
+           60 + least(39, f.pct_to_forced / 3),
+           jsonb_build_object('xid_age', t.xid_age, 'pct_to_forced', round(f.pct_to_forced::numeric, 1),
+                              'pct_to_stop', round(f.pct_to_stop::numeric, 2), 'days_to_forced', round(f.days_to_forced::numeric, 1))
+    FROM t, rate, LATERAL xray.wraparound_forecast(t.xid_age, current_setting('autovacuum_freeze_max_age')::bigint, rate.xids_per_day) f
+    WHERE f.pct_to_forced >= 50 AND t.relpages > 0
+    UNION ALL
+    SELECT 'freeze', 'VACUUM (FREEZE)', t.rel::text,
+           format('multixact age %s is %s%% of autovacuum_multixact_freeze_max_age', t.mxid_age, round(f.pct_to_forced::numeric, 1)),
+           format('VACUUM (FREEZE) %s', t.rel),
+           60 + least(39, f.pct_to_forced / 3),
+           jsonb_build_object('mxid_age', t.mxid_age, 'pct_to_forced', round(f.pct_to_forced::numeric, 1))
+    FROM t, rate, LATERAL xray.wraparound_forecast(t.mxid_age, current_setting('autovacuum_multixact_freeze_max_age')::bigint, rate.mxids_per_day) f
+    WHERE f.pct_to_forced >= 50 AND t.relpages > 0
+    UNION ALL
+    -- what holds the xmin horizon back for long
+    SELECT 'xmin_horizon', 'RELEASE', h.holder || ' ' || h.name,
+           format('%s holds the xmin horizon %s transactions back%s: VACUUM cannot remove rows deleted after it',
+                  h.holder, h.xid_age, coalesce(' for ' || date_trunc('second', h.duration), '')),
+           h.release_command, 55 + least(40, h.xid_age / 1000000.0),
+           jsonb_build_object('xid_age', h.xid_age, 'duration', h.duration)
+    FROM xray.xmin_horizon h
+    WHERE h.xid_age >= 1000000 OR h.duration >= interval '1 hour' OR (h.holder = 'replication slot' AND h.name LIKE '%(inactive)')
+    UNION ALL
+    -- bloated tables (estimated from statistics)
+    SELECT 'table_bloat', 'VACUUM (FULL)', b.table_name::text,
+           format('about %s%% of %s is free or dead space (%s estimated from statistics); VACUUM (FULL) rewrites it under an ACCESS EXCLUSIVE lock',
+                  b.bloat_pct, pg_size_pretty(b.table_bytes), pg_size_pretty(b.wasted_bytes)),
+           format('VACUUM (FULL, ANALYZE) %s', b.table_name),
+           20 + least(30, b.bloat_pct / 3),
+           jsonb_build_object('bloat_pct', b.bloat_pct, 'wasted_bytes', b.wasted_bytes, 'pages', b.pages, 'expected_pages', b.expected_pages)
+    FROM xray.table_bloat(false) b WHERE b.bloat_pct >= 40 AND b.wasted_bytes >= 8 * 1024 * 1024
+    UNION ALL
+    -- indexes: from index health (never constraint, unique or replica identity indexes)
+    SELECT CASE WHEN h.kind IN ('bloated', 'invalid') THEN 'reindex' ELSE 'drop_index' END,
+           CASE WHEN h.kind IN ('bloated', 'invalid') THEN 'REINDEX INDEX CONCURRENTLY' ELSE 'DROP INDEX CONCURRENTLY' END,
+           format('%I.%I', h.schema_name, h.index_name),
+           h.kind || ': ' || h.evidence,
+           rtrim(h.fix, ';'),
+           CASE h.kind WHEN 'invalid' THEN 70 WHEN 'bloated' THEN 35 ELSE 25 END,
+           jsonb_build_object('index_bytes', h.size_bytes, 'scans', h.scans)
+    FROM xray.index_health h
+    WHERE h.kind IN ('bloated', 'invalid', 'unused', 'duplicate', 'redundant_prefix') AND h.fix IS NOT NULL
+    UNION ALL
+    -- large, busy tables where the global scale factor lets many dead rows pile up
+    SELECT 'autovacuum_settings', 'ALTER TABLE SET (autovacuum_...)', t.rel::text,
+           format('%s rows: autovacuum waits for %s dead rows (scale factor %s); %s updates and deletes since statistics reset',
+                  round(t.reltuples), round(t.vacuum_trigger), t.vacuum_scale, t.n_tup_upd + t.n_tup_del),
+           format('ALTER TABLE %s SET (autovacuum_vacuum_scale_factor = %s, autovacuum_analyze_scale_factor = %s)', t.rel,
+                  s.sf, round((s.sf / 2)::numeric, 4)),
+           30,
+           jsonb_build_object('reltuples', t.reltuples, 'vacuum_trigger', round(t.vacuum_trigger), 'suggested_scale_factor', s.sf)
+    FROM t, LATERAL (SELECT round(xray.suggested_scale_factor(t.reltuples, t.vacuum_threshold, t.vacuum_scale,
+                                   least(1000000, greatest(10000, 0.02 * t.reltuples)))::numeric, 4) AS sf) s
+    WHERE t.reltuples >= 1000000 AND t.vacuum_trigger > greatest(100000, 0.05 * t.reltuples)
+      AND t.n_tup_upd + t.n_tup_del >= 0.1 * t.reltuples AND s.sf < t.vacuum_scale
+      AND xray.reloption(t.reloptions, 'autovacuum_vacuum_scale_factor') IS NULL
+)
+SELECT row_number() OVER (ORDER BY a.urgency DESC, a.kind, a.object)::integer AS priority,
+       a.kind, a.action, a.object, a.reason, a.command, round(a.urgency::numeric, 1) AS urgency, a.measurements
+FROM advice a;
+COMMENT ON VIEW xray.maintenance_advice IS 'pg_xray: ranked maintenance actions (VACUUM, FREEZE, ANALYZE, statistics, REINDEX, DROP INDEX, autovacuum settings) with evidence and exact SQL';
+GRANT SELECT ON xray.maintenance_advice TO PUBLIC;
+
+-- Runs and their audit log -------------------------------------------------------------------
+CREATE SEQUENCE xray.maintenance_run_seq;
+GRANT USAGE ON SEQUENCE xray.maintenance_run_seq TO PUBLIC;
+CREATE TABLE xray.maintenance_runs (
+    run_id bigint PRIMARY KEY,
+    requested_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    requested_by name,
+    dry_run boolean NOT NULL,
+    time_budget interval,
+    max_actions integer,
+    kinds text[],
+    window_start time,
+    window_end time,
+    status text NOT NULL,
+    coordinator_pid integer,
+    finished_at timestamptz,
+    actions_planned integer,
+    actions_done integer,
+    actions_failed integer,
+    actions_skipped integer
+);
+CREATE TABLE xray.maintenance_log (
+    id bigserial PRIMARY KEY,
+    run_id bigint NOT NULL REFERENCES xray.maintenance_runs ON DELETE CASCADE,
+    kind text NOT NULL,
+    action text NOT NULL,
+    object text,
+    command text NOT NULL,
+    reason text,
+    status text NOT NULL,
+    started_at timestamptz,
+    finished_at timestamptz,
+    duration interval GENERATED ALWAYS AS (finished_at - started_at) STORED,
+    error text,
+    sqlstate text,
+    before jsonb,
+    after jsonb
+);
+CREATE INDEX ON xray.maintenance_log (run_id);
+SELECT pg_catalog.pg_extension_config_dump('xray.maintenance_runs', '');
+SELECT pg_catalog.pg_extension_config_dump('xray.maintenance_log', '');
+GRANT SELECT ON xray.maintenance_runs, xray.maintenance_log TO PUBLIC;
+COMMENT ON TABLE xray.maintenance_log IS 'pg_xray: every maintenance action run (or dry-run, skipped, failed) with its measurements before and after';
+
+CREATE FUNCTION xray._run_maintenance(run_id bigint, dry_run boolean, budget_ms bigint, max_actions integer,
+    kinds text, window_start text, window_end text)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'xray_run_maintenance'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
+-- callable by everyone; it refuses roles without EXECUTE on xray.run_maintenance
+GRANT EXECUTE ON FUNCTION xray._run_maintenance(bigint, boolean, bigint, integer, text, text, text) TO PUBLIC;
+
+-- Starts a maintenance run in background workers and returns its id at once.
+CREATE FUNCTION xray.run_maintenance(
+    dry_run boolean DEFAULT false,
+    time_budget interval DEFAULT '1 hour',
+    max_actions integer DEFAULT 50,
+    kinds text[] DEFAULT ARRAY['vacuum', 'vacuum_insert', 'analyze', 'freeze', 'reindex'],
+    window_start time DEFAULT NULL,
+    window_end time DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+AS $$
+DECLARE
+    bad text;
+    id bigint;
+BEGIN
+    IF dry_run IS NULL OR time_budget IS NULL OR max_actions IS NULL OR kinds IS NULL THEN
+        RAISE EXCEPTION 'dry_run, time_budget, max_actions and kinds must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    IF max_actions < 0 THEN
+        RAISE EXCEPTION 'max_actions must not be negative' USING ERRCODE = '22023';
+    END IF;
+    IF time_budget <= interval '0' THEN
+        RAISE EXCEPTION 'time_budget must be positive' USING ERRCODE = '22023';
+    END IF;
+    IF (window_start IS NULL) <> (window_end IS NULL) THEN
+        RAISE EXCEPTION 'window_start and window_end go together' USING ERRCODE = '22023';
+    END IF;
+    SELECT k INTO bad FROM unnest(kinds) k
+    WHERE k IS NULL OR k NOT IN ('vacuum', 'vacuum_insert', 'analyze', 'statistics', 'freeze', 'xmin_horizon',
+                                 'table_bloat', 'reindex', 'drop_index', 'autovacuum_settings')
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'unknown maintenance kind "%"', bad USING ERRCODE = '22023',
+            HINT = 'Kinds: vacuum, vacuum_insert, analyze, statistics, freeze, xmin_horizon, table_bloat, reindex, drop_index, autovacuum_settings.';
+    END IF;
+    id := nextval('xray.maintenance_run_seq');
+    RETURN xray._run_maintenance(id, dry_run, (extract(epoch FROM time_budget) * 1000)::bigint, max_actions,
+                                 array_to_string(kinds, ','), window_start::text, window_end::text);
+END $$;
+COMMENT ON FUNCTION xray.run_maintenance(boolean, interval, integer, text[], time, time) IS 'pg_xray: perform the maintenance advice in background workers (one top-level command at a time), logged in xray.maintenance_log; returns the run id';
+REVOKE ALL ON FUNCTION xray.run_maintenance(boolean, interval, integer, text[], time, time) FROM PUBLIC;
