@@ -267,7 +267,7 @@ advice AS (
            jsonb_build_object('xid_age', t.xid_age, 'pct_to_forced', round(f.pct_to_forced::numeric, 1),
                               'pct_to_stop', round(f.pct_to_stop::numeric, 2), 'days_to_forced', round(f.days_to_forced::numeric, 1))
     FROM t, rate, LATERAL xray.wraparound_forecast(t.xid_age, current_setting('autovacuum_freeze_max_age')::bigint, rate.xids_per_day) f
-    WHERE f.pct_to_forced >= 50 AND t.relpages > 0
+    WHERE f.pct_to_forced >= 50
     UNION ALL
     SELECT 'freeze', 'VACUUM (FREEZE)', t.rel::text,
            format('multixact age %s is %s%% of autovacuum_multixact_freeze_max_age', t.mxid_age, round(f.pct_to_forced::numeric, 1)),
@@ -275,7 +275,7 @@ advice AS (
            60 + least(39, f.pct_to_forced / 3),
            jsonb_build_object('mxid_age', t.mxid_age, 'pct_to_forced', round(f.pct_to_forced::numeric, 1))
     FROM t, rate, LATERAL xray.wraparound_forecast(t.mxid_age, current_setting('autovacuum_multixact_freeze_max_age')::bigint, rate.mxids_per_day) f
-    WHERE f.pct_to_forced >= 50 AND t.relpages > 0
+    WHERE f.pct_to_forced >= 50
     UNION ALL
     -- what holds the xmin horizon back for long
     SELECT 'xmin_horizon', 'RELEASE', h.holder || ' ' || h.name,

@@ -104,6 +104,20 @@ is "$(q "$port" "SELECT string_agg(kind || ':' || status || ':' || coalesce(sqls
 	"analyze:done: drop_index:failed:42501" "a failed command (not the owner) is logged with its SQLSTATE and the run continues"
 ok "$(q "$port" "SELECT error LIKE 'must be owner%' FROM xray.maintenance_log WHERE run_id = $run AND kind = 'drop_index'")" "the error message is logged"
 
+# row misestimates on fresh statistics: correlated columns get extended statistics
+psql_at "$port" -c "CREATE TABLE corr (a int, b int)" -c "INSERT INTO corr SELECT g % 100, g % 100 FROM generate_series(1, 100000) g" >/dev/null
+psql_at "$port" -c "VACUUM ANALYZE corr" >/dev/null
+psql_at "$port" -c "SET xray.advice_sample_rate = 1" -c "SELECT count(*) FROM corr WHERE a = 5 AND b = 5" \
+	-c "SELECT count(*) FROM corr WHERE a = 6 AND b = 6" >/dev/null
+is "$(q "$port" "SELECT command FROM xray.maintenance_advice WHERE kind = 'statistics'")" \
+	"CREATE STATISTICS IF NOT EXISTS public.corr_a_b_stx (dependencies, ndistinct, mcv) ON a, b FROM corr; ANALYZE corr" \
+	"statistics: 1000 rows where the planner expects 10, on fresh statistics: extended statistics on the two columns"
+run=$(q "$port" "SELECT xray.run_maintenance(kinds => ARRAY['statistics'])")
+wait_run "$run"
+is "$(q "$port" "SELECT status FROM xray.maintenance_log WHERE run_id = $run")" "done" "statistics: the run created them"
+ok "$(q "$port" "EXPLAIN SELECT count(*) FROM corr WHERE a = 5 AND b = 5" | grep -oP 'Seq Scan.*rows=\K[0-9]+' | awk '{ print ($1 >= 500 && $1 <= 2000) ? "t" : "f" }')" \
+	"statistics: the planner now expects 1000 rows"
+
 # bloat estimates against pgstattuple: several shapes of table
 psql_at "$port" -c "CREATE TABLE b_plain AS SELECT g AS id, g % 100 AS v FROM generate_series(1, 100000) g" \
 	-c "CREATE TABLE b_text AS SELECT g AS id, md5(g::text) || repeat('y', g % 50) AS t FROM generate_series(1, 50000) g" \
@@ -119,5 +133,25 @@ echo "# bloat estimate vs pgstattuple (estimate/exact %): $cmp"
 ok "$(q "$port" "SELECT count(*) = 5 AND max(abs(e.bloat_pct - x.bloat_pct)) <= 10 FROM xray.table_bloat(false) e JOIN xray.table_bloat(true) x USING (table_name) WHERE e.table_name::text LIKE 'b\\_%'")" \
 	"table bloat estimated from statistics within 10 points of pgstattuple on 5 tables"
 ok "$(q "$port" "SELECT bloat_pct >= 40 FROM xray.table_bloat WHERE table_name = 'b_half'::regclass")" "half-deleted table: about half is free space"
+pg_stop "$dir"
+
+# wraparound: a server whose forced autovacuum age is low, after 60,000 transaction ids
+port=$(free_port 56060)
+dir="$XRAY_TMP/tap/maint_wrap"
+pg_start "$dir" "$port" "autovacuum = off" "autovacuum_freeze_max_age = 100000" "max_worker_processes = 16" || exit 1
+psql_at "$port" -c "CREATE EXTENSION pg_xray" -c "CREATE TABLE old_rows (id int)" -c "INSERT INTO old_rows SELECT generate_series(1, 1000)" \
+	-c "CREATE TABLE sink (id int)" >/dev/null
+sleep 1
+psql_at "$port" -c "DO \$\$ BEGIN FOR i IN 1..60000 LOOP BEGIN INSERT INTO sink VALUES (i); EXCEPTION WHEN OTHERS THEN NULL; END; END LOOP; END \$\$" >/dev/null
+sleep 10.5	# the sampler notes the next ids every 10 s: two observations give a rate
+ok "$(q "$port" "SELECT age > 60000 AND pct_to_forced_autovacuum >= 60 AND consumed_per_day > 0 AND days_to_forced_autovacuum >= 0
+                 FROM xray.wraparound WHERE datname = 'postgres' AND id_kind = 'transaction id'")" \
+	"wraparound: age, percent to the forced autovacuum and a forecast from the observed rate"
+ok "$(q "$port" "SELECT reason LIKE 'transaction-id age % of autovacuum_freeze_max_age%' AND command = 'VACUUM (FREEZE) old_rows'
+                 FROM xray.maintenance_advice WHERE kind = 'freeze' AND object = 'old_rows'")" "freeze advised for the old table"
+run=$(q "$port" "SELECT xray.run_maintenance(kinds => ARRAY['freeze'], max_actions => 2)")
+wait_run "$run"
+ok "$(q "$port" "SELECT bool_and(status = 'done' AND (after->>'xid_age')::int < (before->>'xid_age')::int) AND count(*) = 2
+                 FROM xray.maintenance_log WHERE run_id = $run")" "VACUUM (FREEZE) ran on two tables (max_actions) and their age fell"
 pg_stop "$dir"
 done_testing
