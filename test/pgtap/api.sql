@@ -1,6 +1,6 @@
 -- pgTAP: the SQL API contract of pg_xray: objects, column types, privileges, errors.
 BEGIN;
-SELECT plan(134);
+SELECT plan(157);
 
 SELECT has_schema('xray');
 SELECT has_view('xray', 'statements', 'view xray.statements exists');
@@ -10,6 +10,25 @@ SELECT has_view('xray', 'index_health', 'view xray.index_health exists');
 SELECT has_view('xray', 'index_advice', 'view xray.index_advice exists');
 SELECT has_view('xray', 'index_advice_queries', 'view xray.index_advice_queries exists');
 SELECT has_view('xray', 'predicates', 'view xray.predicates exists');
+SELECT has_view('xray', 'maintenance_advice', 'view xray.maintenance_advice exists');
+SELECT has_view('xray', 'wraparound', 'view xray.wraparound exists');
+SELECT has_view('xray', 'xmin_horizon', 'view xray.xmin_horizon exists');
+SELECT has_view('xray', 'table_bloat', 'view xray.table_bloat exists');
+SELECT has_table('xray', 'maintenance_log', 'table xray.maintenance_log exists');
+SELECT has_table('xray', 'maintenance_runs', 'table xray.maintenance_runs exists');
+SELECT columns_are('xray', 'maintenance_advice', ARRAY['priority', 'kind', 'action', 'object', 'reason', 'command', 'urgency', 'measurements']);
+SELECT columns_are('xray', 'maintenance_log', ARRAY['id', 'run_id', 'kind', 'action', 'object', 'command', 'reason', 'status',
+  'started_at', 'finished_at', 'duration', 'error', 'sqlstate', 'before', 'after']);
+SELECT is((xray.wraparound_forecast(150000000, 200000000, 10000000)).days_to_forced, 5::float8, 'wraparound_forecast: 50M ids left at 10M a day is 5 days');
+SELECT is((xray.wraparound_forecast(150000000, 200000000, NULL)).days_to_forced, NULL::float8, 'wraparound_forecast: no rate, no forecast');
+SELECT throws_ok($$SELECT xray.wraparound_forecast(1, 0, 1)$$, '22023', 'freeze_max_age must be positive', 'wraparound_forecast: bad max age is 22023');
+SELECT is(xray.autovacuum_trigger(50, 0.2, 1000), 250::float8, 'autovacuum_trigger: threshold + scale factor x rows');
+SELECT throws_ok($$SELECT xray.run_maintenance(dry_run => NULL)$$, '22004', NULL, 'run_maintenance: NULL option is 22004');
+SELECT throws_ok($$SELECT xray.run_maintenance(time_budget => '-1 s')$$, '22023', 'time_budget must be positive', 'run_maintenance: negative budget is 22023');
+SELECT throws_ok($$SELECT xray.run_maintenance(window_start => '01:00')$$, '22023', 'window_start and window_end go together', 'run_maintenance: half a window is 22023');
+SELECT throws_ok($$SELECT xray.run_maintenance(kinds => ARRAY['vacuum', NULL])$$, '22023', NULL, 'run_maintenance: a NULL kind is 22023');
+SELECT throws_ok($$SELECT * FROM xray.table_bloat(NULL)$$, '22004', 'exact must not be NULL', 'table_bloat: NULL is 22004');
+
 SELECT has_view('xray', 'lock_waits', 'view xray.lock_waits exists');
 SELECT has_view('xray', 'blocking_tree', 'view xray.blocking_tree exists');
 SELECT has_view('xray', 'lock_samples', 'view xray.lock_samples exists');
@@ -113,6 +132,10 @@ SELECT ok(NOT has_table_privilege('xray_tap_user', 'xray.plans', 'SELECT'), 'pla
 SELECT ok(has_table_privilege('xray_tap_monitor', 'xray.plans', 'SELECT'), 'pg_read_all_stats reads plans');
 SELECT ok(NOT has_table_privilege('xray_tap_user', 'xray.predicates', 'SELECT'), 'predicates are not public');
 SELECT ok(has_table_privilege('xray_tap_monitor', 'xray.predicates', 'SELECT'), 'pg_read_all_stats reads predicates');
+SELECT ok(NOT has_function_privilege('xray_tap_user', 'xray.run_maintenance(boolean, interval, integer, text[], time, time)', 'EXECUTE'), 'run_maintenance is revoked from PUBLIC');
+SELECT ok(NOT has_function_privilege('xray_tap_monitor', 'xray.run_maintenance(boolean, interval, integer, text[], time, time)', 'EXECUTE'), 'monitoring roles cannot run maintenance');
+SELECT ok(NOT has_table_privilege('xray_tap_user', 'xray.maintenance_log', 'INSERT'), 'the log is read-only for users');
+SELECT ok(has_table_privilege('xray_tap_user', 'xray.maintenance_advice', 'SELECT'), 'everyone may read the maintenance advice');
 SELECT ok(has_table_privilege('xray_tap_user', 'xray.lock_waits', 'SELECT'), 'everyone may read xray.lock_waits');
 SELECT ok(has_table_privilege('xray_tap_user', 'xray.lock_history', 'SELECT'), 'everyone may read xray.lock_history');
 SELECT ok(has_function_privilege('xray_tap_user', 'xray.lock_graph(text)', 'EXECUTE'), 'everyone may run lock_graph');
@@ -126,6 +149,8 @@ SET LOCAL ROLE xray_tap_user;
 SELECT throws_ok('SELECT xray.reset()', '42501', NULL, 'a plain role cannot reset');
 SELECT throws_ok('SELECT * FROM xray.plans', '42501', NULL, 'a plain role cannot read plans');
 SELECT throws_ok('SELECT * FROM xray.predicates()', '42501', NULL, 'a plain role cannot read predicates');
+SELECT throws_ok('SELECT xray.run_maintenance()', '42501', NULL, 'a plain role cannot run maintenance');
+SELECT throws_ok($$SELECT xray._run_maintenance(1, true, 1, 1, 'vacuum', NULL, NULL)$$, '42501', 'permission denied for function run_maintenance', 'nor through the internal function');
 SELECT lives_ok('SELECT * FROM xray.statements', 'a plain role reads statements');
 SELECT ok((SELECT count(*) FROM xray.statements WHERE userid <> 'xray_tap_user'::regrole) > 0,
           'a plain role still sees that others ran statements');
