@@ -316,7 +316,7 @@ advice AS (
            jsonb_build_object('reltuples', t.reltuples, 'vacuum_trigger', round(t.vacuum_trigger), 'suggested_scale_factor', s.sf)
     FROM t, LATERAL (SELECT round(xray.suggested_scale_factor(t.reltuples, t.vacuum_threshold, t.vacuum_scale,
                                    least(1000000, greatest(10000, 0.02 * t.reltuples)))::numeric, 4) AS sf) s
-    WHERE t.reltuples >= 1000000 AND t.vacuum_trigger > greatest(100000, 0.05 * t.reltuples)
+    WHERE t.reltuples >= 500000 AND t.vacuum_trigger > greatest(50000, 0.05 * t.reltuples)
       AND t.n_tup_upd + t.n_tup_del >= 0.1 * t.reltuples AND s.sf < t.vacuum_scale
       AND xray.reloption(t.reloptions, 'autovacuum_vacuum_scale_factor') IS NULL
 )

@@ -104,6 +104,27 @@ is "$(q "$port" "SELECT string_agg(kind || ':' || status || ':' || coalesce(sqls
 	"analyze:done: drop_index:failed:42501" "a failed command (not the owner) is logged with its SQLSTATE and the run continues"
 ok "$(q "$port" "SELECT error LIKE 'must be owner%' FROM xray.maintenance_log WHERE run_id = $run AND kind = 'drop_index'")" "the error message is logged"
 
+# the unused index: DROP INDEX CONCURRENTLY runs when asked for (opt-in kind)
+run=$(q "$port" "SELECT xray.run_maintenance(kinds => ARRAY['drop_index'])")
+wait_run "$run"
+is "$(q "$port" "SELECT string_agg(object || ':' || status, ' ') FROM xray.maintenance_log WHERE run_id = $run")" "public.unused_w:done" \
+	"DROP INDEX CONCURRENTLY of the unused index ran"
+is "$(q "$port" "SELECT count(*) FROM pg_class WHERE relname = 'unused_w'")" "0" "the unused index is gone"
+
+# a large, busy table: per-table autovacuum settings
+psql_at "$port" -c "CREATE TABLE big (id int, v int)" -c "INSERT INTO big SELECT g, 0 FROM generate_series(1, 1000000) g" >/dev/null
+psql_at "$port" -c "VACUUM ANALYZE big" >/dev/null
+psql_at "$port" -c "UPDATE big SET v = 1 WHERE id <= 150000" >/dev/null
+psql_at "$port" -c "VACUUM big" >/dev/null
+sleep 1.2
+is "$(q "$port" "SELECT command FROM xray.maintenance_advice WHERE kind = 'autovacuum_settings'")" \
+	"ALTER TABLE big SET (autovacuum_vacuum_scale_factor = 0.0190, autovacuum_analyze_scale_factor = 0.0095)" \
+	"autovacuum settings: a 1M-row busy table gets a scale factor that fires near 20,000 dead rows instead of 200,050"
+run=$(q "$port" "SELECT xray.run_maintenance(kinds => ARRAY['autovacuum_settings'])")
+wait_run "$run"
+is "$(q "$port" "SELECT reloptions FROM pg_class WHERE relname = 'big'")" \
+	"{autovacuum_vacuum_scale_factor=0.0190,autovacuum_analyze_scale_factor=0.0095}" "autovacuum settings applied by the run"
+
 # row misestimates on fresh statistics: correlated columns get extended statistics
 psql_at "$port" -c "CREATE TABLE corr (a int, b int)" -c "INSERT INTO corr SELECT g % 100, g % 100 FROM generate_series(1, 100000) g" >/dev/null
 psql_at "$port" -c "VACUUM ANALYZE corr" >/dev/null
