@@ -128,40 +128,16 @@ BuildForest(const std::vector<WaitEdge> &edges)
 	// smallest pid of a cycle (sessions below a cycle hang from it)
 	std::vector<int> parent(n, -2), depth(n, 0), root(n, -1);
 	std::vector<int> roots;
-	auto reach = [&](int r) {
-		std::vector<int> queue{r};
-		parent[r] = -1;
-		root[r] = r;
-		for (size_t q = 0; q < queue.size(); q++)
-		{
-			int v = queue[q];
-			for (int w : g.waiters[v])
-				if (parent[w] == -2)
-				{
-					parent[w] = v;
-					depth[w] = depth[v] + 1;
-					root[w] = r;
-					queue.push_back(w);
-				}
-		}
-	};
-	std::vector<int> order(n);
-	for (int i = 0; i < n; i++)
-		order[i] = i;
-	SortByPid(order, g.pids);
-	// all true roots first, so that a session below two roots sits under the nearest
-	std::vector<int> true_roots;
-	for (int i : order)
-		if (g.blockers[i].empty())
-			true_roots.push_back(i);
-	{
-		// multi-source BFS: nearest root, ties to the smaller pid (sources in pid order)
+	// Reach: breadth-first from sources (in pid order) along "is waited on by":
+	// each session gets the nearest source as its root, ties to the smaller pid
+	auto reach = [&](const std::vector<int> &sources) {
 		std::vector<int> queue;
-		for (int r : true_roots)
+		for (int r : sources)
 		{
 			parent[r] = -1;
 			root[r] = r;
 			queue.push_back(r);
+			roots.push_back(r);
 		}
 		for (size_t q = 0; q < queue.size(); q++)
 		{
@@ -175,22 +151,23 @@ BuildForest(const std::vector<WaitEdge> &edges)
 					queue.push_back(w);
 				}
 		}
-		roots = true_roots;
-	}
+	};
+	std::vector<int> order(n);
+	for (int i = 0; i < n; i++)
+		order[i] = i;
+	SortByPid(order, g.pids);
+	// all true roots first, so that a session below two roots sits under the nearest
+	std::vector<int> true_roots;
+	for (int i : order)
+		if (g.blockers[i].empty())
+			true_roots.push_back(i);
+	reach(true_roots);
 	for (int i : order)
 		if (parent[i] == -2 && cycle[i])
-		{
-			// the smallest unreached pid of this cycle (order is by pid)
-			reach(i);
-			roots.push_back(i);
-		}
+			reach({i});	// the smallest unreached pid of this cycle (order is by pid)
 	for (int i : order)
 		if (parent[i] == -2)
-		{
-			// waiting on a cycle's member only: reached above; defensive fallback
-			reach(i);
-			roots.push_back(i);
-		}
+			reach({i});	// waits on a cycle's member only: reached above; defensive fallback
 
 	// blocked_sessions: every node reachable over "waits on" edges reversed;
 	// depth_below: the farthest of them (breadth-first distance)

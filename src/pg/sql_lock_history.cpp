@@ -8,6 +8,7 @@
 #include "compat.hpp"
 #include "lock_edges.hpp"
 #include "lock_history.hpp"
+#include "srf.hpp"
 
 extern "C" {
 #include "utils/wait_event.h"
@@ -27,62 +28,6 @@ PGDLLEXPORT Datum xray_lock_sampler(PG_FUNCTION_ARGS);
 namespace
 {
 using namespace xray::pg;
-
-// Row appends Datums left to right; Done checks the count against the SQL definition.
-struct Row
-{
-	Datum values[20];
-	bool nulls[20];
-	int n = 0;
-
-	void Put(Datum d)
-	{
-		nulls[n] = false;
-		values[n++] = d;
-	}
-	void Null()
-	{
-		nulls[n] = true;
-		values[n++] = (Datum) 0;
-	}
-	void Oid_(Oid o)
-	{
-		OidIsValid(o) ? Put(ObjectIdGetDatum(o)) : Null();
-	}
-	void QueryId(uint64 q)
-	{
-		q != 0 ? Put(Int64GetDatum((int64) q)) : Null();
-	}
-	void Time(TimestampTz t)
-	{
-		t != 0 ? Put(TimestampTzGetDatum(t)) : Null();
-	}
-	void Seconds(double s)
-	{
-		Interval *iv = (Interval *) palloc0(sizeof(Interval));
-		iv->time = (TimeOffset) (Max(s, 0.0) * USECS_PER_SEC);
-		Put(IntervalPGetDatum(iv));
-	}
-	void Text(const char *s)
-	{
-		s ? Put(CStringGetTextDatum(s)) : Null();
-	}
-	void Done(ReturnSetInfo *rsinfo)
-	{
-		if (rsinfo->setDesc->natts != n)
-			ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-							errmsg("pg_xray's SQL definitions do not match its library"),
-							errhint("Run ALTER EXTENSION pg_xray UPDATE, or reinstall pg_xray.")));
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
-};
-
-ReturnSetInfo *
-StartSrf(FunctionCallInfo fcinfo)
-{
-	XRAY_INIT_MATERIALIZED_SRF(fcinfo);
-	return (ReturnSetInfo *) fcinfo->resultinfo;
-}
 
 const char *
 ModeName(uint8 locktype, LOCKMODE mode)
@@ -107,7 +52,7 @@ xray_lock_samples(PG_FUNCTION_ARGS)
 	for (int i = 0; i < n; i++)
 	{
 		const LockSampleRec &r = s[i];
-		Row row;
+		SrfRow row;
 		row.Time(r.ts);
 		row.Put(Int32GetDatum(r.waiter_pid));
 		row.Put(Int32GetDatum(r.blocker_pid));
@@ -145,7 +90,7 @@ xray_lock_history(PG_FUNCTION_ARGS)
 	for (int i = 0; i < n; i++)
 	{
 		const LockHistEntry &e = h[i];
-		Row row;
+		SrfRow row;
 		row.Oid_(e.dbid);
 		row.QueryId(e.blocker_queryid);
 		row.QueryId(e.waiter_queryid);
@@ -183,7 +128,7 @@ xray_lock_incidents(PG_FUNCTION_ARGS)
 	for (int i = 0; i < n; i++)
 	{
 		const IncidentRec &r = inc[i];
-		Row row;
+		SrfRow row;
 		row.Put(Int64GetDatum(r.id));
 		row.Time(r.started_at);
 		row.Time(r.ended_at);
@@ -215,7 +160,7 @@ xray_wait_profile(PG_FUNCTION_ARGS)
 	for (int i = 0; i < n; i++)
 	{
 		const WaitProfEntry &e = p[i];
-		Row row;
+		SrfRow row;
 		row.Oid_(e.dbid);
 		row.QueryId(e.queryid);
 		row.Text(e.wait_event_info == 0 ? "CPU" : pgstat_get_wait_event_type(e.wait_event_info));
@@ -234,7 +179,7 @@ xray_lock_sampler(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = StartSrf(fcinfo);
 	LockSamplerInfo info;
 	LockSamplerGetInfo(&info);
-	Row row;
+	SrfRow row;
 	info.worker_pid != 0 ? row.Put(Int32GetDatum(info.worker_pid)) : row.Null();
 	row.Put(Int64GetDatum(info.ticks));
 	row.Put(Float8GetDatum(info.ticks > 0 ? info.tick_ms_total / info.ticks : 0.0));

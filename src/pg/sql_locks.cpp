@@ -14,6 +14,7 @@
 #include "compat.hpp"
 #include "guard.hpp"
 #include "lock_edges.hpp"
+#include "srf.hpp"
 
 extern "C" {
 PG_FUNCTION_INFO_V1(xray_lock_edges);
@@ -29,21 +30,11 @@ namespace
 using namespace xray::pg;
 
 constexpr int kEdgeCols = 17;
-constexpr int kTreeCols = 11;
 
 double
 SecondsSince(TimestampTz start, TimestampTz now)
 {
 	return start == 0 ? -1.0 : (double) (now - start) / USECS_PER_SEC;
-}
-
-void
-CheckCols(ReturnSetInfo *rsinfo, int expected)
-{
-	if (rsinfo->setDesc->natts != expected)
-		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						errmsg("pg_xray's SQL definitions do not match its library"),
-						errhint("Run ALTER EXTENSION pg_xray UPDATE, or reinstall pg_xray.")));
 }
 
 // Forest is the blocking forest as PODs (palloc'd), built by the core.
@@ -107,13 +98,6 @@ BuildForestPod(const LockEdge *edges, int nedges, TimestampTz now, std::vector<x
 	return f;
 }
 
-Datum
-IntervalSeconds(double s)
-{
-	Interval *iv = (Interval *) palloc0(sizeof(Interval));
-	iv->time = (TimeOffset) (Max(s, 0.0) * USECS_PER_SEC);
-	return IntervalPGetDatum(iv);
-}
 
 // SessionLabel: "user app: query" of pid from the backend status snapshot,
 // the query only where pg_stat_activity would show it.
@@ -155,9 +139,8 @@ SessionLabel(int32 pid)
 Datum
 xray_lock_edges(PG_FUNCTION_ARGS)
 {
-	XRAY_INIT_MATERIALIZED_SRF(fcinfo);
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	CheckCols(rsinfo, kEdgeCols);
+	ReturnSetInfo *rsinfo = StartSrf(fcinfo);
+	CheckSrfColumns(rsinfo, kEdgeCols);
 	int n;
 	LockEdge *edges = LockEdgesCollect(&n);
 	for (int i = 0; i < n; i++)
@@ -227,34 +210,29 @@ xray_lock_edges(PG_FUNCTION_ARGS)
 Datum
 xray_blocking_tree(PG_FUNCTION_ARGS)
 {
-	XRAY_INIT_MATERIALIZED_SRF(fcinfo);
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	CheckCols(rsinfo, kTreeCols);
+	ReturnSetInfo *rsinfo = StartSrf(fcinfo);
 	int n;
 	LockEdge *edges = LockEdgesCollect(&n);
 	TimestampTz now = GetCurrentTimestamp();
 	ForestPod f = BuildForestPod(edges, n, now);
 	for (int i = 0; i < f.n; i++)
 	{
-		Datum values[kTreeCols];
-		bool nulls[kTreeCols] = {false};
-		values[0] = Int32GetDatum(i + 1);
-		values[1] = Int32GetDatum(f.pid[i]);
-		values[2] = Int32GetDatum(f.root[i]);
-		values[3] = Int32GetDatum(f.parent[i]);
-		nulls[3] = f.depth[i] == 0;
-		values[4] = Int32GetDatum(f.depth[i]);
+		SrfRow row;
+		row.Put(Int32GetDatum(i + 1));
+		row.Put(Int32GetDatum(f.pid[i]));
+		row.Put(Int32GetDatum(f.root[i]));
+		f.depth[i] == 0 ? row.Null() : row.Put(Int32GetDatum(f.parent[i]));
+		row.Put(Int32GetDatum(f.depth[i]));
 		Datum *elems = (Datum *) palloc(sizeof(Datum) * Max(f.path_len[i], 1));
 		for (int k = 0; k < f.path_len[i]; k++)
 			elems[k] = Int32GetDatum(f.path[i][k]);
-		values[5] = PointerGetDatum(construct_array(elems, f.path_len[i], INT4OID, sizeof(int32), true, TYPALIGN_INT));
-		values[6] = BoolGetDatum(f.waiting[i]);
-		values[7] = BoolGetDatum(f.cycle[i]);
-		values[8] = Int32GetDatum(f.blocked[i]);
-		values[9] = IntervalSeconds(f.blocked_wait[i]);
-		values[10] = IntervalSeconds(f.waited[i]);
-		nulls[10] = !f.waiting[i];
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		row.Put(PointerGetDatum(construct_array(elems, f.path_len[i], INT4OID, sizeof(int32), true, TYPALIGN_INT)));
+		row.Put(BoolGetDatum(f.waiting[i]));
+		row.Put(BoolGetDatum(f.cycle[i]));
+		row.Put(Int32GetDatum(f.blocked[i]));
+		row.Seconds(f.blocked_wait[i]);
+		f.waiting[i] ? row.Seconds(f.waited[i]) : row.Null();
+		row.Done(rsinfo);
 	}
 	return (Datum) 0;
 }

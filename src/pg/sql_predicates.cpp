@@ -2,6 +2,7 @@
 // each table's columns (conditions, sort keys, join keys), per statement.
 #include "compat.hpp"
 #include "scan_signals.hpp"
+#include "srf.hpp"
 #include "store.hpp"
 
 extern "C" {
@@ -23,12 +24,8 @@ xray_predicates(PG_FUNCTION_ARGS)
 {
 	using namespace xray::pg;
 	StoreCheckReady();
-	XRAY_INIT_MATERIALIZED_SRF(fcinfo);
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	if (rsinfo->setDesc->natts != kPredicateCols)
-		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						errmsg("pg_xray's SQL definitions do not match its library"),
-						errhint("Run ALTER EXTENSION pg_xray UPDATE, or reinstall pg_xray.")));
+	ReturnSetInfo *rsinfo = StartSrf(fcinfo);
+	CheckSrfColumns(rsinfo, kPredicateCols);
 	uint64 *queryids = NULL;
 	Oid *relids = NULL;
 	int n = 0;
