@@ -27,6 +27,7 @@ extern double guc_advice_sample_rate;
 extern int guc_lock_sample_interval_ms;
 extern int guc_lock_history_size;
 extern int guc_long_transaction_threshold_ms;
+extern int guc_history_retention_min;
 
 void DefineGucs();
 }	// namespace xray::pg

@@ -38,6 +38,7 @@ double guc_advice_sample_rate = 0.01;
 int guc_lock_sample_interval_ms = 100;
 int guc_lock_history_size = 10000;
 int guc_long_transaction_threshold_ms = 60000;
+int guc_history_retention_min = 7 * 24 * 60;
 
 namespace
 {
@@ -111,6 +112,9 @@ DefineGucs()
 							"Transactions open longer than this are listed by xray.long_transactions.", NULL,
 							&guc_long_transaction_threshold_ms, 60000, 0, INT_MAX, PGC_USERSET, GUC_UNIT_MS,
 							NULL, NULL, NULL);
+	DefineCustomIntVariable("xray.history_retention", "How long xray.snapshot() keeps history snapshots.",
+							"Older snapshots are deleted by the next xray.snapshot().", &guc_history_retention_min,
+							7 * 24 * 60, 1, INT_MAX, PGC_SIGHUP, GUC_UNIT_MIN, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("xray");
 }
 }	// namespace xray::pg

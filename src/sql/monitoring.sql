@@ -1,0 +1,293 @@
+
+-- Monitoring: history snapshots, compare, plan regressions ----------------------------------
+CREATE TABLE xray.snapshots (
+    snap_id bigserial PRIMARY KEY,
+    taken_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    prev_snap_id bigint,
+    interval_length interval,
+    duration interval,
+    statements integer,
+    tables integer
+);
+-- per statement: counts over the interval since the previous snapshot (deltas),
+-- latency percentiles since the statistics' reset (the live histograms)
+CREATE TABLE xray.snapshot_statements (
+    snap_id bigint NOT NULL REFERENCES xray.snapshots ON DELETE CASCADE,
+    dbid oid, userid oid, toplevel boolean, queryid bigint,
+    calls bigint, total_exec_time double precision, rows bigint, errors bigint,
+    shared_blks_hit bigint, shared_blks_read bigint, temp_blks_written bigint,
+    mean_exec_time double precision,           -- over the interval
+    p95_exec_time double precision, p99_exec_time double precision,
+    calls_total bigint, total_exec_time_total double precision, errors_total bigint
+);
+CREATE INDEX ON xray.snapshot_statements (snap_id);
+CREATE INDEX ON xray.snapshot_statements (queryid, snap_id);
+CREATE TABLE xray.snapshot_texts (dbid oid, queryid bigint, query text, PRIMARY KEY (dbid, queryid));
+CREATE TABLE xray.snapshot_databases (
+    snap_id bigint NOT NULL REFERENCES xray.snapshots ON DELETE CASCADE,
+    datname name, numbackends integer, xact_commit bigint, xact_rollback bigint, blks_read bigint, blks_hit bigint,
+    tup_returned bigint, tup_fetched bigint, tup_inserted bigint, tup_updated bigint, tup_deleted bigint,
+    temp_files bigint, temp_bytes bigint, deadlocks bigint, cache_hit_ratio numeric,
+    totals jsonb
+);
+CREATE TABLE xray.snapshot_tables (
+    snap_id bigint NOT NULL REFERENCES xray.snapshots ON DELETE CASCADE,
+    relid oid, table_name text, seq_scan bigint, seq_tup_read bigint, idx_scan bigint, idx_tup_fetch bigint,
+    n_tup_ins bigint, n_tup_upd bigint, n_tup_del bigint, n_live_tup bigint, n_dead_tup bigint,
+    table_bytes bigint, totals jsonb
+);
+CREATE TABLE xray.snapshot_indexes (
+    snap_id bigint NOT NULL REFERENCES xray.snapshots ON DELETE CASCADE,
+    indexrelid oid, index_name text, table_name text, idx_scan bigint, index_bytes bigint, idx_scan_total bigint
+);
+CREATE TABLE xray.snapshot_waits (
+    snap_id bigint NOT NULL REFERENCES xray.snapshots ON DELETE CASCADE,
+    dbid oid, queryid bigint, wait_event_type text, wait_event text, samples bigint, samples_total bigint
+);
+CREATE TABLE xray.snapshot_locks (
+    snap_id bigint NOT NULL REFERENCES xray.snapshots ON DELETE CASCADE,
+    incidents_started integer, blocked_seconds double precision, max_sessions_blocked integer, lock_wait_samples bigint
+);
+SELECT pg_catalog.pg_extension_config_dump('xray.snapshots', '');
+SELECT pg_catalog.pg_extension_config_dump('xray.snapshot_statements', '');
+SELECT pg_catalog.pg_extension_config_dump('xray.snapshot_texts', '');
+SELECT pg_catalog.pg_extension_config_dump('xray.snapshot_databases', '');
+SELECT pg_catalog.pg_extension_config_dump('xray.snapshot_tables', '');
+SELECT pg_catalog.pg_extension_config_dump('xray.snapshot_indexes', '');
+SELECT pg_catalog.pg_extension_config_dump('xray.snapshot_waits', '');
+SELECT pg_catalog.pg_extension_config_dump('xray.snapshot_locks', '');
+GRANT SELECT ON xray.snapshots, xray.snapshot_databases, xray.snapshot_tables, xray.snapshot_indexes,
+    xray.snapshot_waits, xray.snapshot_locks TO PUBLIC;
+-- statement history (and texts) like xray.plans: for pg_read_all_stats
+GRANT SELECT ON xray.snapshot_statements, xray.snapshot_texts TO pg_read_all_stats;
+
+-- xray.snapshot(): one snapshot of this database's activity (statements of all
+-- databases), deltas against the previous snapshot; prunes history older than
+-- xray.history_retention. Returns the snapshot id, or NULL on a standby.
+CREATE FUNCTION xray.snapshot(top_statements integer DEFAULT 500, top_tables integer DEFAULT 200)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    sid bigint;
+    prev bigint;
+    prev_at timestamptz;
+    t0 timestamptz := clock_timestamp();
+BEGIN
+    IF top_statements IS NULL OR top_tables IS NULL OR top_statements < 0 OR top_tables < 0 THEN
+        RAISE EXCEPTION 'top_statements and top_tables must be non-negative' USING ERRCODE = '22023';
+    END IF;
+    IF pg_is_in_recovery() THEN
+        RAISE NOTICE 'xray.snapshot: the server is a standby; nothing recorded';
+        RETURN NULL;
+    END IF;
+    -- one snapshot at a time
+    PERFORM pg_advisory_xact_lock(hashtext('pg_xray snapshot'));
+    SELECT s.snap_id, s.taken_at INTO prev, prev_at FROM xray.snapshots s ORDER BY s.snap_id DESC LIMIT 1;
+    INSERT INTO xray.snapshots (taken_at, prev_snap_id, interval_length) VALUES (t0, prev, t0 - prev_at)
+    RETURNING snap_id INTO sid;
+
+    -- statements: the top N by total time (cumulative) at the source
+    INSERT INTO xray.snapshot_statements
+    SELECT sid, s.dbid, s.userid, s.toplevel, s.queryid,
+           s.calls - coalesce(p.calls_total, 0), s.total_exec_time - coalesce(p.total_exec_time_total, 0),
+           NULL, s.errors - coalesce(p.errors_total, 0), NULL, NULL, NULL,
+           (s.total_exec_time - coalesce(p.total_exec_time_total, 0)) / nullif(s.calls - coalesce(p.calls_total, 0), 0),
+           s.p95_exec_time, s.p99_exec_time, s.calls, s.total_exec_time, s.errors
+    FROM (SELECT * FROM xray.statements() WHERE queryid IS NOT NULL ORDER BY total_exec_time DESC LIMIT top_statements) s
+    LEFT JOIN xray.snapshot_statements p
+      ON p.snap_id = prev AND p.dbid = s.dbid AND p.userid = s.userid AND p.toplevel = s.toplevel AND p.queryid = s.queryid;
+    -- the live statistics were reset since: the counts are the whole interval's
+    UPDATE xray.snapshot_statements ss SET calls = calls_total, total_exec_time = total_exec_time_total,
+           errors = errors_total, mean_exec_time = total_exec_time_total / nullif(calls_total, 0)
+    WHERE ss.snap_id = sid AND (ss.calls < 0 OR ss.total_exec_time < 0);
+    INSERT INTO xray.snapshot_texts
+    SELECT DISTINCT ON (s.dbid, s.queryid) s.dbid, s.queryid, s.query
+    FROM xray.statements() s JOIN xray.snapshot_statements n ON n.snap_id = sid AND n.dbid = s.dbid AND n.queryid = s.queryid
+    ON CONFLICT DO NOTHING;
+
+    -- databases
+    INSERT INTO xray.snapshot_databases
+    SELECT sid, d.datname, d.numbackends,
+           d.xact_commit - coalesce((p.totals->>'xact_commit')::bigint, 0), d.xact_rollback - coalesce((p.totals->>'xact_rollback')::bigint, 0),
+           d.blks_read - coalesce((p.totals->>'blks_read')::bigint, 0), d.blks_hit - coalesce((p.totals->>'blks_hit')::bigint, 0),
+           d.tup_returned - coalesce((p.totals->>'tup_returned')::bigint, 0), d.tup_fetched - coalesce((p.totals->>'tup_fetched')::bigint, 0),
+           d.tup_inserted - coalesce((p.totals->>'tup_inserted')::bigint, 0), d.tup_updated - coalesce((p.totals->>'tup_updated')::bigint, 0),
+           d.tup_deleted - coalesce((p.totals->>'tup_deleted')::bigint, 0), d.temp_files - coalesce((p.totals->>'temp_files')::bigint, 0),
+           d.temp_bytes - coalesce((p.totals->>'temp_bytes')::bigint, 0), d.deadlocks - coalesce((p.totals->>'deadlocks')::bigint, 0),
+           round(100.0 * (d.blks_hit - coalesce((p.totals->>'blks_hit')::bigint, 0))
+                 / nullif(d.blks_hit - coalesce((p.totals->>'blks_hit')::bigint, 0) + d.blks_read - coalesce((p.totals->>'blks_read')::bigint, 0), 0), 2),
+           jsonb_build_object('xact_commit', d.xact_commit, 'xact_rollback', d.xact_rollback, 'blks_read', d.blks_read,
+                              'blks_hit', d.blks_hit, 'tup_returned', d.tup_returned, 'tup_fetched', d.tup_fetched,
+                              'tup_inserted', d.tup_inserted, 'tup_updated', d.tup_updated, 'tup_deleted', d.tup_deleted,
+                              'temp_files', d.temp_files, 'temp_bytes', d.temp_bytes, 'deadlocks', d.deadlocks)
+    FROM pg_stat_database d
+    LEFT JOIN xray.snapshot_databases p ON p.snap_id = prev AND p.datname = d.datname
+    WHERE d.datname IS NOT NULL;
+
+    -- tables of this database: the busiest N
+    INSERT INTO xray.snapshot_tables
+    SELECT sid, t.relid, format('%I.%I', t.schemaname, t.relname),
+           t.seq_scan - coalesce((p.totals->>'seq_scan')::bigint, 0), t.seq_tup_read - coalesce((p.totals->>'seq_tup_read')::bigint, 0),
+           coalesce(t.idx_scan, 0) - coalesce((p.totals->>'idx_scan')::bigint, 0), coalesce(t.idx_tup_fetch, 0) - coalesce((p.totals->>'idx_tup_fetch')::bigint, 0),
+           t.n_tup_ins - coalesce((p.totals->>'n_tup_ins')::bigint, 0), t.n_tup_upd - coalesce((p.totals->>'n_tup_upd')::bigint, 0),
+           t.n_tup_del - coalesce((p.totals->>'n_tup_del')::bigint, 0), t.n_live_tup, t.n_dead_tup, pg_table_size(t.relid),
+           jsonb_build_object('seq_scan', t.seq_scan, 'seq_tup_read', t.seq_tup_read, 'idx_scan', coalesce(t.idx_scan, 0),
+                              'idx_tup_fetch', coalesce(t.idx_tup_fetch, 0), 'n_tup_ins', t.n_tup_ins, 'n_tup_upd', t.n_tup_upd,
+                              'n_tup_del', t.n_tup_del)
+    FROM (SELECT * FROM pg_stat_user_tables
+          ORDER BY seq_tup_read + coalesce(idx_tup_fetch, 0) + n_tup_ins + n_tup_upd + n_tup_del DESC LIMIT top_tables) t
+    LEFT JOIN xray.snapshot_tables p ON p.snap_id = prev AND p.relid = t.relid;
+
+    INSERT INTO xray.snapshot_indexes
+    SELECT sid, i.indexrelid, format('%I.%I', i.schemaname, i.indexrelname), format('%I.%I', i.schemaname, i.relname),
+           i.idx_scan - coalesce(p.idx_scan_total, 0), pg_relation_size(i.indexrelid), i.idx_scan
+    FROM (SELECT * FROM pg_stat_user_indexes ORDER BY idx_scan DESC LIMIT top_tables) i
+    LEFT JOIN xray.snapshot_indexes p ON p.snap_id = prev AND p.indexrelid = i.indexrelid;
+
+    -- waits and locks (from the sampler)
+    INSERT INTO xray.snapshot_waits
+    SELECT sid, w.dbid, w.queryid, w.wait_event_type, w.wait_event, w.samples - coalesce(p.samples_total, 0), w.samples
+    FROM (SELECT * FROM xray.wait_profile() ORDER BY samples DESC LIMIT top_statements) w
+    LEFT JOIN xray.snapshot_waits p ON p.snap_id = prev AND p.dbid = w.dbid AND p.queryid = w.queryid
+         AND p.wait_event_type = w.wait_event_type AND p.wait_event IS NOT DISTINCT FROM w.wait_event;
+    INSERT INTO xray.snapshot_locks
+    SELECT sid, count(*) FILTER (WHERE i.started_at > coalesce(prev_at, '-infinity')),
+           coalesce(sum(i.blocked_seconds) FILTER (WHERE coalesce(i.ended_at, i.last_seen) > coalesce(prev_at, '-infinity')), 0),
+           coalesce(max(i.max_sessions_blocked) FILTER (WHERE coalesce(i.ended_at, i.last_seen) > coalesce(prev_at, '-infinity')), 0),
+           (SELECT count(*) FROM xray.lock_samples() s WHERE s.sample_time > coalesce(prev_at, '-infinity'))
+    FROM xray.lock_incidents() i;
+
+    UPDATE xray.snapshots SET duration = clock_timestamp() - t0,
+           statements = (SELECT count(*) FROM xray.snapshot_statements WHERE snap_id = sid),
+           tables = (SELECT count(*) FROM xray.snapshot_tables WHERE snap_id = sid)
+    WHERE snap_id = sid;
+
+    -- retention
+    DELETE FROM xray.snapshots WHERE taken_at < t0 - current_setting('xray.history_retention')::interval;
+    DELETE FROM xray.snapshot_texts x
+    WHERE NOT EXISTS (SELECT 1 FROM xray.snapshot_statements s WHERE s.dbid = x.dbid AND s.queryid = x.queryid);
+    RETURN sid;
+END $$;
+COMMENT ON FUNCTION xray.snapshot(integer, integer) IS 'pg_xray: record a history snapshot (deltas since the previous one) and prune history past xray.history_retention';
+REVOKE ALL ON FUNCTION xray.snapshot(integer, integer) FROM PUBLIC;
+
+-- xray.compare(from, to): per statement, the interval ending at snapshot `from`
+-- against the interval ending at `to`
+CREATE FUNCTION xray.compare(from_snap bigint, to_snap bigint)
+RETURNS TABLE (queryid bigint, query text, change text, calls_before bigint, calls_after bigint,
+               mean_ms_before double precision, mean_ms_after double precision, mean_change_pct numeric,
+               total_ms_before double precision, total_ms_after double precision)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF from_snap IS NULL OR to_snap IS NULL THEN
+        RAISE EXCEPTION 'snapshot ids must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM xray.snapshots WHERE snap_id = from_snap) THEN
+        RAISE EXCEPTION 'snapshot % does not exist', from_snap USING ERRCODE = '42704';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM xray.snapshots WHERE snap_id = to_snap) THEN
+        RAISE EXCEPTION 'snapshot % does not exist', to_snap USING ERRCODE = '42704';
+    END IF;
+    RETURN QUERY
+    WITH a AS (SELECT s.dbid, s.queryid, sum(s.calls)::bigint AS calls, sum(s.total_exec_time) AS total
+               FROM xray.snapshot_statements s WHERE s.snap_id = from_snap GROUP BY 1, 2),
+         b AS (SELECT s.dbid, s.queryid, sum(s.calls)::bigint AS calls, sum(s.total_exec_time) AS total
+               FROM xray.snapshot_statements s WHERE s.snap_id = to_snap GROUP BY 1, 2)
+    SELECT coalesce(a.queryid, b.queryid), t.query,
+           CASE WHEN coalesce(a.calls, 0) = 0 AND coalesce(b.calls, 0) > 0 THEN 'new'
+                WHEN coalesce(b.calls, 0) = 0 AND coalesce(a.calls, 0) > 0 THEN 'gone'
+                WHEN b.total / b.calls > 1.2 * a.total / a.calls THEN 'slower'
+                WHEN b.total / b.calls < a.total / a.calls / 1.2 THEN 'faster'
+                ELSE 'same' END,
+           coalesce(a.calls, 0), coalesce(b.calls, 0),
+           a.total / nullif(a.calls, 0), b.total / nullif(b.calls, 0),
+           round((100.0 * ((b.total / nullif(b.calls, 0)) / nullif(a.total / nullif(a.calls, 0), 0) - 1))::numeric, 1),
+           a.total, b.total
+    FROM a FULL JOIN b ON a.dbid = b.dbid AND a.queryid = b.queryid
+    LEFT JOIN xray.snapshot_texts t ON t.dbid = coalesce(a.dbid, b.dbid) AND t.queryid = coalesce(a.queryid, b.queryid)
+    WHERE coalesce(a.calls, 0) > 0 OR coalesce(b.calls, 0) > 0
+    ORDER BY abs(coalesce(b.total, 0) - coalesce(a.total, 0)) DESC;
+END $$;
+COMMENT ON FUNCTION xray.compare(bigint, bigint) IS 'pg_xray: statements slower, faster, new or gone between the intervals ending at two snapshots';
+REVOKE ALL ON FUNCTION xray.compare(bigint, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION xray.compare(bigint, bigint) TO pg_read_all_stats;
+
+-- Plan regressions -----------------------------------------------------------------------
+-- A statement whose newest plan is slower than the plan before it (mean and p95
+-- beyond the threshold), with both plans and the likely cause.
+CREATE FUNCTION xray.plan_regressions(threshold double precision DEFAULT 0.5)
+RETURNS TABLE (queryid bigint, query text, changed_at timestamptz, old_planid bigint, new_planid bigint,
+               old_calls bigint, new_calls bigint, old_mean_ms double precision, new_mean_ms double precision,
+               old_p95_ms double precision, new_p95_ms double precision, slowdown numeric,
+               likely_cause text, old_plan text, new_plan text)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF threshold IS NULL OR threshold < 0 THEN
+        RAISE EXCEPTION 'threshold must be a non-negative fraction' USING ERRCODE = '22023';
+    END IF;
+    RETURN QUERY
+    WITH p AS (
+        SELECT pl.*, row_number() OVER (PARTITION BY pl.dbid, pl.queryid ORDER BY pl.first_seen DESC) AS age_rank
+        FROM xray.plans() pl
+        WHERE pl.dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND pl.calls > 0
+    ),
+    pairs AS (
+        SELECT n.queryid, n.first_seen AS changed_at, o.planid AS old_planid, n.planid AS new_planid,
+               o.calls AS old_calls, n.calls AS new_calls, o.mean_exec_time AS old_mean, n.mean_exec_time AS new_mean,
+               o.p95_exec_time AS old_p95, n.p95_exec_time AS new_p95, o.plan AS old_plan, n.plan AS new_plan,
+               o.first_seen AS old_first_seen
+        FROM p n JOIN p o ON o.dbid = n.dbid AND o.queryid = n.queryid AND o.age_rank = 2
+        WHERE n.age_rank = 1
+          AND n.mean_exec_time > o.mean_exec_time * (1 + threshold)
+          AND n.p95_exec_time > o.p95_exec_time * (1 + threshold)
+          AND n.mean_exec_time - o.mean_exec_time >= 0.1
+    )
+    SELECT r.queryid,
+           (SELECT s.query FROM xray.statements() s WHERE s.queryid = r.queryid ORDER BY s.calls DESC LIMIT 1),
+           r.changed_at, r.old_planid, r.new_planid, r.old_calls, r.new_calls, r.old_mean, r.new_mean, r.old_p95, r.new_p95,
+           round((r.new_mean / nullif(r.old_mean, 0))::numeric, 1),
+           nullif(concat_ws('; ',
+               -- an index the old plan used is gone
+               (SELECT string_agg(format('index %s used by the old plan no longer exists', m[1]), '; ')
+                FROM regexp_matches(r.old_plan, 'using (\S+)', 'g') m
+                WHERE to_regclass(m[1]) IS NULL AND position(m[1] IN r.new_plan) = 0),
+               -- an index only the new plan uses
+               (SELECT string_agg(format('the new plan uses index %s', m[1]), '; ')
+                FROM regexp_matches(r.new_plan, 'using (\S+)', 'g') m
+                WHERE position(m[1] IN r.old_plan) = 0),
+               -- statistics refreshed between the plans
+               (SELECT string_agg(format('statistics of %s refreshed at %s', st.relid::regclass,
+                                         to_char(greatest(st.last_analyze, st.last_autoanalyze), 'YYYY-MM-DD HH24:MI:SS')), '; ')
+                FROM pg_stat_user_tables st
+                WHERE greatest(st.last_analyze, st.last_autoanalyze) > r.old_first_seen
+                  AND greatest(st.last_analyze, st.last_autoanalyze) <= r.changed_at
+                  AND (position(st.relname IN r.new_plan) > 0 OR position(st.relname IN r.old_plan) > 0)),
+               -- planner settings that differ from their defaults now
+               (SELECT 'planner settings changed from their defaults: ' || string_agg(format('%s = %s', s.name, s.setting), ', ')
+                FROM pg_settings s
+                WHERE s.category LIKE 'Query Tuning%' AND s.source NOT IN ('default', 'override')
+                  AND s.setting IS DISTINCT FROM s.boot_val)), ''),
+           r.old_plan, r.new_plan
+    FROM pairs r
+    ORDER BY r.new_mean * r.new_calls DESC;
+END $$;
+COMMENT ON FUNCTION xray.plan_regressions(double precision) IS 'pg_xray: statements whose newest plan is slower than the previous one (mean and p95 beyond threshold), with both plans and the likely cause';
+REVOKE ALL ON FUNCTION xray.plan_regressions(double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION xray.plan_regressions(double precision) TO pg_read_all_stats;
+CREATE VIEW xray.plan_regressions AS SELECT * FROM xray.plan_regressions(0.5);
+REVOKE ALL ON xray.plan_regressions FROM PUBLIC;
+GRANT SELECT ON xray.plan_regressions TO pg_read_all_stats;
+
+CREATE VIEW xray.snapshots_summary AS
+SELECT s.snap_id, s.taken_at, s.interval_length, s.duration, s.statements, s.tables,
+       (SELECT sum(st.calls) FROM xray.snapshot_statements st WHERE st.snap_id = s.snap_id) AS calls,
+       (SELECT round(sum(st.total_exec_time)::numeric, 1) FROM xray.snapshot_statements st WHERE st.snap_id = s.snap_id) AS exec_ms,
+       (SELECT d.cache_hit_ratio FROM xray.snapshot_databases d WHERE d.snap_id = s.snap_id AND d.datname = current_database()) AS cache_hit_ratio
+FROM xray.snapshots s ORDER BY s.snap_id;
+GRANT SELECT ON xray.snapshots_summary TO pg_read_all_stats;

@@ -1,0 +1,51 @@
+# History snapshots, compare and plan regressions on a workload that changes
+# between snapshots: a lookup that becomes slow when its index is dropped
+# (detected with both plans and the cause).
+source "$(dirname "$0")/tap_lib.sh"
+port=$(free_port 56080)
+dir="$XRAY_TMP/tap/monitoring"
+pg_start "$dir" "$port" "autovacuum = off" || exit 1
+psql_at "$port" -c "CREATE EXTENSION pg_xray" -c "CREATE TABLE reg (id int PRIMARY KEY, v int)" \
+	-c "INSERT INTO reg SELECT g, g FROM generate_series(1, 300000) g" -c "ANALYZE reg" >/dev/null
+run_lookups() { for i in $(seq 1 "$1"); do echo "SELECT v FROM reg WHERE id = $i;"; done | psql_at "$port" >/dev/null; }
+s1=$(q "$port" "SELECT xray.snapshot()")
+run_lookups 50
+s2=$(q "$port" "SELECT xray.snapshot()")
+psql_at "$port" -c "ALTER TABLE reg DROP CONSTRAINT reg_pkey" >/dev/null
+run_lookups 20
+psql_at "$port" -c "CREATE TABLE newcomer (x int)" -c "SELECT count(*) FROM newcomer" >/dev/null
+s3=$(q "$port" "SELECT xray.snapshot()")
+is "$(q "$port" "SELECT count(*) FROM xray.snapshots")" "3" "three snapshots"
+is "$(q "$port" "SELECT calls FROM xray.snapshot_statements s JOIN xray.snapshot_texts t USING (dbid, queryid)
+                 WHERE s.snap_id = $s2 AND t.query = 'SELECT v FROM reg WHERE id = \$1'")" "50" \
+	"snapshot 2 holds the 50 lookups of its interval (a delta)"
+is "$(q "$port" "SELECT calls || ' ' || calls_total FROM xray.snapshot_statements s JOIN xray.snapshot_texts t USING (dbid, queryid)
+                 WHERE s.snap_id = $s3 AND t.query = 'SELECT v FROM reg WHERE id = \$1'")" "20 70" \
+	"snapshot 3: 20 in its interval, 70 in all (the live statistics are not reset)"
+is "$(q "$port" "SELECT change FROM xray.compare($s2, $s3) WHERE query = 'SELECT v FROM reg WHERE id = \$1'")" "slower" \
+	"compare: the lookup got slower"
+is "$(q "$port" "SELECT change FROM xray.compare($s2, $s3) WHERE query = 'SELECT count(*) FROM newcomer'")" "new" "compare: a new statement"
+is "$(q "$port" "SELECT change FROM xray.compare($s3, $s2) WHERE query = 'SELECT count(*) FROM newcomer'")" "gone" "compare: gone, the other way round"
+ok "$(q "$port" "SELECT cache_hit_ratio > 0 AND xact_commit > 0 FROM xray.snapshot_databases WHERE snap_id = $s3 AND datname = 'postgres'")" \
+	"database activity per interval"
+ok "$(q "$port" "SELECT seq_scan > 0 FROM xray.snapshot_tables WHERE snap_id = $s3 AND table_name = 'public.reg'")" "table activity per interval"
+
+# the plan regression, with both plans and its cause
+is "$(q "$port" "SELECT old_calls || ' ' || new_calls || ' ' || (slowdown > 10) FROM xray.plan_regressions WHERE query = 'SELECT v FROM reg WHERE id = \$1'")" \
+	"50 20 true" "plan regression: the statement, both plans' calls, a large slowdown"
+ok "$(q "$port" "SELECT old_plan LIKE '%Index Scan using reg_pkey on reg%' AND new_plan LIKE '%Seq Scan on reg%' FROM xray.plan_regressions")" \
+	"plan regression: both plan texts"
+is "$(q "$port" "SELECT likely_cause FROM xray.plan_regressions")" "index reg_pkey used by the old plan no longer exists" \
+	"plan regression: the cause (the dropped index)"
+
+# retention and privileges
+psql_at "$port" -c "UPDATE xray.snapshots SET taken_at = taken_at - interval '30 days' WHERE snap_id = $s1" >/dev/null
+q "$port" "SELECT xray.snapshot()" >/dev/null
+is "$(q "$port" "SELECT count(*) FROM xray.snapshots WHERE snap_id = $s1")" "0" "snapshots older than xray.history_retention are pruned"
+psql_at "$port" -c "CREATE ROLE plain LOGIN" >/dev/null
+ok "$(as_pg psql -X -h /tmp -p "$port" -d postgres -U plain -c "SELECT xray.snapshot()" 2>&1 | grep -q 'permission denied' && echo t)" \
+	"a plain role cannot take snapshots"
+ok "$(q "$port" "SELECT xray.compare($s2, 99999)" | grep -q 'snapshot 99999 does not exist' && echo t)" "compare with an unknown snapshot: clear error"
+ok "$(q "$port" "SELECT duration < interval '1 s' FROM xray.snapshots ORDER BY snap_id DESC LIMIT 1")" "a snapshot takes well under a second here"
+pg_stop "$dir"
+done_testing
