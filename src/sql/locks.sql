@@ -12,7 +12,7 @@ CREATE FUNCTION xray.lock_edges(
     OUT wait_start timestamptz, OUT blocking_virtualtransaction text)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'xray_lock_edges'
-LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED ROWS 10;
 COMMENT ON FUNCTION xray.lock_edges() IS 'pg_xray: edges waiter -> blocker of the lock manager right now';
 
 -- the locked object in words (relation names in the current database only)
@@ -82,7 +82,7 @@ CREATE FUNCTION xray.blocking_tree(
     OUT blocked_wait interval, OUT wait_duration interval)
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'xray_blocking_tree'
-LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED ROWS 10;
 
 CREATE VIEW xray.blocking_tree AS
 SELECT t.pid, t.root_pid, t.parent_pid, t.depth, t.path, t.waiting, t.in_cycle,
