@@ -38,6 +38,20 @@ ok "$(q "$port" "SELECT old_plan LIKE '%Index Scan using reg_pkey on reg%' AND n
 is "$(q "$port" "SELECT likely_cause FROM xray.plan_regressions")" "index reg_pkey used by the old plan no longer exists" \
 	"plan regression: the cause (the dropped index)"
 
+# Prometheus metrics: valid for promtool, with a hostile database name in labels
+psql_at "$port" -c 'CREATE DATABASE "odd ""db"" \ name"' >/dev/null
+as_pg psql -X -h /tmp -p "$port" -d 'odd "db" \ name' -c "SELECT 1" >/dev/null
+q "$port" "SELECT xray.metrics()" >"$XRAY_TMP/tap/metrics.prom"
+ok "$(promtool check metrics <"$XRAY_TMP/tap/metrics.prom" >"$XRAY_TMP/tap/promtool.out" 2>&1 && echo t)" \
+	"xray.metrics() passes promtool check metrics $(head -c 300 "$XRAY_TMP/tap/promtool.out")"
+ok "$(grep -q '^pg_xray_statement_calls_total{datname="postgres",queryid="[-0-9]*",toplevel="true"} [0-9]' "$XRAY_TMP/tap/metrics.prom" && echo t)" \
+	"statement counters with their labels"
+ok "$(grep -qF 'pg_xray_database_xid_age{datname="odd \"db\" \\ name"}' "$XRAY_TMP/tap/metrics.prom" && echo t)" \
+	"label values escaped (quotes, backslashes)"
+ok "$(grep -q '^pg_xray_database_cache_hit_ratio{datname="postgres"} 0\.[0-9]' "$XRAY_TMP/tap/metrics.prom" && echo t)" "cache hit ratio"
+is "$(q "$port" "SELECT count(*) FROM regexp_matches(xray.metrics(2), 'pg_xray_statement_calls_total\{', 'g')")" "2" \
+	"top_statements bounds the statement series"
+
 # retention and privileges
 psql_at "$port" -c "UPDATE xray.snapshots SET taken_at = taken_at - interval '30 days' WHERE snap_id = $s1" >/dev/null
 q "$port" "SELECT xray.snapshot()" >/dev/null
