@@ -110,3 +110,88 @@ END $$;
 COMMENT ON FUNCTION xray.metrics(integer) IS 'pg_xray: metrics in the Prometheus text exposition format';
 REVOKE ALL ON FUNCTION xray.metrics(integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION xray.metrics(integer) TO pg_read_all_stats;
+
+-- xray.report(): a plain-text report for psql (\pset format unaligned, or \x off and read as is)
+CREATE FUNCTION xray.report(top integer DEFAULT 10)
+RETURNS text
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+DECLARE
+    r record;
+    o text;
+    n integer;
+BEGIN
+    IF top IS NULL OR top < 1 THEN
+        RAISE EXCEPTION 'top must be at least 1' USING ERRCODE = '22023';
+    END IF;
+    o := format(E'pg_xray report - %s - database %s - %s\n', to_char(clock_timestamp(), 'YYYY-MM-DD HH24:MI:SS TZ'),
+                current_database(), version());
+    o := o || format(E'statistics since %s; %s statements recorded\n',
+                     (SELECT to_char(stats_reset, 'YYYY-MM-DD HH24:MI:SS') FROM xray.info()), (SELECT statements FROM xray.info()));
+
+    o := o || E'\n== Top statements by total time\n' ||
+         format(E'%12s %10s %10s %10s %10s  %s\n', 'total ms', 'calls', 'mean ms', 'p95 ms', 'p99 ms', 'query');
+    FOR r IN SELECT * FROM xray.statements WHERE queryid IS NOT NULL ORDER BY total_exec_time DESC LIMIT top LOOP
+        o := o || format(E'%12s %10s %10s %10s %10s  %s\n', round(r.total_exec_time::numeric, 1), r.calls,
+                         round(r.mean_exec_time::numeric, 3), round(r.p95_exec_time::numeric, 3), round(r.p99_exec_time::numeric, 3),
+                         left(regexp_replace(r.query, '\s+', ' ', 'g'), 100));
+    END LOOP;
+    o := o || E'\n== Top statements by p95 latency (10 calls or more)\n' ||
+         format(E'%10s %10s %10s  %s\n', 'p95 ms', 'p99 ms', 'calls', 'query');
+    FOR r IN SELECT * FROM xray.statements WHERE queryid IS NOT NULL AND calls >= 10 ORDER BY p95_exec_time DESC NULLS LAST LIMIT top LOOP
+        o := o || format(E'%10s %10s %10s  %s\n', round(r.p95_exec_time::numeric, 3), round(r.p99_exec_time::numeric, 3), r.calls,
+                         left(regexp_replace(r.query, '\s+', ' ', 'g'), 100));
+    END LOOP;
+
+    o := o || E'\n== Plan regressions\n';
+    n := 0;
+    FOR r IN SELECT * FROM xray.plan_regressions(0.5) LIMIT top LOOP
+        o := o || format(E'%sx slower since %s (mean %s -> %s ms): %s\n   cause: %s\n', r.slowdown,
+                         to_char(r.changed_at, 'YYYY-MM-DD HH24:MI'), round(r.old_mean_ms::numeric, 3), round(r.new_mean_ms::numeric, 3),
+                         left(regexp_replace(r.query, '\s+', ' ', 'g'), 100), coalesce(r.likely_cause, 'not visible'));
+        n := n + 1;
+    END LOOP;
+    IF n = 0 THEN o := o || E'none\n'; END IF;
+
+    o := o || E'\n== Alerts firing\n';
+    n := 0;
+    FOR r IN SELECT * FROM xray.alerts() ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, rule LOOP
+        o := o || format(E'[%s] %s on %s: %s\n', r.severity, r.rule, r.subject, r.evidence);
+        n := n + 1;
+    END LOOP;
+    IF n = 0 THEN o := o || E'none\n'; END IF;
+
+    o := o || E'\n== Index advice\n';
+    n := 0;
+    FOR r IN SELECT * FROM xray.index_advice(least(top, 10)) LOOP
+        o := o || format(E'%s. %s (%s%% less workload cost): %s\n', r.rank, r.create_statement,
+                         round(r.improvement_pct::numeric, 1), r.reason);
+        n := n + 1;
+    END LOOP;
+    IF n = 0 THEN o := o || E'none\n'; END IF;
+
+    o := o || E'\n== Lock incidents (latest)\n';
+    n := 0;
+    FOR r IN SELECT * FROM xray.lock_incidents LIMIT top LOOP
+        o := o || format(E'%s  %s  root pid %s (%s, %s) blocked %s sessions, %s deep, %s blocked-seconds: %s\n',
+                         to_char(r.started_at, 'YYYY-MM-DD HH24:MI:SS'), coalesce(date_trunc('second', r.duration)::text, ''),
+                         r.root_pid, r.root_user, r.root_state, r.max_sessions_blocked, r.max_depth, r.blocked_seconds,
+                         left(coalesce(r.root_query, ''), 80));
+        n := n + 1;
+    END LOOP;
+    IF n = 0 THEN o := o || E'none\n'; END IF;
+
+    o := o || E'\n== Maintenance advice\n';
+    n := 0;
+    FOR r IN SELECT * FROM xray.maintenance_advice ORDER BY priority LIMIT top LOOP
+        o := o || format(E'%s. [%s] %s\n   %s\n', r.priority, r.kind, r.command, r.reason);
+        n := n + 1;
+    END LOOP;
+    IF n = 0 THEN o := o || E'none\n'; END IF;
+    RETURN o;
+END $$;
+COMMENT ON FUNCTION xray.report(integer) IS 'pg_xray: a plain-text report: top statements, plan regressions, alerts, index advice, lock incidents, maintenance advice';
+REVOKE ALL ON FUNCTION xray.report(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION xray.report(integer) TO pg_read_all_stats;

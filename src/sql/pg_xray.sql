@@ -183,6 +183,9 @@ WITH idx AS (
     LEFT JOIN pg_stat_all_indexes s ON s.indexrelid = i.indexrelid
     WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'
       AND t.relkind IN ('r', 'm', 'p')
+      -- tables that belong to an extension (its own history, logs...) are the extension's business
+      AND NOT EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.classid = 'pg_class'::regclass
+                      AND dep.objid = i.indrelid AND dep.deptype = 'e')
 ),
 droppable AS (
     SELECT * FROM idx

@@ -52,6 +52,16 @@ ok "$(grep -q '^pg_xray_database_cache_hit_ratio{datname="postgres"} 0\.[0-9]' "
 is "$(q "$port" "SELECT count(*) FROM regexp_matches(xray.metrics(2), 'pg_xray_statement_calls_total\{', 'g')")" "2" \
 	"top_statements bounds the statement series"
 
+# the text report
+q "$port" "SELECT xray.report()" >"$XRAY_TMP/tap/report.txt"
+for section in "Top statements by total time" "Top statements by p95 latency" "Plan regressions" "Alerts firing" \
+	"Index advice" "Lock incidents" "Maintenance advice"; do
+	ok "$(grep -q "^== $section" "$XRAY_TMP/tap/report.txt" && echo t)" "report: section $section"
+done
+ok "$(grep -A1 '^== Plan regressions' "$XRAY_TMP/tap/report.txt" | grep -q 'slower since .*SELECT v FROM reg WHERE id = \$1' && echo t)" \
+	"report: the plan regression is listed"
+ok "$(grep -q 'cause: index reg_pkey used by the old plan no longer exists' "$XRAY_TMP/tap/report.txt" && echo t)" "report: with its cause"
+
 # retention and privileges
 psql_at "$port" -c "UPDATE xray.snapshots SET taken_at = taken_at - interval '30 days' WHERE snap_id = $s1" >/dev/null
 q "$port" "SELECT xray.snapshot()" >/dev/null
