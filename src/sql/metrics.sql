@@ -195,3 +195,13 @@ END $$;
 COMMENT ON FUNCTION xray.report(integer) IS 'pg_xray: a plain-text report: top statements, plan regressions, alerts, index advice, lock incidents, maintenance advice';
 REVOKE ALL ON FUNCTION xray.report(integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION xray.report(integer) TO pg_read_all_stats;
+
+-- xray.report_html(): one self-contained HTML page (inline SVG, no network)
+CREATE FUNCTION xray.report_html(top integer DEFAULT 10)
+RETURNS text
+AS 'MODULE_PATHNAME', 'xray_report_html'
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE
+SET jit = off;
+COMMENT ON FUNCTION xray.report_html(integer) IS 'pg_xray: an HTML report with charts (latency distribution per top statement, time series from snapshots, the lock graph) and lists; save it with psql \o report.html';
+REVOKE ALL ON FUNCTION xray.report_html(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION xray.report_html(integer) TO pg_read_all_stats;

@@ -62,6 +62,36 @@ ok "$(grep -A1 '^== Plan regressions' "$XRAY_TMP/tap/report.txt" | grep -q 'slow
 	"report: the plan regression is listed"
 ok "$(grep -q 'cause: index reg_pkey used by the old plan no longer exists' "$XRAY_TMP/tap/report.txt" && echo t)" "report: with its cause"
 
+# the HTML report, rendered for real by headless Chromium while a lock wait is going on
+psql_at "$port" -c "CREATE TABLE lkh (id int)" >/dev/null
+as_pg psql -X -h /tmp -p "$port" -d postgres -c "BEGIN" -c "LOCK TABLE lkh" -c "\\! sleep 3" -c "COMMIT" >/dev/null 2>&1 &
+holder=$!
+sleep 0.3
+as_pg psql -X -h /tmp -p "$port" -d postgres -c "SELECT count(*) FROM lkh" >/dev/null 2>&1 &
+waiter=$!
+sleep 0.7
+html="$XRAY_TMP/tap/chromium/report.html"
+mkdir -p "$(dirname "$html")"
+q "$port" "SELECT xray.report_html()" >"$html"
+wait $holder $waiter
+chrome() {
+	timeout 90 chromium --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking \
+		--disable-component-update --disable-sync --user-data-dir="$XRAY_TMP/tap/chromium/profile" "$@" 2>/dev/null
+}
+chrome --dump-dom "file://$html" >"$XRAY_TMP/tap/chromium/dom.html"
+dom="$XRAY_TMP/tap/chromium/dom.html"
+ok "$(grep -q '<svg id="latency-chart"' "$dom" && [ "$(grep -o '<rect class="box"' "$dom" | wc -l)" -ge 3 ] && echo t)" \
+	"Chromium's DOM: the latency chart with a box per top statement"
+ok "$(grep -q '<svg id="series-calls"' "$dom" && grep -q '<polyline class="series" points="[0-9]' "$dom" && echo t)" \
+	"Chromium's DOM: the time series from the snapshots"
+ok "$(grep -q '<svg id="lock-graph"' "$dom" && grep -q 'class="node root"' "$dom" && grep -q '<line class="edge"' "$dom" && echo t)" \
+	"Chromium's DOM: the lock graph with the root blocker and the edge"
+ok "$(grep -q 'SELECT count(\*) FROM lkh' "$dom" && echo t)" "the lock graph names the waiting statement"
+chrome --screenshot="$XRAY_TMP/tap/chromium/report.png" --window-size=1100,2000 "file://$html" >/dev/null
+ok "$([ "$(stat -c %s "$XRAY_TMP/tap/chromium/report.png" 2>/dev/null || echo 0)" -gt 30000 ] && echo t)" \
+	"Chromium renders a screenshot of the page ($(stat -c %s "$XRAY_TMP/tap/chromium/report.png" 2>/dev/null) bytes)"
+is "$(grep -oE 'https?://[^"]*' "$html" | grep -vc '^http://www.w3.org/2000/svg$')" "0" "no network resource in the page (only the SVG namespace)"
+
 # retention and privileges
 psql_at "$port" -c "UPDATE xray.snapshots SET taken_at = taken_at - interval '30 days' WHERE snap_id = $s1" >/dev/null
 q "$port" "SELECT xray.snapshot()" >/dev/null
