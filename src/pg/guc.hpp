@@ -28,6 +28,8 @@ extern int guc_lock_sample_interval_ms;
 extern int guc_lock_history_size;
 extern int guc_long_transaction_threshold_ms;
 extern int guc_history_retention_min;
+extern int guc_snapshot_interval_s;
+extern char *guc_monitoring_database;
 
 void DefineGucs();
 }	// namespace xray::pg

@@ -46,6 +46,7 @@
 
 extern "C" {
 #include "access/multixact.h"
+#include "access/xlog.h"
 #include "access/transam.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
@@ -59,6 +60,8 @@ PGDLLEXPORT void xray_lock_sampler_main(Datum arg);
 
 namespace xray::pg
 {
+bool MonitoringLaunch();	// monitoring_worker.cpp
+
 namespace
 {
 constexpr int kProbeLimit = 64;
@@ -82,6 +85,7 @@ struct LockHistHeader
 	int history_used;
 	int profile_used;
 	TimestampTz prev_tick;
+	TimestampTz last_snapshot_launch;
 };
 
 LockHistHeader *hist = NULL;
@@ -546,6 +550,14 @@ SampleTick()
 	}
 	Publish(t, root_query);
 	ObserveIds(t.now);
+	// snapshots and alert checks on an interval (xray.snapshot_interval)
+	if (guc_snapshot_interval_s > 0 && !RecoveryInProgress() &&
+		t.now - hist->last_snapshot_launch >= (int64) guc_snapshot_interval_s * USECS_PER_SEC)
+	{
+		hist->last_snapshot_launch = t.now;
+		if (!MonitoringLaunch())
+			ereport(LOG, (errmsg("pg_xray: no worker slot free for a snapshot"), errhint("Raise max_worker_processes.")));
+	}
 	INSTR_TIME_SET_CURRENT(end);
 	INSTR_TIME_SUBTRACT(end, start);
 	hist->info.tick_ms_total += INSTR_TIME_GET_MILLISEC(end);	// only the worker writes it

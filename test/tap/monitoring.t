@@ -102,4 +102,20 @@ ok "$(as_pg psql -X -h /tmp -p "$port" -d postgres -U plain -c "SELECT xray.snap
 ok "$(q "$port" "SELECT xray.compare($s2, 99999)" | grep -q 'snapshot 99999 does not exist' && echo t)" "compare with an unknown snapshot: clear error"
 ok "$(q "$port" "SELECT duration < interval '1 s' FROM xray.snapshots ORDER BY snap_id DESC LIMIT 1")" "a snapshot takes well under a second here"
 pg_stop "$dir"
+
+# pg_xray's own schedule: xray.snapshot_interval takes snapshots and checks alerts
+port=$(free_port 56085)
+dir="$XRAY_TMP/tap/monitoring_worker"
+pg_start "$dir" "$port" "xray.snapshot_interval = 2s" "xray.monitoring_database = 'postgres'" || exit 1
+psql_at "$port" -c "CREATE EXTENSION pg_xray" -c "UPDATE xray.alert_rules SET threshold = 0 WHERE name = 'wraparound'" >/dev/null
+sleep 5.5
+n=$(q "$port" "SELECT count(*) FROM xray.snapshots")
+ok "$([ "$n" -ge 2 ] && [ "$n" -le 4 ] && echo t)" "xray.snapshot_interval = 2s: $n snapshots in 5.5 s, taken by pg_xray's worker"
+ok "$(q "$port" "SELECT count(*) > 0 FROM xray.alert_log WHERE rule = 'wraparound' AND subject = 'database postgres'")" \
+	"the worker checks alerts too (a rule set to fire was recorded without anyone calling check_alerts)"
+psql_at "$port" -c "ALTER SYSTEM SET xray.snapshot_interval = 0" -c "SELECT pg_reload_conf()" >/dev/null
+sleep 0.5
+n1=$(q "$port" "SELECT count(*) FROM xray.snapshots"); sleep 2.5
+is "$(q "$port" "SELECT count(*) FROM xray.snapshots")" "$n1" "xray.snapshot_interval = 0 stops it"
+pg_stop "$dir"
 done_testing

@@ -1,0 +1,93 @@
+// monitoring_worker.cpp - history snapshots and alert checks on an interval,
+// run by pg_xray itself (the alternative to a pg_cron job).
+//
+// When xray.snapshot_interval > 0, the lock sampler (lock_history.cpp), on the
+// tick after each interval, starts a short-lived background worker connected
+// as the bootstrap superuser to xray.monitoring_database; the worker runs
+// SELECT xray.snapshot() and SELECT xray.check_alerts() (each in its own
+// transaction) if pg_xray is installed there, then exits. It never starts on
+// a standby (BgWorkerStart_RecoveryFinished), and a worker still running when
+// the next interval comes is not doubled (xray.snapshot() also takes an
+// advisory lock).
+#include "compat.hpp"
+#include "guc.hpp"
+
+extern "C" {
+#include "access/xact.h"
+#include "executor/spi.h"
+#include "postmaster/bgworker.h"
+#include "catalog/namespace.h"
+#include "utils/regproc.h"
+#include "utils/snapmgr.h"
+
+PGDLLEXPORT void xray_monitoring_main(Datum arg);
+}
+
+namespace xray::pg
+{
+namespace
+{
+bool
+RunStatement(const char *sql)
+{
+	bool ok = true;
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	pgstat_report_activity(STATE_RUNNING, sql);
+	if (SPI_execute(sql, false, 0) < 0)
+		ok = false;
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	pgstat_report_activity(STATE_IDLE, NULL);
+	return ok;
+}
+}	// namespace
+
+// MonitoringLaunch starts the worker (called by the lock sampler when due).
+// Returns false when no worker slot is free.
+bool
+MonitoringLaunch()
+{
+	BackgroundWorker w;
+	memset(&w, 0, sizeof(w));
+	w.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	w.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	w.bgw_restart_time = BGW_NEVER_RESTART;
+	strlcpy(w.bgw_library_name, "pg_xray", BGW_MAXLEN);
+	strlcpy(w.bgw_function_name, "xray_monitoring_main", BGW_MAXLEN);
+	strlcpy(w.bgw_name, "pg_xray snapshot", BGW_MAXLEN);
+	strlcpy(w.bgw_type, "pg_xray snapshot", BGW_MAXLEN);
+	strlcpy(w.bgw_extra, guc_monitoring_database ? guc_monitoring_database : "postgres", BGW_EXTRALEN);
+	w.bgw_notify_pid = 0;
+	return RegisterDynamicBackgroundWorker(&w, NULL);
+}
+}	// namespace xray::pg
+
+void
+xray_monitoring_main(Datum arg)
+{
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	char dbname[BGW_EXTRALEN];
+	strlcpy(dbname, MyBgworkerEntry->bgw_extra, sizeof(dbname));
+	BackgroundWorkerInitializeConnection(dbname, NULL, 0);
+	pgstat_report_appname("pg_xray snapshot");
+	// only where pg_xray is installed
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	bool installed = OidIsValid(get_namespace_oid("xray", true)) &&
+					 OidIsValid(DatumGetObjectId(DirectFunctionCall1(to_regprocedure, CStringGetTextDatum("xray.snapshot(integer,integer)"))));
+	CommitTransactionCommand();
+	if (!installed)
+	{
+		ereport(LOG, (errmsg("pg_xray snapshot: pg_xray is not installed in database \"%s\"", dbname),
+					  errhint("CREATE EXTENSION pg_xray there, or set xray.monitoring_database.")));
+		proc_exit(0);
+	}
+	xray::pg::RunStatement("SELECT xray.snapshot()");
+	xray::pg::RunStatement("SELECT xray.check_alerts()");
+	proc_exit(0);
+}
