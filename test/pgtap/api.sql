@@ -1,6 +1,6 @@
 -- pgTAP: the SQL API contract of pg_xray: objects, column types, privileges, errors.
 BEGIN;
-SELECT plan(157);
+SELECT plan(178);
 
 SELECT has_schema('xray');
 SELECT has_view('xray', 'statements', 'view xray.statements exists');
@@ -10,6 +10,24 @@ SELECT has_view('xray', 'index_health', 'view xray.index_health exists');
 SELECT has_view('xray', 'index_advice', 'view xray.index_advice exists');
 SELECT has_view('xray', 'index_advice_queries', 'view xray.index_advice_queries exists');
 SELECT has_view('xray', 'predicates', 'view xray.predicates exists');
+SELECT has_view('xray', 'plan_regressions', 'view xray.plan_regressions exists');
+SELECT has_view('xray', 'alerts', 'view xray.alerts exists');
+SELECT has_table('xray', 'alert_rules', 'table xray.alert_rules exists');
+SELECT has_table('xray', 'alert_log', 'table xray.alert_log exists');
+SELECT has_table('xray', 'snapshots', 'table xray.snapshots exists');
+SELECT is((SELECT count(*)::int FROM xray.alert_rules WHERE enabled), 10, 'ten default alert rules, enabled');
+SELECT throws_ok($$INSERT INTO xray.alert_rules (name, metric, threshold) VALUES ('x', 'bogus', 1)$$, '23514', NULL, 'an unknown alert metric is refused');
+SELECT throws_ok($$SELECT * FROM xray.compare(NULL, 1)$$, '22004', NULL, 'compare: NULL is 22004');
+SELECT throws_ok($$SELECT * FROM xray.compare(-1, -2)$$, '42704', 'snapshot -1 does not exist', 'compare: unknown snapshot is 42704');
+SELECT throws_ok($$SELECT * FROM xray.plan_regressions(-1)$$, '22023', NULL, 'plan_regressions: negative threshold is 22023');
+SELECT throws_ok($$SELECT xray.snapshot(-1)$$, '22023', NULL, 'snapshot: negative limit is 22023');
+SELECT throws_ok($$SELECT xray.metrics(-1)$$, '22023', NULL, 'metrics: negative limit is 22023');
+SELECT throws_ok($$SELECT xray.report(0)$$, '22023', NULL, 'report: top 0 is 22023');
+SELECT throws_ok($$SELECT xray.report_html(0)$$, '22023', 'top must be between 1 and 1000', 'report_html: top 0 is 22023');
+SELECT is(xray.prom_label(E'a"b\\c\nd'), E'"a\\"b\\\\c\\nd"', 'prom_label escapes quote, backslash, newline');
+SELECT matches(xray.metrics(), '# TYPE pg_xray_statements gauge', 'metrics: exposition text with TYPE lines');
+SELECT matches(xray.report_html(), '^<!DOCTYPE html>', 'report_html: an HTML document');
+
 SELECT has_view('xray', 'maintenance_advice', 'view xray.maintenance_advice exists');
 SELECT has_view('xray', 'wraparound', 'view xray.wraparound exists');
 SELECT has_view('xray', 'xmin_horizon', 'view xray.xmin_horizon exists');
@@ -132,6 +150,10 @@ SELECT ok(NOT has_table_privilege('xray_tap_user', 'xray.plans', 'SELECT'), 'pla
 SELECT ok(has_table_privilege('xray_tap_monitor', 'xray.plans', 'SELECT'), 'pg_read_all_stats reads plans');
 SELECT ok(NOT has_table_privilege('xray_tap_user', 'xray.predicates', 'SELECT'), 'predicates are not public');
 SELECT ok(has_table_privilege('xray_tap_monitor', 'xray.predicates', 'SELECT'), 'pg_read_all_stats reads predicates');
+SELECT ok(NOT has_function_privilege('xray_tap_user', 'xray.snapshot(integer, integer)', 'EXECUTE'), 'snapshot is revoked from PUBLIC');
+SELECT ok(NOT has_function_privilege('xray_tap_user', 'xray.check_alerts()', 'EXECUTE'), 'check_alerts is revoked from PUBLIC');
+SELECT ok(has_function_privilege('xray_tap_monitor', 'xray.metrics(integer)', 'EXECUTE'), 'pg_read_all_stats may read metrics');
+SELECT ok(NOT has_table_privilege('xray_tap_user', 'xray.alert_rules', 'UPDATE'), 'alert rules are edited by their owner only');
 SELECT ok(NOT has_function_privilege('xray_tap_user', 'xray.run_maintenance(boolean, interval, integer, text[], time, time)', 'EXECUTE'), 'run_maintenance is revoked from PUBLIC');
 SELECT ok(NOT has_function_privilege('xray_tap_monitor', 'xray.run_maintenance(boolean, interval, integer, text[], time, time)', 'EXECUTE'), 'monitoring roles cannot run maintenance');
 SELECT ok(NOT has_table_privilege('xray_tap_user', 'xray.maintenance_log', 'INSERT'), 'the log is read-only for users');
