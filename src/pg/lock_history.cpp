@@ -41,6 +41,7 @@
 #include "compat.hpp"
 #include "guard.hpp"
 #include "guc.hpp"
+#include "bgworker_def.hpp"
 #include "lock_edges.hpp"
 #include "lock_history.hpp"
 
@@ -612,15 +613,7 @@ LockHistoryStartup()
 void
 LockHistoryRegisterWorker()
 {
-	BackgroundWorker w;
-	memset(&w, 0, sizeof(w));
-	w.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	w.bgw_start_time = BgWorkerStart_ConsistentState;
-	w.bgw_restart_time = 5;
-	strlcpy(w.bgw_library_name, "pg_xray", BGW_MAXLEN);
-	strlcpy(w.bgw_function_name, "xray_lock_sampler_main", BGW_MAXLEN);
-	strlcpy(w.bgw_name, "pg_xray lock sampler", BGW_MAXLEN);
-	strlcpy(w.bgw_type, "pg_xray lock sampler", BGW_MAXLEN);
+	BackgroundWorker w = WorkerDef("xray_lock_sampler_main", "pg_xray lock sampler", BgWorkerStart_ConsistentState, 5, 0);
 	RegisterBackgroundWorker(&w);
 }
 

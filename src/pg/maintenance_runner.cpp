@@ -21,6 +21,7 @@
 // (before_shmem_exit), or by the caller if the worker cannot be started. The
 // child's result fields are written by the child before it exits and read by
 // the coordinator after WaitForBackgroundWorkerShutdown.
+#include "bgworker_def.hpp"
 #include "compat.hpp"
 
 extern "C" {
@@ -88,17 +89,7 @@ Request()
 BackgroundWorker
 WorkerFor(const char *function, const char *name)
 {
-	BackgroundWorker w;
-	memset(&w, 0, sizeof(w));
-	w.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	w.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	w.bgw_restart_time = BGW_NEVER_RESTART;
-	strlcpy(w.bgw_library_name, "pg_xray", BGW_MAXLEN);
-	strlcpy(w.bgw_function_name, function, BGW_MAXLEN);
-	strlcpy(w.bgw_name, name, BGW_MAXLEN);
-	strlcpy(w.bgw_type, name, BGW_MAXLEN);
-	w.bgw_notify_pid = MyProcPid;
-	return w;
+	return WorkerDef(function, name, BgWorkerStart_RecoveryFinished, BGW_NEVER_RESTART, MyProcPid);
 }
 
 void
@@ -251,6 +242,9 @@ xray_run_maintenance(PG_FUNCTION_ARGS)
 						errhint("A superuser grants it: GRANT EXECUTE ON FUNCTION xray.run_maintenance TO role.")));
 	if (RecoveryInProgress())
 		ereport(ERROR, (errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION), errmsg("maintenance cannot run during recovery")));
+	for (int i = 0; i < 5; i++)
+		if (PG_ARGISNULL(i))
+			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("maintenance options must not be NULL")));
 	char *kinds = text_to_cstring(PG_GETARG_TEXT_PP(4));
 	if (strlen(kinds) >= sizeof(slot->kinds))
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("too many maintenance kinds")));

@@ -9,6 +9,7 @@
 // a standby (BgWorkerStart_RecoveryFinished), and a worker still running when
 // the next interval comes is not doubled (xray.snapshot() also takes an
 // advisory lock).
+#include "bgworker_def.hpp"
 #include "compat.hpp"
 #include "guc.hpp"
 
@@ -51,17 +52,9 @@ RunStatement(const char *sql)
 bool
 MonitoringLaunch()
 {
-	BackgroundWorker w;
-	memset(&w, 0, sizeof(w));
-	w.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	w.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	w.bgw_restart_time = BGW_NEVER_RESTART;
-	strlcpy(w.bgw_library_name, "pg_xray", BGW_MAXLEN);
-	strlcpy(w.bgw_function_name, "xray_monitoring_main", BGW_MAXLEN);
-	strlcpy(w.bgw_name, "pg_xray snapshot", BGW_MAXLEN);
-	strlcpy(w.bgw_type, "pg_xray snapshot", BGW_MAXLEN);
+	BackgroundWorker w = WorkerDef("xray_monitoring_main", "pg_xray snapshot", BgWorkerStart_RecoveryFinished,
+								   BGW_NEVER_RESTART, 0);
 	strlcpy(w.bgw_extra, guc_monitoring_database ? guc_monitoring_database : "postgres", BGW_EXTRALEN);
-	w.bgw_notify_pid = 0;
 	return RegisterDynamicBackgroundWorker(&w, NULL);
 }
 }	// namespace xray::pg

@@ -36,6 +36,8 @@ MakeRecord(FunctionCallInfo fcinfo, Datum *values, bool *nulls)
 Datum
 xray_wraparound_forecast(PG_FUNCTION_ARGS)
 {
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		PG_RETURN_NULL();
 	int64 age = PG_GETARG_INT64(0);
 	int64 max_age = PG_GETARG_INT64(1);
 	double per_day = PG_ARGISNULL(2) ? -1.0 : PG_GETARG_FLOAT8(2);

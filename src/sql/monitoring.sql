@@ -23,6 +23,14 @@ CREATE TABLE xray.snapshot_statements (
 CREATE INDEX ON xray.snapshot_statements (snap_id);
 CREATE INDEX ON xray.snapshot_statements (queryid, snap_id);
 CREATE TABLE xray.snapshot_texts (dbid oid, queryid bigint, query text, PRIMARY KEY (dbid, queryid));
+-- per plan of the top statements: the same deltas
+CREATE TABLE xray.snapshot_plans (
+    snap_id bigint NOT NULL REFERENCES xray.snapshots ON DELETE CASCADE,
+    dbid oid, queryid bigint, planid bigint,
+    calls bigint, total_exec_time double precision, mean_exec_time double precision, p95_exec_time double precision,
+    calls_total bigint, total_exec_time_total double precision
+);
+CREATE INDEX ON xray.snapshot_plans (snap_id);
 CREATE TABLE xray.snapshot_databases (
     snap_id bigint NOT NULL REFERENCES xray.snapshots ON DELETE CASCADE,
     datname name, numbackends integer, xact_commit bigint, xact_rollback bigint, blks_read bigint, blks_hit bigint,
@@ -51,6 +59,7 @@ CREATE TABLE xray.snapshot_locks (
 SELECT pg_catalog.pg_extension_config_dump('xray.snapshots', '');
 SELECT pg_catalog.pg_extension_config_dump('xray.snapshot_statements', '');
 SELECT pg_catalog.pg_extension_config_dump('xray.snapshot_texts', '');
+SELECT pg_catalog.pg_extension_config_dump('xray.snapshot_plans', '');
 SELECT pg_catalog.pg_extension_config_dump('xray.snapshot_databases', '');
 SELECT pg_catalog.pg_extension_config_dump('xray.snapshot_tables', '');
 SELECT pg_catalog.pg_extension_config_dump('xray.snapshot_indexes', '');
@@ -59,7 +68,7 @@ SELECT pg_catalog.pg_extension_config_dump('xray.snapshot_locks', '');
 GRANT SELECT ON xray.snapshots, xray.snapshot_databases, xray.snapshot_tables, xray.snapshot_indexes,
     xray.snapshot_waits, xray.snapshot_locks TO PUBLIC;
 -- statement history (and texts) like xray.plans: for pg_read_all_stats
-GRANT SELECT ON xray.snapshot_statements, xray.snapshot_texts TO pg_read_all_stats;
+GRANT SELECT ON xray.snapshot_statements, xray.snapshot_texts, xray.snapshot_plans TO pg_read_all_stats;
 
 -- xray.snapshot(): one snapshot of this database's activity (statements of all
 -- databases), deltas against the previous snapshot; prunes history older than
@@ -106,6 +115,17 @@ BEGIN
     SELECT DISTINCT ON (s.dbid, s.queryid) s.dbid, s.queryid, s.query
     FROM xray.statements() s JOIN xray.snapshot_statements n ON n.snap_id = sid AND n.dbid = s.dbid AND n.queryid = s.queryid
     ON CONFLICT DO NOTHING;
+
+    -- plans of the statements kept above (top N by time among them)
+    INSERT INTO xray.snapshot_plans
+    SELECT sid, pl.dbid, pl.queryid, pl.planid,
+           greatest(pl.calls - coalesce(p.calls_total, 0), 0), greatest(pl.total_exec_time - coalesce(p.total_exec_time_total, 0), 0),
+           (pl.total_exec_time - coalesce(p.total_exec_time_total, 0)) / nullif(pl.calls - coalesce(p.calls_total, 0), 0),
+           pl.p95_exec_time, pl.calls, pl.total_exec_time
+    FROM (SELECT x.* FROM xray.plans() x
+          WHERE EXISTS (SELECT 1 FROM xray.snapshot_statements n WHERE n.snap_id = sid AND n.dbid = x.dbid AND n.queryid = x.queryid)
+          ORDER BY x.total_exec_time DESC LIMIT top_statements) pl
+    LEFT JOIN xray.snapshot_plans p ON p.snap_id = prev AND p.dbid = pl.dbid AND p.queryid = pl.queryid AND p.planid = pl.planid;
 
     -- databases
     INSERT INTO xray.snapshot_databases

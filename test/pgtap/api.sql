@@ -1,6 +1,6 @@
 -- pgTAP: the SQL API contract of pg_xray: objects, column types, privileges, errors.
 BEGIN;
-SELECT plan(178);
+SELECT plan(180);
 
 SELECT has_schema('xray');
 SELECT has_view('xray', 'statements', 'view xray.statements exists');
@@ -23,6 +23,8 @@ SELECT throws_ok($$SELECT * FROM xray.plan_regressions(-1)$$, '22023', NULL, 'pl
 SELECT throws_ok($$SELECT xray.snapshot(-1)$$, '22023', NULL, 'snapshot: negative limit is 22023');
 SELECT throws_ok($$SELECT xray.metrics(-1)$$, '22023', NULL, 'metrics: negative limit is 22023');
 SELECT throws_ok($$SELECT xray.report(0)$$, '22023', NULL, 'report: top 0 is 22023');
+SELECT throws_ok($$SELECT xray._run_maintenance(1, true, 1, 1, NULL, NULL, NULL)$$, '22004', NULL, 'the internal runner refuses NULL options (no crash)');
+SELECT is(xray.wraparound_forecast(NULL, 1, 1), NULL, 'wraparound_forecast of NULL is NULL');
 SELECT throws_ok($$SELECT xray.report_html(0)$$, '22023', 'top must be between 1 and 1000', 'report_html: top 0 is 22023');
 SELECT is(xray.prom_label(E'a"b\\c\nd'), E'"a\\"b\\\\c\\nd"', 'prom_label escapes quote, backslash, newline');
 SELECT matches(xray.metrics(), '# TYPE pg_xray_statements gauge', 'metrics: exposition text with TYPE lines');

@@ -76,6 +76,9 @@ q "$sport" "SELECT count(*) FROM sb WHERE id < 20" >/dev/null
 is "$(q "$sport" "SELECT calls FROM xray.statements WHERE query = 'SELECT count(*) FROM sb WHERE id < \$1'")" "2" \
 	"statements on a hot standby are recorded"
 is "$(q "$sport" "SELECT count(*) >= 0 FROM xray.index_advice")" "t" "index advice runs on a hot standby (read-only)"
+is "$(as_pg psql -X -h /tmp -p "$sport" -d postgres -At -c "SELECT xray.snapshot() IS NULL" 2>&1 | tr '\n' ' ')" \
+	"NOTICE:  xray.snapshot: the server is a standby; nothing recorded t " "a snapshot on a hot standby records nothing (NOTICE, NULL)"
+ok "$(q "$sport" "SELECT length(xray.metrics()) > 0 AND length(xray.report()) > 0")" "metrics and the report work on a hot standby"
 is "$(q "$sport" "SELECT cost_after <= cost_before FROM xray.what_if('SELECT * FROM sb WHERE id < 5', ARRAY['CREATE INDEX ON sb (id)'])")" \
 	"t" "what-if planning runs on a hot standby"
 pg_stop "$sdir"

@@ -22,6 +22,9 @@ is "$(q "$port" "SELECT calls FROM xray.snapshot_statements s JOIN xray.snapshot
 is "$(q "$port" "SELECT calls || ' ' || calls_total FROM xray.snapshot_statements s JOIN xray.snapshot_texts t USING (dbid, queryid)
                  WHERE s.snap_id = $s3 AND t.query = 'SELECT v FROM reg WHERE id = \$1'")" "20 70" \
 	"snapshot 3: 20 in its interval, 70 in all (the live statistics are not reset)"
+is "$(q "$port" "SELECT string_agg(p.calls::text, ',' ORDER BY p.calls) FROM xray.snapshot_plans p JOIN xray.snapshot_texts t USING (dbid, queryid)
+                 WHERE p.snap_id = $s3 AND t.query = 'SELECT v FROM reg WHERE id = \$1'")" "0,20" \
+	"snapshot 3 keeps both plans of the lookup: the old one unused in its interval, the new one 20 times"
 is "$(q "$port" "SELECT change FROM xray.compare($s2, $s3) WHERE query = 'SELECT v FROM reg WHERE id = \$1'")" "slower" \
 	"compare: the lookup got slower"
 is "$(q "$port" "SELECT change FROM xray.compare($s2, $s3) WHERE query = 'SELECT count(*) FROM newcomer'")" "new" "compare: a new statement"
