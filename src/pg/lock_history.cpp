@@ -87,6 +87,8 @@ struct LockHistHeader
 	int profile_used;
 	TimestampTz prev_tick;
 	TimestampTz last_snapshot_launch;
+	uint64 conn_count;	// minutes ever started; slot = conn_count - 1 is the current one
+	ConnMinute conn[kConnMinutes];
 };
 
 LockHistHeader *hist = NULL;
@@ -499,6 +501,36 @@ Publish(Tick &t, char (*root_query)[kIncidentQuery])
 	for (int k = 0; k < kIncidents; k++)
 		if (inc[k].id != 0 && inc[k].ended_at == 0 && !seen[k])
 			inc[k].ended_at = t.now;
+	// client sessions this tick, into the current minute
+	{
+		int active = 0, idle = 0, in_xact = 0, total = 0;
+		for (int i = 0; i < t.nsessions; i++)
+		{
+			const Session &cs = t.sessions[i];
+			if (cs.type != B_BACKEND)
+				continue;
+			total++;
+			active += cs.state == STATE_RUNNING || cs.state == STATE_FASTPATH ? 1 : 0;
+			idle += cs.state == STATE_IDLE ? 1 : 0;
+			in_xact += cs.state == STATE_IDLEINTRANSACTION || cs.state == STATE_IDLEINTRANSACTION_ABORTED ? 1 : 0;
+		}
+		TimestampTz minute = t.now - t.now % (60 * USECS_PER_SEC);
+		ConnMinute *cm = hist->conn_count > 0 ? &hist->conn[(hist->conn_count - 1) % kConnMinutes] : NULL;
+		if (cm == NULL || cm->minute != minute)
+		{
+			cm = &hist->conn[hist->conn_count % kConnMinutes];
+			memset(cm, 0, sizeof(*cm));
+			cm->minute = minute;
+			hist->conn_count++;
+		}
+		cm->ticks++;
+		cm->sum_active += active;
+		cm->max_active = Max(cm->max_active, active);
+		cm->sum_idle += idle;
+		cm->sum_idle_in_xact += in_xact;
+		cm->max_idle_in_xact = Max(cm->max_idle_in_xact, in_xact);
+		cm->max_total = Max(cm->max_total, total);
+	}
 	info.ticks++;
 	info.last_tick = t.now;
 	LWLockRelease(hist->lock);
@@ -670,6 +702,21 @@ WaitProfileCopy(int *n)
 {
 	CheckReady();
 	return CopyUnderLock<WaitProfEntry>(Profile(), kProfileEntries, n, [](const WaitProfEntry &e) { return e.in_use; });
+}
+
+ConnMinute *
+ConnMinutesCopy(int *n)
+{
+	CheckReady();
+	ConnMinute *out = (ConnMinute *) palloc(sizeof(ConnMinute) * kConnMinutes);
+	LWLockAcquire(hist->lock, LW_SHARED);
+	uint64 count = hist->conn_count;
+	int k = (int) Min(count, (uint64) kConnMinutes);
+	for (int i = 0; i < k; i++)
+		out[i] = hist->conn[(count - k + i) % kConnMinutes];
+	LWLockRelease(hist->lock);
+	*n = k;
+	return out;
 }
 
 void

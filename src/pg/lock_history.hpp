@@ -129,4 +129,21 @@ struct IdConsumption
 	int observations;
 };
 void IdConsumptionGet(IdConsumption *out);
+
+// Client sessions per minute, from every tick of the sampler (a day kept):
+// active, idle and idle-in-transaction counts (mean and peak) and all sessions.
+constexpr int kConnMinutes = 1440;
+struct ConnMinute
+{
+	TimestampTz minute;	  // start of the minute
+	int32 ticks;
+	int64 sum_active;
+	int32 max_active;
+	int64 sum_idle;
+	int64 sum_idle_in_xact;
+	int32 max_idle_in_xact;
+	int32 max_total;
+};
+// ConnMinutesCopy returns the kept minutes, oldest first (palloc'd).
+ConnMinute *ConnMinutesCopy(int *n);
 }	// namespace xray::pg

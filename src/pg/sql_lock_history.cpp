@@ -18,6 +18,10 @@ PG_FUNCTION_INFO_V1(xray_lock_history);
 PG_FUNCTION_INFO_V1(xray_lock_incidents);
 PG_FUNCTION_INFO_V1(xray_wait_profile);
 PG_FUNCTION_INFO_V1(xray_lock_sampler);
+PG_FUNCTION_INFO_V1(xray_connection_minutes);
+PG_FUNCTION_INFO_V1(xray_cpu_count);
+PGDLLEXPORT Datum xray_connection_minutes(PG_FUNCTION_ARGS);
+PGDLLEXPORT Datum xray_cpu_count(PG_FUNCTION_ARGS);
 PGDLLEXPORT Datum xray_lock_samples(PG_FUNCTION_ARGS);
 PGDLLEXPORT Datum xray_lock_history(PG_FUNCTION_ARGS);
 PGDLLEXPORT Datum xray_lock_incidents(PG_FUNCTION_ARGS);
@@ -190,4 +194,36 @@ xray_lock_sampler(PG_FUNCTION_ARGS)
 	row.Put(Int64GetDatum(info.profile_dropped));
 	row.Done(rsinfo);
 	return (Datum) 0;
+}
+
+Datum
+xray_connection_minutes(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = StartSrf(fcinfo);
+	int n;
+	ConnMinute *m = ConnMinutesCopy(&n);
+	for (int i = 0; i < n; i++)
+	{
+		if (m[i].ticks == 0)
+			continue;
+		SrfRow row;
+		row.Time(m[i].minute);
+		row.Put(Int32GetDatum(m[i].ticks));
+		row.Put(Float8GetDatum((double) m[i].sum_active / m[i].ticks));
+		row.Put(Int32GetDatum(m[i].max_active));
+		row.Put(Float8GetDatum((double) m[i].sum_idle / m[i].ticks));
+		row.Put(Float8GetDatum((double) m[i].sum_idle_in_xact / m[i].ticks));
+		row.Put(Int32GetDatum(m[i].max_idle_in_xact));
+		row.Put(Int32GetDatum(m[i].max_total));
+		row.Done(rsinfo);
+	}
+	return (Datum) 0;
+}
+
+// xray.cpu_count(): processors online on the server (for pool sizing).
+Datum
+xray_cpu_count(PG_FUNCTION_ARGS)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	PG_RETURN_INT32(n > 0 ? (int32) n : 1);
 }

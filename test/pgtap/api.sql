@@ -1,6 +1,6 @@
 -- pgTAP: the SQL API contract of pg_xray: objects, column types, privileges, errors.
 BEGIN;
-SELECT plan(180);
+SELECT plan(182);
 
 SELECT has_schema('xray');
 SELECT has_view('xray', 'statements', 'view xray.statements exists');
@@ -11,6 +11,8 @@ SELECT has_view('xray', 'index_advice', 'view xray.index_advice exists');
 SELECT has_view('xray', 'index_advice_queries', 'view xray.index_advice_queries exists');
 SELECT has_view('xray', 'predicates', 'view xray.predicates exists');
 SELECT has_view('xray', 'plan_regressions', 'view xray.plan_regressions exists');
+SELECT has_view('xray', 'connection_advice', 'view xray.connection_advice exists');
+SELECT ok(xray.cpu_count() >= 1, 'cpu_count counts the processors');
 SELECT has_view('xray', 'alerts', 'view xray.alerts exists');
 SELECT has_table('xray', 'alert_rules', 'table xray.alert_rules exists');
 SELECT has_table('xray', 'alert_log', 'table xray.alert_log exists');
