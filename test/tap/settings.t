@@ -1,0 +1,50 @@
+# Settings advice with its evidence: work_mem for the one role whose statements
+# spill (and gone once set), shared_buffers from memory and a low hit ratio,
+# max_wal_size from requested checkpoints, track_io_timing when I/O happens
+# unmeasured; and a tuned, quiet server gets nothing.
+source "$(dirname "$0")/tap_lib.sh"
+port=$(free_port 56120)
+dir="$XRAY_TMP/tap/settings"
+pg_start "$dir" "$port" "shared_buffers = 16MB" "max_wal_size = 32MB" "min_wal_size = 32MB" \
+	"autovacuum = off" "effective_cache_size = 16GB" "random_page_cost = 1.1" || exit 1
+psql_at "$port" -c "CREATE EXTENSION pg_xray" -c "CREATE ROLE reporter LOGIN" -c "GRANT pg_read_all_data TO reporter" \
+	-c "ALTER ROLE reporter SET work_mem = '64kB'" \
+	-c "CREATE TABLE big (id int, pad text)" >/dev/null
+# about 190 MB of WAL with max_wal_size 32MB: requested checkpoints (chunks small enough not to spill)
+for i in $(seq 1 16); do psql_at "$port" -c "INSERT INTO big SELECT g, repeat('w', 200) FROM generate_series(1, 50000) g" >/dev/null; done
+# reads beyond 16 MB of shared buffers (a ring buffer for the scans: few hits)
+for i in 1 2; do psql_at "$port" -c "SELECT count(*) FROM big" >/dev/null; done
+# the reporter's sort spills with its work_mem = 64kB
+as_pg psql -X -h /tmp -p "$port" -d postgres -U reporter -c "SELECT count(*) FROM (SELECT id FROM big ORDER BY id DESC LIMIT 100000 OFFSET 1) s" >/dev/null
+sleep 1.2
+advice() { q "$port" "SELECT string_agg(name, ',' ORDER BY name) FROM xray.settings_advice"; }
+is "$(advice)" "max_wal_size,shared_buffers,track_io_timing,work_mem" "advice: max_wal_size, shared_buffers, track_io_timing, work_mem"
+ok "$(q "$port" "SELECT command ~ '^ALTER ROLE reporter SET work_mem = ''[0-9]+MB'';\$' AND evidence ~ 'of role reporter spilled up to [0-9.]+ MB per call'
+                 FROM xray.settings_advice WHERE name = 'work_mem' AND command LIKE '%reporter%'")" "work_mem: per role (few statements spill), with the bytes spilled"
+ok "$(q "$port" "SELECT evidence ~ '^[0-9]+ checkpoints were requested' AND recommended_value = '128MB' FROM xray.settings_advice WHERE name = 'max_wal_size'")" \
+	"max_wal_size: requested checkpoints counted, 4 x 32MB recommended"
+ok "$(q "$port" "SELECT evidence ~ 'cache hit ratio of this database is [0-9.]+% over [0-9]+ block reads' AND command LIKE 'ALTER SYSTEM SET shared_buffers%restart'
+                 FROM xray.settings_advice WHERE name = 'shared_buffers'")" "shared_buffers: memory share and hit ratio as evidence"
+ok "$(q "$port" "SELECT evidence ~ 'read [0-9]+ blocks' FROM xray.settings_advice WHERE name = 'track_io_timing'")" "track_io_timing: the reads it cannot time"
+# apply the work_mem advice for the role: the statement no longer spills, the advice goes
+psql_at "$port" -c "DO \$\$ BEGIN EXECUTE (SELECT command FROM xray.settings_advice WHERE name = 'work_mem' AND command LIKE '%reporter%'); END \$\$" \
+	-c "SELECT xray.reset_query(queryid) FROM xray.statements WHERE temp_blks_written > 0" >/dev/null
+is "$(q "$port" "SELECT array_to_string(setconfig, ',') FROM pg_db_role_setting WHERE setrole = 'reporter'::regrole")" "work_mem=64MB" \
+	"the advised statement sets work_mem for the reporter role (64MB for a 30 MB spill)"
+as_pg psql -X -h /tmp -p "$port" -d postgres -U reporter -c "SELECT count(*) FROM (SELECT id FROM big ORDER BY id DESC LIMIT 100000 OFFSET 1) s" >/dev/null
+is "$(q "$port" "SELECT count(*) FROM xray.settings_advice WHERE name = 'work_mem' AND command LIKE '%reporter%'")" "0" \
+	"with the advised work_mem the reporter's sort fits in memory"
+psql_at "$port" -c "ALTER SYSTEM SET track_io_timing = on" -c "SELECT pg_reload_conf()" >/dev/null
+sleep 0.3
+is "$(q "$port" "SELECT count(*) FROM xray.settings_advice WHERE name = 'track_io_timing'")" "0" "track_io_timing on: no advice"
+pg_stop "$dir"
+
+# a tuned, quiet server: nothing
+port=$(free_port 56125)
+dir="$XRAY_TMP/tap/settings_ok"
+pg_start "$dir" "$port" "effective_cache_size = 16GB" "random_page_cost = 1.1" || exit 1
+psql_at "$port" -c "CREATE EXTENSION pg_xray" -c "CREATE TABLE t (id int)" -c "INSERT INTO t SELECT generate_series(1, 1000)" \
+	-c "SELECT count(*) FROM t" >/dev/null
+is "$(q "$port" "SELECT count(*) FROM xray.settings_advice")" "0" "a tuned, quiet server gets no settings advice"
+pg_stop "$dir"
+done_testing
