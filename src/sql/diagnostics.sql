@@ -190,3 +190,64 @@ FROM conn
 WHERE conn.minutes >= 60 AND current_setting('max_connections')::int > 200 AND conn.peak < 0.25 * current_setting('max_connections')::int;
 COMMENT ON VIEW xray.settings_advice IS 'pg_xray: settings to change, each with the evidence it rests on and the exact statement';
 GRANT SELECT ON xray.settings_advice TO PUBLIC;
+
+-- Caching candidates --------------------------------------------------------------------------------
+-- Read-only statements called often on tables that change rarely. The tables
+-- come from sampled executions (xray.predicates() relations) or the plan texts.
+CREATE VIEW xray.cache_candidates AS
+WITH st AS (
+    SELECT s.dbid, s.queryid, min(s.query) AS query, sum(s.calls) AS calls, sum(s.total_exec_time) AS total_ms,
+           min(s.first_seen) AS first_seen
+    FROM xray.statements s
+    WHERE s.queryid IS NOT NULL AND s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+    GROUP BY s.dbid, s.queryid
+),
+ro AS (
+    SELECT st.*, st.calls / greatest(extract(epoch FROM clock_timestamp() - st.first_seen) / 60, 1) AS calls_per_minute,
+           st.total_ms / nullif(st.calls, 0) AS mean_ms
+    FROM st
+    WHERE st.query ~* '^\s*(\(\s*)*(select|with)\M' AND st.query !~* '\m(for\s+(update|share|no\s+key\s+update|key\s+share)|nextval|setval|random|clock_timestamp|now|current_timestamp|txid_current|pg_advisory|insert|update|delete|merge)\M'
+      AND st.calls >= 100
+),
+rels AS (
+    SELECT ro.queryid, c.oid AS relid
+    FROM ro
+    JOIN LATERAL (
+        SELECT DISTINCT p.relid FROM xray.predicates() p WHERE p.queryid = ro.queryid
+        UNION
+        SELECT DISTINCT to_regclass(m[1]) FROM xray.plans() pl, regexp_matches(pl.plan, ' on ([^ ]+)', 'g') m
+        WHERE pl.queryid = ro.queryid AND pl.dbid = ro.dbid AND to_regclass(m[1]) IS NOT NULL
+    ) r(relid) ON true
+    JOIN pg_class c ON c.oid = r.relid AND c.relkind IN ('r', 'm', 'p')
+),
+changes AS (
+    SELECT r.queryid, array_agg(r.relid::regclass::text ORDER BY r.relid::regclass::text) AS tables,
+           -- the recent change rate: rows changed since the table's last ANALYZE, per minute
+           sum(t.n_mod_since_analyze
+               / greatest(extract(epoch FROM clock_timestamp()
+                     - coalesce(greatest(t.last_analyze, t.last_autoanalyze), pg_postmaster_start_time())) / 60, 1))
+               AS changes_per_minute
+    FROM rels r
+    JOIN pg_stat_all_tables t ON t.relid = r.relid
+    GROUP BY r.queryid
+)
+SELECT ro.queryid, ro.query, round(ro.calls_per_minute::numeric, 1) AS calls_per_minute, round(ro.mean_ms::numeric, 3) AS mean_ms,
+       ch.tables, round(ch.changes_per_minute::numeric, 2) AS table_changes_per_minute,
+       -- each write to one of the tables invalidates the cached results at most once
+       round(greatest(0, 1 - ch.changes_per_minute / ro.calls_per_minute)::numeric, 3) AS expected_hit_ratio,
+       round((ro.calls_per_minute * ro.mean_ms * greatest(0, 1 - ch.changes_per_minute / ro.calls_per_minute))::numeric, 1)
+           AS ms_saved_per_minute,
+       CASE WHEN ro.query !~ '\$[0-9]' AND ro.mean_ms >= 20 AND ro.query ~* '\m(group\s+by|count|sum|avg|min|max)\M'
+            THEN format('a materialized view refreshed on a schedule: CREATE MATERIALIZED VIEW %I AS %s; then SELECT cron.schedule(%L, %L, %L);',
+                        'xray_mv_' || replace(ro.queryid::text, '-', 'n'), ro.query,
+                        'refresh xray_mv_' || replace(ro.queryid::text, '-', 'n'),
+                        CASE WHEN ch.changes_per_minute < 1 THEN '0 * * * *' ELSE '*/5 * * * *' END,
+                        format('REFRESH MATERIALIZED VIEW %I', 'xray_mv_' || replace(ro.queryid::text, '-', 'n')))
+            ELSE format('cache the results in the application, keyed by the statement''s parameters, and invalidate them on writes to %s',
+                        array_to_string(ch.tables, ', ')) END AS suggestion
+FROM ro JOIN changes ch ON ch.queryid = ro.queryid
+WHERE ch.changes_per_minute < 0.1 * ro.calls_per_minute
+  AND ro.calls_per_minute * ro.mean_ms >= 1
+ORDER BY ms_saved_per_minute DESC;
+COMMENT ON VIEW xray.cache_candidates IS 'pg_xray: read-only statements called often on tables that change rarely, with the tables to invalidate on, the hit ratio and time a cache would save';
+GRANT SELECT ON xray.cache_candidates TO PUBLIC;
