@@ -251,3 +251,84 @@ WHERE ch.changes_per_minute < 0.1 * ro.calls_per_minute
 ORDER BY ms_saved_per_minute DESC;
 COMMENT ON VIEW xray.cache_candidates IS 'pg_xray: read-only statements called often on tables that change rarely, with the tables to invalidate on, the hit ratio and time a cache would save';
 GRANT SELECT ON xray.cache_candidates TO PUBLIC;
+
+-- Plan findings (first part: from statement statistics and sampled scans) -----------------------
+CREATE VIEW xray.plan_findings AS
+WITH st AS (
+    SELECT s.dbid, s.queryid, min(s.query) AS query, sum(s.calls) AS calls, sum(s.plans) AS plans,
+           sum(s.total_exec_time) AS exec_ms, sum(s.total_plan_time) AS plan_ms,
+           sum(s.temp_blks_written) AS temp_blks
+    FROM xray.statements s
+    WHERE s.queryid IS NOT NULL AND s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+    GROUP BY s.dbid, s.queryid
+),
+lastplan AS (
+    SELECT DISTINCT ON (p.queryid) p.queryid, p.planid, p.plan
+    FROM xray.plans() p WHERE p.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+    ORDER BY p.queryid, p.last_seen DESC
+),
+scans AS (
+    SELECT p.queryid, p.relid, max(p.executions) AS runs, max(p.seq_scans) AS seq_scans, max(p.rows_returned) AS rows_returned,
+           max(p.rows_removed) AS rows_removed, max(p.rows_estimated) AS rows_estimated
+    FROM xray.predicates() p GROUP BY p.queryid, p.relid
+)
+-- a sequential scan of a large table that keeps few of the rows it reads
+SELECT st.queryid, lp.planid, 'seq_scan_few_rows'::text AS finding, 'warning'::text AS severity,
+       format('sequential scans of %s (%s rows) returned %s rows per run and discarded %s (%s%% of what they read), over %s sampled runs',
+              sc.relid::regclass, c.reltuples::bigint, round(sc.rows_returned / sc.runs), round(sc.rows_removed / sc.runs),
+              round(100.0 * sc.rows_removed / (sc.rows_returned + sc.rows_removed)), sc.runs) AS evidence,
+       'an index on the columns this statement filters on: see xray.index_advice (its queries column lists this queryid) and xray.predicates' AS suggestion,
+       st.query
+FROM st JOIN scans sc ON sc.queryid = st.queryid
+JOIN pg_class c ON c.oid = sc.relid
+LEFT JOIN lastplan lp ON lp.queryid = st.queryid
+WHERE sc.seq_scans > 0 AND c.reltuples >= 10000 AND sc.runs > 0
+  AND sc.rows_removed >= 9 * sc.rows_returned AND sc.rows_removed / sc.runs >= 1000
+UNION ALL
+-- the planner's row estimate of a scan 10 times off
+SELECT st.queryid, lp.planid, 'row_misestimate', 'warning',
+       format('scans of %s returned %s rows per run where the planner expected %s (%sx off), over %s sampled runs',
+              sc.relid::regclass, round(sc.rows_returned / sc.runs), round(sc.rows_estimated / sc.runs),
+              round(greatest(greatest(sc.rows_returned, 1) / greatest(sc.rows_estimated, 1),
+                             greatest(sc.rows_estimated, 1) / greatest(sc.rows_returned, 1))), sc.runs),
+       'refresh statistics (ANALYZE), raise the statistics target of the filtered columns, or add extended statistics for correlated columns (see xray.maintenance_advice, kind statistics)',
+       st.query
+FROM st JOIN scans sc ON sc.queryid = st.queryid
+LEFT JOIN lastplan lp ON lp.queryid = st.queryid
+WHERE sc.runs > 0 AND greatest(sc.rows_returned, sc.rows_estimated) / sc.runs >= 100
+  AND (sc.rows_returned >= 10 * greatest(sc.rows_estimated, 1) OR sc.rows_estimated >= 10 * greatest(sc.rows_returned, 1))
+UNION ALL
+-- a function wrapped around an indexed column: the plain index cannot serve it
+SELECT st.queryid, lp.planid, 'function_on_indexed_column', 'warning',
+       format('the statement compares %s on %s, while the index %s covers %s itself',
+              f.column_name, f.relation, i.indexrelid::regclass, a.attname),
+       format('compare the column itself, or create an expression index: CREATE INDEX CONCURRENTLY ON %s ((%s))',
+              f.relation, f.column_name),
+       st.query
+FROM st
+JOIN xray.predicates() f0 ON f0.queryid = st.queryid AND f0.column_name ~ '^[^(]+\('
+CROSS JOIN LATERAL (SELECT f0.column_name, f0.relid::regclass::text AS relation) f
+JOIN pg_attribute a ON a.attrelid = f0.relid AND a.attnum = f0.attnum
+JOIN pg_index i ON i.indrelid = f0.relid AND i.indkey[0] = f0.attnum AND i.indexprs IS NULL
+LEFT JOIN lastplan lp ON lp.queryid = st.queryid
+UNION ALL
+-- planning takes longer than executing, call after call
+SELECT st.queryid, lp.planid, 'planning_dominates', 'info',
+       format('mean planning time %s ms against %s ms of execution over %s plans',
+              round((st.plan_ms / st.plans)::numeric, 3), round((st.exec_ms / nullif(st.calls, 0))::numeric, 3), st.plans),
+       'prepare the statement once per session (driver-side prepared statements, or PREPARE/EXECUTE) so that its plan is reused',
+       st.query
+FROM st LEFT JOIN lastplan lp ON lp.queryid = st.queryid
+WHERE st.plans >= 100 AND st.calls > 0 AND st.plan_ms / st.plans > 2 * st.exec_ms / st.calls AND st.plan_ms / st.plans >= 0.1
+UNION ALL
+-- sorts or hashes spilled to temporary files
+SELECT st.queryid, lp.planid, 'spill_to_disk', 'warning',
+       format('%s of temporary files written per call over %s calls%s', pg_size_pretty((st.temp_blks * 8192 / st.calls)::bigint), st.calls,
+              CASE WHEN lp.plan ~ '(Sort|Hash|HashAggregate)' THEN ' (the plan sorts or hashes)' ELSE '' END),
+       format('about %s of work_mem would keep it in memory (see xray.settings_advice)',
+              xray.size_setting(2 ^ ceil(log(2, greatest(2 * st.temp_blks * 8192 / st.calls, 65536)::numeric)))),
+       st.query
+FROM st LEFT JOIN lastplan lp ON lp.queryid = st.queryid
+WHERE st.temp_blks > 0 AND st.calls > 0;
+COMMENT ON VIEW xray.plan_findings IS 'pg_xray: plan inefficiencies with their evidence and a suggestion (first part: sequential scans of large tables, row misestimates, functions on indexed columns, planning time, spills)';
+GRANT SELECT ON xray.plan_findings TO PUBLIC;

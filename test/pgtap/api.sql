@@ -1,6 +1,6 @@
 -- pgTAP: the SQL API contract of pg_xray: objects, column types, privileges, errors.
 BEGIN;
-SELECT plan(186);
+SELECT plan(187);
 
 SELECT has_schema('xray');
 SELECT has_view('xray', 'statements', 'view xray.statements exists');
@@ -14,6 +14,7 @@ SELECT has_view('xray', 'plan_regressions', 'view xray.plan_regressions exists')
 SELECT has_view('xray', 'connection_advice', 'view xray.connection_advice exists');
 SELECT has_view('xray', 'settings_advice', 'view xray.settings_advice exists');
 SELECT has_view('xray', 'cache_candidates', 'view xray.cache_candidates exists');
+SELECT has_view('xray', 'plan_findings', 'view xray.plan_findings exists');
 SELECT is(xray.size_setting(65536), '64kB', 'size_setting: kB');
 SELECT is(xray.size_setting(3 * 1024.0 ^ 3), '3GB', 'size_setting: GB');
 SELECT ok(xray.cpu_count() >= 1, 'cpu_count counts the processors');
