@@ -189,7 +189,9 @@ SELECT 'max_connections', current_setting('max_connections'), greatest(100, (con
 FROM conn
 WHERE conn.minutes >= 60 AND current_setting('max_connections')::int > 200 AND conn.peak < 0.25 * current_setting('max_connections')::int;
 COMMENT ON VIEW xray.settings_advice IS 'pg_xray: settings to change, each with the evidence it rests on and the exact statement';
-GRANT SELECT ON xray.settings_advice TO PUBLIC;
+-- it reads the sampled scans (xray.predicates()): for pg_read_all_stats, like xray.plans
+REVOKE ALL ON xray.settings_advice FROM PUBLIC;
+GRANT SELECT ON xray.settings_advice TO pg_read_all_stats;
 
 -- Caching candidates --------------------------------------------------------------------------------
 -- Read-only statements called often on tables that change rarely. The tables
@@ -250,7 +252,9 @@ WHERE ch.changes_per_minute < 0.1 * ro.calls_per_minute
   AND ro.calls_per_minute * ro.mean_ms >= 1
 ORDER BY ms_saved_per_minute DESC;
 COMMENT ON VIEW xray.cache_candidates IS 'pg_xray: read-only statements called often on tables that change rarely, with the tables to invalidate on, the hit ratio and time a cache would save';
-GRANT SELECT ON xray.cache_candidates TO PUBLIC;
+-- it reads the sampled scans (xray.predicates()): for pg_read_all_stats, like xray.plans
+REVOKE ALL ON xray.cache_candidates FROM PUBLIC;
+GRANT SELECT ON xray.cache_candidates TO pg_read_all_stats;
 
 -- Plan findings (first part: from statement statistics and sampled scans) -----------------------
 CREATE VIEW xray.plan_findings AS
@@ -331,4 +335,6 @@ SELECT st.queryid, lp.planid, 'spill_to_disk', 'warning',
 FROM st LEFT JOIN lastplan lp ON lp.queryid = st.queryid
 WHERE st.temp_blks > 0 AND st.calls > 0;
 COMMENT ON VIEW xray.plan_findings IS 'pg_xray: plan inefficiencies with their evidence and a suggestion (first part: sequential scans of large tables, row misestimates, functions on indexed columns, planning time, spills)';
-GRANT SELECT ON xray.plan_findings TO PUBLIC;
+-- it reads the sampled scans (xray.predicates()): for pg_read_all_stats, like xray.plans
+REVOKE ALL ON xray.plan_findings FROM PUBLIC;
+GRANT SELECT ON xray.plan_findings TO pg_read_all_stats;

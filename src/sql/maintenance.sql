@@ -324,7 +324,9 @@ SELECT row_number() OVER (ORDER BY a.urgency DESC, a.kind, a.object)::integer AS
        a.kind, a.action, a.object, a.reason, a.command, round(a.urgency::numeric, 1) AS urgency, a.measurements
 FROM advice a;
 COMMENT ON VIEW xray.maintenance_advice IS 'pg_xray: ranked maintenance actions (VACUUM, FREEZE, ANALYZE, statistics, REINDEX, DROP INDEX, autovacuum settings) with evidence and exact SQL';
-GRANT SELECT ON xray.maintenance_advice TO PUBLIC;
+-- it reads the sampled scans (xray.predicates()): for pg_read_all_stats, like xray.plans
+REVOKE ALL ON xray.maintenance_advice FROM PUBLIC;
+GRANT SELECT ON xray.maintenance_advice TO pg_read_all_stats;
 
 -- Runs and their audit log -------------------------------------------------------------------
 CREATE SEQUENCE xray.maintenance_run_seq;

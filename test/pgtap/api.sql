@@ -166,7 +166,7 @@ SELECT ok(NOT has_table_privilege('xray_tap_user', 'xray.alert_rules', 'UPDATE')
 SELECT ok(NOT has_function_privilege('xray_tap_user', 'xray.run_maintenance(boolean, interval, integer, text[], time, time)', 'EXECUTE'), 'run_maintenance is revoked from PUBLIC');
 SELECT ok(NOT has_function_privilege('xray_tap_monitor', 'xray.run_maintenance(boolean, interval, integer, text[], time, time)', 'EXECUTE'), 'monitoring roles cannot run maintenance');
 SELECT ok(NOT has_table_privilege('xray_tap_user', 'xray.maintenance_log', 'INSERT'), 'the log is read-only for users');
-SELECT ok(has_table_privilege('xray_tap_user', 'xray.maintenance_advice', 'SELECT'), 'everyone may read the maintenance advice');
+SELECT ok(has_table_privilege('xray_tap_monitor', 'xray.maintenance_advice', 'SELECT'), 'pg_read_all_stats reads the maintenance advice');
 SELECT ok(has_table_privilege('xray_tap_user', 'xray.lock_waits', 'SELECT'), 'everyone may read xray.lock_waits');
 SELECT ok(has_table_privilege('xray_tap_user', 'xray.lock_history', 'SELECT'), 'everyone may read xray.lock_history');
 SELECT ok(has_function_privilege('xray_tap_user', 'xray.lock_graph(text)', 'EXECUTE'), 'everyone may run lock_graph');
