@@ -44,6 +44,7 @@
 #include "bgworker_def.hpp"
 #include "lock_edges.hpp"
 #include "lock_history.hpp"
+#include "shmem_area.hpp"
 
 extern "C" {
 #include "access/multixact.h"
@@ -92,7 +93,6 @@ struct LockHistHeader
 };
 
 LockHistHeader *hist = NULL;
-shmem_request_hook_type prev_request = NULL;
 
 static_assert(std::is_trivially_copyable<LockSampleRec>::value, "shared memory holds PODs");
 static_assert(std::is_trivially_copyable<LockHistEntry>::value, "shared memory holds PODs");
@@ -141,13 +141,14 @@ Profile()
 }
 
 void
-Request()
+InitHist(void *mem, LWLock *lock)
 {
-	if (prev_request)
-		prev_request();
-	RequestAddinShmemSpace(HistSize());
-	RequestNamedLWLockTranche("pg_xray_lock_history", 1);
+	LockHistHeader *h = (LockHistHeader *) mem;
+	h->lock = lock;
+	h->info.ring_size = guc_lock_history_size;
 }
+
+const ShmemArea kArea = {"pg_xray lock history", "pg_xray_lock_history", HistSize, InitHist};
 
 // --- the sampler's view of one tick ----------------------------------------------
 
@@ -623,23 +624,13 @@ CheckReady()
 void
 LockHistoryRequestShmem()
 {
-	prev_request = shmem_request_hook;
-	shmem_request_hook = Request;
+	ShmemAreaReserve(kArea);
 }
 
 void
 LockHistoryStartup()
 {
-	bool found;
-	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-	hist = (LockHistHeader *) ShmemInitStruct("pg_xray lock history", HistSize(), &found);
-	if (!found)
-	{
-		memset(hist, 0, HistSize());
-		hist->lock = &(GetNamedLWLockTranche("pg_xray_lock_history"))->lock;
-		hist->info.ring_size = guc_lock_history_size;
-	}
-	LWLockRelease(AddinShmemInitLock);
+	hist = (LockHistHeader *) ShmemAreaAttach(kArea);
 }
 
 void

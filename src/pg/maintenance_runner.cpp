@@ -23,6 +23,8 @@
 // the coordinator after WaitForBackgroundWorkerShutdown.
 #include "bgworker_def.hpp"
 #include "compat.hpp"
+#include "shmem_area.hpp"
+#include "worker_sql.hpp"
 
 extern "C" {
 #include "access/xact.h"
@@ -76,15 +78,20 @@ struct MaintenanceSlot
 };
 
 MaintenanceSlot *slot = NULL;
-shmem_request_hook_type prev_request = NULL;
+
+Size
+SlotSize()
+{
+	return MAXALIGN(sizeof(MaintenanceSlot));
+}
 
 void
-Request()
+InitSlot(void *mem, LWLock *lock)
 {
-	if (prev_request)
-		prev_request();
-	RequestAddinShmemSpace(MAXALIGN(sizeof(MaintenanceSlot)));
+	pg_atomic_init_u32(&((MaintenanceSlot *) mem)->busy, 0);
 }
+
+const ShmemArea kArea = {"pg_xray maintenance", NULL, SlotSize, InitSlot};
 
 BackgroundWorker
 WorkerFor(const char *function, const char *name)
@@ -100,33 +107,6 @@ ReleaseSlot(int code, Datum arg)
 		slot->coordinator_pid = 0;
 		pg_atomic_write_u32(&slot->busy, 0);
 	}
-}
-
-// Sql runs one statement through SPI in its own transaction and returns the
-// first column of the first row as a palloc'd string in TopMemoryContext (or NULL).
-char *
-Sql(const char *sql, int nargs = 0, Oid *types = NULL, Datum *values = NULL, const char *nulls = NULL)
-{
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	SPI_connect();
-	PushActiveSnapshot(GetTransactionSnapshot());
-	pgstat_report_activity(STATE_RUNNING, sql);
-	int rc = nargs > 0 ? SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0) : SPI_execute(sql, false, 0);
-	if (rc < 0)
-		elog(ERROR, "pg_xray maintenance: SPI failed (%d)", rc);
-	char *out = NULL;
-	if (SPI_processed > 0 && SPI_tuptable != NULL)
-	{
-		char *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-		if (v)
-			out = MemoryContextStrdup(TopMemoryContext, v);
-	}
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
-	pgstat_report_activity(STATE_IDLE, NULL);
-	return out;
 }
 
 struct Action
@@ -188,7 +168,7 @@ InWindow(const char *window_start, const char *window_end)
 {
 	if (window_start == NULL || window_end == NULL)
 		return true;
-	char *in = Sql(psprintf("SELECT CASE WHEN %s::time <= %s::time "
+	char *in = WorkerSql(psprintf("SELECT CASE WHEN %s::time <= %s::time "
 							"THEN localtime BETWEEN %s::time AND %s::time "
 							"ELSE localtime >= %s::time OR localtime <= %s::time END",
 							quote_literal_cstr(window_start), quote_literal_cstr(window_end),
@@ -201,22 +181,13 @@ InWindow(const char *window_start, const char *window_end)
 void
 MaintenanceRequestShmem()
 {
-	prev_request = shmem_request_hook;
-	shmem_request_hook = Request;
+	ShmemAreaReserve(kArea);
 }
 
 void
 MaintenanceStartup()
 {
-	bool found;
-	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-	slot = (MaintenanceSlot *) ShmemInitStruct("pg_xray maintenance", sizeof(MaintenanceSlot), &found);
-	if (!found)
-	{
-		memset(slot, 0, sizeof(MaintenanceSlot));
-		pg_atomic_init_u32(&slot->busy, 0);
-	}
-	LWLockRelease(AddinShmemInitLock);
+	slot = (MaintenanceSlot *) ShmemAreaAttach(kArea);
 }
 }	// namespace xray::pg
 
@@ -318,7 +289,7 @@ xray_maintenance_coordinator_main(Datum arg)
 		char rn[10] = "         ";
 		if (slot->window_start[0] == '\0')
 			rn[6] = rn[7] = 'n';
-		Sql("INSERT INTO xray.maintenance_runs (run_id, requested_by, dry_run, time_budget, max_actions, kinds, "
+		WorkerSql("INSERT INTO xray.maintenance_runs (run_id, requested_by, dry_run, time_budget, max_actions, kinds, "
 			"window_start, window_end, status, coordinator_pid) "
 			"VALUES ($1, (SELECT rolname FROM pg_roles WHERE oid = $2), $3, $4 * interval '1 ms', $5, "
 			"string_to_array($6, ','), $7::time, $8::time, 'running', $9)",
@@ -365,7 +336,7 @@ xray_maintenance_coordinator_main(Datum arg)
 					   CStringGetTextDatum(a.object ? a.object : ""), CStringGetTextDatum(a.command),
 					   CStringGetTextDatum(a.reason ? a.reason : ""),
 					   CStringGetTextDatum(skip ? "skipped" : slot->dry_run ? "dry run" : "running")};
-		char *log_id = Sql("INSERT INTO xray.maintenance_log (run_id, kind, action, object, command, reason, status, "
+		char *log_id = WorkerSql("INSERT INTO xray.maintenance_log (run_id, kind, action, object, command, reason, status, "
 						   "started_at, before) VALUES ($1, $2, $3, $4, $5, $6, $7, clock_timestamp(), "
 						   "xray.maintenance_measure($2, $4)) RETURNING id",
 						   7, types, lv, nulls);
@@ -373,7 +344,7 @@ xray_maintenance_coordinator_main(Datum arg)
 		{
 			Datum sv[2] = {CStringGetTextDatum(log_id), CStringGetTextDatum(skip)};
 			Oid st[2] = {TEXTOID, TEXTOID};
-			Sql("UPDATE xray.maintenance_log SET error = $2, finished_at = clock_timestamp() WHERE id = $1::bigint", 2,
+			WorkerSql("UPDATE xray.maintenance_log SET error = $2, finished_at = clock_timestamp() WHERE id = $1::bigint", 2,
 				st, sv, nulls);
 			skipped += n - i;
 			break;
@@ -407,13 +378,13 @@ xray_maintenance_coordinator_main(Datum arg)
 		char fnulls[5] = "    ";
 		if (ok)
 			fnulls[2] = fnulls[3] = 'n';
-		Sql("UPDATE xray.maintenance_log SET status = $2, error = $3, sqlstate = $4, finished_at = clock_timestamp(), "
+		WorkerSql("UPDATE xray.maintenance_log SET status = $2, error = $3, sqlstate = $4, finished_at = clock_timestamp(), "
 			"after = xray.maintenance_measure(kind, object) WHERE id = $1::bigint",
 			4, ft, fv, fnulls);
 	}
 	Datum ev[4] = {Int64GetDatum(run_id), Int32GetDatum(done), Int32GetDatum(failed), Int32GetDatum(skipped)};
 	Oid et[4] = {INT8OID, INT4OID, INT4OID, INT4OID};
-	Sql("UPDATE xray.maintenance_runs SET status = 'finished', finished_at = clock_timestamp(), "
+	WorkerSql("UPDATE xray.maintenance_runs SET status = 'finished', finished_at = clock_timestamp(), "
 		"actions_done = $2, actions_failed = $3, actions_skipped = $4, "
 		"actions_planned = (SELECT count(*) FROM xray.maintenance_log l WHERE l.run_id = $1) WHERE run_id = $1",
 		4, et, ev, nulls);

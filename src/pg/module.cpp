@@ -19,7 +19,6 @@ PGDLLEXPORT void _PG_init(void);
 namespace xray::pg
 {
 void InstallHooks();	// hooks.cpp
-void MaintenanceRequestShmem();	// maintenance_runner.cpp
 
 bool guc_enabled = true;
 int guc_track = kTrackTop;
@@ -136,10 +135,6 @@ _PG_init(void)
 	// the recorder keys statements by query id: have the core compute it
 	EnableQueryId();
 	xray::pg::StoreRequestShmem();
-	xray::pg::SamplesRequestShmem();
-	xray::pg::ScanSignalsRequestShmem();
-	xray::pg::LockHistoryRequestShmem();
 	xray::pg::LockHistoryRegisterWorker();
-	xray::pg::MaintenanceRequestShmem();
 	xray::pg::InstallHooks();
 }

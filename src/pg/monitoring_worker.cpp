@@ -12,6 +12,7 @@
 #include "bgworker_def.hpp"
 #include "compat.hpp"
 #include "guc.hpp"
+#include "worker_sql.hpp"
 
 extern "C" {
 #include "access/xact.h"
@@ -26,26 +27,6 @@ PGDLLEXPORT void xray_monitoring_main(Datum arg);
 
 namespace xray::pg
 {
-namespace
-{
-bool
-RunStatement(const char *sql)
-{
-	bool ok = true;
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	SPI_connect();
-	PushActiveSnapshot(GetTransactionSnapshot());
-	pgstat_report_activity(STATE_RUNNING, sql);
-	if (SPI_execute(sql, false, 0) < 0)
-		ok = false;
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
-	pgstat_report_activity(STATE_IDLE, NULL);
-	return ok;
-}
-}	// namespace
 
 // MonitoringLaunch starts the worker (called by the lock sampler when due).
 // Returns false when no worker slot is free.
@@ -80,7 +61,7 @@ xray_monitoring_main(Datum arg)
 					  errhint("CREATE EXTENSION pg_xray there, or set xray.monitoring_database.")));
 		proc_exit(0);
 	}
-	xray::pg::RunStatement("SELECT xray.snapshot()");
-	xray::pg::RunStatement("SELECT xray.check_alerts()");
+	xray::pg::WorkerSql("SELECT xray.snapshot()");
+	xray::pg::WorkerSql("SELECT xray.check_alerts()");
 	proc_exit(0);
 }

@@ -22,6 +22,7 @@
 #include "guc.hpp"
 #include "query_normalize.hpp"
 #include "samples.hpp"
+#include "shmem_area.hpp"
 
 namespace xray::pg
 {
@@ -48,7 +49,6 @@ struct SamplesHeader
 };
 
 SamplesHeader *samples = NULL;
-shmem_request_hook_type prev_request = NULL;
 
 Size
 SamplesSize()
@@ -77,36 +77,27 @@ SlotFor(Oid dbid, uint64 queryid)
 }
 
 void
-Request()
+InitSamples(void *mem, LWLock *lock)
 {
-	if (prev_request)
-		prev_request();
-	RequestAddinShmemSpace(SamplesSize());
-	RequestNamedLWLockTranche("pg_xray_samples", 1);
+	SamplesHeader *h = (SamplesHeader *) mem;
+	h->lock = lock;
+	h->nslots = guc_max_statements;
+	h->text_size = guc_query_text_size;
 }
+
+const ShmemArea kArea = {"pg_xray samples", "pg_xray_samples", SamplesSize, InitSamples};
 }	// namespace
 
 void
 SamplesRequestShmem()
 {
-	prev_request = shmem_request_hook;
-	shmem_request_hook = Request;
+	ShmemAreaReserve(kArea);
 }
 
 void
 SamplesStartup()
 {
-	bool found;
-	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-	samples = (SamplesHeader *) ShmemInitStruct("pg_xray samples", SamplesSize(), &found);
-	if (!found)
-	{
-		memset(samples, 0, SamplesSize());
-		samples->lock = &(GetNamedLWLockTranche("pg_xray_samples"))->lock;
-		samples->nslots = guc_max_statements;
-		samples->text_size = guc_query_text_size;
-	}
-	LWLockRelease(AddinShmemInitLock);
+	samples = (SamplesHeader *) ShmemAreaAttach(kArea);
 }
 
 void

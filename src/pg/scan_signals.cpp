@@ -21,6 +21,7 @@
 #include "guc.hpp"
 #include "samples.hpp"
 #include "scan_signals.hpp"
+#include "shmem_area.hpp"
 
 extern "C" {
 #include "access/stratnum.h"
@@ -47,7 +48,6 @@ struct SignalsHeader
 };
 
 SignalsHeader *signals = NULL;
-shmem_request_hook_type prev_request = NULL;
 QueryDesc *sampled = NULL;	// the top-level execution being sampled, if any
 
 Size
@@ -69,13 +69,14 @@ SlotFor(Oid dbid, uint64 queryid, Oid relid)
 }
 
 void
-Request()
+InitSignals(void *mem, LWLock *lock)
 {
-	if (prev_request)
-		prev_request();
-	RequestAddinShmemSpace(SignalsSize());
-	RequestNamedLWLockTranche("pg_xray_scan_signals", 1);
+	SignalsHeader *h = (SignalsHeader *) mem;
+	h->lock = lock;
+	h->nslots = guc_max_statements;
 }
+
+const ShmemArea kArea = {"pg_xray scan signals", "pg_xray_scan_signals", SignalsSize, InitSignals};
 
 constexpr int kMaxScans = 64;
 constexpr int kMaxPending = 16;
@@ -388,23 +389,13 @@ ScanSignalsReset()
 void
 ScanSignalsRequestShmem()
 {
-	prev_request = shmem_request_hook;
-	shmem_request_hook = Request;
+	ShmemAreaReserve(kArea);
 }
 
 void
 ScanSignalsStartup()
 {
-	bool found;
-	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-	signals = (SignalsHeader *) ShmemInitStruct("pg_xray scan signals", SignalsSize(), &found);
-	if (!found)
-	{
-		memset(signals, 0, SignalsSize());
-		signals->lock = &(GetNamedLWLockTranche("pg_xray_scan_signals"))->lock;
-		signals->nslots = guc_max_statements;
-	}
-	LWLockRelease(AddinShmemInitLock);
+	signals = (SignalsHeader *) ShmemAreaAttach(kArea);
 }
 
 void

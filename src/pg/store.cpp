@@ -46,6 +46,7 @@
 namespace xray::pg
 {
 void MaintenanceStartup();	// maintenance_runner.cpp
+void MaintenanceRequestShmem();
 
 StoreMem store;
 
@@ -110,6 +111,11 @@ XrayShmemRequest()
 		prev_shmem_request_hook();
 	RequestAddinShmemSpace(CurrentLayout().total);
 	RequestNamedLWLockTranche("pg_xray", 1);
+	// the other shared tables (shmem_area.hpp)
+	SamplesRequestShmem();
+	ScanSignalsRequestShmem();
+	LockHistoryRequestShmem();
+	MaintenanceRequestShmem();
 }
 
 template <typename Entry>
