@@ -238,6 +238,17 @@ RelIndex(Workload &w, Oid relid)
 	return w.nrels++;
 }
 
+// RelOfRangeEntry: the workload table behind range-table entry rti, or -1 (out
+// of range, not a plain table, or a table the advisor leaves alone).
+int
+RelOfRangeEntry(Workload &w, List *rtable, int rti)
+{
+	if (rti < 1 || rti > list_length(rtable))
+		return -1;
+	RangeTblEntry *rte = rt_fetch(rti, rtable);
+	return rte->rtekind == RTE_RELATION ? RelIndex(w, rte->relid) : -1;
+}
+
 UsePod &
 UseFor(Workload &w, int rel, int query)
 {
@@ -282,12 +293,7 @@ BaseVar(Plan *plan, Node *node)
 void
 AddFilter(Workload &w, int query, List *rtable, Var *v, core::PredKind kind, char *constant = NULL)
 {
-	if (v == NULL || v->varno < 1 || v->varno > list_length(rtable))
-		return;
-	RangeTblEntry *rte = rt_fetch(v->varno, rtable);
-	if (rte->rtekind != RTE_RELATION)
-		return;
-	int rel = RelIndex(w, rte->relid);
+	int rel = v ? RelOfRangeEntry(w, rtable, v->varno) : -1;
 	if (rel < 0)
 		return;
 	UsePod &u = UseFor(w, rel, query);
@@ -487,12 +493,7 @@ void
 AddReferenced(Workload &w, int query, List *rtable, Scan *scan)
 {
 	Index rti = scan->scanrelid;
-	if (rti < 1 || rti > (Index) list_length(rtable))
-		return;
-	RangeTblEntry *rte = rt_fetch(rti, rtable);
-	if (rte->rtekind != RTE_RELATION)
-		return;
-	int rel = RelIndex(w, rte->relid);
+	int rel = RelOfRangeEntry(w, rtable, (int) rti);
 	if (rel < 0)
 		return;
 	UsePod &u = UseFor(w, rel, query);
@@ -500,7 +501,7 @@ AddReferenced(Workload &w, int query, List *rtable, Scan *scan)
 	// the plan keeps the statement's own range table first; anything else (a
 	// pulled-up subquery's table) is left unknown
 	if (u.nref < 0 || q == NULL || rti > (Index) list_length(q->rtable) ||
-		rt_fetch(rti, q->rtable)->relid != rte->relid)
+		rt_fetch(rti, q->rtable)->relid != w.rels[rel].relid)
 	{
 		u.nref = -1;
 		return;
@@ -569,12 +570,7 @@ WalkPlan(Workload &w, int query, List *rtable, Plan *plan)
 					return;
 				TargetEntry *tle = (TargetEntry *) list_nth(in->targetlist, s->sortColIdx[i] - 1);
 				Var *v = BaseVar(in, (Node *) tle->expr);
-				if (v == NULL || v->varno > list_length(rtable))
-					return;
-				RangeTblEntry *rte = rt_fetch(v->varno, rtable);
-				if (rte->rtekind != RTE_RELATION)
-					return;
-				int r = RelIndex(w, rte->relid);
+				int r = v ? RelOfRangeEntry(w, rtable, v->varno) : -1;
 				if (r < 0 || (rel >= 0 && r != rel))
 					return;
 				rel = r;
@@ -715,8 +711,7 @@ CollectWorkload(Workload &w, int max_statements)
 			Query *qq = qp.query;
 			if (qq->resultRelation > 0 && qq->commandType != CMD_SELECT)
 			{
-				RangeTblEntry *target = rt_fetch(qq->resultRelation, qq->rtable);
-				int rel = target->rtekind == RTE_RELATION ? RelIndex(w, target->relid) : -1;
+				int rel = RelOfRangeEntry(w, qq->rtable, qq->resultRelation);
 				RelPod *rp = rel >= 0 ? &w.rels[rel] : NULL;
 				if (rp && qq->commandType == CMD_UPDATE && rp->nupdates < 16)
 				{
