@@ -6,6 +6,7 @@
 // labels (user, application, query) come from this backend's snapshot of
 // backend status, with pg_stat_activity's rule: query texts of other users
 // only for roles with pg_read_all_stats.
+#include <map>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,9 @@ using namespace xray::pg;
 
 constexpr int kEdgeCols = 17;
 
+// (a name without a comma: it is used inside XRAY_GUARD)
+using LabelMap = std::map<int32_t, std::string>;
+
 double
 SecondsSince(TimestampTz start, TimestampTz now)
 {
@@ -49,7 +53,7 @@ struct ForestPod
 };
 
 ForestPod
-BuildForestPod(const LockEdge *edges, int nedges, TimestampTz now, std::vector<xray::core::WaitEdge> *keep = NULL)
+BuildForestPod(const LockEdge *edges, int nedges, TimestampTz now)
 {
 	ForestPod f{};
 	// C++ part: no PostgreSQL call that can raise while the vectors live
@@ -61,8 +65,6 @@ BuildForestPod(const LockEdge *edges, int nedges, TimestampTz now, std::vector<x
 			in.push_back(xray::core::WaitEdge{edges[i].waiter, edges[i].blocker,
 											   SecondsSince(edges[i].wait_start, now), std::string()});
 		nodes = xray::core::BuildForest(in);
-		if (keep)
-			*keep = in;
 	});
 	f.n = (int) nodes.size();
 	size_t n = Max(f.n, 1);
@@ -257,34 +259,34 @@ xray_lock_graph(PG_FUNCTION_ARGS)
 	int n;
 	LockEdge *edges = LockEdgesCollect(&n);
 	TimestampTz now = GetCurrentTimestamp();
-	ForestPod f = BuildForestPod(edges, n, now);
-	// labels and edge texts from the catalogs and backend status, before C++ runs again
-	char **labels = (char **) palloc(sizeof(char *) * Max(f.n, 1));
-	for (int i = 0; i < f.n; i++)
-		labels[i] = SessionLabel(f.pid[i]);
+	// labels and edge texts from the catalogs and backend status, before C++ runs
 	char **edge_text = (char **) palloc(sizeof(char *) * Max(n, 1));
+	char **waiter_label = (char **) palloc(sizeof(char *) * Max(n, 1));
+	char **blocker_label = (char **) palloc(sizeof(char *) * Max(n, 1));
 	for (int i = 0; i < n; i++)
+	{
 		edge_text[i] = psprintf("%s %s", LockObjectText(edges[i].tag),
 								GetLockmodeName(edges[i].tag.locktag_lockmethodid, edges[i].wait_mode));
+		waiter_label[i] = SessionLabel(edges[i].waiter);
+		blocker_label[i] = SessionLabel(edges[i].blocker);
+	}
 	char *result = NULL;
 	{
 		std::string out;
 		XRAY_GUARD({
-			std::vector<xray::core::ForestNode> nodes;
 			std::vector<xray::core::WaitEdge> in;
+			LabelMap by_pid;
 			for (int i = 0; i < n; i++)
+			{
 				in.push_back(xray::core::WaitEdge{edges[i].waiter, edges[i].blocker,
 												   SecondsSince(edges[i].wait_start, now), edge_text[i]});
-			nodes = xray::core::BuildForest(in);
+				by_pid[edges[i].waiter] = waiter_label[i];
+				by_pid[edges[i].blocker] = blocker_label[i];
+			}
+			std::vector<xray::core::ForestNode> nodes = xray::core::BuildForest(in);
 			std::vector<std::string> lab;
 			for (const auto &nd : nodes)
-			{
-				std::string l;
-				for (int i = 0; i < f.n; i++)
-					if (f.pid[i] == nd.pid)
-						l = labels[i];
-				lab.push_back(l);
-			}
+				lab.push_back(by_pid[nd.pid]);
 			out = xray::core::RenderForest(nodes, lab, in, fmt);
 		});
 		// copy out with no PostgreSQL call that can raise but palloc (out of memory only)
