@@ -1,6 +1,6 @@
 -- pgTAP: the SQL API contract of pg_xray: objects, column types, privileges, errors.
 BEGIN;
-SELECT plan(187);
+SELECT plan(215);
 
 SELECT has_schema('xray');
 SELECT has_view('xray', 'statements', 'view xray.statements exists');
@@ -15,6 +15,33 @@ SELECT has_view('xray', 'connection_advice', 'view xray.connection_advice exists
 SELECT has_view('xray', 'settings_advice', 'view xray.settings_advice exists');
 SELECT has_view('xray', 'cache_candidates', 'view xray.cache_candidates exists');
 SELECT has_view('xray', 'plan_findings', 'view xray.plan_findings exists');
+SELECT has_function('xray', 'lock_edges', ARRAY[]::text[], 'function xray.lock_edges exists');
+SELECT has_function('xray', 'blocking_tree', ARRAY[]::text[], 'function xray.blocking_tree exists');
+SELECT has_function('xray', 'lock_samples', ARRAY[]::text[], 'function xray.lock_samples exists');
+SELECT has_function('xray', 'lock_history', ARRAY[]::text[], 'function xray.lock_history exists');
+SELECT has_function('xray', 'lock_incidents', ARRAY[]::text[], 'function xray.lock_incidents exists');
+SELECT has_function('xray', 'wait_profile', ARRAY[]::text[], 'function xray.wait_profile exists');
+SELECT has_function('xray', 'lock_sampler', ARRAY[]::text[], 'function xray.lock_sampler exists');
+SELECT has_function('xray', 'lock_object', ARRAY['text','oid','oid','integer','smallint','text','xid','oid','oid','smallint'], 'function xray.lock_object exists');
+SELECT has_function('xray', 'heap_pages_estimate', ARRAY['double precision','double precision','integer','boolean','integer'], 'function xray.heap_pages_estimate exists');
+SELECT has_function('xray', 'suggested_scale_factor', ARRAY['double precision','double precision','double precision','double precision'], 'function xray.suggested_scale_factor exists');
+SELECT has_function('xray', 'id_consumption', ARRAY[]::text[], 'function xray.id_consumption exists');
+SELECT has_function('xray', 'reloption', ARRAY['text[]','text'], 'function xray.reloption exists');
+SELECT has_function('xray', 'maintenance_measure', ARRAY['text','text'], 'function xray.maintenance_measure exists');
+SELECT has_function('xray', 'connection_minutes', ARRAY[]::text[], 'function xray.connection_minutes exists');
+SELECT has_function('xray', 'memory_bytes', ARRAY[]::text[], 'function xray.memory_bytes exists');
+SELECT has_function('xray', 'data_on_ssd', ARRAY[]::text[], 'function xray.data_on_ssd exists');
+SELECT has_view('xray', 'snapshots_summary', 'view xray.snapshots_summary exists');
+SELECT is(current_setting('xray.lock_sample_interval'), '100ms', 'xray.lock_sample_interval defaults to 100ms');
+SELECT is(current_setting('xray.lock_history_size'), '10000', 'xray.lock_history_size defaults to 10000');
+SELECT is(current_setting('xray.history_retention'), '7d', 'xray.history_retention defaults to 7 days');
+SELECT is(current_setting('xray.snapshot_interval'), '0', 'xray.snapshot_interval is off by default');
+SELECT is(current_setting('xray.monitoring_database'), 'postgres', 'xray.monitoring_database defaults to postgres');
+SELECT is(current_setting('xray.long_transaction_threshold'), '1min', 'xray.long_transaction_threshold defaults to 1min');
+SELECT throws_ok($$SET xray.long_transaction_threshold = -1$$, '22023', NULL, 'a negative long_transaction_threshold is 22023');
+SELECT throws_ok($$SET xray.lock_sample_interval = '1s'$$, '55P02', NULL, 'lock_sample_interval is set in the configuration (55P02)');
+SELECT throws_ok($$SET xray.lock_history_size = 5$$, '55P02', NULL, 'lock_history_size needs a restart (55P02)');
+SELECT throws_ok($$SET xray.history_retention = '1h'$$, '55P02', NULL, 'history_retention is set in the configuration (55P02)');
 SELECT is(xray.size_setting(65536), '64kB', 'size_setting: kB');
 SELECT is(xray.size_setting(3 * 1024.0 ^ 3), '3GB', 'size_setting: GB');
 SELECT ok(xray.cpu_count() >= 1, 'cpu_count counts the processors');
@@ -181,6 +208,7 @@ SELECT throws_ok('SELECT xray.reset()', '42501', NULL, 'a plain role cannot rese
 SELECT throws_ok('SELECT * FROM xray.plans', '42501', NULL, 'a plain role cannot read plans');
 SELECT throws_ok('SELECT * FROM xray.predicates()', '42501', NULL, 'a plain role cannot read predicates');
 SELECT throws_ok('SELECT xray.run_maintenance()', '42501', NULL, 'a plain role cannot run maintenance');
+SELECT throws_ok('SELECT * FROM xray.maintenance_advice', '42501', NULL, 'a plain role reading the advice gets a clear 42501');
 SELECT throws_ok($$SELECT xray._run_maintenance(1, true, 1, 1, 'vacuum', NULL, NULL)$$, '42501', 'permission denied for function run_maintenance', 'nor through the internal function');
 SELECT lives_ok('SELECT * FROM xray.statements', 'a plain role reads statements');
 SELECT ok((SELECT count(*) FROM xray.statements WHERE userid <> 'xray_tap_user'::regrole) > 0,
