@@ -143,12 +143,12 @@ SELECT d.datname, h.blocking_queryid, h.waiting_queryid,
             THEN h.relid::regclass END AS relation,
        h.locktype, h.waiting_mode, h.blocking_modes, h.samples, h.cycle_samples, h.queue_samples,
        h.total_wait, h.max_wait, h.first_seen, h.last_seen,
-       coalesce((SELECT s.query FROM xray.statements s WHERE s.queryid = h.blocking_queryid AND s.dbid = h.dbid
-                 ORDER BY s.calls DESC LIMIT 1), h.blocking_text) AS blocking_query,
-       coalesce((SELECT s.query FROM xray.statements s WHERE s.queryid = h.waiting_queryid AND s.dbid = h.dbid
-                 ORDER BY s.calls DESC LIMIT 1), h.waiting_text) AS waiting_query
+       coalesce(bt.query, h.blocking_text) AS blocking_query,
+       coalesce(wt.query, h.waiting_text) AS waiting_query
 FROM xray.lock_history() h
 LEFT JOIN pg_database d ON d.oid = h.dbid
+LEFT JOIN xray.statement_texts bt ON bt.dbid = h.dbid AND bt.queryid = h.blocking_queryid
+LEFT JOIN xray.statement_texts wt ON wt.dbid = h.dbid AND wt.queryid = h.waiting_queryid
 ORDER BY h.total_wait DESC, h.samples DESC;
 COMMENT ON VIEW xray.lock_history IS 'pg_xray: sampled lock waits aggregated by blocking and waiting statement, relation, lock type and mode';
 GRANT SELECT ON xray.lock_history TO PUBLIC;
@@ -184,11 +184,10 @@ LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
 CREATE VIEW xray.wait_profile AS
 SELECT d.datname, w.queryid, w.wait_event_type, w.wait_event, w.samples,
        round(100.0 * w.samples / sum(w.samples) OVER (PARTITION BY w.dbid, w.queryid), 1) AS pct_of_query,
-       w.first_seen, w.last_seen,
-       (SELECT s.query FROM xray.statements s WHERE s.queryid = w.queryid AND s.dbid = w.dbid
-        ORDER BY s.calls DESC LIMIT 1) AS query
+       w.first_seen, w.last_seen, t.query
 FROM xray.wait_profile() w
 LEFT JOIN pg_database d ON d.oid = w.dbid
+LEFT JOIN xray.statement_texts t ON t.dbid = w.dbid AND t.queryid = w.queryid
 ORDER BY w.samples DESC, w.queryid, w.wait_event_type, w.wait_event;
 COMMENT ON VIEW xray.wait_profile IS 'pg_xray: sampled wait events (CPU when none) of running statements, per query id';
 GRANT SELECT ON xray.wait_profile TO PUBLIC;

@@ -97,24 +97,28 @@ BEGIN
     INSERT INTO xray.snapshots (taken_at, prev_snap_id, interval_length) VALUES (t0, prev, t0 - prev_at)
     RETURNING snap_id INTO sid;
 
-    -- statements: the top N by total time (cumulative) at the source
-    INSERT INTO xray.snapshot_statements
-    SELECT sid, s.dbid, s.userid, s.toplevel, s.queryid,
-           s.calls - coalesce(p.calls_total, 0), s.total_exec_time - coalesce(p.total_exec_time_total, 0),
-           NULL, s.errors - coalesce(p.errors_total, 0), NULL, NULL, NULL,
-           (s.total_exec_time - coalesce(p.total_exec_time_total, 0)) / nullif(s.calls - coalesce(p.calls_total, 0), 0),
-           s.p95_exec_time, s.p99_exec_time, s.calls, s.total_exec_time, s.errors
-    FROM (SELECT * FROM xray.statements() WHERE queryid IS NOT NULL ORDER BY total_exec_time DESC LIMIT top_statements) s
-    LEFT JOIN xray.snapshot_statements p
-      ON p.snap_id = prev AND p.dbid = s.dbid AND p.userid = s.userid AND p.toplevel = s.toplevel AND p.queryid = s.queryid;
+    -- statements: the top N by total time (cumulative) at the source, read once
+    WITH top AS (
+        SELECT * FROM xray.statements() WHERE queryid IS NOT NULL ORDER BY total_exec_time DESC LIMIT top_statements
+    ),
+    rows AS (
+        INSERT INTO xray.snapshot_statements
+        SELECT sid, s.dbid, s.userid, s.toplevel, s.queryid,
+               s.calls - coalesce(p.calls_total, 0), s.total_exec_time - coalesce(p.total_exec_time_total, 0),
+               NULL, s.errors - coalesce(p.errors_total, 0), NULL, NULL, NULL,
+               (s.total_exec_time - coalesce(p.total_exec_time_total, 0)) / nullif(s.calls - coalesce(p.calls_total, 0), 0),
+               s.p95_exec_time, s.p99_exec_time, s.calls, s.total_exec_time, s.errors
+        FROM top s
+        LEFT JOIN xray.snapshot_statements p
+          ON p.snap_id = prev AND p.dbid = s.dbid AND p.userid = s.userid AND p.toplevel = s.toplevel AND p.queryid = s.queryid
+    )
+    INSERT INTO xray.snapshot_texts
+    SELECT DISTINCT ON (t.dbid, t.queryid) t.dbid, t.queryid, t.query FROM top t
+    ON CONFLICT DO NOTHING;
     -- the live statistics were reset since: the counts are the whole interval's
     UPDATE xray.snapshot_statements ss SET calls = calls_total, total_exec_time = total_exec_time_total,
            errors = errors_total, mean_exec_time = total_exec_time_total / nullif(calls_total, 0)
     WHERE ss.snap_id = sid AND (ss.calls < 0 OR ss.total_exec_time < 0);
-    INSERT INTO xray.snapshot_texts
-    SELECT DISTINCT ON (s.dbid, s.queryid) s.dbid, s.queryid, s.query
-    FROM xray.statements() s JOIN xray.snapshot_statements n ON n.snap_id = sid AND n.dbid = s.dbid AND n.queryid = s.queryid
-    ON CONFLICT DO NOTHING;
 
     -- plans of the statements kept above (top N by time among them)
     INSERT INTO xray.snapshot_plans
@@ -268,8 +272,7 @@ BEGIN
           AND n.p95_exec_time > o.p95_exec_time * (1 + threshold)
           AND n.mean_exec_time - o.mean_exec_time >= 0.1
     )
-    SELECT r.queryid,
-           (SELECT s.query FROM xray.statements() s WHERE s.queryid = r.queryid ORDER BY s.calls DESC LIMIT 1),
+    SELECT r.queryid, t.query,
            r.changed_at, r.old_planid, r.new_planid, r.old_calls, r.new_calls, r.old_mean, r.new_mean, r.old_p95, r.new_p95,
            round((r.new_mean / nullif(r.old_mean, 0))::numeric, 1),
            nullif(concat_ws('; ',
@@ -295,6 +298,8 @@ BEGIN
                   AND s.setting IS DISTINCT FROM s.boot_val)), ''),
            r.old_plan, r.new_plan
     FROM pairs r
+    LEFT JOIN xray.statement_texts t
+      ON t.dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND t.queryid = r.queryid
     ORDER BY r.new_mean * r.new_calls DESC;
 END $$;
 COMMENT ON FUNCTION xray.plan_regressions(double precision) IS 'pg_xray: statements whose newest plan is slower than the previous one (mean and p95 beyond threshold), with both plans and the likely cause';

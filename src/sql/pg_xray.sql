@@ -57,6 +57,16 @@ CREATE VIEW xray.statements AS SELECT * FROM xray.statements();
 COMMENT ON VIEW xray.statements IS 'pg_xray: per-statement execution and planning statistics with latency percentiles';
 GRANT SELECT ON xray.statements TO PUBLIC;
 
+-- one text per (database, query id) as xray.statements shows it to the reader
+-- (the most called row's), for the views that name statements by query id
+CREATE VIEW xray.statement_texts AS
+SELECT DISTINCT ON (s.dbid, s.queryid) s.dbid, s.queryid, s.query
+FROM xray.statements() s
+WHERE s.queryid IS NOT NULL
+ORDER BY s.dbid, s.queryid, s.calls DESC;
+COMMENT ON VIEW xray.statement_texts IS 'pg_xray: one statement text per database and query id (xray.statements'' visibility)';
+GRANT SELECT ON xray.statement_texts TO PUBLIC;
+
 -- Plans ----------------------------------------------------------------------
 CREATE FUNCTION xray.plans(
     OUT dbid oid,

@@ -1,6 +1,6 @@
 -- pgTAP: the SQL API contract of pg_xray: objects, column types, privileges, errors.
 BEGIN;
-SELECT plan(215);
+SELECT plan(216);
 
 SELECT has_schema('xray');
 SELECT has_view('xray', 'statements', 'view xray.statements exists');
@@ -32,6 +32,7 @@ SELECT has_function('xray', 'connection_minutes', ARRAY[]::text[], 'function xra
 SELECT has_function('xray', 'memory_bytes', ARRAY[]::text[], 'function xray.memory_bytes exists');
 SELECT has_function('xray', 'data_on_ssd', ARRAY[]::text[], 'function xray.data_on_ssd exists');
 SELECT has_view('xray', 'snapshots_summary', 'view xray.snapshots_summary exists');
+SELECT has_view('xray', 'statement_texts', 'view xray.statement_texts exists');
 SELECT is(current_setting('xray.lock_sample_interval'), '100ms', 'xray.lock_sample_interval defaults to 100ms');
 SELECT is(current_setting('xray.lock_history_size'), '10000', 'xray.lock_history_size defaults to 10000');
 SELECT is(current_setting('xray.history_retention'), '7d', 'xray.history_retention defaults to 7 days');
