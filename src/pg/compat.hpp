@@ -24,6 +24,9 @@
 // Index of this process's PGPROC, used to find its pending slot.
 #define XRAY_MY_PROC_NUMBER() (MyProc != NULL ? MyProc->pgprocno : -1)
 
+// This backend's local transaction id (PG 17 moved it into MyProc->vxid).
+#define XRAY_MY_LXID() (MyProc != NULL ? (uint32) MyProc->lxid : 0)
+
 // Number of PGPROCs that can run statements (normal backends, background workers,
 // auxiliary processes); prepared-transaction dummies come after them.
 #define XRAY_PROC_SLOTS() (MaxBackends + NUM_AUXILIARY_PROCS)

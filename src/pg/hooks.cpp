@@ -14,6 +14,7 @@
 #include "guc.hpp"
 #include "plan_walk.hpp"
 #include "query_normalize.hpp"
+#include "repeat_signals.hpp"
 #include "scan_signals.hpp"
 #include "store.hpp"
 
@@ -278,7 +279,10 @@ XrayExecutorEnd(QueryDesc *queryDesc)
 		StoreRecord(ev);
 		OwnTimeEnd(sampled, &own);
 		if (nesting_level == 0)
+		{
+			RepeatNote(queryDesc);
 			ScanSignalsAfter(queryDesc);
+		}
 	}
 	if (prev_ExecutorEnd)
 		prev_ExecutorEnd(queryDesc);

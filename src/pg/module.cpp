@@ -8,6 +8,7 @@
 #include "guc.hpp"
 #include "lock_history.hpp"
 #include "samples.hpp"
+#include "repeat_signals.hpp"
 #include "scan_signals.hpp"
 #include "store.hpp"
 
@@ -137,4 +138,5 @@ _PG_init(void)
 	xray::pg::StoreRequestShmem();
 	xray::pg::LockHistoryRegisterWorker();
 	xray::pg::InstallHooks();
+	xray::pg::RepeatSignalsInit();
 }

@@ -138,7 +138,11 @@ Deparse(StringInfo buf, Node *node, const DeparseCtx &ctx)
 			appendStringInfoChar(buf, '?');
 			break;
 		case T_Param:
-			appendStringInfoChar(buf, '?');
+			// $n: a generic plan's parameter (the plan holds no value for it)
+			if (((Param *) node)->paramkind == PARAM_EXTERN)
+				appendStringInfo(buf, "$%d", ((Param *) node)->paramid);
+			else
+				appendStringInfoChar(buf, '?');
 			break;
 		case T_OpExpr:
 		case T_DistinctExpr:

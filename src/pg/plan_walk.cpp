@@ -3,9 +3,11 @@
 // PlanIdCompute streams the shape of a plan tree into core::PlanIdBuilder: node
 // types, relation and index OIDs, join types, scan directions, sort and group
 // columns and operators, and the structure of every qual (expression node
-// types, columns, operators, functions). Constants and extern parameters hash
-// as one "value" token of their type, so custom and generic plans of the same
-// shape share an id, and costs are never read. No allocation, no catalog
+// types, columns, operators, functions). Constants hash as one "value" token
+// of their type; extern parameters ($1, left in a generic plan, planned without
+// their values) hash differently, so a generic plan has an id of its own and its
+// executions can be told from those of the custom plans of the same shape
+// (xray.plan_findings, generic_plan_slower). Costs are never read. No allocation, no catalog
 // access: it runs in the planner hook for every planned statement.
 //
 // PlanIdOf finds the id again at execution: cached plans are copies of what
@@ -39,6 +41,7 @@ using core::PlanIdBuilder;
 namespace
 {
 constexpr uint64 kValueToken = 0x76616c7565ULL;	// "value"
+constexpr uint64 kGenericToken = 0x67656e6572696cULL;	// "generic"
 constexpr int kFingerprintSlots = 256;
 
 struct FingerprintSlot
@@ -75,8 +78,9 @@ HashExprWalker(Node *node, void *ctx)
 			Param *p = (Param *) node;
 			if (p->paramkind == PARAM_EXTERN)
 			{
+				// a generic plan (planned without the values): an id of its own
 				b.Tagged(core::kTagExprNode, kValueToken);
-				b.Tagged(core::kTagOther, p->paramtype);
+				b.Tagged(core::kTagOther, p->paramtype ^ kGenericToken);
 			}
 			else
 			{

@@ -20,6 +20,7 @@
 #include "compat.hpp"
 #include "guc.hpp"
 #include "samples.hpp"
+#include "node_signals.hpp"
 #include "scan_signals.hpp"
 #include "shmem_area.hpp"
 
@@ -104,6 +105,7 @@ struct Collect
 	double removed[kMaxScans];
 	int nuses[kMaxScans];
 	SignalUse uses[kMaxScans][kSignalFilters];
+	NodeEvidence nodes;	// nested loops, hash joins, sorts, OFFSETs (node_signals.cpp)
 };
 
 void
@@ -230,37 +232,6 @@ AddConditions(Collect *c, int i, Index scanrelid, List *quals)
 	}
 }
 
-// ResolveToScan follows output column attno of plan down through plans that
-// pass their input through (Hash, Sort, Material) to a table scan.
-bool
-ResolveToScan(Plan *plan, AttrNumber attno, Plan **scan, AttrNumber *att)
-{
-	for (int depth = 0; plan && depth < 8; depth++)
-	{
-		TargetEntry *tle = get_tle_by_resno(plan->targetlist, attno);
-		if (tle == NULL)
-			return false;
-		Node *e = StripRelabel((Node *) tle->expr);
-		if (e == NULL || !IsA(e, Var))
-			return false;
-		Var *v = (Var *) e;
-		if (IsA(plan, SeqScan) || IsA(plan, IndexScan) || IsA(plan, BitmapHeapScan) || IsA(plan, IndexOnlyScan))
-		{
-			if (v->varno != (int) ((Scan *) plan)->scanrelid || v->varattno < 1)
-				return false;
-			*scan = plan;
-			*att = v->varattno;
-			return true;
-		}
-		if (!(IsA(plan, Hash) || IsA(plan, Sort) || IsA(plan, Material) || IsA(plan, IncrementalSort)) ||
-			v->varno != OUTER_VAR)
-			return false;
-		attno = v->varattno;
-		plan = outerPlan(plan);
-	}
-	return false;
-}
-
 void
 AddPending(Collect *c, Plan *child, AttrNumber attno, uint8 kind)
 {
@@ -320,6 +291,7 @@ CollectScans(PlanState *ps, void *arg)
 	if (ps == NULL)
 		return false;
 	Plan *p = ps->plan;
+	NodeEvidenceNote(ps, &c->nodes);
 	if ((IsA(p, SeqScan) || IsA(p, IndexScan) || IsA(p, BitmapHeapScan) || IsA(p, IndexOnlyScan)) &&
 		ps->instrument && c->n < kMaxScans)
 	{
@@ -358,6 +330,37 @@ CollectScans(PlanState *ps, void *arg)
 	return r;
 }
 }	// namespace
+
+// ResolveToScan follows output column attno of plan down through plans that
+// pass their input through (Hash, Sort, Material) to a table scan.
+bool
+ResolveToScan(Plan *plan, AttrNumber attno, Plan **scan, AttrNumber *att)
+{
+	for (int depth = 0; plan && depth < 8; depth++)
+	{
+		TargetEntry *tle = get_tle_by_resno(plan->targetlist, attno);
+		if (tle == NULL)
+			return false;
+		Node *e = StripRelabel((Node *) tle->expr);
+		if (e == NULL || !IsA(e, Var))
+			return false;
+		Var *v = (Var *) e;
+		if (IsA(plan, SeqScan) || IsA(plan, IndexScan) || IsA(plan, BitmapHeapScan) || IsA(plan, IndexOnlyScan))
+		{
+			if (v->varno != (int) ((Scan *) plan)->scanrelid || v->varattno < 1)
+				return false;
+			*scan = plan;
+			*att = v->varattno;
+			return true;
+		}
+		if (!(IsA(plan, Hash) || IsA(plan, Sort) || IsA(plan, Material) || IsA(plan, IncrementalSort)) ||
+			v->varno != OUTER_VAR)
+			return false;
+		attno = v->varattno;
+		plan = outerPlan(plan);
+	}
+	return false;
+}
 
 int
 QualOperatorKind(Oid opno)
@@ -424,7 +427,9 @@ ScanSignalsAfter(QueryDesc *queryDesc)
 	c.n = 0;
 	c.limit_depth = 0;
 	c.npending = 0;
+	memset(&c.nodes, 0, sizeof(c.nodes));
 	CollectScans(queryDesc->planstate, &c);
+	NodeSignalsRecord(MyDatabaseId, c.queryid, c.nodes);
 	if (c.n == 0 || !LWLockConditionalAcquire(signals->lock, LW_EXCLUSIVE))
 		return;
 	for (int i = 0; i < c.n; i++)

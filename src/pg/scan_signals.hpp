@@ -50,6 +50,11 @@ const char *SignalKindName(int kind);
 // operator, 0 otherwise.
 int QualOperatorKind(Oid opno);
 
+// ResolveToScan follows output column attno of plan down through nodes that
+// pass their input through (Hash, Sort, Material) to a table scan: the scan
+// node and its column.
+bool ResolveToScan(Plan *plan, AttrNumber attno, Plan **scan, AttrNumber *att);
+
 void ScanSignalsRequestShmem();
 void ScanSignalsStartup();
 

@@ -9,6 +9,8 @@
 #include "compat.hpp"
 #include "lock_history.hpp"
 #include "samples.hpp"
+#include "node_signals.hpp"
+#include "repeat_signals.hpp"
 #include "scan_signals.hpp"
 #include "store.hpp"
 
@@ -228,6 +230,8 @@ xray_reset(PG_FUNCTION_ARGS)
 	StoreReset();
 	SamplesReset();
 	ScanSignalsReset();
+	NodeSignalsReset();
+	RepeatSignalsReset();
 	LockHistoryReset();
 	StoreInfo info;
 	StoreGetInfo(&info);

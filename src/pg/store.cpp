@@ -41,6 +41,8 @@
 #include "query_normalize.hpp"
 #include "lock_history.hpp"
 #include "samples.hpp"
+#include "node_signals.hpp"
+#include "repeat_signals.hpp"
 #include "scan_signals.hpp"
 
 namespace xray::pg
@@ -114,6 +116,8 @@ XrayShmemRequest()
 	// the other shared tables (shmem_area.hpp)
 	SamplesRequestShmem();
 	ScanSignalsRequestShmem();
+	NodeSignalsRequestShmem();
+	RepeatSignalsRequestShmem();
 	LockHistoryRequestShmem();
 	MaintenanceRequestShmem();
 }
@@ -185,6 +189,8 @@ XrayShmemStartup()
 	LWLockRelease(AddinShmemInitLock);
 	SamplesStartup();
 	ScanSignalsStartup();
+	NodeSignalsStartup();
+	RepeatSignalsStartup();
 	LockHistoryStartup();
 	MaintenanceStartup();
 

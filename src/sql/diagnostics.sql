@@ -256,7 +256,44 @@ COMMENT ON VIEW xray.cache_candidates IS 'pg_xray: read-only statements called o
 REVOKE ALL ON xray.cache_candidates FROM PUBLIC;
 GRANT SELECT ON xray.cache_candidates TO pg_read_all_stats;
 
--- Plan findings (first part: from statement statistics and sampled scans) -----------------------
+-- Plan nodes and repeats ------------------------------------------------------------
+-- What sampled executions (xray.advice_sample_rate) saw at their plan nodes, per
+-- statement of the current database: the nested loop with the largest outer
+-- input (>= 1000 rows), hash joins in more than one batch, sorts on disk, hash
+-- aggregates that spilled (with the work_mem and hash_mem_multiplier the worst
+-- of them ran with), and the outermost OFFSET with the order it pages by.
+CREATE FUNCTION xray.plan_nodes(
+    OUT queryid bigint, OUT executions bigint,
+    OUT nestloop_executions bigint, OUT nestloop_outer_rows double precision,
+    OUT nestloop_outer_estimate double precision, OUT nestloop_inner_relid oid, OUT nestloop_inner_scan text,
+    OUT hashjoin_executions bigint, OUT hashjoin_batches integer, OUT hashjoin_batches_planned integer,
+    OUT hashjoin_bytes double precision,
+    OUT sort_executions bigint, OUT sort_disk_bytes double precision, OUT sort_rows double precision,
+    OUT hashagg_executions bigint, OUT hashagg_disk_bytes double precision, OUT hashagg_memory_bytes double precision,
+    OUT work_mem_bytes bigint, OUT hash_mem_multiplier double precision,
+    OUT offset_executions bigint, OUT offset_rows double precision, OUT offset_rows_max double precision,
+    OUT limit_rows double precision, OUT keyset_relid oid, OUT keyset_keys text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'xray_plan_nodes'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+REVOKE ALL ON FUNCTION xray.plan_nodes() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION xray.plan_nodes() TO pg_read_all_stats;
+
+-- Statements one session ran many times in a row (N+1 patterns), per statement
+-- of the current database: transactions that ran it 10 times or more, runs of
+-- 20 or more back-to-back executions (each its own transaction, less than 100 ms
+-- apart), and how many parameter values the largest of them used.
+CREATE FUNCTION xray.repeats(
+    OUT queryid bigint, OUT transactions bigint, OUT max_per_transaction bigint,
+    OUT values_per_transaction bigint, OUT runs bigint, OUT max_per_run bigint, OUT values_per_run bigint,
+    OUT userid oid, OUT pid integer, OUT last_seen timestamptz)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'xray_repeats'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+REVOKE ALL ON FUNCTION xray.repeats() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION xray.repeats() TO pg_read_all_stats;
+
+-- Plan findings (from statement statistics, sampled scans and plan nodes, repeats) ----------------
 CREATE VIEW xray.plan_findings AS
 WITH st AS (
     SELECT s.dbid, s.queryid, min(s.query) AS query, sum(s.calls) AS calls, sum(s.plans) AS plans,
@@ -275,6 +312,15 @@ scans AS (
     SELECT p.queryid, p.relid, max(p.executions) AS runs, max(p.seq_scans) AS seq_scans, max(p.rows_returned) AS rows_returned,
            max(p.rows_removed) AS rows_removed, max(p.rows_estimated) AS rows_estimated
     FROM xray.predicates() p GROUP BY p.queryid, p.relid
+),
+nodes AS (SELECT * FROM xray.plan_nodes()),
+-- plans made without their parameters' values (their text shows $1) against the others
+kinds AS (
+    SELECT p.queryid, p.plan ~ '(^|[^[:alnum:]_$])\$[0-9]+' AS generic, sum(p.calls) AS calls,
+           sum(p.total_exec_time) / nullif(sum(p.calls), 0) AS mean_ms, max(p.p95_exec_time) AS p95_ms,
+           (array_agg(p.planid ORDER BY p.calls DESC))[1] AS planid
+    FROM xray.plans() p WHERE p.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+    GROUP BY 1, 2
 )
 -- a sequential scan of a large table that keeps few of the rows it reads
 SELECT st.queryid, lp.planid, 'seq_scan_few_rows'::text AS finding, 'warning'::text AS severity,
@@ -325,16 +371,115 @@ SELECT st.queryid, lp.planid, 'planning_dominates', 'info',
 FROM st LEFT JOIN lastplan lp ON lp.queryid = st.queryid
 WHERE st.plans >= 100 AND st.calls > 0 AND st.plan_ms / st.plans > 2 * st.exec_ms / st.calls AND st.plan_ms / st.plans >= 0.1
 UNION ALL
--- sorts or hashes spilled to temporary files
+-- sorts or hash aggregates spilled to temporary files (hash joins: below)
 SELECT st.queryid, lp.planid, 'spill_to_disk', 'warning',
        format('%s of temporary files written per call over %s calls%s', pg_size_pretty((st.temp_blks * 8192 / st.calls)::bigint), st.calls,
-              CASE WHEN lp.plan ~ '(Sort|Hash|HashAggregate)' THEN ' (the plan sorts or hashes)' ELSE '' END),
-       format('about %s of work_mem would keep it in memory (see xray.settings_advice)',
-              xray.size_setting(2 ^ ceil(log(2, greatest(2 * st.temp_blks * 8192 / st.calls, 65536)::numeric)))),
+              CASE WHEN n.sort_executions > 0
+                   THEN format('; a sort used %s of disk in %s of %s sampled executions (with work_mem %s)', pg_size_pretty(n.sort_disk_bytes::bigint),
+                               n.sort_executions, n.executions, xray.size_setting(n.work_mem_bytes))
+                   ELSE '' END ||
+              CASE WHEN n.hashagg_executions > 0
+                   THEN format('; a hash aggregate spilled %s to disk past %s of memory in %s of %s sampled executions',
+                               pg_size_pretty(n.hashagg_disk_bytes::bigint), pg_size_pretty(n.hashagg_memory_bytes::bigint),
+                               n.hashagg_executions, n.executions)
+                   ELSE '' END ||
+              CASE WHEN coalesce(n.sort_executions, 0) + coalesce(n.hashagg_executions, 0) = 0 AND lp.plan ~ '(Sort|Hash|HashAggregate)'
+                   THEN ' (the plan sorts or hashes)' ELSE '' END),
+       format('about %s of work_mem would keep it in memory: SET work_mem = %L in its session or role (see xray.settings_advice)',
+              w.setting, w.setting),
        st.query
 FROM st LEFT JOIN lastplan lp ON lp.queryid = st.queryid
-WHERE st.temp_blks > 0 AND st.calls > 0;
-COMMENT ON VIEW xray.plan_findings IS 'pg_xray: plan inefficiencies with their evidence and a suggestion (first part: sequential scans of large tables, row misestimates, functions on indexed columns, planning time, spills)';
+LEFT JOIN nodes n ON n.queryid = st.queryid
+-- in memory a sort needs its on-disk size plus about 64 bytes per row (its SortTuple and the allocation
+-- overhead of each tuple), and at least twice its on-disk size for wide rows; a hash aggregate its peak
+-- plus twice what it spilled
+CROSS JOIN LATERAL (SELECT xray.size_setting(2 ^ ceil(log(2, greatest(65536,
+           CASE WHEN coalesce(n.sort_executions, 0) + coalesce(n.hashagg_executions, 0) > 0
+                THEN greatest(2 * coalesce(n.sort_disk_bytes, 0), coalesce(n.sort_disk_bytes + 64 * n.sort_rows, 0),
+                              (coalesce(n.hashagg_memory_bytes, 0) + 2 * coalesce(n.hashagg_disk_bytes, 0)) / coalesce(n.hash_mem_multiplier, 1))
+                ELSE 2 * st.temp_blks * 8192 / st.calls END)::numeric))) AS setting) w
+WHERE st.temp_blks > 0 AND st.calls > 0
+  AND NOT (coalesce(n.hashjoin_executions, 0) > 0 AND coalesce(n.sort_executions, 0) + coalesce(n.hashagg_executions, 0) = 0)
+UNION ALL
+-- hash joins whose hash table did not fit work_mem x hash_mem_multiplier
+SELECT st.queryid, lp.planid, 'hash_join_batches', CASE WHEN n.hashjoin_batches >= 8 THEN 'warning' ELSE 'info' END,
+       format('a hash join ran in %s batches (the planner expected %s) in %s of %s sampled executions: its hash table needed about %s, more than the work_mem %s x hash_mem_multiplier %s it ran with',
+              n.hashjoin_batches, n.hashjoin_batches_planned, n.hashjoin_executions, n.executions,
+              pg_size_pretty(n.hashjoin_bytes::bigint), xray.size_setting(n.work_mem_bytes), n.hash_mem_multiplier),
+       format('a work_mem of %s would build it in one batch: SET work_mem = %L in its session or role, or raise hash_mem_multiplier; %s',
+              xray.size_setting(2 ^ ceil(log(2, greatest(65536, n.hashjoin_bytes / n.hash_mem_multiplier)::numeric))),
+              xray.size_setting(2 ^ ceil(log(2, greatest(65536, n.hashjoin_bytes / n.hash_mem_multiplier)::numeric))),
+              CASE WHEN n.hashjoin_batches_planned < n.hashjoin_batches
+                   THEN 'it grew past the planned batches: the inner side is larger than estimated (ANALYZE)'
+                   ELSE 'or hash the smaller input: check the inner side''s row estimate' END),
+       st.query
+FROM st JOIN nodes n ON n.queryid = st.queryid
+LEFT JOIN lastplan lp ON lp.queryid = st.queryid
+WHERE n.hashjoin_executions > 0
+UNION ALL
+-- nested loops over an outer input far larger than planned, or scanning a whole table per row
+SELECT st.queryid, lp.planid, 'nested_loop_large_outer', 'warning',
+       format('a nested loop read %s rows from its outer input (the planner expected %s) and ran its inner side (%s%s) once per row, in %s of %s sampled executions',
+              round(n.nestloop_outer_rows), round(n.nestloop_outer_estimate), n.nestloop_inner_scan,
+              coalesce(' of ' || n.nestloop_inner_relid::regclass::text, ''), n.nestloop_executions, n.executions),
+       CASE WHEN n.nestloop_outer_rows >= 10 * greatest(n.nestloop_outer_estimate, 1)
+                 AND EXISTS (SELECT 1 FROM kinds g WHERE g.queryid = st.queryid AND g.generic)
+            THEN 'the statement runs with a generic plan, made without its parameters'' values, that expected few rows: see the generic_plan_slower finding (plan_cache_mode = force_custom_plan)'
+            WHEN n.nestloop_outer_rows >= 10 * greatest(n.nestloop_outer_estimate, 1)
+            THEN 'the planner chose a nested loop for far fewer rows: refresh the statistics of the outer input''s tables (ANALYZE), raise their statistics target or add extended statistics on correlated filter columns, so that it picks a hash or merge join'
+            ELSE format('every outer row scans %s in full: index its join column (see xray.index_advice)', n.nestloop_inner_relid::regclass) END,
+       st.query
+FROM st JOIN nodes n ON n.queryid = st.queryid
+LEFT JOIN lastplan lp ON lp.queryid = st.queryid
+WHERE n.nestloop_executions > 0
+  AND (n.nestloop_outer_rows >= 10 * greatest(n.nestloop_outer_estimate, 1) OR n.nestloop_inner_scan = 'sequential scan')
+UNION ALL
+-- deep OFFSET pagination: rows fetched and thrown away
+SELECT st.queryid, lp.planid, 'deep_offset', 'warning',
+       format('OFFSET skipped %s rows per execution on average (at most %s) to return %s, over %s sampled executions',
+              round(n.offset_rows), round(n.offset_rows_max), round(n.limit_rows), n.offset_executions),
+       CASE WHEN n.keyset_keys IS NULL
+            THEN 'page by the last row seen instead of OFFSET (keyset pagination): WHERE (order columns) > (values of the last row) ORDER BY ... LIMIT n, with an index on the order columns'
+            WHEN n.keyset_keys !~ ' DESC' OR array_length(string_to_array(n.keyset_keys, ', '), 1) = array_length(string_to_array(n.keyset_keys, ' DESC'), 1) - 1
+            THEN format('page by the last row seen instead of OFFSET (keyset pagination): SELECT ... FROM %s WHERE (%s) %s (values of the last row of the previous page) ORDER BY %s LIMIT %s, served by an index on (%s)',
+                        n.keyset_relid::regclass, replace(n.keyset_keys, ' DESC', ''), CASE WHEN n.keyset_keys ~ ' DESC' THEN '<' ELSE '>' END,
+                        n.keyset_keys, greatest(round(n.limit_rows), 1), n.keyset_keys)
+            ELSE format('page by the last row seen instead of OFFSET (keyset pagination) on %s ORDER BY %s: compare each key with the last row''s value in its direction, served by an index on (%s)',
+                        n.keyset_relid::regclass, n.keyset_keys, n.keyset_keys) END,
+       st.query
+FROM st JOIN nodes n ON n.queryid = st.queryid
+LEFT JOIN lastplan lp ON lp.queryid = st.queryid
+WHERE n.offset_executions > 0 AND n.offset_rows >= 1000
+UNION ALL
+-- a generic plan (made once for any parameter values) slower than the custom plans
+SELECT st.queryid, g.planid, 'generic_plan_slower', 'warning',
+       format('the generic plan ran %s times at %s ms on average (p95 %s ms); custom plans, made for the values, ran %s times at %s ms',
+              g.calls, round(g.mean_ms::numeric, 3), round(g.p95_ms::numeric, 3), c.calls, round(c.mean_ms::numeric, 3)),
+       'the values this statement runs with need different plans: plan it for its values with SET plan_cache_mode = force_custom_plan (in the session, or ALTER ROLE ... SET for the application''s role), or refresh statistics if its data changed',
+       st.query
+FROM st JOIN kinds g ON g.queryid = st.queryid AND g.generic
+JOIN kinds c ON c.queryid = st.queryid AND NOT c.generic
+WHERE g.calls >= 5 AND c.calls >= 1 AND g.mean_ms >= 2 * c.mean_ms AND g.mean_ms - c.mean_ms >= 0.5
+UNION ALL
+-- N+1: one session running the statement many times in a row with different values
+SELECT st.queryid, lp.planid, 'n_plus_one', CASE WHEN r.transactions > 0 THEN 'warning' ELSE 'info' END,
+       concat_ws('; ',
+           CASE WHEN r.transactions > 0
+                THEN format('%s transaction(s) ran it 10 times or more, one of them %s times with %s different parameter values',
+                            r.transactions, r.max_per_transaction, r.values_per_transaction) END,
+           CASE WHEN r.runs > 0
+                THEN format('%s run(s) of 20 or more back-to-back executions (each its own transaction, less than 100 ms apart), the longest %s with %s different values',
+                            r.runs, r.max_per_run, r.values_per_run) END)
+         || format(' (last by role %s, pid %s)', coalesce(pg_get_userbyid(r.userid)::text, '?'), r.pid),
+       CASE WHEN st.query ~* '^\s*insert\M'
+            THEN 'insert the rows in one statement (INSERT ... VALUES (...), (...) or INSERT ... SELECT FROM unnest($1::...[])) or with COPY'
+            ELSE 'fetch the rows in one statement: pass the values as an array (WHERE key = ANY($1)) or join to the query that produced them, instead of one statement per value' END,
+       st.query
+FROM st JOIN xray.repeats() r ON r.queryid = st.queryid
+LEFT JOIN lastplan lp ON lp.queryid = st.queryid
+WHERE (r.transactions > 0 AND 2 * r.values_per_transaction >= r.max_per_transaction)
+   OR (r.runs > 0 AND 2 * r.values_per_run >= r.max_per_run);
+COMMENT ON VIEW xray.plan_findings IS 'pg_xray: plan inefficiencies with their evidence and a suggestion: sequential scans of large tables, row misestimates, functions on indexed columns, planning time, spills, hash joins in batches, nested loops over large inputs, deep OFFSETs, slow generic plans, N+1 repeats';
 -- it reads the sampled scans (xray.predicates()): for pg_read_all_stats, like xray.plans
 REVOKE ALL ON xray.plan_findings FROM PUBLIC;
 GRANT SELECT ON xray.plan_findings TO pg_read_all_stats;

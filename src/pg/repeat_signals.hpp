@@ -1,0 +1,41 @@
+// repeat_signals.hpp - N+1 evidence: one session running the same statement
+// many times in one transaction, or back to back many times a second, with
+// different parameters.
+#pragma once
+#include "pg_includes.hpp"
+
+namespace xray::pg
+{
+// A transaction running one statement this many times is a repeat burst.
+constexpr uint32 kRepeatPerXact = 10;
+// ... and so is a run of this many back-to-back executions, each in its own
+// transaction, within one second.
+constexpr uint32 kRepeatPerSecond = 20;
+
+struct RepeatEvidence
+{
+	uint32 xact_bursts;		   // transactions that ran it >= kRepeatPerXact times
+	uint32 xact_max;		   // most executions in one of them
+	uint32 xact_max_values;	   // parameter values seen in that one (a lower bound)
+	uint32 run_bursts;		   // one-second back-to-back runs of >= kRepeatPerSecond
+	uint32 run_max;			   // longest such run
+	uint32 run_max_values;	   // parameter values seen in it
+	Oid userid;				   // the role of the last burst
+	int32 pid;				   // its session
+	TimestampTz last;		   // when it was seen
+};
+
+// RepeatSignalsInit registers the end-of-transaction callback (_PG_init).
+void RepeatSignalsInit();
+void RepeatSignalsRequestShmem();
+void RepeatSignalsStartup();
+
+// RepeatNote counts one top-level execution of queryDesc (called at ExecutorEnd;
+// cheap: a few comparisons unless the statement repeats).
+void RepeatNote(QueryDesc *queryDesc);
+
+void RepeatSignalsReset();
+
+// RepeatSignalsCopy returns this database's statements' evidence (palloc'd).
+RepeatEvidence *RepeatSignalsCopy(Oid dbid, uint64 **queryids, int *n);
+}	// namespace xray::pg

@@ -1,0 +1,123 @@
+// stmt_slots.hpp - a bounded shared table of per-statement evidence.
+//
+// Direct-mapped on (dbid, queryid) over xray.max_statements slots: a newer key
+// replaces an older one in its slot (evidence is advice, not an exact counter).
+// Writers use LWLockConditionalAcquire only, so a query never waits for it: when
+// the lock is busy the evidence of that one execution is dropped. Readers take it
+// shared and copy out. T must be plain data (zero means empty).
+#pragma once
+#include <cstring>
+
+#include "hash_index.hpp"
+
+#include "guc.hpp"
+#include "shmem_area.hpp"
+
+namespace xray::pg
+{
+template <typename T>
+class StmtSlots
+{
+  public:
+	struct Slot
+	{
+		Oid dbid;
+		uint64 queryid;
+		T v;
+	};
+
+	explicit constexpr StmtSlots(const char *name, const char *tranche)
+		: area_{name, tranche, &AreaSize, &Init}
+	{
+	}
+
+	void Reserve() const { ShmemAreaReserve(area_); }
+	void Attach() { hdr_ = (Header *) ShmemAreaAttach(area_); }
+
+	// Update runs fn on the slot of (dbid, queryid), emptied first when it held
+	// another key. False when the lock was busy (nothing done).
+	template <typename Fn>
+	bool Update(Oid dbid, uint64 queryid, Fn fn)
+	{
+		if (hdr_ == NULL || hdr_->nslots == 0 || !LWLockConditionalAcquire(hdr_->lock, LW_EXCLUSIVE))
+			return false;
+		Slot *s = &Slots()[SlotOf(dbid, queryid)];
+		if (s->dbid != dbid || s->queryid != queryid)
+		{
+			memset(s, 0, sizeof(*s));
+			s->dbid = dbid;
+			s->queryid = queryid;
+		}
+		fn(s->v);
+		LWLockRelease(hdr_->lock);
+		return true;
+	}
+
+	// Copy returns a palloc'd array of this database's slots (*n of them).
+	Slot *Copy(Oid dbid, int *n) const
+	{
+		*n = 0;
+		if (hdr_ == NULL || hdr_->nslots == 0)
+			return NULL;
+		Slot *out = (Slot *) palloc(sizeof(Slot) * hdr_->nslots);
+		LWLockAcquire(hdr_->lock, LW_SHARED);
+		for (uint32 i = 0; i < hdr_->nslots; i++)
+			if (Slots()[i].dbid == dbid && Slots()[i].queryid != 0)
+				out[(*n)++] = Slots()[i];
+		LWLockRelease(hdr_->lock);
+		return out;
+	}
+
+	// CopyValues: the same as parallel arrays of values and query ids.
+	T *CopyValues(Oid dbid, uint64 **queryids, int *n) const
+	{
+		Slot *slots = Copy(dbid, n);
+		T *out = (T *) palloc(sizeof(T) * Max(*n, 1));
+		*queryids = (uint64 *) palloc(sizeof(uint64) * Max(*n, 1));
+		for (int i = 0; i < *n; i++)
+		{
+			out[i] = slots[i].v;
+			(*queryids)[i] = slots[i].queryid;
+		}
+		return out;
+	}
+
+	void Reset()
+	{
+		if (hdr_ == NULL)
+			return;
+		LWLockAcquire(hdr_->lock, LW_EXCLUSIVE);
+		memset(Slots(), 0, sizeof(Slot) * hdr_->nslots);
+		LWLockRelease(hdr_->lock);
+	}
+
+  private:
+	struct Header
+	{
+		LWLock *lock;
+		uint32 nslots;
+	};
+
+	static Size AreaSize()
+	{
+		return add_size(MAXALIGN(sizeof(Header)), mul_size(guc_max_statements, sizeof(Slot)));
+	}
+
+	static void Init(void *mem, LWLock *lock)
+	{
+		Header *h = (Header *) mem;
+		h->lock = lock;
+		h->nslots = guc_max_statements;
+	}
+
+	Slot *Slots() const { return (Slot *) ((char *) hdr_ + MAXALIGN(sizeof(Header))); }
+
+	uint32 SlotOf(Oid dbid, uint64 queryid) const
+	{
+		return (uint32) (core::HashMix64(queryid ^ ((uint64) dbid << 32)) % hdr_->nslots);
+	}
+
+	ShmemArea area_;
+	Header *hdr_ = NULL;
+};
+}	// namespace xray::pg
