@@ -17,7 +17,8 @@ RESET enable_indexscan;
 RESET enable_bitmapscan;
 RESET enable_indexonlyscan;
 
--- a prepared statement: custom plans, then the generic plan, share one plan id
+-- a prepared statement: five custom plans, then the generic plan (planned without
+-- the value: its text shows $1) under an id of its own
 PREPARE pq(int) AS SELECT pad FROM pt WHERE id = $1;
 EXECUTE pq(1); EXECUTE pq(2); EXECUTE pq(3); EXECUTE pq(4); EXECUTE pq(5); EXECUTE pq(6); EXECUTE pq(7);
 SET plan_cache_mode = force_generic_plan;
@@ -36,7 +37,7 @@ CREATE VIEW xp AS
 
 SELECT query, calls, plan FROM xp ORDER BY query COLLATE "C", calls;
 
--- two distinct plans for the k query, one for the prepared statement
+-- two distinct plans for the k query, two for the prepared statement (custom, generic)
 SELECT query, distinct_plans FROM xray.statements
 WHERE query LIKE '%FROM pt WHERE%' AND toplevel ORDER BY query COLLATE "C";
 

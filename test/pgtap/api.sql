@@ -1,6 +1,6 @@
 -- pgTAP: the SQL API contract of pg_xray: objects, column types, privileges, errors.
 BEGIN;
-SELECT plan(216);
+SELECT plan(222);
 
 SELECT has_schema('xray');
 SELECT has_view('xray', 'statements', 'view xray.statements exists');
@@ -203,11 +203,17 @@ SELECT ok(NOT has_function_privilege('xray_tap_user', 'xray.reset_query(bigint)'
 SELECT ok(NOT has_function_privilege('xray_tap_monitor', 'xray.reset()', 'EXECUTE'), 'monitoring roles cannot reset');
 SELECT ok(NOT has_table_privilege('xray_tap_user', 'xray.statements', 'INSERT'), 'views are read-only for users');
 SELECT ok(has_function_privilege('xray_tap_user', 'xray.what_if(text, text[])', 'EXECUTE'), 'everyone may run what_if');
+SELECT ok(has_function_privilege('xray_tap_monitor', 'xray.plan_nodes()', 'EXECUTE'), 'pg_read_all_stats reads the sampled plan nodes');
+SELECT ok(has_function_privilege('xray_tap_monitor', 'xray.repeats()', 'EXECUTE'), 'pg_read_all_stats reads the repeats');
+SELECT has_function('xray', 'plan_nodes', ARRAY[]::name[], 'function xray.plan_nodes() exists');
+SELECT has_function('xray', 'repeats', ARRAY[]::name[], 'function xray.repeats() exists');
 
 SET LOCAL ROLE xray_tap_user;
 SELECT throws_ok('SELECT xray.reset()', '42501', NULL, 'a plain role cannot reset');
 SELECT throws_ok('SELECT * FROM xray.plans', '42501', NULL, 'a plain role cannot read plans');
 SELECT throws_ok('SELECT * FROM xray.predicates()', '42501', NULL, 'a plain role cannot read predicates');
+SELECT throws_ok('SELECT * FROM xray.plan_nodes()', '42501', NULL, 'a plain role cannot read the sampled plan nodes');
+SELECT throws_ok('SELECT * FROM xray.repeats()', '42501', NULL, 'a plain role cannot read the repeats');
 SELECT throws_ok('SELECT xray.run_maintenance()', '42501', NULL, 'a plain role cannot run maintenance');
 SELECT throws_ok('SELECT * FROM xray.maintenance_advice', '42501', NULL, 'a plain role reading the advice gets a clear 42501');
 SELECT throws_ok($$SELECT xray._run_maintenance(1, true, 1, 1, 'vacuum', NULL, NULL)$$, '42501', 'permission denied for function run_maintenance', 'nor through the internal function');
