@@ -11,7 +11,6 @@
 #include "compat.hpp"
 #include "node_signals.hpp"
 #include "scan_signals.hpp"
-#include "stmt_slots.hpp"
 
 extern "C" {
 #include "executor/hashjoin.h"
@@ -20,10 +19,10 @@ extern "C" {
 
 namespace xray::pg
 {
+StmtSlots<NodeEvidence> node_signals("pg_xray node signals", "pg_xray_node_signals");
+
 namespace
 {
-StmtSlots<NodeEvidence> table("pg_xray node signals", "pg_xray_node_signals");
-
 double
 RowsOf(PlanState *ps)
 {
@@ -50,28 +49,47 @@ IsIndexScan(Plan *p)
 	return IsA(p, IndexScan) || IsA(p, IndexOnlyScan) || IsA(p, BitmapHeapScan);
 }
 
-// NoteSettings: the memory settings this execution ran with (its session's).
+// Keep replaces the execution's worst node of a kind with candidate c when c
+// is worse (a spill also notes the memory settings it ran with).
+template <typename T>
 void
-NoteSettings(NodeEvidence *e)
+Keep(T &worst, const T &c, NodeEvidence *e, bool spill)
 {
-	e->work_mem_kb = work_mem;
-	e->hash_mem_multiplier = hash_mem_multiplier;
+	if (c.Worst() <= worst.Worst())
+		return;
+	worst = c;
+	worst.runs = 1;
+	if (spill)
+	{
+		e->work_mem_kb = work_mem;
+		e->hash_mem_multiplier = hash_mem_multiplier;
+	}
+}
+
+// MergeWorst adds an execution's count of a kind and keeps the worse node.
+template <typename T>
+void
+MergeWorst(T &into, const T &from)
+{
+	uint32 runs = into.runs + from.runs;
+	if (from.Worst() > into.Worst())
+		into = from;
+	into.runs = runs;
 }
 
 void
 NoteNestLoop(PlanState *ps, NodeEvidence *e)
 {
 	PlanState *outer = outerPlanState(ps), *inner = innerPlanState(ps);
-	double rows = RowsOf(outer);
-	if (inner == NULL || rows < kLargeOuter || rows <= e->nl_outer_rows)
+	NestLoopEvidence c{};
+	c.outer_rows = RowsOf(outer);
+	if (inner == NULL || c.outer_rows < kLargeOuter)
 		return;
-	e->nl_runs = 1;
-	e->nl_outer_rows = rows;
-	e->nl_outer_est = outer->plan->plan_rows * Max(outer->instrument->nloops, 1.0);
+	c.outer_est = outer->plan->plan_rows * Max(outer->instrument->nloops, 1.0);
 	Plan *ip = inner->plan;
-	bool scan = IsA(ip, SeqScan) || IsIndexScan(ip);
-	e->nl_inner_rel = scan ? RelOfScan(inner, ip) : InvalidOid;
-	e->nl_inner_kind = IsA(ip, SeqScan) ? kInnerSeqScan : IsIndexScan(ip) ? kInnerIndexScan : kInnerOther;
+	c.inner_rel = IsA(ip, SeqScan) || IsIndexScan(ip) ? RelOfScan(inner, ip) : InvalidOid;
+	c.inner_kind = IsA(ip, SeqScan) ? kInnerSeqScan : IsIndexScan(ip) ? kInnerIndexScan : kInnerOther;
+	Keep(e->nl, c, e, false);
 }
 
 void
@@ -81,41 +99,38 @@ NoteHashJoin(PlanState *ps, NodeEvidence *e)
 	if (inner == NULL || !IsA(inner, HashState))
 		return;
 	HashState *hs = (HashState *) inner;
-	int batches, planned;
+	HashJoinEvidence c{};
 	double peak;
 	if (hs->hinstrument)
 	{
-		batches = hs->hinstrument->nbatch;
-		planned = hs->hinstrument->nbatch_original;
+		c.batches = hs->hinstrument->nbatch;
+		c.batches_planned = hs->hinstrument->nbatch_original;
 		peak = (double) hs->hinstrument->space_peak;
 	}
 	else if (hs->hashtable)
 	{
-		batches = hs->hashtable->nbatch;
-		planned = hs->hashtable->nbatch_original;
+		c.batches = hs->hashtable->nbatch;
+		c.batches_planned = hs->hashtable->nbatch_original;
 		peak = (double) hs->hashtable->spacePeak;
 	}
 	else
 		return;
-	if (batches <= 1 || batches <= e->hj_batches)
+	if (c.batches <= 1)
 		return;
-	e->hj_runs = 1;
-	e->hj_batches = batches;
-	e->hj_batches_planned = planned;
-	e->hj_bytes = peak * batches;
-	NoteSettings(e);
+	c.bytes = peak * c.batches;
+	Keep(e->hj, c, e, true);
 }
 
 void
 NoteSort(SortState *ss, NodeEvidence *e)
 {
-	double disk_kb = 0;
+	SortEvidence c{};
 	if (ss->tuplesortstate && ss->sort_Done)
 	{
 		TuplesortInstrumentation st;
 		tuplesort_get_stats((Tuplesortstate *) ss->tuplesortstate, &st);
 		if (st.spaceType == SORT_SPACE_TYPE_DISK)
-			disk_kb = (double) st.spaceUsed;
+			c.disk_kb = (double) st.spaceUsed;
 	}
 	// parallel workers' sorts, copied back at shutdown
 	if (ss->shared_info)
@@ -123,32 +138,29 @@ NoteSort(SortState *ss, NodeEvidence *e)
 		{
 			const TuplesortInstrumentation &st = ss->shared_info->sinstrument[w];
 			if (st.spaceType == SORT_SPACE_TYPE_DISK)
-				disk_kb = Max(disk_kb, (double) st.spaceUsed);
+				c.disk_kb = Max(c.disk_kb, (double) st.spaceUsed);
 		}
-	if (disk_kb > e->sort_disk_kb)
-	{
-		e->sort_runs = 1;
-		e->sort_disk_kb = disk_kb;
-		e->sort_rows = Max(RowsOf(outerPlanState(ss)), 0.0);
-		NoteSettings(e);
-	}
+	if (c.disk_kb <= 0)
+		return;
+	c.rows = Max(RowsOf(outerPlanState(ss)), 0.0);
+	Keep(e->sort, c, e, true);
 }
 
 void
 NoteAgg(AggState *as, NodeEvidence *e)
 {
-	if (as->hash_disk_used == 0 || (double) as->hash_disk_used <= e->agg_disk_kb)
+	if (as->hash_disk_used == 0)
 		return;
-	e->agg_runs = 1;
-	e->agg_disk_kb = (double) as->hash_disk_used;
-	e->agg_peak_bytes = (double) as->hash_mem_peak;
-	NoteSettings(e);
+	AggEvidence c{};
+	c.disk_kb = (double) as->hash_disk_used;
+	c.peak_bytes = (double) as->hash_mem_peak;
+	Keep(e->agg, c, e, true);
 }
 
 // KeysetKeys notes the order a Limit pages through: the keys of the sort below
 // it, or the index it reads in order.
 void
-KeysetKeys(PlanState *child, NodeEvidence *e)
+KeysetKeys(PlanState *child, OffsetEvidence *o)
 {
 	while (child && (IsA(child, GatherMergeState) || IsA(child, ResultState)))
 		child = outerPlanState(child);
@@ -157,48 +169,49 @@ KeysetKeys(PlanState *child, NodeEvidence *e)
 	Plan *p = child->plan;
 	if (IsA(p, IndexScan) || IsA(p, IndexOnlyScan))
 	{
-		e->key_rel = RelOfScan(child, p);
-		e->key_index = IsA(p, IndexScan) ? ((IndexScan *) p)->indexid : ((IndexOnlyScan *) p)->indexid;
+		o->key_rel = RelOfScan(child, p);
+		o->key_index = IsA(p, IndexScan) ? ((IndexScan *) p)->indexid : ((IndexOnlyScan *) p)->indexid;
 		ScanDirection dir = IsA(p, IndexScan) ? ((IndexScan *) p)->indexorderdir : ((IndexOnlyScan *) p)->indexorderdir;
-		e->key_desc = ScanDirectionIsBackward(dir) ? 1 : 0;
+		o->key_desc = ScanDirectionIsBackward(dir) ? 1 : 0;
 		return;
 	}
 	if (!IsA(p, Sort) && !IsA(p, IncrementalSort))
 		return;
 	Sort *s = (Sort *) p;	// IncrementalSort starts with a Sort
-	for (int k = 0; k < s->numCols && e->nkeys < kKeysetKeys; k++)
+	for (int k = 0; k < s->numCols && o->nkeys < kKeysetKeys; k++)
 	{
 		Plan *scan;
 		AttrNumber att;
 		if (!ResolveToScan(outerPlan(p), s->sortColIdx[k], &scan, &att))
 			break;
 		Oid rel = RelOfScan(child, scan);
-		if (rel == InvalidOid || (e->nkeys > 0 && rel != e->key_rel))
+		if (rel == InvalidOid || (o->nkeys > 0 && rel != o->key_rel))
 			break;	// keys from several tables: no single keyset
 		Oid opfamily, opcintype;
 		int16 strategy;
 		bool desc = get_ordering_op_properties(s->sortOperators[k], &opfamily, &opcintype, &strategy) &&
 					strategy == BTGreaterStrategyNumber;
-		e->key_rel = rel;
-		e->key_desc |= desc ? (uint8) (1 << e->nkeys) : 0;
-		e->key_atts[e->nkeys++] = att;
+		o->key_rel = rel;
+		o->key_desc |= desc ? (uint8) (1 << o->nkeys) : 0;
+		o->key_atts[o->nkeys++] = att;
 	}
 }
 
 void
 NoteLimit(LimitState *ls, NodeEvidence *e)
 {
-	if (e->offset_runs > 0 || ((Limit *) ls->ps.plan)->limitOffset == NULL || ls->offset <= 0)
+	OffsetEvidence *o = &e->offset;
+	if (o->runs > 0 || ((Limit *) ls->ps.plan)->limitOffset == NULL || ls->offset <= 0)
 		return;	// the outermost OFFSET only
 	double fetched = RowsOf(outerPlanState(ls));
 	double skipped = fetched >= 0 ? Min((double) ls->offset, fetched) : (double) ls->offset;
 	if (skipped <= 0)
 		return;
-	e->offset_runs = 1;
-	e->offset_rows = skipped;
-	e->offset_max = skipped;
-	e->limit_rows = Max(RowsOf(&ls->ps), 0.0);
-	KeysetKeys(outerPlanState(ls), e);
+	o->runs = 1;
+	o->skipped = skipped;
+	o->skipped_max = skipped;
+	o->returned = Max(RowsOf(&ls->ps), 0.0);
+	KeysetKeys(outerPlanState(ls), o);
 }
 }	// namespace
 
@@ -230,79 +243,26 @@ NodeEvidenceNote(PlanState *ps, NodeEvidence *e)
 void
 NodeSignalsRecord(Oid dbid, uint64 queryid, const NodeEvidence &e)
 {
-	table.Update(dbid, queryid, [&](NodeEvidence &s) {
+	node_signals.Update(dbid, queryid, [&](NodeEvidence &s) {
 		s.runs++;
-		s.nl_runs += e.nl_runs;
-		if (e.nl_outer_rows > s.nl_outer_rows)
-		{
-			s.nl_outer_rows = e.nl_outer_rows;
-			s.nl_outer_est = e.nl_outer_est;
-			s.nl_inner_rel = e.nl_inner_rel;
-			s.nl_inner_kind = e.nl_inner_kind;
-		}
-		s.hj_runs += e.hj_runs;
-		if (e.hj_batches > s.hj_batches)
-		{
-			s.hj_batches = e.hj_batches;
-			s.hj_batches_planned = e.hj_batches_planned;
-			s.hj_bytes = e.hj_bytes;
-		}
-		s.sort_runs += e.sort_runs;
-		if (e.sort_disk_kb > s.sort_disk_kb)
-		{
-			s.sort_disk_kb = e.sort_disk_kb;
-			s.sort_rows = e.sort_rows;
-		}
+		MergeWorst(s.nl, e.nl);
+		MergeWorst(s.hj, e.hj);
+		MergeWorst(s.sort, e.sort);
+		MergeWorst(s.agg, e.agg);
 		if (e.work_mem_kb > 0)
 		{
 			s.work_mem_kb = e.work_mem_kb;
 			s.hash_mem_multiplier = e.hash_mem_multiplier;
 		}
-		s.agg_runs += e.agg_runs;
-		if (e.agg_disk_kb > s.agg_disk_kb)
+		if (e.offset.runs > 0)
 		{
-			s.agg_disk_kb = e.agg_disk_kb;
-			s.agg_peak_bytes = e.agg_peak_bytes;
-		}
-		if (e.offset_runs > 0)
-		{
-			s.offset_runs += e.offset_runs;
-			s.offset_rows += e.offset_rows;
-			s.offset_max = Max(s.offset_max, e.offset_max);
-			s.limit_rows += e.limit_rows;
-			if (e.key_rel != InvalidOid)
-			{
-				s.key_rel = e.key_rel;
-				s.key_index = e.key_index;
-				s.key_desc = e.key_desc;
-				s.nkeys = e.nkeys;
-				memcpy(s.key_atts, e.key_atts, sizeof(s.key_atts));
-			}
+			OffsetEvidence keep = e.offset.key_rel != InvalidOid ? e.offset : s.offset;
+			keep.runs = s.offset.runs + e.offset.runs;
+			keep.skipped = s.offset.skipped + e.offset.skipped;
+			keep.skipped_max = Max(s.offset.skipped_max, e.offset.skipped_max);
+			keep.returned = s.offset.returned + e.offset.returned;
+			s.offset = keep;
 		}
 	});
-}
-
-void
-NodeSignalsRequestShmem()
-{
-	table.Reserve();
-}
-
-void
-NodeSignalsStartup()
-{
-	table.Attach();
-}
-
-void
-NodeSignalsReset()
-{
-	table.Reset();
-}
-
-NodeEvidence *
-NodeSignalsCopy(Oid dbid, uint64 **queryids, int *n)
-{
-	return table.CopyValues(dbid, queryids, n);
 }
 }	// namespace xray::pg

@@ -14,7 +14,6 @@
 
 #include "compat.hpp"
 #include "repeat_signals.hpp"
-#include "stmt_slots.hpp"
 
 extern "C" {
 #include "catalog/pg_type_d.h"
@@ -22,10 +21,10 @@ extern "C" {
 
 namespace xray::pg
 {
+StmtSlots<RepeatEvidence> repeat_signals("pg_xray repeat signals", "pg_xray_repeat_signals");
+
 namespace
 {
-StmtSlots<RepeatEvidence> table("pg_xray repeat signals", "pg_xray_repeat_signals");
-
 constexpr int kXactSlots = 16;
 constexpr int kMaxParamsHashed = 4;
 constexpr int kMaxTextHashed = 1024;
@@ -115,7 +114,7 @@ CountValue(Window &w, QueryDesc *qd)
 void
 Publish(const Window &w, bool xact, bool new_burst)
 {
-	table.Update(MyDatabaseId, w.queryid, [&](RepeatEvidence &r) {
+	repeat_signals.Update(MyDatabaseId, w.queryid, [&](RepeatEvidence &r) {
 		uint32 &bursts = xact ? r.xact_bursts : r.run_bursts;
 		uint32 &max = xact ? r.xact_max : r.run_max;
 		uint32 &values = xact ? r.xact_max_values : r.run_max_values;
@@ -194,7 +193,7 @@ RepeatNote(QueryDesc *queryDesc)
 }
 
 // At the end of each transaction, publish the final counts of its bursts.
-void
+static void
 RepeatXactCallback(XactEvent event, void *arg)
 {
 	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT && event != XACT_EVENT_PREPARE)
@@ -214,27 +213,4 @@ RepeatSignalsInit()
 	RegisterXactCallback(RepeatXactCallback, NULL);
 }
 
-void
-RepeatSignalsRequestShmem()
-{
-	table.Reserve();
-}
-
-void
-RepeatSignalsStartup()
-{
-	table.Attach();
-}
-
-void
-RepeatSignalsReset()
-{
-	table.Reset();
-}
-
-RepeatEvidence *
-RepeatSignalsCopy(Oid dbid, uint64 **queryids, int *n)
-{
-	return table.CopyValues(dbid, queryids, n);
-}
 }	// namespace xray::pg

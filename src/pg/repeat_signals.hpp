@@ -3,6 +3,7 @@
 // different parameters.
 #pragma once
 #include "pg_includes.hpp"
+#include "stmt_slots.hpp"
 
 namespace xray::pg
 {
@@ -27,15 +28,11 @@ struct RepeatEvidence
 
 // RepeatSignalsInit registers the end-of-transaction callback (_PG_init).
 void RepeatSignalsInit();
-void RepeatSignalsRequestShmem();
-void RepeatSignalsStartup();
 
 // RepeatNote counts one top-level execution of queryDesc (called at ExecutorEnd;
 // cheap: a few comparisons unless the statement repeats).
 void RepeatNote(QueryDesc *queryDesc);
 
-void RepeatSignalsReset();
-
-// RepeatSignalsCopy returns this database's statements' evidence (palloc'd).
-RepeatEvidence *RepeatSignalsCopy(Oid dbid, uint64 **queryids, int *n);
+// The per-statement table (reserved and attached by the store, reset by xray.reset()).
+extern StmtSlots<RepeatEvidence> repeat_signals;
 }	// namespace xray::pg

@@ -20,7 +20,7 @@ PGDLLEXPORT Datum xray_plan_nodes(PG_FUNCTION_ARGS);
 
 namespace
 {
-using xray::pg::NodeEvidence;
+using xray::pg::OffsetEvidence;
 
 void
 AppendKey(StringInfo buf, Oid rel, AttrNumber att, bool desc)
@@ -34,7 +34,7 @@ AppendKey(StringInfo buf, Oid rel, AttrNumber att, bool desc)
 // KeysetText: the order an OFFSET pages through, as ORDER BY keys of one table
 // ("created DESC, id DESC"), or NULL when it is not known.
 char *
-KeysetText(const NodeEvidence &e)
+KeysetText(const OffsetEvidence &e)
 {
 	if (e.key_rel == InvalidOid || !SearchSysCacheExists1(RELOID, ObjectIdGetDatum(e.key_rel)))
 		return NULL;
@@ -78,49 +78,61 @@ InnerKindName(uint8 kind)
 			return "other";
 	}
 }
-}	// namespace
 
+// EmitStatements returns one row per statement of the current database in
+// table, built by row_of.
+template <typename T, typename RowOf>
 Datum
-xray_plan_nodes(PG_FUNCTION_ARGS)
+EmitStatements(FunctionCallInfo fcinfo, const xray::pg::StmtSlots<T> &table, RowOf row_of)
 {
 	using namespace xray::pg;
 	StoreCheckReady();
 	ReturnSetInfo *rsinfo = StartSrf(fcinfo);
 	uint64 *queryids = NULL;
 	int n = 0;
-	NodeEvidence *ev = NodeSignalsCopy(MyDatabaseId, &queryids, &n);
+	T *ev = table.CopyValues(MyDatabaseId, &queryids, &n);
 	for (int i = 0; i < n; i++)
 	{
-		const NodeEvidence &e = ev[i];
 		SrfRow row;
 		row.QueryId(queryids[i]);
-		row.Put(Int64GetDatum(e.runs));
-		row.Put(Int64GetDatum(e.nl_runs));
-		row.Put(Float8GetDatum(e.nl_outer_rows));
-		row.Put(Float8GetDatum(e.nl_outer_est));
-		row.Oid_(e.nl_inner_rel);
-		e.nl_runs > 0 ? row.Text(InnerKindName(e.nl_inner_kind)) : row.Null();
-		row.Put(Int64GetDatum(e.hj_runs));
-		row.Put(Int32GetDatum(e.hj_batches));
-		row.Put(Int32GetDatum(e.hj_batches_planned));
-		row.Put(Float8GetDatum(e.hj_bytes));
-		row.Put(Int64GetDatum(e.sort_runs));
-		row.Put(Float8GetDatum(e.sort_disk_kb * 1024.0));
-		row.Put(Float8GetDatum(e.sort_rows));
-		row.Put(Int64GetDatum(e.agg_runs));
-		row.Put(Float8GetDatum(e.agg_disk_kb * 1024.0));
-		row.Put(Float8GetDatum(e.agg_peak_bytes));
-		e.work_mem_kb > 0 ? row.Put(Int64GetDatum(e.work_mem_kb * INT64CONST(1024))) : row.Null();
-		e.work_mem_kb > 0 ? row.Put(Float8GetDatum(e.hash_mem_multiplier)) : row.Null();
-		row.Put(Int64GetDatum(e.offset_runs));
-		row.Put(Float8GetDatum(e.offset_runs > 0 ? e.offset_rows / e.offset_runs : 0.0));
-		row.Put(Float8GetDatum(e.offset_max));
-		row.Put(Float8GetDatum(e.offset_runs > 0 ? e.limit_rows / e.offset_runs : 0.0));
-		row.Oid_(e.offset_runs > 0 ? e.key_rel : InvalidOid);
-		row.Text(e.offset_runs > 0 ? KeysetText(e) : NULL);
+		row_of(ev[i], row);
 		row.Done(rsinfo);
 	}
 	return (Datum) 0;
+}
+}	// namespace
+
+Datum
+xray_plan_nodes(PG_FUNCTION_ARGS)
+{
+	using namespace xray::pg;
+	return EmitStatements(fcinfo, node_signals, [](const NodeEvidence &e, SrfRow &row) {
+		row.Put(Int64GetDatum(e.runs));
+		row.Put(Int64GetDatum(e.nl.runs));
+		row.Put(Float8GetDatum(e.nl.outer_rows));
+		row.Put(Float8GetDatum(e.nl.outer_est));
+		row.Oid_(e.nl.inner_rel);
+		e.nl.runs > 0 ? row.Text(InnerKindName(e.nl.inner_kind)) : row.Null();
+		row.Put(Int64GetDatum(e.hj.runs));
+		row.Put(Int32GetDatum(e.hj.batches));
+		row.Put(Int32GetDatum(e.hj.batches_planned));
+		row.Put(Float8GetDatum(e.hj.bytes));
+		row.Put(Int64GetDatum(e.sort.runs));
+		row.Put(Float8GetDatum(e.sort.disk_kb * 1024.0));
+		row.Put(Float8GetDatum(e.sort.rows));
+		row.Put(Int64GetDatum(e.agg.runs));
+		row.Put(Float8GetDatum(e.agg.disk_kb * 1024.0));
+		row.Put(Float8GetDatum(e.agg.peak_bytes));
+		e.work_mem_kb > 0 ? row.Put(Int64GetDatum(e.work_mem_kb * INT64CONST(1024))) : row.Null();
+		e.work_mem_kb > 0 ? row.Put(Float8GetDatum(e.hash_mem_multiplier)) : row.Null();
+		const OffsetEvidence &o = e.offset;
+		row.Put(Int64GetDatum(o.runs));
+		row.Put(Float8GetDatum(o.runs > 0 ? o.skipped / o.runs : 0.0));
+		row.Put(Float8GetDatum(o.skipped_max));
+		row.Put(Float8GetDatum(o.runs > 0 ? o.returned / o.runs : 0.0));
+		row.Oid_(o.runs > 0 ? o.key_rel : InvalidOid);
+		row.Text(o.runs > 0 ? KeysetText(o) : NULL);
+	});
 }
 
 extern "C" {
@@ -133,16 +145,7 @@ Datum
 xray_repeats(PG_FUNCTION_ARGS)
 {
 	using namespace xray::pg;
-	StoreCheckReady();
-	ReturnSetInfo *rsinfo = StartSrf(fcinfo);
-	uint64 *queryids = NULL;
-	int n = 0;
-	RepeatEvidence *ev = RepeatSignalsCopy(MyDatabaseId, &queryids, &n);
-	for (int i = 0; i < n; i++)
-	{
-		const RepeatEvidence &r = ev[i];
-		SrfRow row;
-		row.QueryId(queryids[i]);
+	return EmitStatements(fcinfo, repeat_signals, [](const RepeatEvidence &r, SrfRow &row) {
 		row.Put(Int64GetDatum(r.xact_bursts));
 		row.Put(Int64GetDatum(r.xact_max));
 		row.Put(Int64GetDatum(r.xact_max_values));
@@ -152,7 +155,5 @@ xray_repeats(PG_FUNCTION_ARGS)
 		row.Oid_(r.userid);
 		row.Put(Int32GetDatum(r.pid));
 		row.Time(r.last);
-		row.Done(rsinfo);
-	}
-	return (Datum) 0;
+	});
 }

@@ -230,8 +230,8 @@ xray_reset(PG_FUNCTION_ARGS)
 	StoreReset();
 	SamplesReset();
 	ScanSignalsReset();
-	NodeSignalsReset();
-	RepeatSignalsReset();
+	node_signals.Reset();
+	repeat_signals.Reset();
 	LockHistoryReset();
 	StoreInfo info;
 	StoreGetInfo(&info);

@@ -116,8 +116,8 @@ XrayShmemRequest()
 	// the other shared tables (shmem_area.hpp)
 	SamplesRequestShmem();
 	ScanSignalsRequestShmem();
-	NodeSignalsRequestShmem();
-	RepeatSignalsRequestShmem();
+	node_signals.Reserve();
+	repeat_signals.Reserve();
 	LockHistoryRequestShmem();
 	MaintenanceRequestShmem();
 }
@@ -189,8 +189,8 @@ XrayShmemStartup()
 	LWLockRelease(AddinShmemInitLock);
 	SamplesStartup();
 	ScanSignalsStartup();
-	NodeSignalsStartup();
-	RepeatSignalsStartup();
+	node_signals.Attach();
+	repeat_signals.Attach();
 	LockHistoryStartup();
 	MaintenanceStartup();
 
