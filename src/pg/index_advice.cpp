@@ -749,7 +749,7 @@ CollectWorkload(Workload &w, int max_statements)
 					// plain columns compared with a value; the other kinds come from re-planning
 					const SignalUse &use = sig.filters[k];
 					bool range = use.kind == kSigRange;
-					if (use.func != InvalidOid ||
+					if (use.func != InvalidOid || use.cast != InvalidOid ||
 						!(use.kind == kSigEq || use.kind == kSigIn || use.kind == kSigIsNull || range))
 						continue;
 					int col = use.att - 1;

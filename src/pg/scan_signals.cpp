@@ -112,7 +112,7 @@ void
 AddUse(Collect *c, int i, SignalUse u)
 {
 	for (int k = 0; k < c->nuses[i]; k++)
-		if (c->uses[i][k].att == u.att && c->uses[i][k].kind == u.kind && c->uses[i][k].func == u.func)
+		if (c->uses[i][k].Same(u))
 			return;
 	if (c->nuses[i] < kSignalFilters)
 		c->uses[i][c->nuses[i]++] = u;
@@ -126,14 +126,24 @@ StripRelabel(Node *n)
 	return n;
 }
 
-// ScanColumn: the column of the scanned table n reads, directly or wrapped in
-// one function of it (lower(email)); att 0 when it is neither.
+// ScanColumn: the column of the scanned table n reads, directly, wrapped in
+// one function of it (lower(email)) or cast (id::text, an implicit cast to
+// numeric); att 0 when it is none of these.
 SignalUse
 ScanColumn(Node *n, Index scanrelid)
 {
-	SignalUse u{0, 0, InvalidOid};
+	SignalUse u{0, 0, InvalidOid, InvalidOid};
 	n = StripRelabel(n);
-	if (n && IsA(n, FuncExpr) && list_length(((FuncExpr *) n)->args) >= 1)
+	if (n && IsA(n, CoerceViaIO))
+	{
+		Node *arg = StripRelabel((Node *) ((CoerceViaIO *) n)->arg);
+		if (arg && IsA(arg, Var))
+		{
+			u.cast = ((CoerceViaIO *) n)->resulttype;
+			n = arg;
+		}
+	}
+	else if (n && IsA(n, FuncExpr) && list_length(((FuncExpr *) n)->args) >= 1)
 	{
 		FuncExpr *f = (FuncExpr *) n;
 		Node *arg = StripRelabel((Node *) linitial(f->args));
@@ -141,9 +151,12 @@ ScanColumn(Node *n, Index scanrelid)
 		ListCell *lc;
 		for_each_from(lc, f->args, 1)
 			rest_const = rest_const && !contain_var_clause((Node *) lfirst(lc));
-		if (arg && IsA(arg, Var) && rest_const && f->funcformat == COERCE_EXPLICIT_CALL)
+		if (arg && IsA(arg, Var) && rest_const)
 		{
-			u.func = f->funcid;
+			if (f->funcformat == COERCE_EXPLICIT_CALL)
+				u.func = f->funcid;
+			else	// a cast function: explicit (ts::date) or implicit (int4 -> numeric)
+				u.cast = f->funcresulttype;
 			n = arg;
 		}
 	}
@@ -238,7 +251,7 @@ AddPending(Collect *c, Plan *child, AttrNumber attno, uint8 kind)
 	Plan *scan;
 	AttrNumber att;
 	if (c->npending < kMaxPending && ResolveToScan(child, attno, &scan, &att))
-		c->pending[c->npending++] = Pending{scan, SignalUse{att, kind, InvalidOid}};
+		c->pending[c->npending++] = Pending{scan, SignalUse{att, kind, InvalidOid, InvalidOid}};
 }
 
 // NotePending records the sort keys and join keys a node puts on its inputs.
@@ -453,7 +466,7 @@ ScanSignalsAfter(QueryDesc *queryDesc)
 			const SignalUse &u = c.uses[i][k];
 			bool seen = false;
 			for (int m = 0; m < s->s.nfilters && !seen; m++)
-				seen = s->s.filters[m].att == u.att && s->s.filters[m].kind == u.kind && s->s.filters[m].func == u.func;
+				seen = s->s.filters[m].Same(u);
 			if (!seen && s->s.nfilters < kSignalFilters)
 				s->s.filters[s->s.nfilters++] = u;
 		}

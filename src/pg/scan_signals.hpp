@@ -29,6 +29,9 @@ struct SignalUse
 	int16 att;		// column number
 	uint8 kind;		// SignalKind
 	Oid func;		// the function wrapping the column (lower(email)), or InvalidOid
+	Oid cast;		// the type the column is cast to (id::text, an implicit int4 -> numeric), or InvalidOid
+
+	bool Same(const SignalUse &o) const { return att == o.att && kind == o.kind && func == o.func && cast == o.cast; }
 };
 
 struct ScanSignal

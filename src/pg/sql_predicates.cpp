@@ -47,6 +47,8 @@ xray_predicates(PG_FUNCTION_ARGS)
 				char *fn = get_func_name(u.func);
 				column = psprintf("%s(%s)", fn ? quote_identifier(fn) : "?", column);
 			}
+			else if (u.cast != InvalidOid)
+				column = psprintf("%s::%s", column, format_type_be(u.cast));
 			Datum values[kPredicateCols];
 			bool nulls[kPredicateCols] = {false};
 			values[0] = Int64GetDatum((int64) queryids[i]);

@@ -348,15 +348,18 @@ LEFT JOIN lastplan lp ON lp.queryid = st.queryid
 WHERE sc.runs > 0 AND greatest(sc.rows_returned, sc.rows_estimated) / sc.runs >= 100
   AND (sc.rows_returned >= 10 * greatest(sc.rows_estimated, 1) OR sc.rows_estimated >= 10 * greatest(sc.rows_returned, 1))
 UNION ALL
--- a function wrapped around an indexed column: the plain index cannot serve it
+-- a function or a cast wrapped around an indexed column: the plain index cannot serve it
 SELECT st.queryid, lp.planid, 'function_on_indexed_column', 'warning',
        format('the statement compares %s on %s, while the index %s covers %s itself',
               f.column_name, f.relation, i.indexrelid::regclass, a.attname),
-       format('compare the column itself, or create an expression index: CREATE INDEX CONCURRENTLY ON %s ((%s))',
-              f.relation, f.column_name),
+       CASE WHEN f0.column_name ~ '::'
+            THEN format('compare the column with a value of its own type (%s), so that the column is not cast; or create an expression index: CREATE INDEX CONCURRENTLY ON %s ((%s))',
+                        format_type(a.atttypid, a.atttypmod), f.relation, f.column_name)
+            ELSE format('compare the column itself, or create an expression index: CREATE INDEX CONCURRENTLY ON %s ((%s))',
+                        f.relation, f.column_name) END,
        st.query
 FROM st
-JOIN xray.predicates() f0 ON f0.queryid = st.queryid AND f0.column_name ~ '^[^(]+\('
+JOIN xray.predicates() f0 ON f0.queryid = st.queryid AND (f0.column_name ~ '^[^(]+\(' OR f0.column_name ~ '::')
 CROSS JOIN LATERAL (SELECT f0.column_name, f0.relid::regclass::text AS relation) f
 JOIN pg_attribute a ON a.attrelid = f0.relid AND a.attnum = f0.attnum
 JOIN pg_index i ON i.indrelid = f0.relid AND i.indkey[0] = f0.attnum AND i.indexprs IS NULL

@@ -1,6 +1,6 @@
 # Plan findings with their evidence, each provoked once: a sequential scan of
 # a large table keeping few rows, correlated columns that fool the planner,
-# lower(email) against a plain index, planning time dominating, a sort and a
+# lower(email) and casts against a plain index, planning time dominating, a sort and a
 # hash aggregate that spill under a small work_mem, a hash join in batches, a
 # nested loop over far more rows than planned, deep OFFSET pagination, a generic
 # plan slower than the custom ones, N+1 loops in a transaction and back to back;
@@ -29,6 +29,15 @@ psql_at "$port" -c "SELECT id FROM users WHERE lower(email) = 'u5@x.org'" >/dev/
 is "$(finding function_on_indexed_column 'SELECT id FROM users WHERE lower%')" \
 	"the statement compares lower(email) on users, while the index users_email covers email itself" \
 	"function_on_indexed_column: lower(email) against the plain index"
+psql_at "$port" -c "SELECT email FROM users WHERE id::text = '5'" -c "SELECT email FROM users WHERE id = 5.0" >/dev/null
+is "$(finding function_on_indexed_column 'SELECT email FROM users WHERE id::text%')" \
+	"the statement compares id::text on users, while the index users_pkey covers id itself" \
+	"function_on_indexed_column: an explicit cast (id::text) against the primary key"
+is "$(finding function_on_indexed_column 'SELECT email FROM users WHERE id = %')" \
+	"the statement compares id::numeric on users, while the index users_pkey covers id itself" \
+	"function_on_indexed_column: an implicit cast (an integer compared with a numeric)"
+ok "$(q "$port" "SELECT suggestion LIKE 'compare the column with a value of its own type (integer)%' FROM xray.plan_findings WHERE finding = 'function_on_indexed_column' AND query LIKE 'SELECT email FROM users WHERE id = %'")" \
+	"... compare it with an integer"
 psql_at "$port" -c "SET work_mem = '64kB'" -c "SELECT count(*) FROM (SELECT email FROM users ORDER BY a DESC, email) s" >/dev/null
 ok "$(finding spill_to_disk 'SELECT count(*) FROM (SELECT email%' | grep -qE '^[0-9.]+ [kM]B of temporary files written per call' && echo t)" \
 	"spill_to_disk: temporary bytes per call"
