@@ -53,4 +53,40 @@ psql_at "$port" -c "CREATE EXTENSION pg_xray" -c "CREATE TABLE t (id int)" -c "I
 	-c "SELECT count(*) FROM t" >/dev/null
 is "$(q "$port" "SELECT count(*) FROM xray.settings_advice")" "0" "a tuned, quiet server gets no settings advice"
 pg_stop "$dir"
+
+# autovacuum falling behind (more tables past their trigger than workers), and the default
+# effective_cache_size on a machine with more than 16 GB of memory
+port=$(free_port 56128)
+dir="$XRAY_TMP/tap/settings_autovacuum"
+pg_start "$dir" "$port" "autovacuum_naptime = '1d'" || exit 1
+psql_at "$port" -c "CREATE EXTENSION pg_xray" >/dev/null
+for t in 1 2 3 4; do
+	psql_at "$port" -c "CREATE TABLE d$t (id int, pad text) WITH (autovacuum_enabled = false)" \
+		-c "INSERT INTO d$t SELECT g, 'x' FROM generate_series(1, 10000) g" >/dev/null
+	psql_at "$port" -c "DELETE FROM d$t WHERE id % 2 = 0" >/dev/null
+done
+sleep 1.2
+is "$(q "$port" "SELECT evidence || ' | ' || command FROM xray.settings_advice WHERE name = 'autovacuum_vacuum_cost_limit'")" \
+	"4 tables are past their autovacuum trigger with 3 autovacuum workers at a cost limit of 200: autovacuum falls behind | ALTER SYSTEM SET autovacuum_vacuum_cost_limit = 2000; SELECT pg_reload_conf();" \
+	"autovacuum_vacuum_cost_limit: 4 tables past their trigger, 3 workers at the default cost limit"
+mem=$(q "$port" "SELECT xray.memory_bytes()")
+if [ "$mem" -gt $((16 * 1024 * 1024 * 1024)) ]; then
+	ok "$(q "$port" "SELECT current_value = '4GB' AND recommended_value = xray.size_setting(round(xray.memory_bytes() * 0.5 / 1024 ^ 2) * 1024 ^ 2)
+	                 AND evidence ~ '^effective_cache_size is 4096 MB while the server has [0-9]+ GB of memory'
+	                 FROM xray.settings_advice WHERE name = 'effective_cache_size'")" "effective_cache_size: half of the server's memory"
+else
+	ok "$(q "$port" "SELECT count(*) = 0 FROM xray.settings_advice WHERE name = 'effective_cache_size'")" "effective_cache_size: 4GB is a quarter or more of this machine's memory: no advice"
+fi
+# the machine facts the advice rests on, against what the OS says
+is "$mem" "$(($(awk '/^MemTotal:/ {print $2}' /proc/meminfo) * 1024))" "memory_bytes is the machine's MemTotal"
+devno=$(stat -c '%Hd:%Ld' "$dir")
+rot=$(cat "/sys/dev/block/$devno/queue/rotational" 2>/dev/null || cat "/sys/dev/block/$devno/../queue/rotational" 2>/dev/null || echo unknown)
+is "$(q "$port" "SELECT coalesce(xray.data_on_ssd()::text, 'unknown')")" "$(case $rot in 0) echo true ;; 1) echo false ;; *) echo unknown ;; esac)" \
+	"data_on_ssd reads the data directory's device ($devno, rotational = $rot)"
+is "$(q "$port" "SELECT count(*) FROM xray.settings_advice WHERE name = 'random_page_cost'")" "$([ "$rot" = 0 ] && echo 1 || echo 0)" \
+	"random_page_cost advice exactly when the data directory is on a non-rotational device"
+psql_at "$port" -c "ALTER SYSTEM SET autovacuum_vacuum_cost_limit = 2000" -c "SELECT pg_reload_conf()" >/dev/null
+sleep 0.3
+is "$(q "$port" "SELECT count(*) FROM xray.settings_advice WHERE name = 'autovacuum_vacuum_cost_limit'")" "0" "with the advised cost limit the advice goes"
+pg_stop "$dir"
 done_testing
