@@ -28,6 +28,8 @@ namespace
 constexpr int kXactSlots = 16;
 constexpr int kMaxParamsHashed = 4;
 constexpr int kMaxTextHashed = 1024;
+// Values are told apart over a window's first executions only (a long run
+// costs compares after them).
 constexpr TimestampTz kRunGap = 100 * 1000;	// 100 ms
 
 // Counting window: one statement within one transaction, or one run.
@@ -104,6 +106,8 @@ ParamsHash(QueryDesc *qd)
 void
 CountValue(Window &w, QueryDesc *qd)
 {
+	if (w.count > kRepeatValuesCompared)
+		return;
 	uint64 h = ParamsHash(qd);
 	if (w.last_hash != 0 && h != w.last_hash)
 		w.values++;

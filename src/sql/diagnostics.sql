@@ -469,10 +469,12 @@ SELECT st.queryid, lp.planid, 'n_plus_one', CASE WHEN r.transactions > 0 THEN 'w
        concat_ws('; ',
            CASE WHEN r.transactions > 0
                 THEN format('%s transaction(s) ran it 10 times or more, one of them %s times with %s different parameter values',
-                            r.transactions, r.max_per_transaction, r.values_per_transaction) END,
+                            r.transactions, r.max_per_transaction,
+                            r.values_per_transaction || CASE WHEN r.max_per_transaction > 64 THEN ' (in its first 64)' ELSE '' END) END,
            CASE WHEN r.runs > 0
                 THEN format('%s run(s) of 20 or more back-to-back executions (each its own transaction, less than 100 ms apart), the longest %s with %s different values',
-                            r.runs, r.max_per_run, r.values_per_run) END)
+                            r.runs, r.max_per_run,
+                            r.values_per_run || CASE WHEN r.max_per_run > 64 THEN ' (in its first 64)' ELSE '' END) END)
          || format(' (last by role %s, pid %s)', coalesce(pg_get_userbyid(r.userid)::text, '?'), r.pid),
        CASE WHEN st.query ~* '^\s*insert\M'
             THEN 'insert the rows in one statement (INSERT ... VALUES (...), (...) or INSERT ... SELECT FROM unnest($1::...[])) or with COPY'
@@ -480,8 +482,9 @@ SELECT st.queryid, lp.planid, 'n_plus_one', CASE WHEN r.transactions > 0 THEN 'w
        st.query
 FROM st JOIN xray.repeats() r ON r.queryid = st.queryid
 LEFT JOIN lastplan lp ON lp.queryid = st.queryid
-WHERE (r.transactions > 0 AND 2 * r.values_per_transaction >= r.max_per_transaction)
-   OR (r.runs > 0 AND 2 * r.values_per_run >= r.max_per_run);
+-- (values are counted over the first 64 executions of a burst)
+WHERE (r.transactions > 0 AND 2 * r.values_per_transaction >= least(r.max_per_transaction, 64))
+   OR (r.runs > 0 AND 2 * r.values_per_run >= least(r.max_per_run, 64));
 COMMENT ON VIEW xray.plan_findings IS 'pg_xray: plan inefficiencies with their evidence and a suggestion: sequential scans of large tables, row misestimates, functions on indexed columns, planning time, spills, hash joins in batches, nested loops over large inputs, deep OFFSETs, slow generic plans, N+1 repeats';
 -- it reads the sampled scans (xray.predicates()): for pg_read_all_stats, like xray.plans
 REVOKE ALL ON xray.plan_findings FROM PUBLIC;

@@ -64,6 +64,10 @@ SELECT count(*) > 1000 AS plans_recorded FROM xray.plans;
 SELECT count(*) >= 0 AS advice_runs FROM xray.index_advice;
 SELECT count(*) >= 0 AS advice_queries_run FROM xray.index_advice_queries;
 SELECT count(*) >= 0 AS health_runs FROM xray.index_health;
+-- the diagnostics over the same: the suite's own plans, sampled at every execution
+SELECT count(*) > 0 AS plan_nodes_sampled FROM xray.plan_nodes();
+SELECT count(*) >= 0 AS findings_run FROM xray.plan_findings;
+SELECT count(*) >= 0 AS repeats_run FROM xray.repeats();
 SQL
 cat >"$work/src/expected/xray_recorded.out" <<'OUT'
 CREATE EXTENSION pg_xray;
@@ -95,6 +99,25 @@ SELECT count(*) >= 0 AS advice_queries_run FROM xray.index_advice_queries;
 
 SELECT count(*) >= 0 AS health_runs FROM xray.index_health;
  health_runs 
+-------------
+ t
+(1 row)
+
+-- the diagnostics over the same: the suite's own plans, sampled at every execution
+SELECT count(*) > 0 AS plan_nodes_sampled FROM xray.plan_nodes();
+ plan_nodes_sampled 
+--------------------
+ t
+(1 row)
+
+SELECT count(*) >= 0 AS findings_run FROM xray.plan_findings;
+ findings_run 
+--------------
+ t
+(1 row)
+
+SELECT count(*) >= 0 AS repeats_run FROM xray.repeats();
+ repeats_run 
 -------------
  t
 (1 row)
