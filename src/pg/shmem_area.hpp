@@ -18,10 +18,15 @@ struct ShmemArea
 	void (*init)(void *mem, LWLock *lock);	 // first attach only, on zeroed memory (lock NULL without tranche)
 };
 
+// Bytes reserved by every area (set in the postmaster's request hook, inherited
+// by the processes it starts; xray.info adds it to the store's size).
+inline Size shmem_areas_bytes = 0;
+
 // ShmemAreaReserve: call from shmem_request_hook.
 inline void
 ShmemAreaReserve(const ShmemArea &a)
 {
+	shmem_areas_bytes = add_size(shmem_areas_bytes, a.size());
 	RequestAddinShmemSpace(a.size());
 	if (a.tranche)
 		RequestNamedLWLockTranche(a.tranche, 1);

@@ -44,6 +44,7 @@
 #include "node_signals.hpp"
 #include "repeat_signals.hpp"
 #include "scan_signals.hpp"
+#include "shmem_area.hpp"
 
 namespace xray::pg
 {
@@ -179,7 +180,7 @@ XrayShmemStartup()
 		h->plan_table.index_cap = core::IndexCapacityFor(guc_max_plans);
 		h->plan_table.text_size = guc_plan_text_size;
 		h->stats_reset = GetCurrentTimestamp();
-		h->total_size = l.total;
+		h->total_size = l.total + shmem_areas_bytes;	// the store and every other area
 		pg_atomic_init_u64(&h->reset_epoch, 0);
 		pg_atomic_init_u64(&h->text_epoch, 1);
 		pg_atomic_init_u64(&h->dropped, 0);
