@@ -295,3 +295,83 @@ xray_lock_graph(PG_FUNCTION_ARGS)
 	}
 	PG_RETURN_TEXT_P(cstring_to_text(result));
 }
+
+extern "C" {
+PG_FUNCTION_INFO_V1(xray_lock_object);
+PGDLLEXPORT Datum xray_lock_object(PG_FUNCTION_ARGS);
+}
+
+namespace
+{
+// ArgOid / ArgInt: a pg_locks column passed to xray.lock_object, 0 when NULL.
+uint32
+ArgUint(FunctionCallInfo fcinfo, int n, bool is_oid)
+{
+	if (PG_ARGISNULL(n))
+		return 0;
+	return is_oid ? (uint32) PG_GETARG_OID(n) : (uint32) PG_GETARG_DATUM(n);
+}
+}	// namespace
+
+// xray.lock_object(locktype, database, relation, page, tuple, virtualxid,
+// transactionid, classid, objid, objsubid): a pg_locks row's object in the
+// words xray.lock_graph and the lock history use (LockObjectText). The columns
+// go back into the lock tag the way pg_lock_status took them out of it.
+// NULL locktype: NULL; a lock type it does not know: the type itself.
+Datum
+xray_lock_object(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	char *type = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	int kind = -1;
+	for (int i = 0; i <= LOCKTAG_LAST_TYPE; i++)
+		if (strcmp(type, LockTagTypeNames[i]) == 0)
+			kind = i;
+	if (kind < 0)
+		PG_RETURN_TEXT_P(cstring_to_text(type));
+	uint32 database = ArgUint(fcinfo, 1, true), relation = ArgUint(fcinfo, 2, true);
+	uint32 page = ArgUint(fcinfo, 3, false), tuple = PG_ARGISNULL(4) ? 0 : (uint32) PG_GETARG_INT16(4);
+	uint32 xid = PG_ARGISNULL(6) ? 0 : (uint32) DatumGetTransactionId(PG_GETARG_DATUM(6));
+	uint32 classid = ArgUint(fcinfo, 7, true), objid = ArgUint(fcinfo, 8, true);
+	uint32 objsubid = PG_ARGISNULL(9) ? 0 : (uint32) PG_GETARG_INT16(9);
+	LOCKTAG tag;
+	memset(&tag, 0, sizeof(tag));
+	tag.locktag_type = (uint8) kind;
+	switch ((LockTagType) kind)
+	{
+		case LOCKTAG_RELATION:
+		case LOCKTAG_RELATION_EXTEND:
+		case LOCKTAG_DATABASE_FROZEN_IDS:
+		case LOCKTAG_PAGE:
+		case LOCKTAG_TUPLE:
+			tag.locktag_field1 = database;
+			tag.locktag_field2 = relation;
+			tag.locktag_field3 = page;
+			tag.locktag_field4 = (uint16) tuple;
+			break;
+		case LOCKTAG_TRANSACTION:
+			tag.locktag_field1 = xid;
+			break;
+		case LOCKTAG_VIRTUALTRANSACTION:
+		{
+			unsigned backend = 0, lxid = 0;
+			if (!PG_ARGISNULL(5))
+				sscanf(text_to_cstring(PG_GETARG_TEXT_PP(5)), "%u/%u", &backend, &lxid);
+			tag.locktag_field1 = backend;
+			tag.locktag_field2 = lxid;
+			break;
+		}
+		case LOCKTAG_SPECULATIVE_TOKEN:
+			tag.locktag_field1 = xid;
+			tag.locktag_field2 = objid;
+			break;
+		default:	// object, userlock, advisory (and any later kind): the object columns
+			tag.locktag_field1 = database;
+			tag.locktag_field2 = classid;
+			tag.locktag_field3 = objid;
+			tag.locktag_field4 = (uint16) objsubid;
+			break;
+	}
+	PG_RETURN_TEXT_P(cstring_to_text(LockObjectText(tag)));
+}

@@ -15,30 +15,14 @@ AS 'MODULE_PATHNAME', 'xray_lock_edges'
 LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED ROWS 10;
 COMMENT ON FUNCTION xray.lock_edges() IS 'pg_xray: edges waiter -> blocker of the lock manager right now';
 
--- the locked object in words (relation names in the current database only)
+-- the locked object in words, from a pg_locks row: the same words as xray.lock_graph
+-- and the lock history ("tuple (0,3) of public.accounts", "advisory lock 42");
+-- relations of the current database by schema-qualified name
 CREATE FUNCTION xray.lock_object(locktype text, database oid, relation oid, page integer, tuple smallint,
     virtualxid text, transactionid xid, classid oid, objid oid, objsubid smallint)
 RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE
-RETURN CASE
-    WHEN relation IS NOT NULL THEN
-        CASE locktype WHEN 'tuple' THEN format('tuple (%s,%s) of ', page, tuple)
-                      WHEN 'page' THEN format('page %s of ', page)
-                      WHEN 'extend' THEN 'extension of '
-                      ELSE '' END
-        || CASE WHEN database = (SELECT oid FROM pg_database WHERE datname = current_database())
-                     AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = relation)
-                THEN relation::regclass::text
-                ELSE format('relation %s of database %s', relation, database) END
-    WHEN transactionid IS NOT NULL THEN format('transaction %s', transactionid)
-    WHEN virtualxid IS NOT NULL THEN format('virtual transaction %s', virtualxid)
-    WHEN locktype = 'advisory' THEN
-        CASE objsubid WHEN 1 THEN format('advisory lock %s', (classid::text::bigint << 32) | objid::text::bigint)
-                      ELSE format('advisory lock (%s, %s)', classid::text::bigint::bit(32)::integer,
-                                  objid::text::bigint::bit(32)::integer) END
-    WHEN locktype = 'object' THEN format('object %s of %s', objid, classid::regclass)
-    ELSE locktype
-END;
+AS 'MODULE_PATHNAME', 'xray_lock_object'
+LANGUAGE C STABLE PARALLEL SAFE;
 
 CREATE VIEW xray.lock_waits AS
 SELECT e.waiting_pid, e.blocking_pid,
