@@ -1,6 +1,6 @@
 -- pgTAP: the SQL API contract of pg_xray: objects, column types, privileges, errors.
 BEGIN;
-SELECT plan(222);
+SELECT plan(227);
 
 SELECT has_schema('xray');
 SELECT has_view('xray', 'statements', 'view xray.statements exists');
@@ -23,6 +23,12 @@ SELECT has_function('xray', 'lock_incidents', ARRAY[]::text[], 'function xray.lo
 SELECT has_function('xray', 'wait_profile', ARRAY[]::text[], 'function xray.wait_profile exists');
 SELECT has_function('xray', 'lock_sampler', ARRAY[]::text[], 'function xray.lock_sampler exists');
 SELECT has_function('xray', 'lock_object', ARRAY['text','oid','oid','integer','smallint','text','xid','oid','oid','smallint'], 'function xray.lock_object exists');
+SELECT is(xray.lock_object(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL), NULL, 'lock_object: NULL lock type, NULL');
+SELECT is(xray.lock_object('no such type', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL), 'no such type', 'lock_object: an unknown lock type is named as it is');
+SELECT is(xray.lock_object('tuple', (SELECT oid FROM pg_database WHERE datname = current_database()), 'xray.alert_rules'::regclass, 3, 7::smallint, NULL, NULL, NULL, NULL, NULL),
+          'tuple (3,7) of xray.alert_rules', 'lock_object: a tuple of a table of this database, schema-qualified');
+SELECT is(xray.lock_object('advisory', 0, NULL, NULL, NULL, NULL, NULL, 0, 42, 1::smallint), 'advisory lock 42', 'lock_object: a bigint advisory key');
+SELECT is(xray.lock_object('virtualxid', NULL, NULL, NULL, NULL, 'not/a/vxid', NULL, NULL, NULL, NULL), 'virtual transaction 0/0', 'lock_object: a malformed virtualxid does not fail');
 SELECT has_function('xray', 'heap_pages_estimate', ARRAY['double precision','double precision','integer','boolean','integer'], 'function xray.heap_pages_estimate exists');
 SELECT has_function('xray', 'suggested_scale_factor', ARRAY['double precision','double precision','double precision','double precision'], 'function xray.suggested_scale_factor exists');
 SELECT has_function('xray', 'id_consumption', ARRAY[]::text[], 'function xray.id_consumption exists');
