@@ -95,7 +95,13 @@ RETURN CASE WHEN bytes >= 1024.0 ^ 3 AND bytes::bigint % (1024 ^ 3)::bigint = 0 
             ELSE ceil(bytes / 1024.0 ^ 2)::bigint || 'MB' END;
 
 -- Every row carries the evidence it rests on; no evidence, no row.
-CREATE VIEW xray.settings_advice AS
+-- behind the view, a function with jit off: on a few thousand tables the plan's
+-- estimated cost passes jit_above_cost and compiling it would take longer than running it
+CREATE FUNCTION xray._settings_advice()
+RETURNS TABLE (name text, current_value text, recommended_value text, evidence text, command text)
+LANGUAGE sql STABLE PARALLEL RESTRICTED
+SET jit = off
+AS $body$
 WITH setting AS (SELECT name, setting, unit, boot_val FROM pg_settings),
 mem AS (SELECT xray.memory_bytes() AS bytes),
 sb AS (SELECT setting::float8 * 8192 AS bytes FROM setting WHERE name = 'shared_buffers'),
@@ -187,7 +193,11 @@ SELECT 'max_connections', current_setting('max_connections'), greatest(100, (con
               conn.peak, conn.minutes, current_setting('max_connections')),
        format('ALTER SYSTEM SET max_connections = %s; -- takes effect after a restart', greatest(100, (conn.peak * 2 / 10 + 1) * 10))
 FROM conn
-WHERE conn.minutes >= 60 AND current_setting('max_connections')::int > 200 AND conn.peak < 0.25 * current_setting('max_connections')::int;
+WHERE conn.minutes >= 60 AND current_setting('max_connections')::int > 200 AND conn.peak < 0.25 * current_setting('max_connections')::int
+$body$;
+REVOKE ALL ON FUNCTION xray._settings_advice() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION xray._settings_advice() TO pg_read_all_stats;
+CREATE VIEW xray.settings_advice AS SELECT * FROM xray._settings_advice();
 COMMENT ON VIEW xray.settings_advice IS 'pg_xray: settings to change, each with the evidence it rests on and the exact statement';
 -- it reads the sampled scans (xray.predicates()): for pg_read_all_stats, like xray.plans
 REVOKE ALL ON xray.settings_advice FROM PUBLIC;

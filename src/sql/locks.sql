@@ -237,7 +237,13 @@ GRANT SELECT ON xray.long_transactions TO PUBLIC;
 -- Lock advice ---------------------------------------------------------------------------
 -- Recurring patterns in the sampled history and the live sessions, each with
 -- what to do (and the statement, where one fixes it).
-CREATE VIEW xray.lock_advice AS
+-- behind the view, a function with jit off: on a few thousand tables the plan's
+-- estimated cost passes jit_above_cost and compiling it would take longer than running it
+CREATE FUNCTION xray._lock_advice()
+RETURNS TABLE (kind text, target text, evidence text, advice text, statement text, queryid bigint)
+LANGUAGE sql STABLE PARALLEL RESTRICTED
+SET jit = off
+AS $body$
 -- DDL that waited for a lock and queued readers behind it (blocking from the queue)
 SELECT 'lock_timeout'::text AS kind,
        coalesce(h.relation::text, h.locktype) AS target,
@@ -292,6 +298,8 @@ JOIN xray.lock_history h
       AND (h.waiting_query ~* ('\m' || (SELECT relname FROM pg_class WHERE oid = k.confrelid) || '\M')
            OR h.waiting_query ~* ('\m' || (SELECT relname FROM pg_class WHERE oid = k.conrelid) || '\M')))
 WHERE ih.kind = 'unindexed_foreign_key' AND ih.evidence LIKE format('foreign key %I %%', k.conname)
-GROUP BY ih.schema_name, ih.table_name, ih.evidence, ih.fix;
+GROUP BY ih.schema_name, ih.table_name, ih.evidence, ih.fix
+$body$;
+CREATE VIEW xray.lock_advice AS SELECT * FROM xray._lock_advice();
 COMMENT ON VIEW xray.lock_advice IS 'pg_xray: advice for recurring lock contention patterns (lock_timeout for DDL, idle-in-transaction timeout, lock ordering, foreign-key indexes)';
 GRANT SELECT ON xray.lock_advice TO PUBLIC;

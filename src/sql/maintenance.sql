@@ -161,7 +161,13 @@ RETURN (
     WHERE c.oid = to_regclass(object));
 
 -- The advice ------------------------------------------------------------------------------
-CREATE VIEW xray.maintenance_advice AS
+-- behind the view, a function with jit off: on a few thousand tables the plan's
+-- estimated cost passes jit_above_cost and compiling it would take longer than running it
+CREATE FUNCTION xray._maintenance_advice()
+RETURNS TABLE (priority integer, kind text, action text, object text, reason text, command text, urgency numeric, measurements jsonb)
+LANGUAGE sql STABLE PARALLEL RESTRICTED
+SET jit = off
+AS $body$
 WITH t AS (
     SELECT c.oid, c.oid::regclass AS rel, c.relname, n.nspname, c.reltuples, c.relpages, c.relallvisible, c.reloptions,
            age(c.relfrozenxid) AS xid_age, mxid_age(c.relminmxid) AS mxid_age,
@@ -322,7 +328,11 @@ advice AS (
 )
 SELECT row_number() OVER (ORDER BY a.urgency DESC, a.kind, a.object)::integer AS priority,
        a.kind, a.action, a.object, a.reason, a.command, round(a.urgency::numeric, 1) AS urgency, a.measurements
-FROM advice a;
+FROM advice a
+$body$;
+REVOKE ALL ON FUNCTION xray._maintenance_advice() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION xray._maintenance_advice() TO pg_read_all_stats;
+CREATE VIEW xray.maintenance_advice AS SELECT * FROM xray._maintenance_advice();
 COMMENT ON VIEW xray.maintenance_advice IS 'pg_xray: ranked maintenance actions (VACUUM, FREEZE, ANALYZE, statistics, REINDEX, DROP INDEX, autovacuum settings) with evidence and exact SQL';
 -- it reads the sampled scans (xray.predicates()): for pg_read_all_stats, like xray.plans
 REVOKE ALL ON xray.maintenance_advice FROM PUBLIC;
