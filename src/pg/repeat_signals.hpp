@@ -7,21 +7,12 @@
 
 namespace xray::pg
 {
-// A transaction running one statement this many times is a repeat burst.
-constexpr uint32 kRepeatPerXact = 10;
-// ... and so is a run of this many back-to-back executions, each in its own
-// transaction, within one second.
-constexpr uint32 kRepeatPerSecond = 20;
-
-// Parameter values are counted over the first executions of a burst only.
-constexpr uint32 kRepeatValuesCompared = 64;
-
 struct RepeatEvidence
 {
-	uint32 xact_bursts;		   // transactions that ran it >= kRepeatPerXact times
+	uint32 xact_bursts;		   // transactions that ran it >= core::kRepeatPerXact times
 	uint32 xact_max;		   // most executions in one of them
-	uint32 xact_max_values;	   // parameter values seen in that one (in its first kRepeatValuesCompared; a lower bound)
-	uint32 run_bursts;		   // one-second back-to-back runs of >= kRepeatPerSecond
+	uint32 xact_max_values;	   // parameter values seen in that one (in its first core::kValuesCompared; a lower bound)
+	uint32 run_bursts;		   // back-to-back runs of >= core::kRepeatPerRun
 	uint32 run_max;			   // longest such run
 	uint32 run_max_values;	   // parameter values seen in it
 	Oid userid;				   // the role of the last burst
