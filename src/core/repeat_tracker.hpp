@@ -13,6 +13,8 @@
 
 #include <cstdint>
 
+#include "hash_index.hpp"
+
 namespace xray::core
 {
 // A transaction running one statement this many times is a burst...
@@ -106,16 +108,43 @@ class RepeatTracker
 	int EndTransaction(RepeatBurst out[kXactSlots]);
 
   private:
-	static uint32_t SlotOf(uint64_t queryid);
-	static void Open(RepeatWindow &w, uint64_t queryid, uint32_t xact, int64_t now_us);
-	static int Close(RepeatWindow &w, bool in_xact, uint32_t threshold, RepeatBurst *out);
-	static RepeatBurst BurstOf(const RepeatWindow &w, bool in_xact, bool new_burst);
+	// (small and on every execution's path: defined here to be inlined)
+	static uint32_t SlotOf(uint64_t queryid) { return (uint32_t) (HashMix64(queryid) % kXactSlots); }
+
+	static void Open(RepeatWindow &w, uint64_t queryid, uint32_t xact, int64_t now_us)
+	{
+		w.queryid = queryid;
+		w.xact = xact;
+		w.last_us = now_us;
+		w.count = 1;
+		w.values = 1;
+		w.last_hash = 0;
+	}
+
+	static RepeatBurst BurstOf(const RepeatWindow &w, bool in_xact, bool new_burst)
+	{
+		return RepeatBurst{w.queryid, in_xact, new_burst, w.count, w.values};
+	}
+
+	// Close ends a window: its final count when it went past its threshold (the
+	// threshold itself and its doublings were published as they were reached).
+	static int Close(RepeatWindow &w, bool in_xact, uint32_t threshold, RepeatBurst *out)
+	{
+		int n = 0;
+		if (w.queryid != 0 && w.count > threshold)
+			out[n++] = BurstOf(w, in_xact, false);
+		w.queryid = 0;
+		w.count = 0;
+		return n;
+	}
 
 	// Step counts one more execution; a burst at the threshold and each doubling.
 	template <typename HashFn>
-	static int Step(RepeatWindow &w, bool in_xact, uint32_t threshold, HashFn hash, RepeatBurst *out)
+	int Step(RepeatWindow &w, bool in_xact, uint32_t threshold, HashFn hash, RepeatBurst *out)
 	{
 		w.count++;
+		if (in_xact && w.count > threshold)
+			xact_bursting_ = true;	// EndTransaction has a count to close
 		if (w.count <= kValuesCompared)
 		{
 			uint64_t h = hash();
@@ -132,5 +161,6 @@ class RepeatTracker
 
 	RepeatWindow xact_[kXactSlots];
 	RepeatWindow run_;
+	bool xact_bursting_ = false;	// a transaction window went past its threshold
 };
 }	// namespace xray::core
