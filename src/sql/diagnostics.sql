@@ -114,6 +114,8 @@ spill AS (
     SELECT s.userid, s.queryid, s.calls, s.temp_blks_written * current_setting('block_size')::float8 / s.calls AS bytes_per_call
     FROM xray.statements s
     WHERE s.queryid IS NOT NULL AND s.calls > 0 AND s.temp_blks_written > 0
+      -- index builds, CLUSTER and VACUUM sort with maintenance_work_mem: not work_mem's business
+      AND coalesce(s.query, '') !~* '^\s*(create\s+(unique\s+)?index|reindex|cluster|alter\s+table|vacuum)'
 ),
 spill_roles AS (
     SELECT sp.userid, count(*) AS statements, max(sp.bytes_per_call) AS max_bytes,
@@ -398,8 +400,12 @@ SELECT st.queryid, lp.planid, 'spill_to_disk', 'warning',
                    ELSE '' END ||
               CASE WHEN coalesce(n.sort_executions, 0) + coalesce(n.hashagg_executions, 0) = 0 AND lp.plan ~ '(Sort|Hash|HashAggregate)'
                    THEN ' (the plan sorts or hashes)' ELSE '' END),
-       format('about %s of work_mem would keep it in memory: SET work_mem = %L in its session or role (see xray.settings_advice)',
-              w.setting, w.setting),
+       CASE WHEN st.query ~* '^\s*(create\s+(unique\s+)?index|reindex|cluster|alter\s+table|vacuum)'
+            -- index builds, CLUSTER and VACUUM sort with maintenance_work_mem, not work_mem
+            THEN format('about %s of maintenance_work_mem would keep it in memory: SET maintenance_work_mem = %L in the session that runs it',
+                        w.setting, w.setting)
+            ELSE format('about %s of work_mem would keep it in memory: SET work_mem = %L in its session or role (see xray.settings_advice)',
+                        w.setting, w.setting) END,
        st.query
 FROM st LEFT JOIN lastplan lp ON lp.queryid = st.queryid
 LEFT JOIN nodes n ON n.queryid = st.queryid

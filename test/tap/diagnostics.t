@@ -109,6 +109,17 @@ psql_at "$port" -c "VACUUM ANALYZE $(for i in $(seq 1 12); do printf 'j%s%s' $i 
 for i in $(seq 1 110); do echo "$jq;"; done | psql_at "$port" >/dev/null
 ok "$(q "$port" "SELECT evidence ~ '^mean planning time [0-9.]+ ms against [0-9.]+ ms of execution over 1[0-9]{2} plans' FROM xray.plan_findings WHERE finding = 'planning_dominates'")" \
 	"planning_dominates: a 12-way join of empty tables, planned 110 times"
+# an index build that spills sorts with maintenance_work_mem: the advice names that setting
+psql_at "$port" -c "SET maintenance_work_mem = '1MB'" -c "SET max_parallel_maintenance_workers = 0" -c "CREATE INDEX users_email_a ON users (email, a)" >/dev/null
+ok "$(q "$port" "SELECT suggestion ~ '^about [0-9]+MB of maintenance_work_mem would keep it in memory: SET maintenance_work_mem = ''[0-9]+MB'''
+                 FROM xray.plan_findings WHERE finding = 'spill_to_disk' AND query LIKE 'CREATE INDEX users_email_a%'")" \
+	"spill_to_disk of an index build: maintenance_work_mem, not work_mem"
+spills=$(q "$port" "SELECT count(*) FILTER (WHERE query NOT LIKE 'CREATE INDEX%') || '/' || count(*) FILTER (WHERE query LIKE 'CREATE INDEX users_email_a%')
+                   FROM xray.statements WHERE temp_blks_written > 0 AND userid = 'postgres'::regrole")
+ok "$(q "$port" "SELECT evidence ~ ('^' || split_part('$spills', '/', 1) || ' statement\(s\) of role postgres spilled')
+                 AND split_part('$spills', '/', 2)::int = 1
+                 FROM xray.settings_advice WHERE name = 'work_mem'")" \
+	"settings_advice counts the spilling queries, not the index build that spilled too ($spills)"
 pg_stop "$dir"
 
 # a healthy OLTP workload: pgbench's TPC-B, every execution sampled
