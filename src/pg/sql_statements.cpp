@@ -251,6 +251,9 @@ xray_reset_query(PG_FUNCTION_ARGS)
 						errmsg("queryid 0 does not identify a statement"),
 						errhint("Use xray.reset() to discard all statistics.")));
 	int64 removed = StoreResetQuery((uint64) queryid);
+	// and what sampled executions and repeats noted for it
+	node_signals.ForgetQuery((uint64) queryid);
+	repeat_signals.ForgetQuery((uint64) queryid);
 	if (removed == 0)
 		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
 						errmsg("no statement with queryid %lld is recorded", (long long) queryid)));

@@ -82,6 +82,18 @@ class StmtSlots
 		return out;
 	}
 
+	// ForgetQuery empties the slots of queryid in every database (xray.reset_query).
+	void ForgetQuery(uint64 queryid)
+	{
+		if (hdr_ == NULL)
+			return;
+		LWLockAcquire(hdr_->lock, LW_EXCLUSIVE);
+		for (uint32 i = 0; i < hdr_->nslots; i++)
+			if (Slots()[i].queryid == queryid)
+				memset(&Slots()[i], 0, sizeof(Slot));
+		LWLockRelease(hdr_->lock);
+	}
+
 	void Reset()
 	{
 		if (hdr_ == NULL)

@@ -102,6 +102,14 @@ ok "$(finding n_plus_one 'SELECT a FROM users WHERE email%' | grep -qE '^1 run\(
 ok "$(q "$port" "SELECT suggestion LIKE '%= ANY(\$1)%' FROM xray.plan_findings WHERE finding = 'n_plus_one' AND query LIKE 'SELECT b FROM users%'")" "... fetch them with = ANY(\$1)"
 is "$(q "$port" "SELECT count(*) FROM xray.plan_findings WHERE finding = 'n_plus_one' AND query LIKE 'SELECT a, b FROM users%'")" "0" \
 	"the same value 30 times is not N+1 (one parameter value)"
+# xray.reset_query forgets a statement's repeats and plan-node evidence with its statistics
+qn=$(q "$port" "SELECT queryid FROM xray.statements WHERE query LIKE 'SELECT b FROM users WHERE id%'")
+qo=$(q "$port" "SELECT queryid FROM xray.statements WHERE query LIKE 'SELECT id, email FROM users ORDER BY id%'")
+psql_at "$port" -c "SELECT xray.reset_query($qn)" -c "SELECT xray.reset_query($qo)" >/dev/null
+is "$(q "$port" "SELECT (SELECT count(*) FROM xray.repeats() WHERE queryid = $qn) || '/' || (SELECT count(*) FROM xray.plan_nodes() WHERE queryid = $qo)")" "0/0" \
+	"reset_query: the statement's repeats and plan-node evidence go with its statistics"
+is "$(q "$port" "SELECT count(*) FROM xray.plan_findings WHERE finding = 'n_plus_one' AND query LIKE 'SELECT a FROM users WHERE email%'")" "1" \
+	"... and only its own"
 # planning dominates: a 30-way join of tiny tables planned every time, executed in no time
 psql_at "$port" -c "DO \$\$ BEGIN FOR i IN 1..12 LOOP EXECUTE format('CREATE TABLE j%s (id int)', i); END LOOP; END \$\$" >/dev/null
 jq="SELECT count(*) FROM j1 $(for i in $(seq 2 12); do printf 'JOIN j%s ON j%s.id = j1.id ' $i $i; done)"
