@@ -38,6 +38,7 @@ double guc_advice_sample_rate = 0.01;
 int guc_lock_sample_interval_ms = 100;
 int guc_lock_history_size = 10000;
 int guc_long_transaction_threshold_ms = 60000;
+int guc_connection_observation_min = 60;
 int guc_history_retention_min = 7 * 24 * 60;
 int guc_snapshot_interval_s = 0;
 char *guc_monitoring_database = NULL;
@@ -121,6 +122,12 @@ DefineGucs()
 							"How often pg_xray itself takes a history snapshot and checks alerts; 0 leaves it to pg_cron.",
 							"A short-lived worker runs xray.snapshot() and xray.check_alerts() in xray.monitoring_database.",
 							&guc_snapshot_interval_s, 0, 0, 7 * 24 * 3600, PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomIntVariable("xray.connection_observation",
+							"How long the connection samples must cover before xray.settings_advice sizes "
+							"max_connections.",
+							"Peaks seen over a short time say little about the busiest hour.",
+							&guc_connection_observation_min, 60, 1, 24 * 60, PGC_USERSET, GUC_UNIT_MIN, NULL, NULL,
+							NULL);
 	DefineCustomStringVariable("xray.monitoring_database", "Database where xray.snapshot_interval takes snapshots.", NULL,
 							   &guc_monitoring_database, "postgres", PGC_SIGHUP, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("xray");

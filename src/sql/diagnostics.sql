@@ -195,7 +195,8 @@ SELECT 'max_connections', current_setting('max_connections'), greatest(100, (con
               conn.peak, conn.minutes, current_setting('max_connections')),
        format('ALTER SYSTEM SET max_connections = %s; -- takes effect after a restart', greatest(100, (conn.peak * 2 / 10 + 1) * 10))
 FROM conn
-WHERE conn.minutes >= 60 AND current_setting('max_connections')::int > 200 AND conn.peak < 0.25 * current_setting('max_connections')::int
+WHERE conn.minutes >= (SELECT setting::int FROM setting WHERE name = 'xray.connection_observation')
+  AND current_setting('max_connections')::int > 200 AND conn.peak < 0.25 * current_setting('max_connections')::int
 $body$;
 REVOKE ALL ON FUNCTION xray._settings_advice() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION xray._settings_advice() TO pg_read_all_stats;

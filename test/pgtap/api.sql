@@ -1,6 +1,6 @@
 -- pgTAP: the SQL API contract of pg_xray: objects, column types, privileges, errors.
 BEGIN;
-SELECT plan(227);
+SELECT plan(229);
 
 SELECT has_schema('xray');
 SELECT has_view('xray', 'statements', 'view xray.statements exists');
@@ -46,6 +46,8 @@ SELECT is(current_setting('xray.snapshot_interval'), '0', 'xray.snapshot_interva
 SELECT is(current_setting('xray.monitoring_database'), 'postgres', 'xray.monitoring_database defaults to postgres');
 SELECT is(current_setting('xray.long_transaction_threshold'), '1min', 'xray.long_transaction_threshold defaults to 1min');
 SELECT throws_ok($$SET xray.long_transaction_threshold = -1$$, '22023', NULL, 'a negative long_transaction_threshold is 22023');
+SELECT is(current_setting('xray.connection_observation'), '1h', 'xray.connection_observation defaults to 1h');
+SELECT throws_ok($$SET xray.connection_observation = 0$$, '22023', NULL, 'a connection_observation under a minute is 22023');
 SELECT throws_ok($$SET xray.lock_sample_interval = '1s'$$, '55P02', NULL, 'lock_sample_interval is set in the configuration (55P02)');
 SELECT throws_ok($$SET xray.lock_history_size = 5$$, '55P02', NULL, 'lock_history_size needs a restart (55P02)');
 SELECT throws_ok($$SET xray.history_retention = '1h'$$, '55P02', NULL, 'history_retention is set in the configuration (55P02)');

@@ -89,4 +89,22 @@ psql_at "$port" -c "ALTER SYSTEM SET autovacuum_vacuum_cost_limit = 2000" -c "SE
 sleep 0.3
 is "$(q "$port" "SELECT count(*) FROM xray.settings_advice WHERE name = 'autovacuum_vacuum_cost_limit'")" "0" "with the advised cost limit the advice goes"
 pg_stop "$dir"
+
+# max_connections far above what was used, once the samples cover xray.connection_observation
+# (2 minutes here: wait until the sampler has counted sessions in two wall-clock minutes)
+port=$(free_port 56131)
+dir="$XRAY_TMP/tap/settings_connections"
+pg_start "$dir" "$port" "max_connections = 300" "xray.connection_observation = 2" "effective_cache_size = 16GB" || exit 1
+psql_at "$port" -c "CREATE EXTENSION pg_xray" >/dev/null
+sec=$((10#$(date +%S)))
+# (near the end of a minute the sampler may not have ticked in it yet: wait one minute more)
+sleep $((62 - sec + (sec >= 55 ? 60 : 0)))
+is "$(q "$port" "SELECT recommended_value || ' | ' || command FROM xray.settings_advice WHERE name = 'max_connections'")" \
+	"100 | ALTER SYSTEM SET max_connections = 100; -- takes effect after a restart" \
+	"max_connections 300 with a handful of sessions seen over 2 minutes: 100"
+ok "$(q "$port" "SELECT evidence ~ '^at most [0-9] sessions in [0-9]+ minutes observed, against max_connections 300' FROM xray.settings_advice WHERE name = 'max_connections'")" \
+	"... with the peak and the minutes observed as evidence"
+is "$(q "$port" "SET xray.connection_observation = '1h'; SELECT count(*) FROM xray.settings_advice WHERE name = 'max_connections'")" "0" \
+	"with the default hour of observation, two minutes are not enough"
+pg_stop "$dir"
 done_testing
