@@ -32,6 +32,7 @@
 #include "samples.hpp"
 #include "scan_signals.hpp"
 #include "store.hpp"
+#include "text_access.hpp"
 #include "what_if.hpp"
 
 extern "C" {
@@ -657,8 +658,7 @@ CollectWorkload(Workload &w, int max_statements)
 {
 	int nrows;
 	StmtRow *rows = StoreSnapshotStatements(&nrows);
-	Oid me = GetUserId();
-	bool see_all = has_privs_of_role(me, ROLE_PG_READ_ALL_STATS);
+	TextAccess access;
 	// merge rows of the same query id (users, nesting levels); keep the costliest
 	w.queries = (QueryPod *) palloc0(sizeof(QueryPod) * Max(nrows, 1));
 	double *time = (double *) palloc0(sizeof(double) * Max(nrows, 1));
@@ -666,7 +666,7 @@ CollectWorkload(Workload &w, int max_statements)
 	{
 		const StmtRow &r = rows[i];
 		if (r.key.dbid != MyDatabaseId || r.c.exec.count == 0 || r.text == NULL ||
-			!(see_all || r.key.userid == me) || strstr(r.text, "xray.") != NULL)
+			!access.Sees(r.key.userid) || strstr(r.text, "xray.") != NULL)
 			continue;
 		int q = 0;
 		while (q < w.nqueries && w.queries[q].queryid != r.key.queryid)

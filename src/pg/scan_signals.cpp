@@ -19,8 +19,8 @@
 
 #include "compat.hpp"
 #include "guc.hpp"
-#include "samples.hpp"
 #include "node_signals.hpp"
+#include "samples.hpp"
 #include "scan_signals.hpp"
 #include "shmem_area.hpp"
 

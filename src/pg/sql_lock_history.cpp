@@ -12,6 +12,7 @@
 #include "lock_edges.hpp"
 #include "lock_history.hpp"
 #include "srf.hpp"
+#include "text_access.hpp"
 
 extern "C" {
 #include "utils/wait_event.h"
@@ -97,7 +98,7 @@ xray_lock_history(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = StartSrf(fcinfo);
 	int n;
 	LockHistEntry *h = LockHistoryCopy(&n);
-	bool all = has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS);
+	TextAccess access;
 	for (int i = 0; i < n; i++)
 	{
 		const LockHistEntry &e = h[i];
@@ -120,10 +121,8 @@ xray_lock_history(PG_FUNCTION_ARGS)
 		row.Time(e.first_seen);
 		row.Time(e.last_seen);
 		// texts as pg_stat_activity shows them: others' only with pg_read_all_stats
-		bool see_w = all || e.waiter_user == GetUserId();
-		bool see_b = all || e.blocker_user == GetUserId();
-		row.Text(e.waiter_query[0] ? (see_w ? e.waiter_query : "<insufficient privilege>") : NULL);
-		row.Text(e.blocker_query[0] ? (see_b ? e.blocker_query : "<insufficient privilege>") : NULL);
+		row.Text(e.waiter_query[0] ? access.Text(e.waiter_user, e.waiter_query) : NULL);
+		row.Text(e.blocker_query[0] ? access.Text(e.blocker_user, e.blocker_query) : NULL);
 		row.Done(rsinfo);
 	}
 	return (Datum) 0;
@@ -135,7 +134,7 @@ xray_lock_incidents(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = StartSrf(fcinfo);
 	int n;
 	IncidentRec *inc = LockIncidentsCopy(&n);
-	bool all = has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS);
+	TextAccess access;
 	for (int i = 0; i < n; i++)
 	{
 		const IncidentRec &r = inc[i];
@@ -147,12 +146,11 @@ xray_lock_incidents(PG_FUNCTION_ARGS)
 		row.Put(Int32GetDatum(r.root_pid));
 		row.Oid_(r.root_user);
 		row.Oid_(r.root_db);
-		bool visible = all || r.root_user == GetUserId();
-		visible ? row.QueryId(r.root_queryid) : row.Null();
+		access.Sees(r.root_user) ? row.QueryId(r.root_queryid) : row.Null();
 		static const char *const kStates[] = {"undefined", "idle", "active", "idle in transaction", "fastpath function call",
 											  "idle in transaction (aborted)", "disabled"};
 		row.Text(r.root_pid == 0 ? "prepared" : (r.root_state < lengthof(kStates) ? kStates[r.root_state] : NULL));
-		row.Text(r.root_pid == 0 ? NULL : visible ? r.root_query : "<insufficient privilege>");
+		row.Text(r.root_pid == 0 ? NULL : access.Text(r.root_user, r.root_query));
 		row.Put(Int32GetDatum(r.max_depth));
 		row.Put(Int32GetDatum(r.max_sessions));
 		row.Put(Float8GetDatum(r.blocked_seconds));

@@ -16,6 +16,7 @@
 #include "guard.hpp"
 #include "lock_edges.hpp"
 #include "srf.hpp"
+#include "text_access.hpp"
 
 extern "C" {
 PG_FUNCTION_INFO_V1(xray_lock_edges);
@@ -108,7 +109,7 @@ SessionLabel(int32 pid)
 {
 	if (pid == 0)
 		return pstrdup("prepared transaction");
-	bool all = has_privs_of_role(GetUserId(), ROLE_PG_READ_ALL_STATS);
+	TextAccess access;
 	int count = XRAY_BACKEND_STATUS_COUNT();
 	for (int i = 1; i <= count; i++)
 	{
@@ -122,7 +123,7 @@ SessionLabel(int32 pid)
 		appendStringInfoString(&s, user ? user : "?");
 		if (be->st_appname && be->st_appname[0])
 			appendStringInfo(&s, " (%s)", be->st_appname);
-		if (all || be->st_userid == GetUserId())
+		if (access.Sees(be->st_userid))
 		{
 			char *q = pgstat_clip_activity(be->st_activity_raw);
 			if (q && strlen(q) > 80)
@@ -131,7 +132,7 @@ SessionLabel(int32 pid)
 				appendStringInfo(&s, ": %s", q);
 		}
 		else
-			appendStringInfoString(&s, ": <insufficient privilege>");
+			appendStringInfo(&s, ": %s", kHiddenText);
 		return s.data;
 	}
 	return pstrdup("");

@@ -8,11 +8,12 @@
 
 #include "compat.hpp"
 #include "lock_history.hpp"
-#include "samples.hpp"
 #include "node_signals.hpp"
 #include "repeat_signals.hpp"
+#include "samples.hpp"
 #include "scan_signals.hpp"
 #include "store.hpp"
+#include "text_access.hpp"
 
 extern "C" {
 PG_FUNCTION_INFO_V1(xray_statements);
@@ -105,8 +106,7 @@ xray_statements(PG_FUNCTION_ARGS)
 	StoreCheckReady();
 	XRAY_INIT_MATERIALIZED_SRF(fcinfo);
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Oid me = GetUserId();
-	bool see_all = has_privs_of_role(me, ROLE_PG_READ_ALL_STATS);
+	TextAccess access;
 	int nrows;
 	StmtRow *rows = StoreSnapshotStatements(&nrows);
 	for (int i = 0; i < nrows; i++)
@@ -115,7 +115,7 @@ xray_statements(PG_FUNCTION_ARGS)
 		Datum values[kStatementsCols];
 		bool nulls[kStatementsCols] = {false};
 		Cols c{values, nulls, 0};
-		bool visible = see_all || r.key.userid == me;
+		bool visible = access.Sees(r.key.userid);
 		values[c.n++] = ObjectIdGetDatum(r.key.userid);
 		values[c.n++] = ObjectIdGetDatum(r.key.dbid);
 		values[c.n++] = BoolGetDatum(r.key.toplevel);
@@ -127,7 +127,7 @@ xray_statements(PG_FUNCTION_ARGS)
 		else
 		{
 			c.Null();
-			c.Text("<insufficient privilege>");
+			c.Text(kHiddenText);
 		}
 		c.Int64(r.c.plan.count);
 		c.Timing(r.c.plan);
