@@ -5,24 +5,21 @@
 // asked for per-node row counts (INSTRUMENT_ROWS, no timers). At the end of the
 // execution, every sequential, index and bitmap heap scan adds its rows returned
 // and rows removed by its filter to a direct-mapped shared table keyed by
-// (dbid, queryid, relid) of xray.max_statements slots; a newer key replaces an
-// older one in the same slot. Each scan also notes which columns its executed
+// (dbid, queryid, relid) of xray.max_statements slots (stmt_slots.hpp); a newer
+// key replaces an older one in the same slot. Each scan also notes which columns its executed
 // conditions compared with a value (equality or range): the advisor adds them to
 // what it reads from re-planning the statement.
 //
-// Locking: one LWLock, taken with LWLockConditionalAcquire only: a sampled
-// execution never waits; if the lock is busy its signal is dropped. Readers
-// (the advisor) take it shared.
+// Locking: one LWLock, taken with LWLockConditionalAcquire only, once for all
+// the scans of an execution: a sampled execution never waits; if the lock is
+// busy its signals are dropped. Readers (the advisor) take it shared.
 #include <cstring>
-
-#include "hash_index.hpp"
 
 #include "compat.hpp"
 #include "guc.hpp"
 #include "node_signals.hpp"
 #include "samples.hpp"
 #include "scan_signals.hpp"
-#include "shmem_area.hpp"
 
 extern "C" {
 #include "access/stratnum.h"
@@ -32,52 +29,11 @@ extern "C" {
 
 namespace xray::pg
 {
+StmtSlots<ScanSignal> scan_signals("pg_xray scan signals", "pg_xray_scan_signals");
+
 namespace
 {
-struct SignalSlot
-{
-	Oid dbid;
-	Oid relid;
-	uint64 queryid;
-	ScanSignal s;
-};
-
-struct SignalsHeader
-{
-	LWLock *lock;
-	uint32 nslots;
-};
-
-SignalsHeader *signals = NULL;
 QueryDesc *sampled = NULL;	// the top-level execution being sampled, if any
-
-Size
-SignalsSize()
-{
-	return add_size(MAXALIGN(sizeof(SignalsHeader)), mul_size(guc_max_statements, sizeof(SignalSlot)));
-}
-
-SignalSlot *
-Slots()
-{
-	return (SignalSlot *) ((char *) signals + MAXALIGN(sizeof(SignalsHeader)));
-}
-
-uint32
-SlotFor(Oid dbid, uint64 queryid, Oid relid)
-{
-	return (uint32) (core::HashMix64(queryid ^ ((uint64) dbid << 32) ^ core::HashMix64(relid)) % signals->nslots);
-}
-
-void
-InitSignals(void *mem, LWLock *lock)
-{
-	SignalsHeader *h = (SignalsHeader *) mem;
-	h->lock = lock;
-	h->nslots = guc_max_statements;
-}
-
-const ShmemArea kArea = {"pg_xray scan signals", "pg_xray_scan_signals", SignalsSize, InitSignals};
 
 constexpr int kMaxScans = 64;
 constexpr int kMaxPending = 16;
@@ -393,32 +349,10 @@ QualOperatorKind(Oid opno)
 }
 
 void
-ScanSignalsReset()
-{
-	if (signals == NULL)
-		return;
-	LWLockAcquire(signals->lock, LW_EXCLUSIVE);
-	memset(Slots(), 0, sizeof(SignalSlot) * signals->nslots);
-	LWLockRelease(signals->lock);
-}
-
-void
-ScanSignalsRequestShmem()
-{
-	ShmemAreaReserve(kArea);
-}
-
-void
-ScanSignalsStartup()
-{
-	signals = (SignalsHeader *) ShmemAreaAttach(kArea);
-}
-
-void
 ScanSignalsBefore(QueryDesc *queryDesc, int eflags)
 {
 	sampled = NULL;
-	if (signals == NULL || guc_advice_sample_rate <= 0.0 || (eflags & EXEC_FLAG_EXPLAIN_ONLY) ||
+	if (!scan_signals.Ready() || guc_advice_sample_rate <= 0.0 || (eflags & EXEC_FLAG_EXPLAIN_ONLY) ||
 		queryDesc->plannedstmt->queryId == 0 || queryDesc->plannedstmt->commandType == CMD_UTILITY)
 		return;
 	if (guc_advice_sample_rate < 1.0 && pg_prng_double(&pg_global_prng_state) >= guc_advice_sample_rate)
@@ -431,7 +365,7 @@ ScanSignalsBefore(QueryDesc *queryDesc, int eflags)
 void
 ScanSignalsAfter(QueryDesc *queryDesc)
 {
-	if (queryDesc != sampled || signals == NULL || queryDesc->planstate == NULL)
+	if (queryDesc != sampled || queryDesc->planstate == NULL)
 		return;
 	sampled = NULL;
 	Collect c;
@@ -443,77 +377,35 @@ ScanSignalsAfter(QueryDesc *queryDesc)
 	memset(&c.nodes, 0, sizeof(c.nodes));
 	CollectScans(queryDesc->planstate, &c);
 	NodeSignalsRecord(MyDatabaseId, c.queryid, c.nodes);
-	if (c.n == 0 || !LWLockConditionalAcquire(signals->lock, LW_EXCLUSIVE))
+	if (c.n == 0)
 		return;
-	for (int i = 0; i < c.n; i++)
-	{
-		SignalSlot *s = &Slots()[SlotFor(MyDatabaseId, c.queryid, c.relid[i])];
-		if (s->dbid != MyDatabaseId || s->queryid != c.queryid || s->relid != c.relid[i])
+	scan_signals.Batch([&](auto at) {
+		for (int i = 0; i < c.n; i++)
 		{
-			memset(s, 0, sizeof(*s));
-			s->dbid = MyDatabaseId;
-			s->queryid = c.queryid;
-			s->relid = c.relid[i];
+			ScanSignal &s = at(SlotKey{MyDatabaseId, c.relid[i], c.queryid});
+			s.runs++;
+			s.seq_scans += c.seq[i] ? 1 : 0;
+			s.limited += c.limited[i] ? 1 : 0;
+			s.rows += c.rows[i];
+			s.est_rows += c.est_rows[i];
+			s.removed += c.removed[i];
+			for (int k = 0; k < c.nuses[i]; k++)
+			{
+				const SignalUse &u = c.uses[i][k];
+				bool seen = false;
+				for (int m = 0; m < s.nfilters && !seen; m++)
+					seen = s.filters[m].Same(u);
+				if (!seen && s.nfilters < kSignalFilters)
+					s.filters[s.nfilters++] = u;
+			}
 		}
-		s->s.runs++;
-		s->s.seq_scans += c.seq[i] ? 1 : 0;
-		s->s.limited += c.limited[i] ? 1 : 0;
-		s->s.rows += c.rows[i];
-		s->s.est_rows += c.est_rows[i];
-		s->s.removed += c.removed[i];
-		for (int k = 0; k < c.nuses[i]; k++)
-		{
-			const SignalUse &u = c.uses[i][k];
-			bool seen = false;
-			for (int m = 0; m < s->s.nfilters && !seen; m++)
-				seen = s->s.filters[m].Same(u);
-			if (!seen && s->s.nfilters < kSignalFilters)
-				s->s.filters[s->s.nfilters++] = u;
-		}
-	}
-	LWLockRelease(signals->lock);
+	});
 }
 
 bool
 ScanSignalGet(Oid dbid, uint64 queryid, Oid relid, ScanSignal *out)
 {
-	if (signals == NULL || signals->nslots == 0)
-		return false;
-	bool found = false;
-	LWLockAcquire(signals->lock, LW_SHARED);
-	SignalSlot *s = &Slots()[SlotFor(dbid, queryid, relid)];
-	if (s->dbid == dbid && s->queryid == queryid && s->relid == relid && s->s.runs > 0)
-	{
-		*out = s->s;
-		found = true;
-	}
-	LWLockRelease(signals->lock);
-	return found;
-}
-
-ScanSignal *
-ScanSignalsCopy(Oid dbid, uint64 **queryids, Oid **relids, int *n)
-{
-	*n = 0;
-	if (signals == NULL || signals->nslots == 0)
-		return NULL;
-	uint32 cap = signals->nslots;
-	ScanSignal *out = (ScanSignal *) palloc(sizeof(ScanSignal) * cap);
-	*queryids = (uint64 *) palloc(sizeof(uint64) * cap);
-	*relids = (Oid *) palloc(sizeof(Oid) * cap);
-	LWLockAcquire(signals->lock, LW_SHARED);
-	for (uint32 i = 0; i < cap; i++)
-	{
-		SignalSlot *s = &Slots()[i];
-		if (s->dbid != dbid || s->s.runs == 0)
-			continue;
-		out[*n] = s->s;
-		(*queryids)[*n] = s->queryid;
-		(*relids)[*n] = s->relid;
-		(*n)++;
-	}
-	LWLockRelease(signals->lock);
-	return out;
+	return scan_signals.Get(SlotKey{dbid, relid, queryid}, out) && out->runs > 0;
 }
 
 const char *

@@ -1,6 +1,7 @@
 // scan_signals.hpp - what sampled executions saw at their table scans.
 #pragma once
 #include "pg_includes.hpp"
+#include "stmt_slots.hpp"
 
 namespace xray::pg
 {
@@ -58,20 +59,14 @@ int QualOperatorKind(Oid opno);
 // node and its column.
 bool ResolveToScan(Plan *plan, AttrNumber attno, Plan **scan, AttrNumber *att);
 
-void ScanSignalsRequestShmem();
-void ScanSignalsStartup();
-
 // ScanSignalsBefore decides whether this execution is sampled (and asks the
 // executor for per-node row counts); ScanSignalsAfter records what its scans saw.
 void ScanSignalsBefore(QueryDesc *queryDesc, int eflags);
 void ScanSignalsAfter(QueryDesc *queryDesc);
 
-// ScanSignalsReset forgets every signal (xray.reset()).
-void ScanSignalsReset();
-
 bool ScanSignalGet(Oid dbid, uint64 queryid, Oid relid, ScanSignal *out);
 
-// ScanSignalsCopy returns a palloc'd copy of this database's signals
-// (*n entries; queryids and relids in the parallel arrays).
-ScanSignal *ScanSignalsCopy(Oid dbid, uint64 **queryids, Oid **relids, int *n);
+// Per (database, statement, table) (reserved and attached by the store, reset by
+// xray.reset(), a statement's forgotten by xray.reset_query()).
+extern StmtSlots<ScanSignal> scan_signals;
 }	// namespace xray::pg

@@ -26,19 +26,21 @@ xray_predicates(PG_FUNCTION_ARGS)
 	StoreCheckReady();
 	ReturnSetInfo *rsinfo = StartSrf(fcinfo);
 	CheckSrfColumns(rsinfo, kPredicateCols);
-	uint64 *queryids = NULL;
-	Oid *relids = NULL;
 	int n = 0;
-	ScanSignal *sig = ScanSignalsCopy(MyDatabaseId, &queryids, &relids, &n);
+	auto *slots = scan_signals.Copy(MyDatabaseId, &n);
 	for (int i = 0; i < n; i++)
 	{
-		// a table dropped since has no columns to name
-		if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relids[i])))
+		const ScanSignal &sig = slots[i].v;
+		Oid relid = slots[i].key.relid;
+		if (sig.runs == 0)
 			continue;
-		for (int k = 0; k < sig[i].nfilters; k++)
+		// a table dropped since has no columns to name
+		if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
+			continue;
+		for (int k = 0; k < sig.nfilters; k++)
 		{
-			const SignalUse &u = sig[i].filters[k];
-			char *att = get_attname(relids[i], u.att, true);
+			const SignalUse &u = sig.filters[k];
+			char *att = get_attname(relid, u.att, true);
 			if (att == NULL)
 				continue;
 			const char *column = quote_identifier(att);
@@ -51,19 +53,19 @@ xray_predicates(PG_FUNCTION_ARGS)
 				column = psprintf("%s::%s", column, format_type_be(u.cast));
 			Datum values[kPredicateCols];
 			bool nulls[kPredicateCols] = {false};
-			values[0] = Int64GetDatum((int64) queryids[i]);
-			values[1] = ObjectIdGetDatum(relids[i]);
+			values[0] = Int64GetDatum((int64) slots[i].key.queryid);
+			values[1] = ObjectIdGetDatum(relid);
 			values[2] = Int16GetDatum(u.att);
 			values[3] = CStringGetTextDatum(column);
 			values[4] = CStringGetTextDatum(SignalKindName(u.kind));
-			values[5] = Int64GetDatum(sig[i].runs);
-			values[6] = Int64GetDatum(sig[i].seq_scans);
-			values[7] = Int64GetDatum(sig[i].limited);
-			values[8] = Float8GetDatum(sig[i].rows);
-			values[9] = Float8GetDatum(sig[i].removed);
-			values[11] = Float8GetDatum(sig[i].est_rows);
-			values[10] = Float8GetDatum(sig[i].rows + sig[i].removed > 0
-											? sig[i].removed / (sig[i].rows + sig[i].removed)
+			values[5] = Int64GetDatum(sig.runs);
+			values[6] = Int64GetDatum(sig.seq_scans);
+			values[7] = Int64GetDatum(sig.limited);
+			values[8] = Float8GetDatum(sig.rows);
+			values[9] = Float8GetDatum(sig.removed);
+			values[11] = Float8GetDatum(sig.est_rows);
+			values[10] = Float8GetDatum(sig.rows + sig.removed > 0
+											? sig.removed / (sig.rows + sig.removed)
 											: 0.0);
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		}

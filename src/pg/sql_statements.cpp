@@ -229,7 +229,7 @@ xray_reset(PG_FUNCTION_ARGS)
 {
 	StoreReset();
 	SamplesReset();
-	ScanSignalsReset();
+	scan_signals.Reset();
 	node_signals.Reset();
 	repeat_signals.Reset();
 	LockHistoryReset();
@@ -252,6 +252,7 @@ xray_reset_query(PG_FUNCTION_ARGS)
 						errhint("Use xray.reset() to discard all statistics.")));
 	int64 removed = StoreResetQuery((uint64) queryid);
 	// and what sampled executions and repeats noted for it
+	scan_signals.ForgetQuery((uint64) queryid);
 	node_signals.ForgetQuery((uint64) queryid);
 	repeat_signals.ForgetQuery((uint64) queryid);
 	if (removed == 0)

@@ -1,10 +1,12 @@
 // stmt_slots.hpp - a bounded shared table of per-statement evidence.
 //
-// Direct-mapped on (dbid, queryid) over xray.max_statements slots: a newer key
-// replaces an older one in its slot (evidence is advice, not an exact counter).
-// Writers use LWLockConditionalAcquire only, so a query never waits for it: when
-// the lock is busy the evidence of that one execution is dropped. Readers take it
-// shared and copy out. T must be plain data (zero means empty).
+// Direct-mapped on (dbid, queryid[, relid]) over xray.max_statements slots: a
+// newer key replaces an older one in its slot (evidence is advice, not an exact
+// counter). Writers use LWLockConditionalAcquire only, so a query never waits
+// for it: when the lock is busy the evidence of that one execution is dropped.
+// Readers take it shared and copy out. T must be plain data (zero means empty).
+// Used for the scan signals (per statement and table), the plan-node evidence
+// and the repeats (per statement).
 #pragma once
 #include <cstring>
 
@@ -15,14 +17,24 @@
 
 namespace xray::pg
 {
+// SlotKey: a statement of a database, or a table it scanned (relid; else 0).
+struct SlotKey
+{
+	Oid dbid;
+	Oid relid;
+	uint64 queryid;
+
+	bool operator==(const SlotKey &o) const { return dbid == o.dbid && relid == o.relid && queryid == o.queryid; }
+	uint64 Hash() const { return core::HashMix64(queryid ^ ((uint64) dbid << 32) ^ core::HashMix64(relid)); }
+};
+
 template <typename T>
 class StmtSlots
 {
   public:
 	struct Slot
 	{
-		Oid dbid;
-		uint64 queryid;
+		SlotKey key;	// queryid 0: empty
 		T v;
 	};
 
@@ -33,24 +45,48 @@ class StmtSlots
 
 	void Reserve() const { ShmemAreaReserve(area_); }
 	void Attach() { hdr_ = (Header *) ShmemAreaAttach(area_); }
+	bool Ready() const { return hdr_ != NULL && hdr_->nslots > 0; }
 
-	// Update runs fn on the slot of (dbid, queryid), emptied first when it held
-	// another key. False when the lock was busy (nothing done).
+	// Batch runs fn(at) under one conditional exclusive lock; at(key) returns the
+	// value of key's slot, emptied first when it held another key. False when the
+	// lock was busy (nothing done).
 	template <typename Fn>
-	bool Update(Oid dbid, uint64 queryid, Fn fn)
+	bool Batch(Fn fn)
 	{
 		if (hdr_ == NULL || hdr_->nslots == 0 || !LWLockConditionalAcquire(hdr_->lock, LW_EXCLUSIVE))
 			return false;
-		Slot *s = &Slots()[SlotOf(dbid, queryid)];
-		if (s->dbid != dbid || s->queryid != queryid)
-		{
-			memset(s, 0, sizeof(*s));
-			s->dbid = dbid;
-			s->queryid = queryid;
-		}
-		fn(s->v);
+		fn([this](const SlotKey &key) -> T & {
+			Slot *s = &Slots()[key.Hash() % hdr_->nslots];
+			if (!(s->key == key))
+			{
+				memset(s, 0, sizeof(*s));
+				s->key = key;
+			}
+			return s->v;
+		});
 		LWLockRelease(hdr_->lock);
 		return true;
+	}
+
+	// Update runs fn on the value of (dbid, queryid)'s slot (see Batch).
+	template <typename Fn>
+	bool Update(Oid dbid, uint64 queryid, Fn fn)
+	{
+		return Batch([&](auto at) { fn(at(SlotKey{dbid, InvalidOid, queryid})); });
+	}
+
+	// Get copies key's value into *out; false when the key has no slot now.
+	bool Get(const SlotKey &key, T *out) const
+	{
+		if (hdr_ == NULL || hdr_->nslots == 0)
+			return false;
+		LWLockAcquire(hdr_->lock, LW_SHARED);
+		const Slot *s = &Slots()[key.Hash() % hdr_->nslots];
+		bool found = s->key == key;
+		if (found)
+			*out = s->v;
+		LWLockRelease(hdr_->lock);
+		return found;
 	}
 
 	// Copy returns a palloc'd array of this database's slots (*n of them).
@@ -62,7 +98,7 @@ class StmtSlots
 		Slot *out = (Slot *) palloc(sizeof(Slot) * hdr_->nslots);
 		LWLockAcquire(hdr_->lock, LW_SHARED);
 		for (uint32 i = 0; i < hdr_->nslots; i++)
-			if (Slots()[i].dbid == dbid && Slots()[i].queryid != 0)
+			if (Slots()[i].key.dbid == dbid && Slots()[i].key.queryid != 0)
 				out[(*n)++] = Slots()[i];
 		LWLockRelease(hdr_->lock);
 		return out;
@@ -77,7 +113,7 @@ class StmtSlots
 		for (int i = 0; i < *n; i++)
 		{
 			out[i] = slots[i].v;
-			(*queryids)[i] = slots[i].queryid;
+			(*queryids)[i] = slots[i].key.queryid;
 		}
 		return out;
 	}
@@ -89,7 +125,7 @@ class StmtSlots
 			return;
 		LWLockAcquire(hdr_->lock, LW_EXCLUSIVE);
 		for (uint32 i = 0; i < hdr_->nslots; i++)
-			if (Slots()[i].queryid == queryid)
+			if (Slots()[i].key.queryid == queryid)
 				memset(&Slots()[i], 0, sizeof(Slot));
 		LWLockRelease(hdr_->lock);
 	}
@@ -123,11 +159,6 @@ class StmtSlots
 	}
 
 	Slot *Slots() const { return (Slot *) ((char *) hdr_ + MAXALIGN(sizeof(Header))); }
-
-	uint32 SlotOf(Oid dbid, uint64 queryid) const
-	{
-		return (uint32) (core::HashMix64(queryid ^ ((uint64) dbid << 32)) % hdr_->nslots);
-	}
 
 	ShmemArea area_;
 	Header *hdr_ = NULL;

@@ -116,7 +116,7 @@ XrayShmemRequest()
 	RequestNamedLWLockTranche("pg_xray", 1);
 	// the other shared tables (shmem_area.hpp)
 	SamplesRequestShmem();
-	ScanSignalsRequestShmem();
+	scan_signals.Reserve();
 	node_signals.Reserve();
 	repeat_signals.Reserve();
 	LockHistoryRequestShmem();
@@ -189,7 +189,7 @@ XrayShmemStartup()
 	}
 	LWLockRelease(AddinShmemInitLock);
 	SamplesStartup();
-	ScanSignalsStartup();
+	scan_signals.Attach();
 	node_signals.Attach();
 	repeat_signals.Attach();
 	LockHistoryStartup();
