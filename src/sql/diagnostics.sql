@@ -224,15 +224,23 @@ ro AS (
     WHERE st.query ~* '^\s*(\(\s*)*(select|with)\M' AND st.query !~* '\m(for\s+(update|share|no\s+key\s+update|key\s+share)|nextval|setval|random|clock_timestamp|now|current_timestamp|txid_current|pg_advisory|insert|update|delete|merge)\M'
       AND st.calls >= 100
 ),
+-- the tables each candidate reads: from the sampled scans and the plan texts (each copied
+-- out of shared memory once, not once per candidate)
+read_tables AS (
+    SELECT p.queryid, p.relid FROM xray.predicates() p WHERE p.queryid IN (SELECT queryid FROM ro)
+    UNION
+    -- "Seq Scan on public.t", "Index Scan using i on t": a (qualified, maybe quoted) name only,
+    -- so that to_regclass never sees text that is not a name
+    SELECT pl.queryid, to_regclass(m[1])
+    FROM xray.plans() pl,
+         regexp_matches(pl.plan, ' on ((?:"[^"]+"|[[:alpha:]_][[:alnum:]_$]*)(?:\.(?:"[^"]+"|[[:alpha:]_][[:alnum:]_$]*))?)', 'g') m
+    WHERE pl.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+      AND pl.queryid IN (SELECT queryid FROM ro) AND to_regclass(m[1]) IS NOT NULL
+),
 rels AS (
     SELECT ro.queryid, c.oid AS relid
     FROM ro
-    JOIN LATERAL (
-        SELECT DISTINCT p.relid FROM xray.predicates() p WHERE p.queryid = ro.queryid
-        UNION
-        SELECT DISTINCT to_regclass(m[1]) FROM xray.plans() pl, regexp_matches(pl.plan, ' on ([^ ]+)', 'g') m
-        WHERE pl.queryid = ro.queryid AND pl.dbid = ro.dbid AND to_regclass(m[1]) IS NOT NULL
-    ) r(relid) ON true
+    JOIN read_tables r ON r.queryid = ro.queryid
     JOIN pg_class c ON c.oid = r.relid AND c.relkind IN ('r', 'm', 'p')
 ),
 changes AS (
@@ -316,15 +324,18 @@ WITH st AS (
     WHERE s.queryid IS NOT NULL AND s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
     GROUP BY s.dbid, s.queryid
 ),
+-- the plans and the sampled scans, each copied out of shared memory once
+pl AS (SELECT * FROM xray.plans() p WHERE p.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())),
+preds AS (SELECT * FROM xray.predicates()),
 lastplan AS (
     SELECT DISTINCT ON (p.queryid) p.queryid, p.planid, p.plan
-    FROM xray.plans() p WHERE p.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+    FROM pl p
     ORDER BY p.queryid, p.last_seen DESC
 ),
 scans AS (
     SELECT p.queryid, p.relid, max(p.executions) AS runs, max(p.seq_scans) AS seq_scans, max(p.rows_returned) AS rows_returned,
            max(p.rows_removed) AS rows_removed, max(p.rows_estimated) AS rows_estimated
-    FROM xray.predicates() p GROUP BY p.queryid, p.relid
+    FROM preds p GROUP BY p.queryid, p.relid
 ),
 nodes AS (SELECT * FROM xray.plan_nodes()),
 -- plans made without their parameters' values (their text shows $1) against the others
@@ -332,7 +343,7 @@ kinds AS (
     SELECT p.queryid, p.plan ~ '(^|[^[:alnum:]_$])\$[0-9]+' AS generic, sum(p.calls) AS calls,
            sum(p.total_exec_time) / nullif(sum(p.calls), 0) AS mean_ms, max(p.p95_exec_time) AS p95_ms,
            (array_agg(p.planid ORDER BY p.calls DESC))[1] AS planid
-    FROM xray.plans() p WHERE p.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+    FROM pl p
     GROUP BY 1, 2
 )
 -- a sequential scan of a large table that keeps few of the rows it reads
@@ -372,7 +383,7 @@ SELECT st.queryid, lp.planid, 'function_on_indexed_column', 'warning',
                         f.relation, f.column_name) END,
        st.query
 FROM st
-JOIN xray.predicates() f0 ON f0.queryid = st.queryid AND (f0.column_name ~ '^[^(]+\(' OR f0.column_name ~ '::')
+JOIN preds f0 ON f0.queryid = st.queryid AND (f0.column_name ~ '^[^(]+\(' OR f0.column_name ~ '::')
 CROSS JOIN LATERAL (SELECT f0.column_name, f0.relid::regclass::text AS relation) f
 JOIN pg_attribute a ON a.attrelid = f0.relid AND a.attnum = f0.attnum
 JOIN pg_index i ON i.indrelid = f0.relid AND i.indkey[0] = f0.attnum AND i.indexprs IS NULL
