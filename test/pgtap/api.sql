@@ -1,6 +1,6 @@
 -- pgTAP: the SQL API contract of pg_xray: objects, column types, privileges, errors.
 BEGIN;
-SELECT plan(229);
+SELECT plan(235);
 
 SELECT has_schema('xray');
 SELECT has_view('xray', 'statements', 'view xray.statements exists');
@@ -218,6 +218,7 @@ SELECT has_function('xray', 'repeats', ARRAY[]::name[], 'function xray.repeats()
 
 SET LOCAL ROLE xray_tap_user;
 SELECT throws_ok('SELECT xray.reset()', '42501', NULL, 'a plain role cannot reset');
+SELECT throws_ok('SET xray.track_utility = off', '42501', NULL, 'xray.track_utility is for superusers only');
 SELECT throws_ok('SELECT * FROM xray.plans', '42501', NULL, 'a plain role cannot read plans');
 SELECT throws_ok('SELECT * FROM xray.predicates()', '42501', NULL, 'a plain role cannot read predicates');
 SELECT throws_ok('SELECT * FROM xray.plan_nodes()', '42501', NULL, 'a plain role cannot read the sampled plan nodes');
@@ -258,6 +259,11 @@ SELECT is(current_setting('xray.enabled'), 'on', 'xray.enabled defaults to on');
 SELECT is(current_setting('xray.track'), 'top', 'xray.track defaults to top');
 SELECT is(current_setting('xray.max_statements'), '5000', 'xray.max_statements default');
 SELECT is(current_setting('xray.max_plans'), '5000', 'xray.max_plans default');
+SELECT is(current_setting('xray.track_utility'), 'on', 'xray.track_utility defaults to on');
+SELECT is(current_setting('xray.save'), 'on', 'xray.save defaults to on');
+SELECT is(current_setting('xray.query_text_size'), '2kB', 'xray.query_text_size default');
+SELECT is(current_setting('xray.plan_text_size'), '2kB', 'xray.plan_text_size default');
+SELECT is(current_setting('xray.flush_interval'), '1s', 'xray.flush_interval default');
 SELECT is(current_setting('xray.index_advice_budget'), '1GB', 'xray.index_advice_budget default');
 SELECT is(current_setting('xray.store_sample_values'), 'on', 'xray.store_sample_values default');
 SELECT is(current_setting('xray.advice_sample_rate'), '0.01', 'xray.advice_sample_rate default');
