@@ -44,3 +44,8 @@
 // The PGPROC array scanned for sessions waiting on a lock.
 #define XRAY_ALL_PROCS() (ProcGlobal->allProcs)
 #define XRAY_ALL_PROC_COUNT() (ProcGlobal->allProcCount)
+
+// Permission check of a planned statement's flattened range table (subqueries,
+// CTEs and sublinks included); PG 16 moved the permissions into permInfos.
+#define XRAY_CHECK_PLAN_PERMS(plan) ExecCheckRTPerms((plan)->rtable, true)
+#define XRAY_CHECK_QUERY_PERMS(query) ExecCheckRTPerms((query)->rtable, true)

@@ -23,7 +23,24 @@ struct GuardFailure
 {
 	bool failed = false;
 	bool out_of_memory = false;
+	int sqlerrcode = 0;	// of a PostgreSQL error carried through C++ (PgErrorException)
 	char message[256];
+};
+
+// PgErrorException carries a PostgreSQL error (caught in a subtransaction)
+// through C++ frames, with its SQLSTATE, so that XRAY_GUARD raises it again
+// as it was: a cancel stays a cancel, a user's error keeps its code.
+struct PgErrorException : std::exception
+{
+	int sqlerrcode;
+	char message[256];
+
+	PgErrorException(int code, const char *msg) : sqlerrcode(code)
+	{
+		std::strncpy(message, msg ? msg : "error", sizeof(message) - 1);
+		message[sizeof(message) - 1] = '\0';
+	}
+	const char *what() const noexcept override { return message; }
 };
 
 inline void
@@ -42,6 +59,8 @@ GuardRaise(const GuardFailure &f)
 		return;
 	if (f.out_of_memory)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory in pg_xray")));
+	if (f.sqlerrcode != 0)
+		ereport(ERROR, (errcode(f.sqlerrcode), errmsg("%s", f.message)));
 	ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("pg_xray internal error: %s", f.message)));
 }
 }	// namespace xray::pg
@@ -58,6 +77,11 @@ GuardRaise(const GuardFailure &f)
 		{                                                                                       \
 			xray_guard_failure_.failed = true;                                                  \
 			xray_guard_failure_.out_of_memory = true;                                           \
+		}                                                                                       \
+		catch (const ::xray::pg::PgErrorException &e)                                           \
+		{                                                                                       \
+			::xray::pg::GuardCapture(xray_guard_failure_, e.what());                            \
+			xray_guard_failure_.sqlerrcode = e.sqlerrcode;                                      \
 		}                                                                                       \
 		catch (const std::exception &e)                                                         \
 		{                                                                                       \

@@ -117,6 +117,7 @@ struct QueryPod
 	uint64 queryid;
 	double calls;
 	double rows;
+	Oid userid;	// the role that ran it: analyzed and planned as that role only
 	char *normalized;	// the recorded text (shown)
 	char *sql;	// the text planned: a sample run with its constants when kept, else normalized
 	SampleInfo *sample;	// when sql is the sample
@@ -598,16 +599,18 @@ WalkPlan(Workload &w, int query, List *rtable, Plan *plan)
 	ForEachChildPlan(plan, [&](Plan *child) { WalkPlan(w, query, rtable, child); });
 }
 
-// InSubtransaction runs fn; a PostgreSQL error is caught, rolled back and its
-// message returned (NULL when fn succeeded). Memory allocated by fn in the
-// caller's context survives.
+// InSubtransaction runs fn; a PostgreSQL error is caught, rolled back and
+// returned (NULL when fn succeeded). Memory allocated by fn in the caller's
+// context survives. Cancels, timeouts and shutdowns are never swallowed:
+// PG-side callers re-raise them (RaiseIfInterrupt), guarded callers carry them
+// out as a PgErrorException.
 template <typename Fn>
-char *
+ErrorData *
 InSubtransaction(Fn fn)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
-	char *volatile failure = NULL;
+	ErrorData *volatile failure = NULL;
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(cxt);
 	PG_TRY();
@@ -621,12 +624,39 @@ InSubtransaction(Fn fn)
 		ErrorData *e = CopyErrorData();
 		FlushErrorState();
 		RollbackAndReleaseCurrentSubTransaction();
-		failure = e->message ? e->message : pstrdup("error");
+		if (e->message == NULL)
+			e->message = pstrdup("error");
+		failure = e;
 	}
 	PG_END_TRY();
 	MemoryContextSwitchTo(cxt);
 	CurrentResourceOwner = owner;
 	return failure;
+}
+
+bool
+IsInterrupt(const ErrorData *e)
+{
+	return e->sqlerrcode == ERRCODE_QUERY_CANCELED || e->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
+		   e->sqlerrcode == ERRCODE_CRASH_SHUTDOWN || e->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE ||
+		   ProcDiePending || QueryCancelPending;
+}
+
+// RaiseIfInterrupt raises a caught cancel or shutdown again (PG side only: no
+// C++ object may be alive in the caller).
+void
+RaiseIfInterrupt(ErrorData *e)
+{
+	if (e != NULL && IsInterrupt(e))
+		ReThrowError(e);
+}
+
+// ThrowIfFailed turns a caught error into a C++ exception with its SQLSTATE (guarded side).
+void
+ThrowIfFailed(ErrorData *e)
+{
+	if (e != NULL)
+		throw PgErrorException(e->sqlerrcode, e->message);
 }
 
 // CountWriteRows adds a write statement's rows to its target table, from the
@@ -674,6 +704,7 @@ CollectWorkload(Workload &w, int max_statements)
 		if (q == w.nqueries)
 		{
 			w.queries[q].queryid = r.key.queryid;
+			w.queries[q].userid = r.key.userid;
 			w.queries[q].normalized = r.text;
 			w.queries[q].sql = r.text;
 			w.nqueries++;
@@ -695,7 +726,10 @@ CollectWorkload(Workload &w, int max_statements)
 	int kept = 0;
 	for (int q = 0; q < w.nqueries; q++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		QueryPod qp = w.queries[q];
+		if (!WhatIfRoleExists(qp.userid))
+			continue;	// its role was dropped: nobody may plan it
 		const char *lead = qp.sql;
 		while (*lead == ' ' || *lead == '\n' || *lead == '\t' || *lead == '(')
 			lead++;
@@ -706,7 +740,7 @@ CollectWorkload(Workload &w, int max_statements)
 		int saved_uses = w.nuses;
 		int saved_rels = w.nrels;
 		auto analyze = [&]() {
-			qp.query = WhatIfQuery(qp.sql);
+			qp.query = WhatIfQuery(qp.sql, qp.userid);
 			// rows written by the workload cost upkeep of every index of the table
 			Query *qq = qp.query;
 			if (qq->resultRelation > 0 && qq->commandType != CMD_SELECT)
@@ -730,7 +764,7 @@ CollectWorkload(Workload &w, int max_statements)
 				else if (rp)
 					rp->write_rows += qp.rows;
 			}
-			PlannedStmt *p = WhatIfPlan(qp.query, qp.sql, NULL, 0, NULL);
+			PlannedStmt *p = WhatIfPlan(qp.query, qp.sql, NULL, 0, NULL, qp.userid);
 			qp.cost = p->planTree->total_cost;
 			w.queries[kept] = qp;
 			WalkPlan(w, kept, p->rtable, p->planTree);
@@ -768,12 +802,13 @@ CollectWorkload(Workload &w, int max_statements)
 		// first as it was run (real constants: custom plans), when a sample is kept
 		SampleInfo *sample = (SampleInfo *) palloc0(sizeof(SampleInfo));
 		bool have_sample = SampleGet(MyDatabaseId, qp.queryid, sample);
-		char *err = NULL;
+		ErrorData *err = NULL;
 		if (have_sample)
 		{
 			qp.sql = sample->text;
 			qp.sample = sample;
 			err = InSubtransaction(analyze);
+			RaiseIfInterrupt(err);
 			if (err)
 			{
 				qp.sql = qp.normalized;
@@ -784,6 +819,7 @@ CollectWorkload(Workload &w, int max_statements)
 		}
 		if (!have_sample || err)
 			err = InSubtransaction(analyze);
+		RaiseIfInterrupt(err);
 		if (err)
 		{
 			// "date $1" and the like do not parse: try them as casts ("$1::date")
@@ -795,6 +831,7 @@ CollectWorkload(Workload &w, int max_statements)
 			{
 				qp.sql = cast;
 				err = InSubtransaction(analyze);
+				RaiseIfInterrupt(err);
 			}
 		}
 		if (err)
@@ -802,7 +839,7 @@ CollectWorkload(Workload &w, int max_statements)
 			w.nuses = saved_uses;	// statement skipped
 			w.nrels = saved_rels;
 			// a write whose parameters cannot be typed still costs index upkeep
-			(void) InSubtransaction([&]() { CountWriteRows(w, qp.sql, qp.rows); });
+			RaiseIfInterrupt(InSubtransaction([&]() { CountWriteRows(w, qp.sql, qp.rows); }));
 			continue;
 		}
 		kept++;
@@ -863,11 +900,11 @@ double
 PlanCostGuarded(Workload &w, int q, HypoIndex **hypos, int n)
 {
 	double cost = 0;
-	char *err = InSubtransaction([&]() {
-		cost = WhatIfPlan(w.queries[q].query, w.queries[q].sql, hypos, n, NULL)->planTree->total_cost;
-	});
-	if (err)
-		throw std::runtime_error(err);
+	const QueryPod &qp = w.queries[q];
+	ThrowIfFailed(InSubtransaction([&]() {
+		CHECK_FOR_INTERRUPTS();
+		cost = WhatIfPlan(qp.query, qp.sql, hypos, n, NULL, qp.userid)->planTree->total_cost;
+	}));
 	return cost;
 }
 
@@ -898,9 +935,7 @@ HypoGuarded(const RelPod &rel, const core::IndexCandidate &c)
 {
 	ResultPod pod = ToPod(c);
 	HypoIndex *h = NULL;
-	char *err = InSubtransaction([&]() { h = WhatIfIndex(CreateIndexSql(rel, pod, false, NULL)); });
-	if (err)
-		throw std::runtime_error(err);
+	ThrowIfFailed(InSubtransaction([&]() { h = WhatIfIndex(CreateIndexSql(rel, pod, false, NULL)); }));
 	return h;
 }
 
@@ -1051,8 +1086,9 @@ RunAdvice(Advice &a, int max_indexes)
 	a.used = (bool **) palloc0(sizeof(bool *) * Max(w.nqueries, 1));
 	for (int q = 0; q < w.nqueries && nres > 0; q++)
 	{
+		CHECK_FOR_INTERRUPTS();
 		a.used[q] = (bool *) palloc0(sizeof(bool) * nres);
-		a.plan_after[q] = WhatIfPlan(w.queries[q].query, w.queries[q].sql, a.hypos, nres, a.used[q]);
+		a.plan_after[q] = WhatIfPlan(w.queries[q].query, w.queries[q].sql, a.hypos, nres, a.used[q], w.queries[q].userid);
 		a.before += w.queries[q].calls * w.queries[q].cost;
 		a.after += w.queries[q].calls * a.plan_after[q]->planTree->total_cost;
 	}
@@ -1195,7 +1231,7 @@ xray_index_advice_queries(PG_FUNCTION_ARGS)
 				continue;
 			const QueryPod &qp = w.queries[q];
 			if (a.plan_before[q] == NULL)
-				a.plan_before[q] = WhatIfPlan(qp.query, qp.sql, NULL, 0, NULL);
+				a.plan_before[q] = WhatIfPlan(qp.query, qp.sql, NULL, 0, NULL, qp.userid);
 			Datum values[10];
 			bool nulls[10] = {false};
 			int c = 0;

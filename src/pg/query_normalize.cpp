@@ -40,18 +40,18 @@ CompareLocation(const void *a, const void *b)
 	return x < y ? -1 : (x > y ? 1 : 0);
 }
 
-// FillConstantLengths sets the length of every constant the jumble located,
-// using PostgreSQL's own lexer on the whole source text.
+// FillConstantLengths sets the length of every constant in locs (our own copy
+// of the jumble's locations, sorted here), using PostgreSQL's own lexer on the
+// whole source text.
 void
-FillConstantLengths(JumbleState *js, const char *query)
+FillConstantLengths(LocationLen *locs, int count, const char *query)
 {
 	core_yy_extra_type yyextra;
 	core_yyscan_t scanner = scanner_init(query, &yyextra, &ScanKeywords, ScanKeywordTokens);
 	// the jumble may list constants out of order
-	LocationLen *locs = js->clocations;
-	qsort(locs, js->clocations_count, sizeof(LocationLen), CompareLocation);
+	qsort(locs, count, sizeof(LocationLen), CompareLocation);
 	int last_loc = -1;
-	for (int i = 0; i < js->clocations_count; i++)
+	for (int i = 0; i < count; i++)
 	{
 		int loc = locs[i].location;
 		if (loc < 0 || loc == last_loc)
@@ -119,29 +119,35 @@ NormalizedTextStash(const char *source, Query *query, JumbleState *js)
 	const char *stmt = CleanQuerytext(source, &loc, &len);
 	int shift = (int) (stmt - source);
 
+	// The JumbleState is shared with every other post_parse_analyze hook
+	// (pg_stat_statements runs after us and expects its lengths at -1 and its
+	// order untouched): measure on a private copy, never write into it.
+	int count = js->clocations_count;
+	LocationLen *found = (LocationLen *) palloc(sizeof(LocationLen) * count);
+	memcpy(found, js->clocations, sizeof(LocationLen) * count);
 	// the usual literals are measured directly; the lexer only runs for the rest
 	size_t source_len = strlen(source);
 	bool need_lexer = false;
-	for (int i = 0; i < js->clocations_count; i++)
+	for (int i = 0; i < count; i++)
 	{
-		int at = js->clocations[i].location;
+		int at = found[i].location;
 		int n = at >= 0 ? core::ConstantLength(source, source_len, (size_t) at) : -1;
-		js->clocations[i].length = n;
+		found[i].length = n;
 		if (n < 0)
 			need_lexer = true;
 	}
 	if (need_lexer)
-		FillConstantLengths(js, source);
-	core::ConstLocation *locs =
-		(core::ConstLocation *) palloc(sizeof(core::ConstLocation) * js->clocations_count);
+		FillConstantLengths(found, count, source);
+	core::ConstLocation *locs = (core::ConstLocation *) palloc(sizeof(core::ConstLocation) * count);
 	int n = 0;
-	for (int i = 0; i < js->clocations_count; i++)
+	for (int i = 0; i < count; i++)
 	{
-		int at = js->clocations[i].location - shift;
-		if (at < 0 || at >= len || js->clocations[i].length < 0)
+		int at = found[i].location - shift;
+		if (at < 0 || at >= len || found[i].length < 0)
 			continue;
-		locs[n++] = core::ConstLocation{at, js->clocations[i].length};
+		locs[n++] = core::ConstLocation{at, found[i].length};
 	}
+	pfree(found);
 	size_t cap = core::NormalizedSizeBound((size_t) len, n);
 	char *buf = (char *) palloc(cap);
 	size_t out = core::NormalizeQuery(stmt, (size_t) len, locs, n, js->highest_extern_param_id, buf, cap);

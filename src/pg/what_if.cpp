@@ -23,6 +23,11 @@
 extern "C" {
 #include "access/amapi.h"
 #include "access/relation.h"
+#include "access/reloptions.h"
+#include "commands/tablespace.h"
+#include "executor/executor.h"
+#include "utils/acl.h"
+#include "utils/lsyscache.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_am_d.h"
 #include "catalog/pg_class_d.h"
@@ -38,6 +43,7 @@ extern "C" {
 #include "utils/rel.h"
 #include "utils/ruleutils.h"
 #include "utils/syscache.h"
+#include "utils/guc.h"
 
 PG_FUNCTION_INFO_V1(xray_what_if);
 PGDLLEXPORT Datum xray_what_if(PG_FUNCTION_ARGS);
@@ -219,6 +225,21 @@ ParseIndex(const char *sql, HypoIndex *h, Oid oid)
 
 	int nkey = list_length(stmt->indexParams);
 	int ncol = nkey + list_length(stmt->indexIncludingParams);
+	// what CREATE INDEX would refuse is refused here too (DefineIndex's checks)
+	if (ncol > INDEX_MAX_KEYS)
+		ereport(ERROR, (errcode(ERRCODE_TOO_MANY_COLUMNS),
+						errmsg("cannot use more than %d columns in an index", INDEX_MAX_KEYS)));
+	if (nkey == 0)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+						errmsg("a hypothetical index needs at least one key column")));
+	if (stmt->tableSpace != NULL)
+		(void) get_tablespace_oid(stmt->tableSpace, false);
+	if (stmt->options != NIL)
+	{
+		Datum reloptions = transformRelOptions((Datum) 0, stmt->options, NULL, NULL, false, false);
+		IndexAmRoutine *amroutine = GetIndexAmRoutineByAmId(relam, false);
+		(void) index_reloptions(amroutine->amoptions, reloptions, true);
+	}
 	memset(h, 0, sizeof(*h));
 	h->oid = oid;
 	h->relid = relid;
@@ -256,6 +277,9 @@ ParseIndex(const char *sql, HypoIndex *h, Oid oid)
 		}
 		else
 		{
+			if (contain_mutable_functions((Node *) expression_planner((Expr *) copyObjectImpl(e->expr))))
+				ereport(ERROR, (errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+								errmsg("functions in index expression must be marked IMMUTABLE")));
 			Node *expr = eval_const_expressions(NULL, e->expr);
 			fix_opfuncids(expr);
 			typ = exprType(expr);
@@ -286,6 +310,9 @@ ParseIndex(const char *sql, HypoIndex *h, Oid oid)
 	}
 	if (stmt->whereClause)
 	{
+		if (contain_mutable_functions((Node *) expression_planner((Expr *) copyObjectImpl(stmt->whereClause))))
+			ereport(ERROR, (errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+							errmsg("functions in index predicate must be marked IMMUTABLE")));
 		Node *pred = eval_const_expressions(NULL, stmt->whereClause);
 		pred = (Node *) canonicalize_qual((Expr *) pred, true);
 		fix_opfuncids(pred);
@@ -306,6 +333,29 @@ ParseIndex(const char *sql, HypoIndex *h, Oid oid)
 	}
 	h->name = stmt->idxname ? pstrdup(quote_identifier(stmt->idxname))
 							: psprintf("<hypothetical> %s (%s)", quote_identifier(get_rel_name(relid)), cols.data);
+}
+
+// CheckIndexReadable refuses a hypothetical index on columns the caller may not
+// read: its estimated size and costs would reveal their widths and statistics.
+void
+CheckIndexReadable(const HypoIndex &h)
+{
+	Oid user = GetUserId();
+	if (pg_class_aclcheck(h.relid, user, ACL_SELECT) == ACLCHECK_OK)
+		return;
+	Bitmapset *cols = NULL;
+	for (int i = 0; i < h.ncolumns; i++)
+		if (h.indexkeys[i] != 0)
+			cols = bms_add_member(cols, h.indexkeys[i] - FirstLowInvalidHeapAttributeNumber);
+	pull_varattnos((Node *) h.indexprs, 1, &cols);
+	pull_varattnos((Node *) h.indpred, 1, &cols);
+	int x = -1;
+	while ((x = bms_next_member(cols, x)) >= 0)
+	{
+		AttrNumber att = (AttrNumber) (x + FirstLowInvalidHeapAttributeNumber);
+		if (att <= 0 || pg_attribute_aclcheck(h.relid, att, user, ACL_SELECT) != ACLCHECK_OK)
+			aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(h.relid));
+	}
 }
 
 // MarkUsed flags the hypothetical indexes a plan tree scans.
@@ -396,28 +446,71 @@ WhatIfIndexPages(const HypoIndex *index)
 	return index->pages;
 }
 
-Query *
-WhatIfQuery(const char *sql)
+namespace
 {
-	ErrorContextCallback cb{error_context_stack, InnerTextErrorCallback, (void *) sql};
-	error_context_stack = &cb;
-	List *raw = pg_parse_query(sql);
-	if (list_length(raw) != 1)
-		ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR), errmsg("query must be exactly one statement")));
-	Oid *param_types = NULL;
-	int nparams = 0;
-	List *queries = pg_analyze_and_rewrite_varparams((RawStmt *) linitial(raw), sql, &param_types, &nparams, NULL);
-	if (list_length(queries) != 1 || ((Query *) linitial(queries))->commandType == CMD_UTILITY)
-		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						errmsg("query must be a SELECT, INSERT, UPDATE, DELETE or MERGE statement")));
-	error_context_stack = cb.previous;
-	Query *query = (Query *) linitial(queries);
-	ExecCheckRTPerms(query->rtable, true);
+// AsUser runs fn as role (when valid) in a security-restricted operation, with
+// a GUC nest level of its own; the caller's identity is back on every exit.
+template <typename Fn>
+void
+AsUser(Oid role, Fn fn)
+{
+	if (!OidIsValid(role))
+	{
+		fn();
+		return;
+	}
+	Oid save_user;
+	int save_sec;
+	GetUserIdAndSecContext(&save_user, &save_sec);
+	SetUserIdAndSecContext(role, save_sec | SECURITY_RESTRICTED_OPERATION);
+	int nest = NewGUCNestLevel();
+	PG_TRY();
+	{
+		fn();
+	}
+	PG_CATCH();
+	{
+		SetUserIdAndSecContext(save_user, save_sec);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	AtEOXact_GUC(false, nest);
+	SetUserIdAndSecContext(save_user, save_sec);
+}
+}	// namespace
+
+bool
+WhatIfRoleExists(Oid role)
+{
+	return OidIsValid(role) && SearchSysCacheExists1(AUTHOID, ObjectIdGetDatum(role));
+}
+
+Query *
+WhatIfQuery(const char *sql, Oid as_user)
+{
+	Query *query = NULL;
+	AsUser(as_user, [&]() {
+		ErrorContextCallback cb{error_context_stack, InnerTextErrorCallback, (void *) sql};
+		error_context_stack = &cb;
+		List *raw = pg_parse_query(sql);
+		if (list_length(raw) != 1)
+			ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR), errmsg("query must be exactly one statement")));
+		Oid *param_types = NULL;
+		int nparams = 0;
+		List *queries =
+			pg_analyze_and_rewrite_varparams((RawStmt *) linitial(raw), sql, &param_types, &nparams, NULL);
+		if (list_length(queries) != 1 || ((Query *) linitial(queries))->commandType == CMD_UTILITY)
+			ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+							errmsg("query must be a SELECT, INSERT, UPDATE, DELETE or MERGE statement")));
+		error_context_stack = cb.previous;
+		query = (Query *) linitial(queries);
+		XRAY_CHECK_QUERY_PERMS(query);
+	});
 	return query;
 }
 
 PlannedStmt *
-WhatIfPlan(Query *query, const char *sql, HypoIndex **indexes, int n, bool *used)
+WhatIfPlan(Query *query, const char *sql, HypoIndex **indexes, int n, bool *used, Oid as_user)
 {
 	WhatIfEnsureHook();
 	PlannedStmt *plan = NULL;
@@ -429,7 +522,12 @@ WhatIfPlan(Query *query, const char *sql, HypoIndex **indexes, int n, bool *used
 	nactive = n;
 	PG_TRY();
 	{
-		plan = PlanCopy(query, sql);
+		AsUser(as_user, [&]() {
+			plan = PlanCopy(query, sql);
+			// planning folded the statement's functions as as_user: so are its permissions checked
+			if (OidIsValid(as_user))
+				XRAY_CHECK_PLAN_PERMS(plan);
+		});
 		MarkUsed(plan->planTree);
 		ListCell *lc;
 		foreach (lc, plan->subplans)
@@ -445,6 +543,12 @@ WhatIfPlan(Query *query, const char *sql, HypoIndex **indexes, int n, bool *used
 	for (int i = 0; used && i < n; i++)
 		used[i] = indexes[i]->used;
 	return plan;
+}
+
+void
+WhatIfCheckPlanPerms(PlannedStmt *plan)
+{
+	XRAY_CHECK_PLAN_PERMS(plan);
 }
 
 text *
@@ -498,6 +602,7 @@ xray_what_if(PG_FUNCTION_ARGS)
 			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 							errmsg("index statement %d is NULL", i + 1)));
 		hypos[i] = WhatIfIndex(TextDatumGetCString(elems[i]));
+		CheckIndexReadable(*hypos[i]);
 	}
 
 	// the statement, with $n parameters allowed
@@ -507,6 +612,10 @@ xray_what_if(PG_FUNCTION_ARGS)
 	PlannedStmt *before = WhatIfPlan(query, sql, NULL, 0, NULL);
 	bool *used_flags = (bool *) palloc0(sizeof(bool) * Max(nelems, 1));
 	PlannedStmt *after = WhatIfPlan(query, sql, hypos, nelems, used_flags);
+	// every table the planned statement reads, in subqueries, CTEs and
+	// sublinks too (the flattened range table), before anything is returned
+	WhatIfCheckPlanPerms(before);
+	WhatIfCheckPlanPerms(after);
 	text *plan_before = WhatIfPlanText(before, NULL, 0);
 	text *plan_after = WhatIfPlanText(after, hypos, nelems);
 

@@ -6,41 +6,26 @@ namespace xray::pg
 {
 struct HypoIndex;
 
-struct HypoIndex;
-
-// WhatIfIndexName returns the name of a hypothetical index being planned with,
-// or NULL when oid is not one.
 const char *WhatIfIndexName(Oid oid);
 
-// WhatIfIndex parses a CREATE INDEX statement into a hypothetical btree index
-// (ERRORs for anything else); WhatIfIndexPages is its estimated size.
 HypoIndex *WhatIfIndex(const char *create_index_sql);
 double WhatIfIndexPages(const HypoIndex *index);
 
-// WhatIfQuery parses and analyzes one DML statement ($n allowed) and checks the
-// caller's privileges on its tables, as EXPLAIN does.
-Query *WhatIfQuery(const char *sql);
+// WhatIfQuery parses and analyzes one statement ($n parameters allowed) and
+// checks the permissions it needs. WhatIfPlan plans it with a set of
+// hypothetical indexes. With as_user valid, both run as that role inside a
+// security-restricted operation (as ANALYZE runs index expressions): a
+// recorded statement is never analyzed, planned or folded with more privilege
+// than the role that ran it. InvalidOid: as the caller.
+Query *WhatIfQuery(const char *sql, Oid as_user = InvalidOid);
+PlannedStmt *WhatIfPlan(Query *query, const char *sql, HypoIndex **indexes, int n, bool *used,
+						Oid as_user = InvalidOid);
 
-// WhatIfPlan plans a copy of query with the n hypothetical indexes (none when
-// n = 0); used[i] tells whether the plan scans indexes[i]. Not recorded by pg_xray.
-PlannedStmt *WhatIfPlan(Query *query, const char *sql, HypoIndex **indexes, int n, bool *used);
+// WhatIfCheckPlanPerms raises unless the caller may read every table the plan reads.
+void WhatIfCheckPlanPerms(PlannedStmt *plan);
 
-// WhatIfPlanText is PlanTextBuild with the hypothetical indexes' names known.
 text *WhatIfPlanText(PlannedStmt *plan, HypoIndex **indexes, int n);
 
-// WhatIfIndex parses a CREATE INDEX statement into a hypothetical btree index
-// (ERRORs for anything else); WhatIfIndexPages is its estimated size.
-HypoIndex *WhatIfIndex(const char *create_index_sql);
-double WhatIfIndexPages(const HypoIndex *index);
-
-// WhatIfQuery parses and analyzes one DML statement ($n allowed) and checks the
-// caller's privileges on its tables, as EXPLAIN does.
-Query *WhatIfQuery(const char *sql);
-
-// WhatIfPlan plans a copy of query with the n hypothetical indexes (none when
-// n = 0); used[i] tells whether the plan scans indexes[i]. Not recorded by pg_xray.
-PlannedStmt *WhatIfPlan(Query *query, const char *sql, HypoIndex **indexes, int n, bool *used);
-
-// WhatIfPlanText is PlanTextBuild with the hypothetical indexes' names known.
-text *WhatIfPlanText(PlannedStmt *plan, HypoIndex **indexes, int n);
+// WhatIfRoleExists: false for a recorded role that has been dropped since.
+bool WhatIfRoleExists(Oid role);
 }	// namespace xray::pg
