@@ -661,11 +661,12 @@ LockSampleRec *
 LockSamplesCopy(int *n)
 {
 	CheckReady();
+	int size = hist->info.ring_size;	// fixed at start
+	// allocated before the lock: nothing under it may raise an ERROR
+	LockSampleRec *out = (LockSampleRec *) palloc(sizeof(LockSampleRec) * Max(size, 1));
 	LWLockAcquire(hist->lock, LW_SHARED);
 	uint64 total = hist->ring_next;
-	int size = hist->info.ring_size;
 	int count = (int) Min(total, (uint64) size);
-	LockSampleRec *out = (LockSampleRec *) palloc(sizeof(LockSampleRec) * Max(count, 1));
 	// oldest first
 	for (int i = 0; i < count; i++)
 		out[i] = Ring()[(total - count + i) % (uint64) size];

@@ -226,12 +226,16 @@ SampleGet(Oid dbid, uint64 queryid, SampleInfo *info)
 	if (samples == NULL || samples->nslots == 0 || !guc_store_sample_values)
 		return false;
 	bool found = false;
+	// allocated before the lock: nothing under it may raise an ERROR
+	char *text = (char *) palloc(samples->text_size + 1);
 	LWLockAcquire(samples->lock, LW_SHARED);
 	SampleSlot *s = Slot(SlotFor(dbid, queryid));
-	// copy under the lock; palloc may fail only for lack of memory, which releases the lock
 	if (s->queryid == queryid && s->dbid == dbid && s->len > 0)
 	{
-		info->text = pnstrdup(SlotText(s), s->len);
+		size_t len = Min((size_t) s->len, (size_t) samples->text_size);
+		memcpy(text, SlotText(s), len);
+		text[len] = '\0';
+		info->text = text;
 		info->nconst = s->nconst;
 		info->nsamples = s->nsamples;
 		for (int i = 0; i < s->nconst; i++)

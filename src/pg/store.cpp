@@ -31,6 +31,9 @@
 //   - Text of an entry evicted and recreated from a backend that believed the text
 //     stored is filled at that backend's next window (see QueryTextFor callers).
 //   - A backend more than kResetRing resets behind drops all its pending items.
+//   - An error recorded while the store lock is busy and a flush is due (slot
+//     full, reset pending, first statement) is counted in `dropped`, not
+//     waited for: the error may come from this backend's own read under the lock.
 #include <cstring>
 
 #include "store_internal.hpp"
@@ -247,9 +250,40 @@ FlushAtExit(int code, Datum arg)
 	StoreFlushOwn();
 }
 
+// LockStore takes the store lock exclusively. In an error path (may_wait
+// false) it never waits: the error may have been raised while this very
+// backend held the lock (a reader), and waiting would hang it and, at their
+// next flush, every other backend.
+bool
+LockStore(bool may_wait)
+{
+	if (may_wait)
+	{
+		LWLockAcquire(store.hdr->lock, LW_EXCLUSIVE);
+		return true;
+	}
+	return LWLockConditionalAcquire(store.hdr->lock, LW_EXCLUSIVE);
+}
+
+// FlushOwn merges this backend's slot into the tables; false when it could not
+// take the lock without waiting (may_wait false).
+bool
+FlushOwn(bool may_wait)
+{
+	if (!my_slot)
+		return true;
+	if (!LockStore(may_wait))
+		return false;
+	FlushSlot(my_slot, (uint32) (my_slot - store.slots));
+	my_slot->window_start = GetCurrentStatementStartTimestamp();
+	LWLockRelease(store.hdr->lock);
+	LocalIndexClear();
+	return true;
+}
+
 // MySlot attaches this backend to its pending slot on first use.
 BackendSlot *
-MySlot()
+MySlot(bool may_wait = true)
 {
 	if (my_slot)
 		return my_slot;
@@ -263,7 +297,8 @@ MySlot()
 	}
 	BackendSlot *slot = &store.slots[n];
 	LocalIndexClear();
-	LWLockAcquire(store.hdr->lock, LW_EXCLUSIVE);
+	if (!LockStore(may_wait))
+		return NULL;
 	if (slot->nitems > 0)
 		FlushSlot(slot, n);	// left by a previous owner that could not flush
 	slot->owner_pid = MyProcPid;
@@ -516,13 +551,7 @@ StoreStmtTextKnown(const StmtKey &key)
 void
 StoreFlushOwn()
 {
-	if (!my_slot)
-		return;
-	LWLockAcquire(store.hdr->lock, LW_EXCLUSIVE);
-	FlushSlot(my_slot, (uint32) (my_slot - store.slots));
-	my_slot->window_start = GetCurrentStatementStartTimestamp();
-	LWLockRelease(store.hdr->lock);
-	LocalIndexClear();
+	(void) FlushOwn(true);
 }
 
 void
@@ -538,14 +567,20 @@ StoreRecord(const RecordEvent &ev)
 {
 	if (!StoreReady())
 		return;
-	BackendSlot *slot = MySlot();
+	// in an error path nothing may wait for a lock (see LockStore)
+	bool may_wait = !ev.in_error;
+	BackendSlot *slot = MySlot(may_wait);
 	if (!slot)
 	{
 		pg_atomic_fetch_add_u64(&store.hdr->dropped, 1);
 		return;
 	}
-	if (pg_atomic_read_u64(&store.hdr->reset_epoch) != slot->reset_epoch)
-		StoreFlushOwn();	// applies the reset to this backend's items
+	if (pg_atomic_read_u64(&store.hdr->reset_epoch) != slot->reset_epoch && !FlushOwn(may_wait))
+	{
+		// the reset is applied at this backend's next statement; this error is not counted
+		pg_atomic_fetch_add_u64(&store.hdr->dropped, 1);
+		return;
+	}
 	KnownCheckEpoch();
 
 	uint32 slot_no = (uint32) (slot - store.slots);
@@ -554,8 +589,11 @@ StoreRecord(const RecordEvent &ev)
 	int idx = LocalFind(slot, hash, ev.key, ev.planid);
 	if (idx < 0)
 	{
-		if (slot->nitems >= (uint32) kPendingItems)
-			StoreFlushOwn();
+		if (slot->nitems >= (uint32) kPendingItems && !FlushOwn(may_wait))
+		{
+			pg_atomic_fetch_add_u64(&store.hdr->dropped, 1);
+			return;
+		}
 		idx = (int) slot->nitems;
 		PendingItem *it = &slot->items[idx];
 		// not yet published (idx >= nitems): no reader looks at it
@@ -619,7 +657,8 @@ StoreRecord(const RecordEvent &ev)
 	pg_write_barrier();
 	it->changecount++;
 
-	if (now - slot->window_start >= (int64) guc_flush_interval_ms * 1000)
+	// an error path leaves the periodic flush to the next statement
+	if (may_wait && now - slot->window_start >= (int64) guc_flush_interval_ms * 1000)
 		StoreFlushOwn();
 }
 

@@ -57,29 +57,47 @@ struct Writer
 	}
 };
 
-struct Reader
+// FileReader streams the saved file; every read is bounded by what remains.
+struct FileReader
 {
-	const char *buf;
-	size_t len;
-	size_t pos;
+	FILE *f;
+	uint64 remaining;	// payload bytes left (the CRC excluded)
 
 	bool Get(void *p, size_t n)
 	{
-		if (n > len - pos)
+		if (n > remaining || fread(p, 1, n, f) != n)
 			return false;
-		memcpy(p, buf + pos, n);
-		pos += n;
+		remaining -= n;
 		return true;
 	}
-	const char *Take(size_t n)
+	bool Skip(size_t n)
 	{
-		if (n > len - pos)
-			return NULL;
-		const char *p = buf + pos;
-		pos += n;
-		return p;
+		if (n > remaining || fseeko(f, (off_t) n, SEEK_CUR) != 0)
+			return false;
+		remaining -= n;
+		return true;
 	}
 };
+
+// FileChecksum computes the CRC-32C of the first len bytes of f, streaming.
+bool
+FileChecksum(FILE *f, uint64 len, pg_crc32c *out)
+{
+	char chunk[65536];
+	pg_crc32c crc;
+	INIT_CRC32C(crc);
+	while (len > 0)
+	{
+		size_t want = len < sizeof(chunk) ? (size_t) len : sizeof(chunk);
+		if (fread(chunk, 1, want, f) != want)
+			return false;
+		COMP_CRC32C(crc, chunk, want);
+		len -= want;
+	}
+	FIN_CRC32C(crc);
+	*out = crc;
+	return true;
+}
 
 template <typename Entry>
 void
@@ -97,23 +115,28 @@ DumpTable(Writer &w, const Table<Entry> &t)
 // table, counting those beyond its capacity in *skipped. False when truncated.
 template <typename Entry, typename Key>
 bool
-LoadTable(Reader &r, const Table<Entry> &t, uint32 n, int64 *skipped, uint64 (*hash_of)(const Key &))
+LoadTable(FileReader &r, const Table<Entry> &t, uint32 n, int64 *skipped, uint64 (*hash_of)(const Key &))
 {
 	for (uint32 i = 0; i < n; i++)
 	{
 		Entry e;
-		const char *text;
-		if (!r.Get(&e, sizeof(e)) || (text = r.Take(e.text_len)) == NULL)
+		if (!r.Get(&e, sizeof(e)) || e.text_len > r.remaining)
 			return false;
 		if (t.st->count >= t.st->max)
 		{
 			(*skipped)++;
+			if (!r.Skip(e.text_len))
+				return false;
 			continue;
 		}
 		bool inserted;
 		int32 at = TableFindOrInsert(t, e.key, hash_of(e.key), e.first_seen, &inserted);
 		if (at < 0 || !inserted)
+		{
+			if (!r.Skip(e.text_len))
+				return false;
 			continue;
+		}
 		Entry *ne = &t.entries[at];
 		int32 next_free = ne->next_free;
 		memcpy((void *) ne, &e, sizeof(Entry));
@@ -122,8 +145,14 @@ LoadTable(Reader &r, const Table<Entry> &t, uint32 n, int64 *skipped, uint64 (*h
 		ne->hash = hash_of(e.key);
 		// the postmaster knows no database encoding to cut safely: a text that
 		// no longer fits is dropped and captured again on the next execution
-		size_t len = e.text_len < t.st->text_size ? e.text_len : 0;
-		memcpy(t.Text(at), text, len);
+		bool fits = e.text_len < t.st->text_size;
+		if (!(fits ? r.Get(t.Text(at), e.text_len) : r.Skip(e.text_len)))
+		{
+			ne->text_len = 0;
+			t.Text(at)[0] = '\0';
+			return false;
+		}
+		size_t len = fits ? e.text_len : 0;
 		t.Text(at)[len] = '\0';
 		ne->text_len = (uint32) len;
 	}
@@ -174,45 +203,39 @@ StoreDumpFile(int code, Datum arg)
 	(void) durable_rename(kStatTmp, kStatFile, LOG);
 }
 
+namespace
+{
 void
-StoreLoadFile()
+LoadStream(FILE *f)
 {
 	StoreHeader *h = store.hdr;
-	FILE *f = AllocateFile(kStatFile, PG_BINARY_R);
-	if (f == NULL)
-	{
-		if (errno != ENOENT)
-			ereport(LOG, (errcode_for_file_access(),
-						  errmsg("pg_xray: could not read \"%s\": %m", kStatFile)));
-		return;
-	}
-	StringInfoData data;
-	initStringInfo(&data);
-	char chunk[8192];
-	size_t got;
-	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		appendBinaryStringInfo(&data, chunk, (int) got);
-	FreeFile(f);
-	unlink(kStatFile);
-
-	Reader r{data.data, (size_t) data.len, 0};
+	if (fseeko(f, 0, SEEK_END) != 0)
+		return WarnDamaged("cannot be read");
+	off_t size = ftello(f);
+	if (size < (off_t) (sizeof(FileHeader) + sizeof(pg_crc32c)))
+		return WarnDamaged("file is too short");
+	uint64 payload = (uint64) size - sizeof(pg_crc32c);
 	FileHeader fh;
-	if (r.len < sizeof(FileHeader) + sizeof(pg_crc32c) || !r.Get(&fh, sizeof(fh)))
+	pg_crc32c crc, stored;
+	rewind(f);
+	if (fread(&fh, 1, sizeof(fh), f) != sizeof(fh))
 		return WarnDamaged("file is too short");
 	if (fh.magic != kFileMagic)
 		return WarnDamaged("not a pg_xray statistics file");
 	if (fh.version != kFileVersion || fh.stmt_entry_size != sizeof(StmtEntry) ||
 		fh.plan_entry_size != sizeof(PlanEntry) || fh.hist_buckets != (uint32) kHistBuckets)
 		return WarnDamaged("written by another version of pg_xray");
-	pg_crc32c crc, stored;
-	INIT_CRC32C(crc);
-	COMP_CRC32C(crc, r.buf, r.len - sizeof(pg_crc32c));
-	FIN_CRC32C(crc);
-	memcpy(&stored, r.buf + r.len - sizeof(pg_crc32c), sizeof(stored));
+	rewind(f);
+	if (!FileChecksum(f, payload, &crc) || fread(&stored, 1, sizeof(stored), f) != sizeof(stored))
+		return WarnDamaged("file is too short");
 	if (!EQ_CRC32C(crc, stored))
 		return WarnDamaged("checksum mismatch");
-	r.len -= sizeof(pg_crc32c);
 
+	// checked whole: now entry by entry
+	rewind(f);
+	FileReader r{f, payload};
+	if (!r.Skip(sizeof(fh)))
+		return WarnDamaged("file is too short");
 	int64 skipped = 0;
 	if (!LoadTable(r, Stmts(), fh.nstmts, &skipped, StmtKeyHash) ||
 		!LoadTable(r, Plans(), fh.nplans, &skipped, PlanKeyHash))
@@ -224,6 +247,34 @@ StoreLoadFile()
 		ereport(LOG, (errmsg("pg_xray: %lld saved entries did not fit the configured capacity",
 							 (long long) skipped)));
 	}
-	pfree(data.data);
+}
+}	// namespace
+
+void
+StoreLoadFile()
+{
+	FILE *f = AllocateFile(kStatFile, PG_BINARY_R);
+	if (f == NULL)
+	{
+		if (errno != ENOENT)
+			ereport(LOG, (errcode_for_file_access(),
+						  errmsg("pg_xray: could not read \"%s\": %m", kStatFile)));
+		return;
+	}
+	// gone before anything is read: whatever happens next, the next start does not see it
+	unlink(kStatFile);
+	PG_TRY();
+	{
+		LoadStream(f);
+	}
+	PG_CATCH();
+	{
+		// never fail the start-up for saved statistics
+		EmitErrorReport();
+		FlushErrorState();
+		WarnDamaged("could not be loaded");
+	}
+	PG_END_TRY();
+	FreeFile(f);
 }
 }	// namespace xray::pg

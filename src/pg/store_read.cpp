@@ -1,7 +1,12 @@
 // store_read.cpp - readers of the statement store: merged snapshots and info.
 //
-// Locking protocol: a reader holds store.hdr->lock in shared mode while it
-// copies the shared tables and every backend's pending items, so no flush
+// Locking protocol: a reader allocates everything first (rows for the tables'
+// fixed capacity, an arena for the texts), then holds store.hdr->lock in
+// shared mode while it copies the shared tables and every backend's pending
+// items, without calling anything that can raise an ERROR: an error under the
+// lock would reach the executor hook's error path in the same backend. When
+// the texts did not fit the arena, the copy is repeated with a larger one (at
+// most three tries; then the texts that did not fit read NULL). It copies so no flush
 // (exclusive) can move counts from a slot into the tables in between: every
 // count is seen exactly once. Pending items are copied with the changecount
 // protocol described in store.cpp. The work is O(entries + backends x
@@ -84,11 +89,44 @@ MergeHistAndTimes(Row &row, const PendingItem &it)
 		row.last_seen = it.last_seen;
 }
 
-char *
-CopyText(const char *src, uint32 len)
+// TextArena holds the texts of one snapshot: allocated before the lock is
+// taken, filled under it (no allocation there), grown and refilled when short.
+struct TextArena
 {
-	return len > 0 ? pnstrdup(src, len) : NULL;
-}
+	char *buf;
+	size_t cap;
+	size_t used;
+	size_t needed;
+
+	void Prepare(size_t size)
+	{
+		if (size > cap)
+		{
+			if (buf)
+				pfree(buf);
+			buf = (char *) palloc_extended(size, MCXT_ALLOC_HUGE);
+			cap = size;
+		}
+		used = needed = 0;
+	}
+	// Copy returns a NUL-terminated copy, or NULL when len is 0 or it does not fit.
+	char *Copy(const char *src, uint32 len)
+	{
+		if (len == 0)
+			return NULL;
+		needed += len + 1;
+		if (used + len + 1 > cap)
+			return NULL;
+		char *out = buf + used;
+		memcpy(out, src, len);
+		out[len] = '\0';
+		used += len + 1;
+		return out;
+	}
+	// Retry: true when the texts did not fit and another try may make them
+	bool Retry(int attempt) const { return needed > cap && attempt < 2; }
+	size_t Grown() const { return needed + needed / 4 + 4096; }
+};
 
 // ForEachPendingItem calls fn(slot_no, item_no, copy) for every live pending item; shared lock held.
 template <typename Fn>
@@ -121,46 +159,58 @@ StoreSnapshotStatements(int *nrows)
 {
 	StoreCheckReady();
 	StoreHeader *h = store.hdr;
-	LWLockAcquire(h->lock, LW_SHARED);
-	uint32 cap = h->stmt_table.count + h->nslots * kPendingItems;
+	// capacities fixed at server start: sized without the lock
+	uint32 cap = h->stmt_table.max + h->nslots * kPendingItems;
 	StmtRow *rows = (StmtRow *) palloc_extended(mul_size(cap, sizeof(StmtRow)), MCXT_ALLOC_HUGE);
 	RowIndex ix = RowIndexCreate(cap);
+	PlanTriple *triples = (PlanTriple *) palloc_extended(
+		mul_size(h->plan_table.max + h->nslots * kPendingItems + 1, sizeof(PlanTriple)), MCXT_ALLOC_HUGE);
+	TextArena arena{NULL, 0, 0, 0};
+	size_t want = 64 * 1024;
 	int n = 0;
 	uint32 ntriples = 0;
-	PlanTriple *triples = (PlanTriple *) palloc_extended(
-		mul_size(h->plan_table.count + h->nslots * kPendingItems + 1, sizeof(PlanTriple)), MCXT_ALLOC_HUGE);
-
-	for (uint32 i = 0; i < h->stmt_table.max; i++)
+	for (int attempt = 0;; attempt++)
 	{
-		const StmtEntry &e = store.stmts[i];
-		if (!e.in_use)
-			continue;
-		StmtRow &r = rows[n];
-		r.key = e.key;
-		r.c = e.c;
-		memcpy(r.hist, e.hist, sizeof(r.hist));
-		r.first_seen = e.first_seen;
-		r.last_seen = e.last_seen;
-		r.distinct_plans = 0;
-		r.text = CopyText(StmtText(i), e.text_len);
-		core::IndexInsert(ix.slots, ix.cap, e.hash, n);
-		n++;
-	}
-	for (uint32 i = 0; i < h->plan_table.max; i++)
-		if (store.plans[i].in_use)
-			triples[ntriples++] = PlanTriple{store.plans[i].key.dbid, store.plans[i].key.queryid,
-											 store.plans[i].key.planid};
+		arena.Prepare(want);
+		core::IndexClear(ix.slots, ix.cap);
+		n = 0;
+		ntriples = 0;
+		LWLockAcquire(h->lock, LW_SHARED);
+		for (uint32 i = 0; i < h->stmt_table.max; i++)
+		{
+			const StmtEntry &e = store.stmts[i];
+			if (!e.in_use)
+				continue;
+			StmtRow &r = rows[n];
+			r.key = e.key;
+			r.c = e.c;
+			memcpy(r.hist, e.hist, sizeof(r.hist));
+			r.first_seen = e.first_seen;
+			r.last_seen = e.last_seen;
+			r.distinct_plans = 0;
+			r.text = arena.Copy(StmtText(i), e.text_len);
+			core::IndexInsert(ix.slots, ix.cap, e.hash, n);
+			n++;
+		}
+		for (uint32 i = 0; i < h->plan_table.max; i++)
+			if (store.plans[i].in_use)
+				triples[ntriples++] = PlanTriple{store.plans[i].key.dbid, store.plans[i].key.queryid,
+												 store.plans[i].key.planid};
 
-	ForEachPendingItem([&](uint32 s, int i, const PendingItem &it) {
-		StmtRow &row = FindOrAddRow(rows, ix, &n, it.key, StmtKeyHash(it.key));
-		if (!row.text && it.has_text)
-			row.text = CopyText(SlotText(s, i), Min(it.text_len, h->query_text_size - 1));
-		core::CountersMerge(row.c, it.c);
-		MergeHistAndTimes(row, it);
-		if (it.planid != 0 && it.c.exec.count > 0)
-			triples[ntriples++] = PlanTriple{it.key.dbid, it.key.queryid, it.planid};
-	});
-	LWLockRelease(h->lock);
+		ForEachPendingItem([&](uint32 s, int i, const PendingItem &it) {
+			StmtRow &row = FindOrAddRow(rows, ix, &n, it.key, StmtKeyHash(it.key));
+			if (!row.text && it.has_text)
+				row.text = arena.Copy(SlotText(s, i), Min(it.text_len, h->query_text_size - 1));
+			core::CountersMerge(row.c, it.c);
+			MergeHistAndTimes(row, it);
+			if (it.planid != 0 && it.c.exec.count > 0)
+				triples[ntriples++] = PlanTriple{it.key.dbid, it.key.queryid, it.planid};
+		});
+		LWLockRelease(h->lock);
+		if (!arena.Retry(attempt))
+			break;
+		want = arena.Grown();
+	}
 
 	// distinct plans per (dbid, queryid), counted over what is stored
 	if (ntriples > 0)
@@ -198,37 +248,48 @@ StoreSnapshotPlans(int *nrows)
 {
 	StoreCheckReady();
 	StoreHeader *h = store.hdr;
-	LWLockAcquire(h->lock, LW_SHARED);
-	uint32 cap = h->plan_table.count + h->nslots * kPendingItems;
+	uint32 cap = h->plan_table.max + h->nslots * kPendingItems;
 	PlanRow *rows = (PlanRow *) palloc_extended(mul_size(cap, sizeof(PlanRow)), MCXT_ALLOC_HUGE);
 	RowIndex ix = RowIndexCreate(cap);
+	TextArena arena{NULL, 0, 0, 0};
+	size_t want = 64 * 1024;
 	int n = 0;
-	for (uint32 i = 0; i < h->plan_table.max; i++)
+	for (int attempt = 0;; attempt++)
 	{
-		const PlanEntry &e = store.plans[i];
-		if (!e.in_use)
-			continue;
-		PlanRow &r = rows[n];
-		r.key = e.key;
-		r.exec = e.exec;
-		memcpy(r.hist, e.hist, sizeof(r.hist));
-		r.first_seen = e.first_seen;
-		r.last_seen = e.last_seen;
-		r.text = CopyText(PlanText(i), e.text_len);
-		core::IndexInsert(ix.slots, ix.cap, e.hash, n);
-		n++;
+		arena.Prepare(want);
+		core::IndexClear(ix.slots, ix.cap);
+		n = 0;
+		LWLockAcquire(h->lock, LW_SHARED);
+		for (uint32 i = 0; i < h->plan_table.max; i++)
+		{
+			const PlanEntry &e = store.plans[i];
+			if (!e.in_use)
+				continue;
+			PlanRow &r = rows[n];
+			r.key = e.key;
+			r.exec = e.exec;
+			memcpy(r.hist, e.hist, sizeof(r.hist));
+			r.first_seen = e.first_seen;
+			r.last_seen = e.last_seen;
+			r.text = arena.Copy(PlanText(i), e.text_len);
+			core::IndexInsert(ix.slots, ix.cap, e.hash, n);
+			n++;
+		}
+		ForEachPendingItem([&](uint32 s, int i, const PendingItem &it) {
+			if (it.planid == 0 || it.c.exec.count == 0)
+				return;
+			PlanKey pk{it.key.dbid, it.key.queryid, it.planid};
+			PlanRow &row = FindOrAddRow(rows, ix, &n, pk, PlanKeyHash(pk));
+			if (!row.text && it.has_plan_text)
+				row.text = arena.Copy(SlotPlanText(s, i), Min(it.plan_text_len, h->plan_text_size - 1));
+			core::TimingMerge(row.exec, it.c.exec);
+			MergeHistAndTimes(row, it);
+		});
+		LWLockRelease(h->lock);
+		if (!arena.Retry(attempt))
+			break;
+		want = arena.Grown();
 	}
-	ForEachPendingItem([&](uint32 s, int i, const PendingItem &it) {
-		if (it.planid == 0 || it.c.exec.count == 0)
-			return;
-		PlanKey pk{it.key.dbid, it.key.queryid, it.planid};
-		PlanRow &row = FindOrAddRow(rows, ix, &n, pk, PlanKeyHash(pk));
-		if (!row.text && it.has_plan_text)
-			row.text = CopyText(SlotPlanText(s, i), Min(it.plan_text_len, h->plan_text_size - 1));
-		core::TimingMerge(row.exec, it.c.exec);
-		MergeHistAndTimes(row, it);
-	});
-	LWLockRelease(h->lock);
 	pfree(ix.slots);
 	*nrows = n;
 	return rows;
