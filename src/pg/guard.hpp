@@ -51,6 +51,28 @@ GuardCapture(GuardFailure &f, const char *what)
 	f.message[sizeof(f.message) - 1] = '\0';
 }
 
+// GuardAlloc is palloc for code inside XRAY_GUARD: it never raises a
+// PostgreSQL error (which would longjmp over live C++ objects) but throws
+// std::bad_alloc, which the guard turns into an ERROR once they are gone.
+inline void *
+GuardAlloc(size_t n)
+{
+	void *p = palloc_extended(n > 0 ? n : 1, MCXT_ALLOC_NO_OOM | MCXT_ALLOC_HUGE);
+	if (p == NULL)
+		throw std::bad_alloc();
+	return p;
+}
+
+// GuardCopyString copies a C++ string into palloc'd memory, inside the guard.
+inline char *
+GuardCopyString(const char *s, size_t len)
+{
+	char *out = (char *) GuardAlloc(len + 1);
+	std::memcpy(out, s, len);
+	out[len] = '\0';
+	return out;
+}
+
 // GuardRaise turns a captured failure into an ERROR; call it after the catch.
 inline void
 GuardRaise(const GuardFailure &f)

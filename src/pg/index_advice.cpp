@@ -1042,6 +1042,32 @@ AdvisedName(const RelPod &rel, const ResultPod &r)
 	return pnstrdup(name.data, pg_mbcliplen(name.data, name.len, NAMEDATALEN - 5));
 }
 
+// UniqueName makes an advised name distinct from the names advised before it
+// (taken[0..ntaken)) and from the relations of the schema: long table names
+// clip to the same prefix, so a clipped name gets a number ("..._2").
+char *
+UniqueName(char *name, Oid nsp, char **taken, int ntaken)
+{
+	auto used = [&](const char *n) {
+		for (int i = 0; i < ntaken; i++)
+			if (taken[i] && strcmp(taken[i], n) == 0)
+				return true;
+		return OidIsValid(get_relname_relid(n, nsp));
+	};
+	if (!used(name))
+		return name;
+	for (int k = 2; k < 10000; k++)
+	{
+		char suffix[16];
+		snprintf(suffix, sizeof(suffix), "_%d", k);
+		int keep = pg_mbcliplen(name, (int) strlen(name), NAMEDATALEN - 1 - (int) strlen(suffix));
+		char *candidate = psprintf("%.*s%s", keep, name, suffix);
+		if (!used(candidate))
+			return candidate;
+	}
+	return name;
+}
+
 void
 RunAdvice(Advice &a, int max_indexes)
 {
@@ -1078,7 +1104,7 @@ RunAdvice(Advice &a, int max_indexes)
 	for (int i = 0; i < nres; i++)
 	{
 		const ResultPod &r = a.res[i];
-		a.idxname[i] = AdvisedName(w.rels[r.rel], r);
+		a.idxname[i] = UniqueName(AdvisedName(w.rels[r.rel], r), get_rel_namespace(w.rels[r.rel].relid), a.idxname, i);
 		a.hypos[i] = WhatIfIndex(CreateIndexSql(w.rels[r.rel], r, false, a.idxname[i]));
 	}
 	a.plan_before = (PlannedStmt **) palloc0(sizeof(PlannedStmt *) * Max(w.nqueries, 1));

@@ -39,6 +39,7 @@
 #include "maintenance.hpp"
 
 #include "compat.hpp"
+#include "worker_sql.hpp"
 #include "guard.hpp"
 #include "guc.hpp"
 #include "bgworker_def.hpp"
@@ -752,6 +753,7 @@ xray_lock_sampler_main(Datum arg)
 	// no database: the sampler reads shared memory only; connecting makes it a
 	// backend with a pg_stat_activity row
 	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
+	xray::pg::WorkerPinSearchPath();
 	if (hist == NULL)
 		proc_exit(0);
 	LWLockAcquire(hist->lock, LW_EXCLUSIVE);

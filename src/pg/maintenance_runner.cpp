@@ -255,6 +255,26 @@ xray_run_maintenance(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(slot->run_id);
 }
 
+namespace xray::pg
+{
+namespace
+{
+void CoordinatorRun(int64 run_id, TimestampTz started);
+
+// MarkRunFailed records a coordinator failure in the run's row, so that no run
+// stays 'running' forever.
+void
+MarkRunFailed(int64 run_id, const char *message)
+{
+	Datum v[2] = {Int64GetDatum(run_id), CStringGetTextDatum(message)};
+	Oid t[2] = {INT8OID, TEXTOID};
+	WorkerSql("UPDATE xray.maintenance_runs SET status = 'failed', error = $2, finished_at = clock_timestamp() "
+			  "WHERE run_id = $1 AND status = 'running'",
+			  2, t, v, NULL);
+}
+}	// namespace
+}	// namespace xray::pg
+
 void
 xray_maintenance_coordinator_main(Datum arg)
 {
@@ -264,16 +284,10 @@ xray_maintenance_coordinator_main(Datum arg)
 	slot->coordinator_pid = MyProcPid;
 	before_shmem_exit(ReleaseSlot, (Datum) 0);
 	BackgroundWorkerInitializeConnectionByOid(slot->dbid, InvalidOid, 0);
+	xray::pg::WorkerPinSearchPath();
 	pgstat_report_appname("pg_xray maintenance");
 	int64 run_id = slot->run_id;
 	TimestampTz started = GetCurrentTimestamp();
-	Oid types[8] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-	Datum v[8];
-	char nulls[9] = "        ";
-	v[0] = Int64GetDatum(run_id);
-	v[1] = CStringGetTextDatum(slot->kinds);
-	v[2] = Int32GetDatum(slot->max_actions);
-	Oid t3[3] = {INT8OID, TEXTOID, INT4OID};
 	{
 		// the run's row, written here (as superuser) so that callers need no table privileges
 		Oid rt[9] = {INT8OID, OIDOID, BOOLOID, INT8OID, INT4OID, TEXTOID, TEXTOID, TEXTOID, INT4OID};
@@ -289,21 +303,77 @@ xray_maintenance_coordinator_main(Datum arg)
 		char rn[10] = "         ";
 		if (slot->window_start[0] == '\0')
 			rn[6] = rn[7] = 'n';
-		WorkerSql("INSERT INTO xray.maintenance_runs (run_id, requested_by, dry_run, time_budget, max_actions, kinds, "
+		(void) WorkerSql("INSERT INTO xray.maintenance_runs (run_id, requested_by, dry_run, time_budget, max_actions, kinds, "
 			"window_start, window_end, status, coordinator_pid) "
 			"VALUES ($1, (SELECT rolname FROM pg_roles WHERE oid = $2), $3, $4 * interval '1 ms', $5, "
 			"string_to_array($6, ','), $7::time, $8::time, 'running', $9)",
 			9, rt, rv, rn);
 	}
-	// the advice, in priority order, of the kinds asked for
+	// any failure from here on marks the run failed (and is logged), never leaves it running
+	MemoryContext cxt = CurrentMemoryContext;
+	PG_TRY();
+	{
+		CoordinatorRun(run_id, started);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		ErrorData *e = CopyErrorData();
+		EmitErrorReport();
+		FlushErrorState();
+		AbortCurrentTransaction();
+		MarkRunFailed(run_id, e->message ? e->message : "error");
+		proc_exit(1);
+	}
+	PG_END_TRY();
+	proc_exit(0);
+}
+
+namespace xray::pg
+{
+namespace
+{
+// LastAttemptFailed: the newest earlier attempt of this exact command (run, not
+// a dry run or a skip) failed. Such an action is not repeated automatically.
+char *
+LastAttemptFailed(const char *command, int64 run_id)
+{
+	Datum v[2] = {CStringGetTextDatum(command), Int64GetDatum(run_id)};
+	Oid t[2] = {TEXTOID, INT8OID};
+	return WorkerSql("SELECT format('failed in run %s (%s); not repeated automatically: run it by hand once the cause is fixed', "
+					 "last.run_id, coalesce(last.error, 'error')) "
+					 "FROM (SELECT l.run_id, l.status, l.error FROM xray.maintenance_log l "
+					 "      WHERE l.command = $1 AND l.run_id < $2 AND l.status IN ('done', 'failed') "
+					 "      ORDER BY l.id DESC LIMIT 1) last WHERE last.status = 'failed'",
+					 2, t, v, NULL);
+}
+
+void
+CoordinatorRun(int64 run_id, TimestampTz started)
+{
+	Oid types[8] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	Datum v[8];
+	char nulls[9] = "        ";
+	v[0] = Int64GetDatum(run_id);
+	v[1] = CStringGetTextDatum(slot->kinds);
+	v[2] = Int32GetDatum(slot->max_actions);
+	Oid t3[3] = {INT8OID, TEXTOID, INT4OID};
+	// the advice, in priority order, of the kinds asked for, read as the role
+	// that asked for the run (in a security-restricted operation): it sees and
+	// evaluates only what that role may
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	SPI_connect();
 	PushActiveSnapshot(GetTransactionSnapshot());
+	Oid save_user;
+	int save_sec;
+	GetUserIdAndSecContext(&save_user, &save_sec);
+	SetUserIdAndSecContext(slot->userid, save_sec | SECURITY_RESTRICTED_OPERATION);
 	int rc = SPI_execute_with_args("SELECT kind, action, object, command, reason FROM xray.maintenance_advice "
-								   "WHERE kind = ANY (string_to_array($2, ',')) AND command IS NOT NULL "
+								   "WHERE kind = ANY (pg_catalog.string_to_array($2, ',')) AND command IS NOT NULL "
 								   "ORDER BY priority LIMIT $3",
 								   3, t3, v, nulls, true, 0);
+	SetUserIdAndSecContext(save_user, save_sec);
 	int n = rc == SPI_OK_SELECT ? (int) SPI_processed : 0;
 	Action *actions = (Action *) MemoryContextAllocZero(TopMemoryContext, sizeof(Action) * Max(n, 1));
 	for (int i = 0; i < n; i++)
@@ -328,10 +398,15 @@ xray_maintenance_coordinator_main(Datum arg)
 		CHECK_FOR_INTERRUPTS();
 		const Action &a = actions[i];
 		const char *skip = NULL;
+		bool stop = false;	// the budget and the window end the run; the others skip one action
 		if (slot->budget_ms > 0 && (GetCurrentTimestamp() - started) / 1000 >= slot->budget_ms)
-			skip = "time budget spent";
+			skip = "time budget spent", stop = true;
 		else if (!InWindow(window_start, window_end))
-			skip = "outside the maintenance window";
+			skip = "outside the maintenance window", stop = true;
+		else if (strcmp(a.kind, "xmin_horizon") == 0 && strstr(a.command, "pg_drop_replication_slot") != NULL)
+			skip = "dropping a replication slot is never automatic: a standby that is only down would lose it; drop it by hand";
+		else
+			skip = slot->dry_run ? NULL : LastAttemptFailed(a.command, run_id);
 		Datum lv[7] = {Int64GetDatum(run_id), CStringGetTextDatum(a.kind), CStringGetTextDatum(a.action),
 					   CStringGetTextDatum(a.object ? a.object : ""), CStringGetTextDatum(a.command),
 					   CStringGetTextDatum(a.reason ? a.reason : ""),
@@ -346,6 +421,11 @@ xray_maintenance_coordinator_main(Datum arg)
 			Oid st[2] = {TEXTOID, TEXTOID};
 			WorkerSql("UPDATE xray.maintenance_log SET error = $2, finished_at = clock_timestamp() WHERE id = $1::bigint", 2,
 				st, sv, nulls);
+			if (!stop)
+			{
+				skipped++;
+				continue;
+			}
 			skipped += n - i;
 			break;
 		}
@@ -388,8 +468,9 @@ xray_maintenance_coordinator_main(Datum arg)
 		"actions_done = $2, actions_failed = $3, actions_skipped = $4, "
 		"actions_planned = (SELECT count(*) FROM xray.maintenance_log l WHERE l.run_id = $1) WHERE run_id = $1",
 		4, et, ev, nulls);
-	proc_exit(0);
 }
+}	// namespace
+}	// namespace xray::pg
 
 void
 xray_maintenance_child_main(Datum arg)
@@ -397,6 +478,7 @@ xray_maintenance_child_main(Datum arg)
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnectionByOid(slot->dbid, slot->userid, 0);
+	xray::pg::WorkerPinSearchPath();
 	pgstat_report_appname("pg_xray maintenance");
 	char *command = pstrdup(slot->command);
 	MemoryContext cxt = CurrentMemoryContext;

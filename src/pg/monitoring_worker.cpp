@@ -48,6 +48,7 @@ xray_monitoring_main(Datum arg)
 	char dbname[BGW_EXTRALEN];
 	strlcpy(dbname, MyBgworkerEntry->bgw_extra, sizeof(dbname));
 	BackgroundWorkerInitializeConnection(dbname, NULL, 0);
+	xray::pg::WorkerPinSearchPath();
 	pgstat_report_appname("pg_xray snapshot");
 	// only where pg_xray is installed
 	SetCurrentStatementStartTimestamp();

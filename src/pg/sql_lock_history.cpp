@@ -61,6 +61,8 @@ xray_lock_samples(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = StartSrf(fcinfo);
 	int n;
 	LockSampleRec *s = LockSamplesCopy(&n);
+	// query ids as pg_stat_activity shows them: others' only with pg_read_all_stats
+	TextAccess access;
 	for (int i = 0; i < n; i++)
 	{
 		const LockSampleRec &r = s[i];
@@ -74,8 +76,8 @@ xray_lock_samples(PG_FUNCTION_ARGS)
 		row.Oid_(r.waiter_db);
 		row.Oid_(r.waiter_user);
 		row.Oid_(r.blocker_user);
-		row.QueryId(r.waiter_queryid);
-		row.QueryId(r.blocker_queryid);
+		access.Sees(r.waiter_user) ? row.QueryId(r.waiter_queryid) : row.Null();
+		access.Sees(r.blocker_user) ? row.QueryId(r.blocker_queryid) : row.Null();
 		row.Text(RelationLockType(r.tag.locktag_type));
 		Oid relid = InvalidOid;
 		if (r.tag.locktag_type == LOCKTAG_RELATION || r.tag.locktag_type == LOCKTAG_RELATION_EXTEND ||
@@ -104,8 +106,8 @@ xray_lock_history(PG_FUNCTION_ARGS)
 		const LockHistEntry &e = h[i];
 		SrfRow row;
 		row.Oid_(e.dbid);
-		row.QueryId(e.blocker_queryid);
-		row.QueryId(e.waiter_queryid);
+		access.Sees(e.blocker_user) ? row.QueryId(e.blocker_queryid) : row.Null();
+		access.Sees(e.waiter_user) ? row.QueryId(e.waiter_queryid) : row.Null();
 		row.Oid_(e.relid);
 		row.Text(RelationLockType(e.locktype));
 		row.Text(ModeName(e.locktype, e.wait_mode));
@@ -166,12 +168,14 @@ xray_wait_profile(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = StartSrf(fcinfo);
 	int n;
 	WaitProfEntry *p = WaitProfileCopy(&n);
+	// the profile is kept per query id, not per role: its query ids only for pg_read_all_stats
+	TextAccess access;
 	for (int i = 0; i < n; i++)
 	{
 		const WaitProfEntry &e = p[i];
 		SrfRow row;
 		row.Oid_(e.dbid);
-		row.QueryId(e.queryid);
+		access.all ? row.QueryId(e.queryid) : row.Null();
 		row.Text(e.wait_event_info == 0 ? "CPU" : pgstat_get_wait_event_type(e.wait_event_info));
 		row.Text(e.wait_event_info == 0 ? NULL : pgstat_get_wait_event(e.wait_event_info));
 		row.Put(Int64GetDatum(e.samples));

@@ -57,47 +57,45 @@ ForestPod
 BuildForestPod(const LockEdge *edges, int nedges, TimestampTz now)
 {
 	ForestPod f{};
-	// C++ part: no PostgreSQL call that can raise while the vectors live
-	std::vector<xray::core::ForestNode> nodes;
-	std::vector<xray::core::WaitEdge> in;
+	// every C++ object lives inside the guard: allocations there never raise (GuardAlloc)
 	XRAY_GUARD({
+		std::vector<xray::core::WaitEdge> in;
 		in.reserve(nedges);
 		for (int i = 0; i < nedges; i++)
 			in.push_back(xray::core::WaitEdge{edges[i].waiter, edges[i].blocker,
 											   SecondsSince(edges[i].wait_start, now), std::string()});
-		nodes = xray::core::BuildForest(in);
+		std::vector<xray::core::ForestNode> nodes = xray::core::BuildForest(in);
+		f.n = (int) nodes.size();
+		size_t n = Max(f.n, 1);
+		f.pid = (int32 *) xray::pg::GuardAlloc(sizeof(int32) * n);
+		f.root = (int32 *) xray::pg::GuardAlloc(sizeof(int32) * n);
+		f.parent = (int32 *) xray::pg::GuardAlloc(sizeof(int32) * n);
+		f.depth = (int32 *) xray::pg::GuardAlloc(sizeof(int32) * n);
+		f.blocked = (int32 *) xray::pg::GuardAlloc(sizeof(int32) * n);
+		f.waiting = (bool *) xray::pg::GuardAlloc(sizeof(bool) * n);
+		f.cycle = (bool *) xray::pg::GuardAlloc(sizeof(bool) * n);
+		f.waited = (double *) xray::pg::GuardAlloc(sizeof(double) * n);
+		f.blocked_wait = (double *) xray::pg::GuardAlloc(sizeof(double) * n);
+		f.path_len = (int *) xray::pg::GuardAlloc(sizeof(int) * n);
+		f.path = (int32 **) xray::pg::GuardAlloc(sizeof(int32 *) * n);
+		for (int i = 0; i < f.n; i++)
+		{
+			const xray::core::ForestNode &nd = nodes[i];
+			f.pid[i] = nd.pid;
+			f.root[i] = nd.root;
+			f.parent[i] = nd.parent;
+			f.depth[i] = nd.depth;
+			f.blocked[i] = nd.blocked_sessions;
+			f.waiting[i] = nd.waiting;
+			f.cycle[i] = nd.in_cycle;
+			f.waited[i] = nd.waited_s;
+			f.blocked_wait[i] = nd.blocked_wait_s;
+			f.path_len[i] = (int) nd.path.size();
+			f.path[i] = (int32 *) xray::pg::GuardAlloc(sizeof(int32) * Max(nd.path.size(), (size_t) 1));
+			for (size_t k = 0; k < nd.path.size(); k++)
+				f.path[i][k] = nd.path[k];
+		}
 	});
-	f.n = (int) nodes.size();
-	size_t n = Max(f.n, 1);
-	// palloc may raise only for lack of memory; the vectors are then leaked, which is accepted
-	f.pid = (int32 *) palloc(sizeof(int32) * n);
-	f.root = (int32 *) palloc(sizeof(int32) * n);
-	f.parent = (int32 *) palloc(sizeof(int32) * n);
-	f.depth = (int32 *) palloc(sizeof(int32) * n);
-	f.blocked = (int32 *) palloc(sizeof(int32) * n);
-	f.waiting = (bool *) palloc(sizeof(bool) * n);
-	f.cycle = (bool *) palloc(sizeof(bool) * n);
-	f.waited = (double *) palloc(sizeof(double) * n);
-	f.blocked_wait = (double *) palloc(sizeof(double) * n);
-	f.path_len = (int *) palloc(sizeof(int) * n);
-	f.path = (int32 **) palloc(sizeof(int32 *) * n);
-	for (int i = 0; i < f.n; i++)
-	{
-		const xray::core::ForestNode &nd = nodes[i];
-		f.pid[i] = nd.pid;
-		f.root[i] = nd.root;
-		f.parent[i] = nd.parent;
-		f.depth[i] = nd.depth;
-		f.blocked[i] = nd.blocked_sessions;
-		f.waiting[i] = nd.waiting;
-		f.cycle[i] = nd.in_cycle;
-		f.waited[i] = nd.waited_s;
-		f.blocked_wait[i] = nd.blocked_wait_s;
-		f.path_len[i] = (int) nd.path.size();
-		f.path[i] = (int32 *) palloc(sizeof(int32) * Max(nd.path.size(), (size_t) 1));
-		for (size_t k = 0; k < nd.path.size(); k++)
-			f.path[i][k] = nd.path[k];
-	}
 	return f;
 }
 
@@ -273,7 +271,7 @@ xray_lock_graph(PG_FUNCTION_ARGS)
 	}
 	char *result = NULL;
 	{
-		std::string out;
+		// every C++ object lives inside the guard; the result leaves it as palloc'd text
 		XRAY_GUARD({
 			std::vector<xray::core::WaitEdge> in;
 			LabelMap by_pid;
@@ -288,11 +286,9 @@ xray_lock_graph(PG_FUNCTION_ARGS)
 			std::vector<std::string> lab;
 			for (const auto &nd : nodes)
 				lab.push_back(by_pid[nd.pid]);
-			out = xray::core::RenderForest(nodes, lab, in, fmt);
+			std::string out = xray::core::RenderForest(nodes, lab, in, fmt);
+			result = xray::pg::GuardCopyString(out.data(), out.size());
 		});
-		// copy out with no PostgreSQL call that can raise but palloc (out of memory only)
-		result = (char *) palloc(out.size() + 1);
-		memcpy(result, out.c_str(), out.size() + 1);
 	}
 	PG_RETURN_TEXT_P(cstring_to_text(result));
 }

@@ -93,7 +93,7 @@ xray_report_html(PG_FUNCTION_ARGS)
 
 	char *html = NULL;
 	{
-		std::string out;
+		// every C++ object lives inside the guard; the result leaves it as palloc'd text
 		XRAY_GUARD({
 			xray::core::HtmlReport r;
 			if (title.nrows > 0)
@@ -120,10 +120,9 @@ xray_report_html(PG_FUNCTION_ARGS)
 				r.regressions.push_back(xray::core::ListRow{S(regs.cells[i][0]), S(regs.cells[i][1])});
 			for (int i = 0; i < maint.nrows; i++)
 				r.maintenance.push_back(xray::core::ListRow{S(maint.cells[i][0]), S(maint.cells[i][1])});
-			out = xray::core::RenderHtmlReport(r);
+			std::string out = xray::core::RenderHtmlReport(r);
+			html = xray::pg::GuardCopyString(out.data(), out.size());
 		});
-		html = (char *) palloc(out.size() + 1);
-		memcpy(html, out.c_str(), out.size() + 1);
 	}
 	PG_RETURN_TEXT_P(cstring_to_text(html));
 }

@@ -10,6 +10,12 @@ extern "C" {
 
 namespace xray::pg
 {
+void
+WorkerPinSearchPath()
+{
+	SetConfigOption("search_path", "pg_catalog, pg_temp", PGC_SUSET, PGC_S_OVERRIDE);
+}
+
 char *
 WorkerSql(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls)
 {

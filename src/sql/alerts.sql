@@ -40,7 +40,9 @@ CREATE TABLE xray.alert_log (
 );
 CREATE UNIQUE INDEX alert_log_open ON xray.alert_log (rule, subject) WHERE resolved_at IS NULL;
 SELECT pg_catalog.pg_extension_config_dump('xray.alert_log', '');
-GRANT SELECT ON xray.alert_log TO PUBLIC;
+-- subjects name other roles' sessions and statements: for pg_read_all_stats, like xray.alerts
+REVOKE ALL ON xray.alert_log FROM PUBLIC;
+GRANT SELECT ON xray.alert_log TO pg_read_all_stats;
 
 -- What fires now. A function with jit off behind the view: the planner's
 -- estimate for this union of lateral branches is high enough to JIT-compile
@@ -49,13 +51,14 @@ CREATE FUNCTION xray.alerts()
 RETURNS TABLE (rule text, severity text, subject text, value double precision, threshold double precision, evidence text)
 LANGUAGE sql STABLE PARALLEL RESTRICTED
 SET jit = off
+SET search_path = pg_catalog, pg_temp
 AS $$
 WITH r AS (SELECT * FROM xray.alert_rules WHERE enabled)
 SELECT r.name AS rule, r.severity, a.subject, a.value, r.threshold, a.evidence
 FROM r CROSS JOIN LATERAL (
     SELECT format('queryid %s', s.queryid) AS subject, s.p95_exec_time / 1000 AS value,
-           format('p95 %s ms over %s calls (mean %s ms): %s', round(s.p95_exec_time::numeric, 1), s.calls,
-                  round(s.mean_exec_time::numeric, 1), left(s.query, 200)) AS evidence
+           format('p95 %s ms over %s calls (mean %s ms)', round(s.p95_exec_time::numeric, 1), s.calls,
+                  round(s.mean_exec_time::numeric, 1)) AS evidence
     FROM xray.statements s
     WHERE r.metric = 'statement_p95_seconds' AND s.queryid IS NOT NULL AND s.calls >= 10
       AND s.p95_exec_time / 1000 > r.threshold
@@ -67,23 +70,23 @@ FROM r CROSS JOIN LATERAL (
       AND d.blks_hit::float8 / (d.blks_hit + d.blks_read) < r.threshold
     UNION ALL
     SELECT format('pid %s', w.waiting_pid), extract(epoch FROM max(w.wait_duration))::float8,
-           format('waits %s for %s held by pid %s: %s', date_trunc('second', max(w.wait_duration)), min(w.object),
-                  min(w.blocking_pid), left(min(w.waiting_query), 200))
+           format('waits %s for %s held by pid %s', date_trunc('second', max(w.wait_duration)), min(w.object),
+                  min(w.blocking_pid))
     FROM xray.lock_waits w
     WHERE r.metric = 'lock_wait_seconds'
     GROUP BY w.waiting_pid
     HAVING extract(epoch FROM max(w.wait_duration)) > r.threshold
     UNION ALL
     SELECT format('pid %s', a.pid), extract(epoch FROM clock_timestamp() - a.xact_start)::float8,
-           format('%s (%s) in a transaction for %s, %s: %s', a.usename, a.application_name,
-                  date_trunc('second', clock_timestamp() - a.xact_start), a.state, left(a.query, 200))
+           format('%s (%s) in a transaction for %s, %s', a.usename, a.application_name,
+                  date_trunc('second', clock_timestamp() - a.xact_start), a.state)
     FROM pg_stat_activity a
     WHERE r.metric = 'transaction_age_seconds' AND a.xact_start IS NOT NULL AND a.backend_type = 'client backend'
       AND a.pid <> pg_backend_pid() AND extract(epoch FROM clock_timestamp() - a.xact_start) > r.threshold
     UNION ALL
     SELECT format('pid %s', a.pid), extract(epoch FROM clock_timestamp() - a.state_change)::float8,
-           format('%s (%s) idle in transaction for %s after: %s', a.usename, a.application_name,
-                  date_trunc('second', clock_timestamp() - a.state_change), left(a.query, 200))
+           format('%s (%s) idle in transaction for %s', a.usename, a.application_name,
+                  date_trunc('second', clock_timestamp() - a.state_change))
     FROM pg_stat_activity a
     WHERE r.metric = 'idle_in_transaction_seconds' AND a.state LIKE 'idle in transaction%'
       AND extract(epoch FROM clock_timestamp() - a.state_change) > r.threshold
@@ -94,8 +97,8 @@ FROM r CROSS JOIN LATERAL (
     WHERE r.metric = 'connections_used_ratio' AND c.used / c.max > r.threshold
     UNION ALL
     SELECT format('queryid %s', s.queryid), s.temp_blks_written::float8 * current_setting('block_size')::int / s.calls,
-           format('%s of temporary files per call over %s calls: %s',
-                  pg_size_pretty((s.temp_blks_written * current_setting('block_size')::int / s.calls)::bigint), s.calls, left(s.query, 200))
+           format('%s of temporary files per call over %s calls',
+                  pg_size_pretty((s.temp_blks_written * current_setting('block_size')::int / s.calls)::bigint), s.calls)
     FROM xray.statements s
     WHERE r.metric = 'statement_temp_bytes_per_call' AND s.queryid IS NOT NULL AND s.calls > 0
       AND s.temp_blks_written::float8 * current_setting('block_size')::int / s.calls > r.threshold
@@ -138,6 +141,10 @@ DECLARE
     a record;
     payload text;
 BEGIN
+    IF pg_is_in_recovery() THEN
+        RAISE EXCEPTION 'xray.check_alerts() cannot run on a standby' USING ERRCODE = '25006',
+            HINT = 'It records alerts in xray.alert_log; run it on the primary (xray.alerts shows what fires here).';
+    END IF;
     fired := 0;
     resolved := 0;
     -- one check at a time
@@ -152,9 +159,10 @@ BEGIN
     LOOP
         INSERT INTO xray.alert_log (rule, severity, subject, value, threshold, evidence)
         VALUES (a.rule, a.severity, a.subject, a.value, a.threshold, a.evidence);
-        payload := left(json_build_object('event', 'fired', 'rule', a.rule, 'severity', a.severity, 'subject', a.subject,
-                                          'value', a.value, 'threshold', a.threshold, 'evidence', a.evidence,
-                                          'database', current_database())::text, 7900);
+        -- LISTEN needs no privilege: the payload names the alert only; its subject and
+        -- evidence are in xray.alert_log, for the roles that may read it
+        payload := json_build_object('event', 'fired', 'id', currval('xray.alert_log_id_seq'), 'rule', a.rule,
+                                     'severity', a.severity, 'database', current_database())::text;
         PERFORM pg_notify('xray_alerts', payload);
         RAISE LOG 'xray alert fired: % (%) on %: %', a.rule, a.severity, a.subject, a.evidence;
         fired := fired + 1;
@@ -164,7 +172,7 @@ BEGIN
                AND NOT EXISTS (SELECT 1 FROM xray_alerts_now n WHERE n.rule = l.rule AND n.subject = l.subject)
              RETURNING l.*
     LOOP
-        payload := json_build_object('event', 'resolved', 'rule', a.rule, 'severity', a.severity, 'subject', a.subject,
+        payload := json_build_object('event', 'resolved', 'id', a.id, 'rule', a.rule, 'severity', a.severity,
                                      'fired_at', a.fired_at, 'resolved_at', a.resolved_at, 'database', current_database())::text;
         PERFORM pg_notify('xray_alerts', payload);
         RAISE LOG 'xray alert resolved: % on %', a.rule, a.subject;

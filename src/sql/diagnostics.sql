@@ -101,6 +101,7 @@ CREATE FUNCTION xray._settings_advice()
 RETURNS TABLE (name text, current_value text, recommended_value text, evidence text, command text)
 LANGUAGE sql STABLE PARALLEL RESTRICTED
 SET jit = off
+SET search_path = pg_catalog, pg_temp
 AS $body$
 WITH setting AS (SELECT name, setting, unit, boot_val FROM pg_settings),
 mem AS (SELECT xray.memory_bytes() AS bytes),
@@ -233,7 +234,7 @@ read_tables AS (
     -- so that to_regclass never sees text that is not a name
     SELECT pl.queryid, to_regclass(m[1])
     FROM xray.plans() pl,
-         regexp_matches(pl.plan, ' on ((?:"[^"]+"|[[:alpha:]_][[:alnum:]_$]*)(?:\.(?:"[^"]+"|[[:alpha:]_][[:alnum:]_$]*))?)', 'g') m
+         regexp_matches(pl.plan, ' on ((?:"(?:[^"]|"")+"|[[:alpha:]_][[:alnum:]_$]*)(?:\.(?:"(?:[^"]|"")+"|[[:alpha:]_][[:alnum:]_$]*))?)', 'g') m
     WHERE pl.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
       AND pl.queryid IN (SELECT queryid FROM ro) AND to_regclass(m[1]) IS NOT NULL
 ),

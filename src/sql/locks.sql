@@ -187,6 +187,23 @@ COMMENT ON VIEW xray.lock_sampler IS 'pg_xray: the lock sampler''s state and own
 GRANT SELECT ON xray.lock_sampler TO PUBLIC;
 
 -- Long transactions --------------------------------------------------------------------
+-- A pg_xray setting's value; without the preload (the setting is unknown) the
+-- error says what to do instead of "unrecognized configuration parameter".
+CREATE FUNCTION xray._require_setting(name text)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v text := current_setting(name, true);
+BEGIN
+    IF v IS NULL THEN
+        RAISE EXCEPTION 'pg_xray must be loaded via shared_preload_libraries' USING ERRCODE = '55000',
+            HINT = 'Add pg_xray to shared_preload_libraries in postgresql.conf and restart the server.';
+    END IF;
+    RETURN v;
+END $$;
+
 -- Sessions whose transaction has been open longer than the threshold
 -- (xray.long_transaction_threshold by default), with what they hold and block.
 CREATE FUNCTION xray.long_transactions(threshold interval DEFAULT NULL)
@@ -195,8 +212,9 @@ RETURNS TABLE (pid integer, usename name, application_name text, datname name, s
                backend_xid xid, backend_xmin xid, holds_xmin_horizon boolean, locks_held text[],
                blocked_sessions integer, queryid bigint, query text)
 LANGUAGE sql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
 AS $$
-WITH t AS (SELECT coalesce(threshold, current_setting('xray.long_transaction_threshold')::interval) AS v),
+WITH t AS (SELECT coalesce(threshold, xray._require_setting('xray.long_transaction_threshold')::interval) AS v),
 horizon AS (
     -- the oldest transaction anything holds back: an xid (sessions, prepared
     -- transactions) or a snapshot/slot xmin; a snapshot whose xmin is only the
@@ -243,6 +261,7 @@ CREATE FUNCTION xray._lock_advice()
 RETURNS TABLE (kind text, target text, evidence text, advice text, statement text, queryid bigint)
 LANGUAGE sql STABLE PARALLEL RESTRICTED
 SET jit = off
+SET search_path = pg_catalog, pg_temp
 AS $body$
 -- DDL that waited for a lock and queued readers behind it (blocking from the queue)
 SELECT 'lock_timeout'::text AS kind,

@@ -157,8 +157,11 @@ RETURN (
                            'xid_age', age(c.relfrozenxid), 'last_vacuum', greatest(s.last_vacuum, s.last_autovacuum),
                            'last_analyze', greatest(s.last_analyze, s.last_autoanalyze))
     END
-    FROM pg_class c LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid
-    WHERE c.oid = to_regclass(object));
+    FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_stat_all_tables s ON s.relid = c.oid
+    -- only the kinds whose object is a relation name (xmin_horizon names a session or a slot)
+    WHERE c.oid = CASE WHEN kind IN ('vacuum', 'vacuum_insert', 'analyze', 'statistics', 'freeze', 'table_bloat',
+                                     'reindex', 'drop_index', 'autovacuum_settings')
+                       THEN pg_catalog.to_regclass(object) END);
 
 -- The advice ------------------------------------------------------------------------------
 -- behind the view, a function with jit off: on a few thousand tables the plan's
@@ -167,9 +170,10 @@ CREATE FUNCTION xray._maintenance_advice()
 RETURNS TABLE (priority integer, kind text, action text, object text, reason text, command text, urgency numeric, measurements jsonb)
 LANGUAGE sql STABLE PARALLEL RESTRICTED
 SET jit = off
+SET search_path = pg_catalog, pg_temp
 AS $body$
 WITH t AS (
-    SELECT c.oid, c.oid::regclass AS rel, c.relname, n.nspname, c.reltuples, c.relpages, c.relallvisible, c.reloptions,
+    SELECT c.oid, format('%I.%I', n.nspname, c.relname) AS rel, c.relname, n.nspname, c.reltuples, c.relpages, c.relallvisible, c.reloptions,
            age(c.relfrozenxid) AS xid_age, mxid_age(c.relminmxid) AS mxid_age,
            s.n_live_tup, s.n_dead_tup, s.n_mod_since_analyze, s.n_ins_since_vacuum, s.n_tup_upd, s.n_tup_del,
            s.n_tup_hot_upd, s.autovacuum_count, s.vacuum_count,
@@ -293,24 +297,34 @@ advice AS (
     WHERE h.xid_age >= 1000000 OR h.duration >= interval '1 hour' OR (h.holder = 'replication slot' AND h.name LIKE '%(inactive)')
     UNION ALL
     -- bloated tables (estimated from statistics)
-    SELECT 'table_bloat', 'VACUUM (FULL)', b.table_name::text,
+    SELECT 'table_bloat', 'VACUUM (FULL)', bn.qualified,
            format('about %s%% of %s is free or dead space (%s estimated from statistics); VACUUM (FULL) rewrites it under an ACCESS EXCLUSIVE lock',
                   b.bloat_pct, pg_size_pretty(b.table_bytes), pg_size_pretty(b.wasted_bytes)),
-           format('VACUUM (FULL, ANALYZE) %s', b.table_name),
+           format('VACUUM (FULL, ANALYZE) %s', bn.qualified),
            20 + least(30, b.bloat_pct / 3),
            jsonb_build_object('bloat_pct', b.bloat_pct, 'wasted_bytes', b.wasted_bytes, 'pages', b.pages, 'expected_pages', b.expected_pages)
-    FROM xray.table_bloat(false) b WHERE b.bloat_pct >= 40 AND b.wasted_bytes >= 8 * 1024 * 1024
+    FROM xray.table_bloat(false) b
+    CROSS JOIN LATERAL (SELECT format('%I.%I', bns.nspname, bc.relname) AS qualified
+                        FROM pg_catalog.pg_class bc JOIN pg_catalog.pg_namespace bns ON bns.oid = bc.relnamespace
+                        WHERE bc.oid = b.table_name) bn
+    WHERE b.bloat_pct >= 40 AND b.wasted_bytes >= 8 * 1024 * 1024
     UNION ALL
-    -- indexes: from index health (never constraint, unique or replica identity indexes)
-    SELECT CASE WHEN h.kind IN ('bloated', 'invalid') THEN 'reindex' ELSE 'drop_index' END,
-           CASE WHEN h.kind IN ('bloated', 'invalid') THEN 'REINDEX INDEX CONCURRENTLY' ELSE 'DROP INDEX CONCURRENTLY' END,
-           format('%I.%I', h.schema_name, h.index_name),
-           h.kind || ': ' || h.evidence,
-           rtrim(h.fix, ';'),
-           CASE h.kind WHEN 'invalid' THEN 70 WHEN 'bloated' THEN 35 ELSE 25 END,
-           jsonb_build_object('index_bytes', h.size_bytes, 'scans', h.scans)
-    FROM xray.index_health h
-    WHERE h.kind IN ('bloated', 'invalid', 'unused', 'duplicate', 'redundant_prefix') AND h.fix IS NOT NULL
+    -- indexes: from index health (never constraint, unique or replica identity indexes);
+    -- one row per index (an index both unused and a duplicate is dropped once)
+    SELECT * FROM (
+        SELECT DISTINCT ON (h.schema_name, h.index_name)
+               CASE WHEN h.kind = 'bloated' THEN 'reindex' ELSE 'drop_index' END,
+               CASE WHEN h.kind = 'bloated' THEN 'REINDEX INDEX CONCURRENTLY' ELSE 'DROP INDEX CONCURRENTLY' END,
+               format('%I.%I', h.schema_name, h.index_name),
+               h.kind || ': ' || h.evidence,
+               rtrim(h.fix, ';'),
+               CASE h.kind WHEN 'invalid' THEN 70 WHEN 'bloated' THEN 35 ELSE 25 END,
+               jsonb_build_object('index_bytes', h.size_bytes, 'scans', h.scans)
+        FROM xray.index_health h
+        WHERE h.kind IN ('bloated', 'invalid', 'unused', 'duplicate', 'redundant_prefix') AND h.fix IS NOT NULL
+        ORDER BY h.schema_name, h.index_name,
+                 array_position(ARRAY['invalid', 'duplicate', 'redundant_prefix', 'unused', 'bloated'], h.kind)
+    ) ix
     UNION ALL
     -- large, busy tables where the global scale factor lets many dead rows pile up
     SELECT 'autovacuum_settings', 'ALTER TABLE SET (autovacuum_...)', t.rel::text,
@@ -357,7 +371,8 @@ CREATE TABLE xray.maintenance_runs (
     actions_planned integer,
     actions_done integer,
     actions_failed integer,
-    actions_skipped integer
+    actions_skipped integer,
+    error text
 );
 CREATE TABLE xray.maintenance_log (
     id bigserial PRIMARY KEY,
@@ -400,11 +415,16 @@ CREATE FUNCTION xray.run_maintenance(
     window_end time DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     bad text;
     id bigint;
 BEGIN
+    IF pg_is_in_recovery() THEN
+        RAISE EXCEPTION 'maintenance cannot run on a standby' USING ERRCODE = '25006',
+            HINT = 'Run xray.run_maintenance() on the primary; a standby replays its effects.';
+    END IF;
     IF dry_run IS NULL OR time_budget IS NULL OR max_actions IS NULL OR kinds IS NULL THEN
         RAISE EXCEPTION 'dry_run, time_budget, max_actions and kinds must not be NULL' USING ERRCODE = '22004';
     END IF;

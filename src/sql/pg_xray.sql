@@ -207,11 +207,17 @@ since AS (
     SELECT coalesce(pg_stat_get_db_stat_reset_time(d.oid), pg_postmaster_start_time()) AS since
     FROM pg_database d WHERE d.datname = current_database()
 )
+-- an invalid index is a failed build: a _ccnew/_ccold leftover of REINDEX CONCURRENTLY (the
+-- original index is still there) or a failed CREATE INDEX CONCURRENTLY. Rebuilding it repeats
+-- the failure and leaves one more leftover each time: it is dropped, and created again by hand.
 SELECT 'invalid'::text AS kind, i.schema_name, i.table_name, i.index_name,
-       format('index is invalid (a failed CREATE INDEX CONCURRENTLY or REINDEX); %s, not used by queries but maintained on writes',
-              pg_size_pretty(i.size_bytes)) AS evidence,
+       CASE WHEN i.index_name ~ '_cc(new|old)[0-9]*$'
+            THEN format('index is invalid, a leftover of a failed REINDEX CONCURRENTLY (the index it was to replace still exists); %s, maintained on writes, never used',
+                        pg_size_pretty(i.size_bytes))
+            ELSE format('index is invalid (a failed CREATE INDEX CONCURRENTLY); %s, maintained on writes, never used; drop it, then build it again if needed: %s',
+                        pg_size_pretty(i.size_bytes), pg_get_indexdef(i.indexrelid)) END AS evidence,
        i.size_bytes, i.scans,
-       format('REINDEX INDEX CONCURRENTLY %s;', i.qualified_index) AS fix
+       format('DROP INDEX CONCURRENTLY IF EXISTS %s;', i.qualified_index) AS fix
 FROM idx i WHERE NOT i.indisvalid
 UNION ALL
 SELECT 'unused', d.schema_name, d.table_name, d.index_name,
@@ -285,6 +291,9 @@ CROSS JOIN LATERAL (
     JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum
 ) cols
 WHERE k.contype = 'f' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  -- an extension's own tables are its business
+  AND NOT EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.classid = 'pg_class'::regclass
+                  AND dep.objid = k.conrelid AND dep.deptype = 'e')
   AND NOT EXISTS (
     SELECT 1 FROM pg_index i
     WHERE i.indrelid = k.conrelid AND i.indisvalid AND i.indpred IS NULL
