@@ -152,7 +152,9 @@ BEGIN
     CREATE TEMP TABLE IF NOT EXISTS xray_alerts_now (rule text, severity text, subject text, value float8,
                                                      threshold float8, evidence text) ON COMMIT DROP;
     TRUNCATE xray_alerts_now;
-    INSERT INTO xray_alerts_now SELECT * FROM xray.alerts;
+    -- one row per rule and subject (a statement run by several roles is one subject)
+    INSERT INTO xray_alerts_now
+    SELECT DISTINCT ON (al.rule, al.subject) al.* FROM xray.alerts al ORDER BY al.rule, al.subject, al.value DESC;
     FOR a IN SELECT n.* FROM xray_alerts_now n
              WHERE NOT EXISTS (SELECT 1 FROM xray.alert_log l
                                WHERE l.rule = n.rule AND l.subject = n.subject AND l.resolved_at IS NULL)
