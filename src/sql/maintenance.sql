@@ -445,6 +445,13 @@ BEGIN
         RAISE EXCEPTION 'unknown maintenance kind "%"', bad USING ERRCODE = '22023',
             HINT = 'Kinds: vacuum, vacuum_insert, analyze, statistics, freeze, xmin_horizon, table_bloat, reindex, drop_index, autovacuum_settings.';
     END IF;
+    -- the advice is read as the caller (its privileges apply): say so before a worker fails on it
+    IF has_function_privilege('xray.run_maintenance(boolean, interval, integer, text[], time, time)', 'EXECUTE')
+       AND NOT has_table_privilege('xray.maintenance_advice', 'SELECT') THEN
+        RAISE EXCEPTION 'permission denied for view maintenance_advice' USING ERRCODE = '42501',
+            DETAIL = 'A maintenance run performs the advice as the role that asked for it, and reads it as that role.',
+            HINT = 'GRANT pg_read_all_stats TO the role, or run it as a role that has it.';
+    END IF;
     id := nextval('xray.maintenance_run_seq');
     RETURN xray._run_maintenance(id, dry_run, (extract(epoch FROM time_budget) * 1000)::bigint, max_actions,
                                  array_to_string(kinds, ','), window_start::text, window_end::text);

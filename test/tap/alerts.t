@@ -103,7 +103,7 @@ is "$(q "$port" "SELECT count(DISTINCT rule) FROM xray.alert_log WHERE resolved_
 wait "$listener"
 ok "$(grep -c 'Asynchronous notification "xray_alerts" with payload "{"event" : "fired"' "$XRAY_TMP/tap/alerts.listen" | awk '{print ($1 >= 10) ? "t" : "f"}')" \
 	"the listening session received the fired notifications (JSON)"
-ok "$(grep -q '"event" : "resolved", "rule" : "dead_tuples"' "$XRAY_TMP/tap/alerts.listen" && echo t)" "and the resolved ones"
+ok "$(grep -Eq '"event" : "resolved", "id" : [0-9]+, "rule" : "dead_tuples"' "$XRAY_TMP/tap/alerts.listen" && echo t)" "and the resolved ones"
 ok "$(grep -q 'LOG:  xray alert fired: dead_tuples (warning) on table public.dt: 10000 dead of 20000 rows' "$dir/server.log" && echo t)" "a LOG line per alert"
 ok "$(as_pg psql -X -h /tmp -p "$port" -d postgres -c "CREATE ROLE plain LOGIN" -c "SET ROLE plain" -c "SELECT xray.check_alerts()" 2>&1 | grep -q 'permission denied' && echo t)" \
 	"a plain role cannot run check_alerts"

@@ -12,7 +12,7 @@ psql_at "$port" -c "CREATE EXTENSION pg_xray" -c "CREATE EXTENSION pg_cron" \
 	-c "INSERT INTO churn SELECT g, repeat('c', 50) FROM generate_series(1, 50000) g" -c "ANALYZE churn" >/dev/null
 psql_at "$port" -c "DELETE FROM churn WHERE id % 2 = 0" >/dev/null
 sleep 1.2
-is "$(q "$port" "SELECT command FROM xray.maintenance_advice WHERE kind = 'vacuum'")" "VACUUM (ANALYZE) churn" "the advice before the job"
+is "$(q "$port" "SELECT command FROM xray.maintenance_advice WHERE kind = 'vacuum'")" "VACUUM (ANALYZE) public.churn" "the advice before the job"
 is "$(q "$port" "SELECT cron.schedule('xray-maintenance', '* * * * *', \$\$SELECT xray.run_maintenance(kinds => ARRAY['vacuum'])\$\$) > 0")" "t" \
 	"one pg_cron job scheduled"
 for i in $(seq 1 150); do
