@@ -13,6 +13,8 @@ PG_SRCS = $(sort $(wildcard src/pg/*.cpp))
 OBJS = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 
 DATA_built = pg_xray--$(EXTVERSION).sql
+# earlier versions' install scripts (frozen) and the upgrade path from each
+DATA = $(wildcard src/sql/history/pg_xray--*.sql) $(wildcard src/sql/upgrade/pg_xray--*--*.sql)
 EXTRA_CLEAN = pg_xray--$(EXTVERSION).sql tmp_check tmp_check_iso output_iso results regression.diffs regression.out
 
 PG_CONFIG ?= pg_config
@@ -24,6 +26,11 @@ PG_CXXFLAGS = -std=c++17 -fno-strict-aliasing -fvisibility=hidden \
 	-DPGDLLEXPORT='__attribute__((visibility("default")))' \
 	-Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror
 SHLIB_LINK += -lstdc++
+# scripts/sanitize: make XRAY_SANITIZE=undefined (or address, against an ASan-built server)
+ifdef XRAY_SANITIZE
+PG_CXXFLAGS += -fsanitize=$(XRAY_SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
+SHLIB_LINK += -fsanitize=$(XRAY_SANITIZE)
+endif
 
 # pg_regress on a throwaway instance with pg_xray preloaded (PGXS refuses make check)
 # Outputs go to $(XRAY_TMP), writable by the postgres OS user the tests run as.

@@ -68,5 +68,6 @@ psql_at() {
 # ensure_built: install the Debian packages and build + install pg_xray
 ensure_built() {
 	"$ROOT/scripts/deps"
+	[ -n "${XRAY_SKIP_BUILD:-}" ] && return 0	# scripts/sanitize installed its own build
 	"$ROOT/scripts/build"
 }

@@ -2,10 +2,12 @@
 # test/pgregress/run.sh - PostgreSQL's own regression suite with pg_xray loaded.
 #
 # Fetches PostgreSQL 15's source package from Debian's archive (deb-src), builds
-# the suite's regress.so, and runs the parallel schedule twice on throwaway
-# instances: without pg_xray, and with pg_xray preloaded recording everything
-# (xray.track = all, utility statements too). Pass: both runs produce the same
-# results, file for file (pg_xray changes nothing a user sees; the source
+# the suite's regress.so, and runs the parallel schedule on throwaway
+# instances: without pg_xray, with pg_xray preloaded recording everything
+# (xray.track = all, utility statements too), and with pg_stat_statements,
+# auto_explain and pg_qualstats preloaded, without pg_xray and with pg_xray
+# first, between and last among them (every hook chained in each order).
+# Pass: each run with pg_xray produces the same results as its baseline, file for file (pg_xray changes nothing a user sees; the source
 # package may be a minor release older than the server, so the baseline run,
 # not the expected files, is the reference), no backend crashed, and pg_xray
 # recorded the suite's statements.
@@ -124,7 +126,17 @@ SELECT count(*) >= 0 AS repeats_run FROM xray.repeats();
 
 OUT
 printf 'compute_query_id = regress\n' >"$work/none.conf"
-printf "shared_preload_libraries = 'pg_xray'\ncompute_query_id = regress\nxray.track = all\nxray.track_utility = on\nxray.advice_sample_rate = 1\nxray.max_statements = 20000\nxray.max_plans = 20000\n" >"$work/xray.conf"
+xray_conf="compute_query_id = regress\nxray.track = all\nxray.track_utility = on\nxray.advice_sample_rate = 1\nxray.max_statements = 20000\nxray.max_plans = 20000\n"
+printf "shared_preload_libraries = 'pg_xray'\n$xray_conf" >"$work/xray.conf"
+# the hook users pg_xray meets on production servers, each at full capture:
+# pg_stat_statements (post_parse_analyze, planner, executor, utility),
+# auto_explain (executor, instrumentation of every plan it samples) and
+# pg_qualstats (post_parse_analyze, executor); pg_xray first, between and last
+peers_conf="compute_query_id = regress\npg_stat_statements.track = all\npg_stat_statements.track_planning = on\nauto_explain.log_min_duration = 0\nauto_explain.log_analyze = on\nauto_explain.log_buffers = on\nauto_explain.sample_rate = 0.2\nauto_explain.log_nested_statements = on\npg_qualstats.sample_rate = 1\n"
+printf "shared_preload_libraries = 'pg_stat_statements,auto_explain,pg_qualstats'\n$peers_conf" >"$work/peers.conf"
+printf "shared_preload_libraries = 'pg_xray,pg_stat_statements,auto_explain,pg_qualstats'\n$peers_conf$xray_conf" >"$work/xray_first.conf"
+printf "shared_preload_libraries = 'pg_stat_statements,pg_xray,pg_qualstats,auto_explain'\n$peers_conf$xray_conf" >"$work/xray_between.conf"
+printf "shared_preload_libraries = 'pg_qualstats,auto_explain,pg_stat_statements,pg_xray'\n$peers_conf$xray_conf" >"$work/xray_last.conf"
 chown -R postgres: "$work"
 
 run() {
@@ -140,25 +152,35 @@ run() {
 	grep -E 'tests (passed|failed)' "$work/$name.log" | sed "s/^/  $name: /"
 }
 
-# 3. the same schedule without and with pg_xray
+# 3. the same schedule without and with pg_xray, alone and beside the other hook users
 run none --schedule="$work/src/parallel_schedule"
 run xray --schedule="$work/src/parallel_schedule" xray_recorded
+run peers --schedule="$work/src/parallel_schedule"
+for order in xray_first xray_between xray_last; do
+	run "$order" --schedule="$work/src/parallel_schedule" xray_recorded
+done
 
 fail=0
-if ! diff -r -q -x xray_recorded.out "$work/none/results" "$work/xray/results"; then
-	echo "results differ with pg_xray loaded:"
-	diff -r -x xray_recorded.out "$work/none/results" "$work/xray/results" | head -60
-	fail=1
-fi
-if ! grep -qE 'xray_recorded +\.\.\. ok' "$work/xray.log"; then
-	echo "pg_xray did not record the suite:"
-	diff "$work/src/expected/xray_recorded.out" "$work/xray/results/xray_recorded.out" || true
-	fail=1
-fi
-if grep -q 'terminated by signal' "$work"/xray/log/postmaster.log "$work"/none/log/postmaster.log 2>/dev/null; then
-	echo "a backend crashed"
-	fail=1
-fi
+compare() { # baseline run, run with pg_xray
+	if ! diff -r -q -x xray_recorded.out "$work/$1/results" "$work/$2/results"; then
+		echo "results differ with pg_xray loaded ($2 against $1):"
+		diff -r -x xray_recorded.out "$work/$1/results" "$work/$2/results" | head -60
+		fail=1
+	fi
+	if ! grep -qE 'xray_recorded +\.\.\. ok' "$work/$2.log"; then
+		echo "pg_xray did not record the suite ($2):"
+		diff "$work/src/expected/xray_recorded.out" "$work/$2/results/xray_recorded.out" || true
+		fail=1
+	fi
+}
+compare none xray
+for order in xray_first xray_between xray_last; do compare peers "$order"; done
+for name in none xray peers xray_first xray_between xray_last; do
+	if grep -q 'terminated by signal' "$work/$name/log/postmaster.log" 2>/dev/null; then
+		echo "a backend crashed ($name)"
+		fail=1
+	fi
+done
 n=$(ls "$work/none/results" | wc -l)
-[ $fail -eq 0 ] && echo "PostgreSQL regression suite: $n result files, identical with and without pg_xray"
+[ $fail -eq 0 ] && echo "PostgreSQL regression suite: $n result files, identical with and without pg_xray, alone and first, between and last beside pg_stat_statements, auto_explain and pg_qualstats"
 exit $fail
