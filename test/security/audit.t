@@ -47,11 +47,16 @@ as_role hostile postgres >/dev/null <<'SQL'
 CREATE TABLE public.hostile_t (a int, b int, c text);
 INSERT INTO public.hostile_t SELECT g, g % 50, md5(g::text) FROM generate_series(1, 30000) g;
 ANALYZE public.hostile_t;
-CREATE FUNCTION public.hostile_f(int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS $$
+-- (an IMMUTABLE function runs its statements read-only, so it calls a VOLATILE one)
+CREATE FUNCTION public.hostile_g() RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     IF (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user) THEN
         EXECUTE 'ALTER ROLE hostile SUPERUSER';
     END IF;
+END $$;
+CREATE FUNCTION public.hostile_f(int) RETURNS int LANGUAGE plpgsql IMMUTABLE AS $$
+BEGIN
+    PERFORM public.hostile_g();
     RETURN $1;
 END $$;
 SQL

@@ -119,6 +119,28 @@ ok "$(grep -q 'canceling statement due to user request' "$dir.cancel.out" && ech
 is "$(psql_at "$port" -v VERBOSITY=verbose -c "SELECT xray.what_if('SELECT 1 FROM c1 WHERE x = 1', '{}')" 2>&1 | grep -o '42703')" "42703" \
 	"a user's error keeps its SQLSTATE (42703, not XX000)"
 
+# --- smaller items: advised names on a 63-byte table name, index health of our own tables -----
+long=$(printf 't%.0s' $(seq 1 63))
+psql_at "$port" -c "CREATE TABLE $long (id int, a int, b int, c text)" \
+	-c "INSERT INTO $long SELECT g, g % 5000, g % 7000, md5(g::text) FROM generate_series(1, 50000) g" -c "ANALYZE $long" \
+	-c "SELECT xray.reset()" >/dev/null
+for i in $(seq 1 30); do
+	psql_at "$port" -c "SELECT c FROM $long WHERE a = $i" -c "SELECT c FROM $long WHERE b = $i" >/dev/null
+done
+names=$(q "$port" "SELECT count(*) || ' ' || count(DISTINCT create_statement) FROM xray.index_advice WHERE table_name LIKE '%$long%'")
+is "$names" "2 2" "two indexes advised on a table with a 63-byte name"
+psql_at "$port" -At -c "SELECT create_statement FROM xray.index_advice WHERE table_name LIKE '%$long%'" >"$dir.create.sql"
+chmod a+r "$dir.create.sql"
+ok "$(psql_at "$port" -f "$dir.create.sql" 2>&1 | grep -c ERROR | awk '{print ($1 == 0) ? "t" : "f"}')" "both create_statements run (their names do not collide)"
+is "$(q "$port" "SELECT count(*) FROM pg_index WHERE indrelid = '$long'::regclass")" "2" "and both indexes exist"
+is "$(q "$port" "SELECT count(*) FROM xray.index_health WHERE schema_name = 'xray'")" "0" "index health never advises on pg_xray's own tables"
+# an index that is both unused and a duplicate is dropped once
+psql_at "$port" -c "CREATE TABLE twin (id int, a int)" -c "INSERT INTO twin SELECT g, g FROM generate_series(1, 20000) g" \
+	-c "CREATE INDEX twin_a1 ON twin (a)" -c "CREATE INDEX twin_a2 ON twin (a)" -c "ANALYZE twin" -c "SELECT count(*) FROM twin" >/dev/null
+sleep 1.2
+ok "$(q "$port" "SELECT count(*) >= 2 FROM xray.index_health WHERE index_name = 'twin_a2'")" "twin_a2 is both unused and a duplicate"
+is "$(q "$port" "SELECT count(*) FROM xray.maintenance_advice WHERE object = 'public.twin_a2'")" "1" "maintenance advice drops it once"
+
 # --- maintenance: the right target, no repeats, leftovers, xmin advice -------------------------
 psql_at "$port" >/dev/null <<'SQL'
 CREATE ROLE maint LOGIN;

@@ -13,7 +13,7 @@ out=$(as_pg psql -X -h /tmp -p "$port" -d postgres -c "\\set VERBOSITY verbose" 
 ok "$(echo "$out" | grep -q 'ERROR:  55000: pg_xray must be loaded via shared_preload_libraries' && echo t)" \
 	"querying without preloading: ERROR 55000 (object_not_in_prerequisite_state)"
 ok "$(echo "$out" | grep -q 'HINT:  Add pg_xray to shared_preload_libraries' && echo t)" "the ERROR has a hint"
-for f in "xray.plans" "xray.info" ; do
+for f in "xray.plans" "xray.info" "xray.long_transactions" ; do
 	ok "$(q "$port" "SELECT * FROM $f" | grep -q 'shared_preload_libraries' && echo t)" "$f without preloading: clear ERROR"
 done
 ok "$(q "$port" "SELECT xray.reset()" | grep -q 'shared_preload_libraries' && echo t)" "xray.reset() without preloading: clear ERROR"
@@ -79,6 +79,11 @@ is "$(q "$sport" "SELECT count(*) >= 0 FROM xray.index_advice")" "t" "index advi
 is "$(as_pg psql -X -h /tmp -p "$sport" -d postgres -At -c "SELECT xray.snapshot() IS NULL" 2>&1 | tr '\n' ' ')" \
 	"NOTICE:  xray.snapshot: the server is a standby; nothing recorded t " "a snapshot on a hot standby records nothing (NOTICE, NULL)"
 ok "$(q "$sport" "SELECT length(xray.metrics()) > 0 AND length(xray.report()) > 0")" "metrics and the report work on a hot standby"
+ok "$(psql_at "$sport" -v VERBOSITY=verbose -c "SELECT xray.run_maintenance(dry_run => true)" 2>&1 | grep -q '25006.*maintenance cannot run on a standby' && echo t)" \
+	"run_maintenance on a standby: a clear 25006, not a nextval() error"
+ok "$(psql_at "$sport" -v VERBOSITY=verbose -c "SELECT xray.check_alerts()" 2>&1 | grep -q '25006.*cannot run on a standby' && echo t)" \
+	"check_alerts on a standby: a clear 25006, not a temporary-table error"
+
 is "$(q "$sport" "SELECT cost_after <= cost_before FROM xray.what_if('SELECT * FROM sb WHERE id < 5', ARRAY['CREATE INDEX ON sb (id)'])")" \
 	"t" "what-if planning runs on a hot standby"
 pg_stop "$sdir"

@@ -14,11 +14,11 @@ WITH members AS (
     SELECT d.classid, d.objid FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
     WHERE e.extname = 'pg_xray' AND d.deptype = 'e'
 )
-SELECT 'function ' || p.oid::regprocedure || E'\n' || pg_get_functiondef(p.oid) || E'\nacl ' ||
+SELECT 'function ' || p.oid::regprocedure::text || E'\n' || pg_get_functiondef(p.oid) || E'\nacl ' ||
        coalesce(p.proacl::text, 'default') || E'\ncomment ' || coalesce(obj_description(p.oid, 'pg_proc'), '')
 FROM members m JOIN pg_proc p ON m.classid = 'pg_proc'::regclass AND p.oid = m.objid
 UNION ALL
-SELECT 'relation ' || c.relkind || ' ' || c.oid::regclass || E'\nacl ' || coalesce(c.relacl::text, 'default') ||
+SELECT 'relation ' || c.relkind::text || ' ' || c.oid::regclass::text || E'\nacl ' || coalesce(c.relacl::text, 'default') ||
        E'\ncomment ' || coalesce(obj_description(c.oid, 'pg_class'), '') ||
        E'\ncolumns ' || coalesce((SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod) ||
                                          CASE WHEN a.attnotnull THEN ' not null' ELSE '' END ||
@@ -49,7 +49,7 @@ for from in $(ls "$(pg_config --sharedir)/extension/" | sed -n 's/^pg_xray--\([0
 	db="from_${from//./_}"
 	psql_at "$port" -c "CREATE DATABASE $db" >/dev/null
 	psql_at "$port" -d "$db" -c "CREATE EXTENSION pg_xray VERSION '$from'" >/dev/null
-	is "$(q "$port" "SELECT 1" && psql_at "$port" -d "$db" -At -c "ALTER EXTENSION pg_xray UPDATE" -c "SELECT extversion FROM pg_extension WHERE extname = 'pg_xray'" 2>&1 | tail -n 1)" \
+	is "$(psql_at "$port" -d "$db" -At -c "ALTER EXTENSION pg_xray UPDATE" -c "SELECT extversion FROM pg_extension WHERE extname = 'pg_xray'" 2>&1 | tail -n 1)" \
 		"$current" "ALTER EXTENSION pg_xray UPDATE from $from reaches $current"
 	describe "$db" >"$dir.$from"
 	d=$(diff "$dir.fresh" "$dir.$from" | head -40)
