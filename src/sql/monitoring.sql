@@ -66,9 +66,10 @@ SELECT pg_catalog.pg_extension_config_dump('xray.snapshot_indexes', '');
 SELECT pg_catalog.pg_extension_config_dump('xray.snapshot_waits', '');
 SELECT pg_catalog.pg_extension_config_dump('xray.snapshot_locks', '');
 GRANT SELECT ON xray.snapshots, xray.snapshot_databases, xray.snapshot_tables, xray.snapshot_indexes,
-    xray.snapshot_waits, xray.snapshot_locks TO PUBLIC;
--- statement history (and texts) like xray.plans: for pg_read_all_stats
-GRANT SELECT ON xray.snapshot_statements, xray.snapshot_texts, xray.snapshot_plans TO pg_read_all_stats;
+    xray.snapshot_locks TO PUBLIC;
+-- statement history (texts, and query ids of every role) like xray.plans: for pg_read_all_stats
+GRANT SELECT ON xray.snapshot_statements, xray.snapshot_texts, xray.snapshot_plans, xray.snapshot_waits
+    TO pg_read_all_stats;
 
 -- xray.snapshot(): one snapshot of this database's activity (statements of all
 -- databases), deltas against the previous snapshot; prunes history older than

@@ -216,6 +216,8 @@ ok "$(q "$port" "SELECT count(*) > 0 FROM xray.alert_log")" "alerts were recorde
 ok "$(q "$port" "SELECT count(*) = 0 FROM xray.alert_log WHERE evidence LIKE '%${SECRET}%'")" "alert evidence holds no query text, even for the superuser"
 ok "$(q "$port" "SELECT count(*) > 0 FROM xray.lock_samples WHERE waiting_user = 'victim'")" "the sampler saw the victim's lock wait"
 
+# a snapshot keeps all of it in the history tables, which the scan below reads too
+q "$port" "SELECT xray.snapshot() IS NOT NULL" >/dev/null
 # --- every relation and argument-less function the plain role can read --------------------
 qid_list=$(echo "$victim_qids" | tr ' ' ',')
 scan_sql=$(cat <<SQL

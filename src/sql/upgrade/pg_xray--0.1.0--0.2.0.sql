@@ -136,6 +136,10 @@ BEGIN
     SELECT count(*) INTO open FROM xray.alert_log WHERE resolved_at IS NULL;
 END $$;
 
+-- monitoring: the wait history holds every role's query ids
+REVOKE ALL ON xray.snapshot_waits FROM PUBLIC;
+GRANT SELECT ON xray.snapshot_waits TO pg_read_all_stats;
+
 -- diagnostics
 CREATE OR REPLACE FUNCTION xray._settings_advice()
 RETURNS TABLE (name text, current_value text, recommended_value text, evidence text, command text)
