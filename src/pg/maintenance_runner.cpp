@@ -333,8 +333,9 @@ namespace xray::pg
 {
 namespace
 {
-// LastAttemptFailed: the newest earlier attempt of this exact command (run, not
-// a dry run or a skip) failed. Such an action is not repeated automatically.
+// LastAttemptFailed: the newest earlier attempt of this exact command by the
+// same requesting role (run, not a dry run or a skip) failed. Such an action is
+// not repeated automatically (another role, with other privileges, may try it).
 char *
 LastAttemptFailed(const char *command, int64 run_id)
 {
@@ -343,7 +344,9 @@ LastAttemptFailed(const char *command, int64 run_id)
 	return WorkerSql("SELECT format('failed in run %s (%s); not repeated automatically: run it by hand once the cause is fixed', "
 					 "last.run_id, coalesce(last.error, 'error')) "
 					 "FROM (SELECT l.run_id, l.status, l.error FROM xray.maintenance_log l "
+					 "      JOIN xray.maintenance_runs r ON r.run_id = l.run_id "
 					 "      WHERE l.command = $1 AND l.run_id < $2 AND l.status IN ('done', 'failed') "
+					 "        AND r.requested_by = (SELECT requested_by FROM xray.maintenance_runs WHERE run_id = $2) "
 					 "      ORDER BY l.id DESC LIMIT 1) last WHERE last.status = 'failed'",
 					 2, t, v, NULL);
 }
