@@ -98,8 +98,8 @@ LockEdgesCollect(int *n)
 				// GetBlockerStatusData leaves waitStart unset; the PGPROC has it
 				e.wait_start = since[p];
 				// a prepared transaction's dummy PGPROC has no pid
-				e.prepared_backend = other->backend;
-				e.prepared_lxid = other->pid == 0 ? other->lxid : InvalidLocalTransactionId;
+				e.prepared_backend = XRAY_LOCK_INSTANCE_BACKEND(other);
+				e.prepared_lxid = other->pid == 0 ? XRAY_LOCK_INSTANCE_LXID(other) : InvalidLocalTransactionId;
 			}
 		}
 		pfree(data->procs);

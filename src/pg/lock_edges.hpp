@@ -1,6 +1,6 @@
 // lock_edges.hpp - who waits for whom in the lock manager, right now.
 #pragma once
-#include "pg_includes.hpp"
+#include "compat.hpp"
 
 extern "C" {
 #include "storage/lock.h"
@@ -23,7 +23,7 @@ struct LockEdge
 	LOCKMODE queued_mode; // the blocker's own requested mode when it blocks from the queue
 	bool granted;		  // held_mask != 0
 	TimestampTz wait_start;
-	BackendId prepared_backend;
+	XrayBackendId prepared_backend;
 	LocalTransactionId prepared_lxid;
 };
 

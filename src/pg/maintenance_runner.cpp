@@ -208,7 +208,7 @@ xray_run_maintenance(PG_FUNCTION_ARGS)
 	// internal function is callable by everyone, but does nothing for others)
 	Datum fn = DirectFunctionCall1(to_regprocedure,
 								   CStringGetTextDatum("xray.run_maintenance(boolean,interval,integer,text[],time,time)"));
-	if (fn == (Datum) 0 || pg_proc_aclcheck(DatumGetObjectId(fn), GetUserId(), ACL_EXECUTE) != ACLCHECK_OK)
+	if (fn == (Datum) 0 || XRAY_PROC_ACLCHECK(DatumGetObjectId(fn), GetUserId(), ACL_EXECUTE) != ACLCHECK_OK)
 		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("permission denied for function run_maintenance"),
 						errhint("A superuser grants it: GRANT EXECUTE ON FUNCTION xray.run_maintenance TO role.")));
 	if (RecoveryInProgress())

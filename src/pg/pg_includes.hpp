@@ -41,7 +41,11 @@ extern "C" {
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#if PG_VERSION_NUM >= 160000
+#include "nodes/queryjumble.h"	// moved in 16 (see compat.hpp)
+#else
 #include "utils/queryjumble.h"
+#endif
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 }

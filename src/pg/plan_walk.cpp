@@ -181,7 +181,8 @@ HashPlan(PlanIdBuilder &b, Plan *plan, List *rtable)
 	check_stack_depth();
 	NodeTag tag = nodeTag(plan);
 	b.Tagged(core::kTagNode, tag);
-	if (tag >= T_Scan && tag <= T_CustomScan)
+	// the scan nodes are contiguous, SeqScan to CustomScan (16 has no T_Scan tag)
+	if (tag >= T_SeqScan && tag <= T_CustomScan)
 		b.Tagged(core::kTagRelation, ScanRelid(((Scan *) plan)->scanrelid, rtable));
 	switch (tag)
 	{

@@ -435,8 +435,8 @@ AddBuffers(StmtCounters &c, const BufferUsage *b, const WalUsage *w)
 		io.local_blks_written += b->local_blks_written;
 		io.temp_blks_read += b->temp_blks_read;
 		io.temp_blks_written += b->temp_blks_written;
-		io.blk_read_time += INSTR_TIME_GET_MILLISEC(b->blk_read_time);
-		io.blk_write_time += INSTR_TIME_GET_MILLISEC(b->blk_write_time);
+		io.blk_read_time += INSTR_TIME_GET_MILLISEC(XRAY_BUF_READ_TIME(b));
+		io.blk_write_time += INSTR_TIME_GET_MILLISEC(XRAY_BUF_WRITE_TIME(b));
 		io.temp_blk_read_time += INSTR_TIME_GET_MILLISEC(b->temp_blk_read_time);
 		io.temp_blk_write_time += INSTR_TIME_GET_MILLISEC(b->temp_blk_write_time);
 	}

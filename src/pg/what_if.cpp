@@ -161,7 +161,7 @@ MakeIndexOptInfo(const HypoIndex &h, RelOptInfo *rel)
 	info->amhasgettuple = am->amgettuple != NULL;
 	info->amhasgetbitmap = am->amgetbitmap != NULL;
 	info->amcanmarkpos = am->ammarkpos != NULL && am->amrestrpos != NULL;
-	info->amcostestimate = reinterpret_cast<void (*)()>(am->amcostestimate);
+	XRAY_SET_AMCOSTESTIMATE(info, am);
 	return info;
 }
 
