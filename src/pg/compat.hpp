@@ -1,13 +1,13 @@
 // compat.hpp - everything that differs between PostgreSQL major versions.
 //
-// pg_xray is tested on PostgreSQL 15. Version-specific hook signatures and
-// APIs are named here once; the definitions for 16 and 17 are in progress
-// (issue #12: they compile on 17, the suites do not run there yet).
+// pg_xray is tested on PostgreSQL 15 (every suite) and 17 (pg_regress and
+// isolation); it builds on 18. Version-specific hook signatures and APIs are
+// named here once (issue #12 brings the rest of the suites to 17 and 18).
 #pragma once
 #include "pg_includes.hpp"
 
-#if PG_VERSION_NUM < 150000 || PG_VERSION_NUM >= 180000
-#error "pg_xray builds on PostgreSQL 15 to 17 so far; port the definitions in src/pg/compat.hpp first"
+#if PG_VERSION_NUM < 150000 || PG_VERSION_NUM >= 190000
+#error "pg_xray builds on PostgreSQL 15 to 18; port the definitions in src/pg/compat.hpp first"
 #endif
 #if PG_VERSION_NUM >= 160000
 extern "C" {
@@ -22,10 +22,55 @@ extern "C" {
 		DestReceiver *dest, QueryCompletion *qc
 #define XRAY_PROCESS_UTILITY_PASS pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc
 
-// ExecutorRun hook arguments.
+// ExecutorRun hook arguments (PG 18 dropped execute_once).
+#if PG_VERSION_NUM >= 180000
+#define XRAY_EXECUTOR_RUN_ARGS QueryDesc *queryDesc, ScanDirection direction, uint64 count
+#define XRAY_EXECUTOR_RUN_PASS queryDesc, direction, count
+#else
 #define XRAY_EXECUTOR_RUN_ARGS                                                                  \
 	QueryDesc *queryDesc, ScanDirection direction, uint64 count, bool execute_once
 #define XRAY_EXECUTOR_RUN_PASS queryDesc, direction, count, execute_once
+#endif
+
+// PortalRun of a whole portal (PG 18 dropped run_once).
+#if PG_VERSION_NUM >= 180000
+#define XRAY_PORTAL_RUN_ALL(portal, dest, qc) PortalRun((portal), FETCH_ALL, true, (dest), (dest), (qc))
+#else
+#define XRAY_PORTAL_RUN_ALL(portal, dest, qc) PortalRun((portal), FETCH_ALL, true, true, (dest), (dest), (qc))
+#endif
+
+// XrayOrderingOp: an ordering operator's btree family, input type and whether
+// it sorts descending (PG 18 reports a CompareType instead of a strategy).
+static inline bool
+XrayOrderingOp(Oid op, Oid *opfamily, Oid *opcintype, bool *desc)
+{
+#if PG_VERSION_NUM >= 180000
+	CompareType cmp;
+	if (!get_ordering_op_properties(op, opfamily, opcintype, &cmp))
+		return false;
+	*desc = cmp == COMPARE_GT;
+#else
+	int16 strategy;
+	if (!get_ordering_op_properties(op, opfamily, opcintype, &strategy))
+		return false;
+	*desc = strategy == BTGreaterStrategyNumber;
+#endif
+	return true;
+}
+
+// How an operator compares in the btree families it belongs to (PG 18:
+// get_op_index_interpretation with CompareType).
+#if PG_VERSION_NUM >= 180000
+typedef OpIndexInterpretation XrayOpInterpretation;
+#define XRAY_OP_INTERPRETATIONS(op) get_op_index_interpretation(op)
+#define XRAY_INTERP_IS_EQ(o) ((o)->cmptype == COMPARE_EQ)
+#define XRAY_INTERP_IS_NE(o) ((o)->cmptype == COMPARE_NE)
+#else
+typedef OpBtreeInterpretation XrayOpInterpretation;
+#define XRAY_OP_INTERPRETATIONS(op) get_op_btree_interpretation(op)
+#define XRAY_INTERP_IS_EQ(o) ((o)->strategy == BTEqualStrategyNumber)
+#define XRAY_INTERP_IS_NE(o) ((o)->strategy == ROWCOMPARE_NE)
+#endif
 
 // Index of this process's PGPROC, used to find its pending slot, and this
 // backend's local transaction id (PG 17: MyProcNumber, MyProc->vxid).

@@ -582,9 +582,8 @@ WalkPlan(Workload &w, int query, List *rtable, Plan *plan)
 					u->nsort = 0;
 				}
 				Oid opfamily, opcintype;
-				int16 strategy;
-				bool desc = get_ordering_op_properties(s->sortOperators[i], &opfamily, &opcintype, &strategy) &&
-							strategy == BTGreaterStrategyNumber;
+				bool desc = false;
+				(void) XrayOrderingOp(s->sortOperators[i], &opfamily, &opcintype, &desc);
 				if (u->nsort < kMaxCols)
 				{
 					u->sort_col[u->nsort] = v->varattno - 1;

@@ -154,7 +154,7 @@ RunTopLevel(const char *sql)
 		DestReceiver *dest = CreateDestReceiver(DestNone);
 		QueryCompletion qc;
 		InitializeQueryCompletion(&qc);
-		(void) PortalRun(portal, FETCH_ALL, true, true, dest, dest, &qc);
+		(void) XRAY_PORTAL_RUN_ALL(portal, dest, &qc);
 		dest->rDestroy(dest);
 		PortalDrop(portal, false);
 		CommitTransactionCommand();

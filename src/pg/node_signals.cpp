@@ -188,9 +188,8 @@ KeysetKeys(PlanState *child, OffsetEvidence *o)
 		if (rel == InvalidOid || (o->nkeys > 0 && rel != o->key_rel))
 			break;	// keys from several tables: no single keyset
 		Oid opfamily, opcintype;
-		int16 strategy;
-		bool desc = get_ordering_op_properties(s->sortOperators[k], &opfamily, &opcintype, &strategy) &&
-					strategy == BTGreaterStrategyNumber;
+		bool desc = false;
+		(void) XrayOrderingOp(s->sortOperators[k], &opfamily, &opcintype, &desc);
 		o->key_rel = rel;
 		o->key_desc |= desc ? (uint8) (1 << o->nkeys) : 0;
 		o->key_atts[o->nkeys++] = att;

@@ -331,9 +331,8 @@ KeyLine(const char *label, int n, const AttrNumber *cols, const Oid *ops, const 
 		if (ops)
 		{
 			Oid opfamily, opcintype;
-			int16 strategy;
-			bool desc = get_ordering_op_properties(ops[i], &opfamily, &opcintype, &strategy) &&
-						strategy == BTGreaterStrategyNumber;
+			bool desc = false;
+			(void) XrayOrderingOp(ops[i], &opfamily, &opcintype, &desc);
 			if (desc)
 				appendStringInfoString(&s, " DESC");
 			if (nulls_first && nulls_first[i] != desc)

@@ -123,7 +123,7 @@ RepeatXactCallback(XactEvent event, void *arg)
 void
 RepeatNote(QueryDesc *queryDesc)
 {
-	core::RepeatTracker::Execution e{queryDesc->plannedstmt->queryId, XRAY_MY_LXID(), IsTransactionBlock(),
+	core::RepeatTracker::Execution e{(uint64) queryDesc->plannedstmt->queryId, XRAY_MY_LXID(), IsTransactionBlock(),
 									 (int64) GetCurrentStatementStartTimestamp()};
 	core::RepeatBurst out[core::RepeatTracker::kMaxBursts];
 	int n = tracker.Note(e, [&]() { return ParamsHash(queryDesc); }, out);

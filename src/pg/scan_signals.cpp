@@ -220,11 +220,10 @@ NotePending(Collect *c, Plan *p)
 		for (int k = 0; k < s->numCols; k++)
 		{
 			Oid opfamily, opcintype;
-			int16 strategy;
-			if (!get_ordering_op_properties(s->sortOperators[k], &opfamily, &opcintype, &strategy))
+			bool desc;
+			if (!XrayOrderingOp(s->sortOperators[k], &opfamily, &opcintype, &desc))
 				continue;
-			AddPending(c, outerPlan(p), s->sortColIdx[k],
-					   strategy == BTGreaterStrategyNumber ? kSigSortDesc : kSigSortAsc);
+			AddPending(c, outerPlan(p), s->sortColIdx[k], desc ? kSigSortDesc : kSigSortAsc);
 		}
 		return;
 	}
@@ -334,15 +333,15 @@ ResolveToScan(Plan *plan, AttrNumber attno, Plan **scan, AttrNumber *att)
 int
 QualOperatorKind(Oid opno)
 {
-	List *interp = get_op_btree_interpretation(opno);
+	List *interp = XRAY_OP_INTERPRETATIONS(opno);
 	ListCell *lc;
 	int kind = 0;
 	foreach (lc, interp)
 	{
-		OpBtreeInterpretation *o = (OpBtreeInterpretation *) lfirst(lc);
-		if (o->strategy == BTEqualStrategyNumber)
+		XrayOpInterpretation *o = (XrayOpInterpretation *) lfirst(lc);
+		if (XRAY_INTERP_IS_EQ(o))
 			return 1;
-		if (o->strategy != ROWCOMPARE_NE)
+		if (!XRAY_INTERP_IS_NE(o))
 			kind = 2;
 	}
 	return kind;
