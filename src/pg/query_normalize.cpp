@@ -123,7 +123,9 @@ NormalizedTextStash(const char *source, Query *query, JumbleState *js)
 	// (pg_stat_statements runs after us and expects its lengths at -1 and its
 	// order untouched): measure on a private copy, never write into it.
 	int count = js->clocations_count;
-	LocationLen *found = (LocationLen *) palloc(sizeof(LocationLen) * count);
+	LocationLen on_stack[64];	// most statements have fewer constants: no allocation
+	LocationLen *found = count <= (int) lengthof(on_stack) ? on_stack
+														  : (LocationLen *) palloc(sizeof(LocationLen) * count);
 	memcpy(found, js->clocations, sizeof(LocationLen) * count);
 	// the usual literals are measured directly; the lexer only runs for the rest
 	size_t source_len = strlen(source);
@@ -147,7 +149,8 @@ NormalizedTextStash(const char *source, Query *query, JumbleState *js)
 			continue;
 		locs[n++] = core::ConstLocation{at, found[i].length};
 	}
-	pfree(found);
+	if (found != on_stack)
+		pfree(found);
 	size_t cap = core::NormalizedSizeBound((size_t) len, n);
 	char *buf = (char *) palloc(cap);
 	size_t out = core::NormalizeQuery(stmt, (size_t) len, locs, n, js->highest_extern_param_id, buf, cap);
