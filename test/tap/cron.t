@@ -16,7 +16,9 @@ is "$(q "$port" "SELECT command FROM xray.maintenance_advice WHERE kind = 'vacuu
 is "$(q "$port" "SELECT cron.schedule('xray-maintenance', '* * * * *', \$\$SELECT xray.run_maintenance(kinds => ARRAY['vacuum'])\$\$) > 0")" "t" \
 	"one pg_cron job scheduled"
 for i in $(seq 1 150); do
-	[ "$(q "$port" "SELECT count(*) FROM xray.maintenance_runs WHERE status = 'finished'")" -ge 1 ] && break
+	# the run finishes in its own workers, possibly before pg_cron records its job's end
+	[ "$(q "$port" "SELECT count(*) FROM xray.maintenance_runs WHERE status = 'finished'")" -ge 1 ] &&
+		[ "$(q "$port" "SELECT count(*) FROM cron.job_run_details WHERE status IN ('succeeded', 'failed')")" -ge 1 ] && break
 	sleep 0.5
 done
 is "$(q "$port" "SELECT status FROM cron.job_run_details ORDER BY runid LIMIT 1")" "succeeded" "the pg_cron job succeeded"
