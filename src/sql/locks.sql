@@ -191,7 +191,7 @@ GRANT SELECT ON xray.lock_sampler TO PUBLIC;
 -- error says what to do instead of "unrecognized configuration parameter".
 CREATE FUNCTION xray._require_setting(name text)
 RETURNS text
-LANGUAGE plpgsql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE

@@ -1,6 +1,6 @@
 -- pgTAP: the SQL API contract of pg_xray: objects, column types, privileges, errors.
 BEGIN;
-SELECT plan(235);
+SELECT plan(240);
 
 SELECT has_schema('xray');
 SELECT has_view('xray', 'statements', 'view xray.statements exists');
@@ -274,5 +274,13 @@ SET LOCAL ROLE xray_tap_user;
 SELECT throws_ok('SET xray.store_sample_values = off', '42501', NULL, 'only a superuser decides whether constants are kept');
 RESET ROLE;
 
+-- xray._require_setting: a setting's value, or the preload hint for an unknown one
+SELECT has_function('xray', '_require_setting', ARRAY['text'], 'xray._require_setting(text) exists');
+SELECT is(xray._require_setting('xray.long_transaction_threshold'), '1min', '_require_setting returns the setting');
+SELECT throws_ok($$SELECT xray._require_setting('xray.no_such_setting')$$, '55000',
+    'pg_xray must be loaded via shared_preload_libraries', '_require_setting on an unknown setting: 55000 with the preload message');
+SELECT ok((SELECT 'search_path=pg_catalog, pg_temp' = ANY (proconfig) FROM pg_proc WHERE oid = 'xray._require_setting(text)'::regprocedure),
+    '_require_setting pins search_path');
+SELECT is(xray._require_setting(NULL), NULL, '_require_setting(NULL) is NULL (no error)');
 SELECT * FROM finish();
 ROLLBACK;

@@ -311,7 +311,7 @@ ORDER BY ms_saved_per_minute DESC;
 -- locks
 CREATE FUNCTION xray._require_setting(name text)
 RETURNS text
-LANGUAGE plpgsql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
