@@ -3,7 +3,11 @@
 # Throwaway PostgreSQL instances run as the postgres OS user, on a free port,
 # in a directory under $XRAY_TMP; every instance started is stopped on exit.
 
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+# XRAY_PG: the PostgreSQL major version under test (15 on this machine; 17 and
+# 18 inside scripts/pgroot's roots, where scripts/test --pg runs itself)
+XRAY_PG=${XRAY_PG:-15}
+export XRAY_PG
+PGBIN=${PGBIN:-/usr/lib/postgresql/$XRAY_PG/bin}
 export PATH="$PGBIN:$PATH"
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 XRAY_TMP=${XRAY_TMP:-/tmp/pg_xray_run}

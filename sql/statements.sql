@@ -8,6 +8,8 @@ SELECT v FROM xt WHERE id = 3;
 SELECT count(*) FROM xt WHERE grp = 3 AND v LIKE 'v1%';
 SELECT count(*) FROM xt WHERE id > -5 AND id < 100;
 SELECT count(*) FROM xt WHERE v IN ('v1', 'v2', 'v3');
+-- a longer list: one more statement, except on 18, whose jumble squashes constant lists
+SELECT count(*) FROM xt WHERE v IN ('v1', 'v2', 'v3', 'v4', 'v5');
 CREATE FUNCTION xt_count(g int) RETURNS bigint LANGUAGE plpgsql AS
 $$ BEGIN RETURN (SELECT count(*) FROM xt WHERE grp = g); END $$;
 SELECT xt_count(1);

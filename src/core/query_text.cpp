@@ -211,11 +211,17 @@ CastTypedParams(const char *query, size_t len, char *out, size_t out_size) noexc
 	return rewrites;
 }
 
+namespace
+{
+constexpr char kSquashedMarker[] = " /*, ... */";	// as pg_stat_statements shows a squashed list
+}
+
 size_t
 NormalizedSizeBound(size_t len, int nlocs) noexcept
 {
-	// every constant is at least one byte and "$" + up to 11 digits replaces it
-	return len + static_cast<size_t>(nlocs > 0 ? nlocs : 0) * 12 + 1;
+	// every constant is at least one byte and "$" + up to 11 digits replaces it,
+	// followed for a squashed list by its marker
+	return len + static_cast<size_t>(nlocs > 0 ? nlocs : 0) * (12 + sizeof(kSquashedMarker)) + 1;
 }
 
 size_t
@@ -242,6 +248,8 @@ NormalizeQuery(const char *query, size_t len, ConstLocation *locs, int nlocs, in
 		app.Put(query + pos, start - pos);
 		char num[16];
 		app.Put(num, FormatParam(++param, num));
+		if (c.squashed)
+			app.Put(kSquashedMarker, sizeof(kSquashedMarker) - 1);
 		pos = end;
 	}
 	if (pos < len)

@@ -15,10 +15,11 @@ struct ConstLocation
 {
 	int location;	// byte offset into the statement text
 	int length;		// bytes; negative when unknown (that constant is kept)
+	bool squashed = false;	// a list of constants shown as one: "$k /*, ... */" (PostgreSQL 18)
 };
 
 // NormalizeQuery writes query (len bytes) with every located constant replaced
-// by $k, k counting up from first_param + 1, into out (out_size bytes,
+// by $k, k counting up from first_param + 1 (a squashed list by "$k /*, ... */"), into out (out_size bytes,
 // NUL-terminated, cut short if needed). locs is sorted in place; duplicates and
 // overlapping locations are skipped. Returns the number of bytes written,
 // without the NUL.

@@ -148,3 +148,15 @@ typedef BackendId XrayBackendId;
 #define XRAY_CHECK_PLAN_PERMS(plan) ExecCheckRTPerms((plan)->rtable, true)
 #define XRAY_CHECK_QUERY_PERMS(query) ExecCheckRTPerms((query)->rtable, true)
 #endif
+
+// 18: the jumble records a constant list as one squashed location, and the
+// places of external parameters (numbered anew only when a list was squashed)
+#if PG_VERSION_NUM >= 180000
+#define XRAY_LOC_SQUASHED(l) ((l).squashed)
+#define XRAY_LOC_EXTERN_PARAM(l) ((l).extern_param)
+#define XRAY_JUMBLE_HAS_SQUASHED(js) ((js)->has_squashed_lists)
+#else
+#define XRAY_LOC_SQUASHED(l) false
+#define XRAY_LOC_EXTERN_PARAM(l) false
+#define XRAY_JUMBLE_HAS_SQUASHED(js) false
+#endif

@@ -54,6 +54,8 @@ FillConstantLengths(LocationLen *locs, int count, const char *query)
 	for (int i = 0; i < count; i++)
 	{
 		int loc = locs[i].location;
+		if (XRAY_LOC_SQUASHED(locs[i]))
+			continue;	// a squashed list's span is known already
 		if (loc < 0 || loc == last_loc)
 		{
 			locs[i].length = -1;
@@ -130,9 +132,19 @@ NormalizedTextStash(const char *source, Query *query, JumbleState *js)
 	// the usual literals are measured directly; the lexer only runs for the rest
 	size_t source_len = strlen(source);
 	bool need_lexer = false;
+	// 18: an external parameter's place is listed too; pg_stat_statements keeps
+	// its text unless a list was squashed (then every parameter is renumbered)
+	bool renumber = XRAY_JUMBLE_HAS_SQUASHED(js);
 	for (int i = 0; i < count; i++)
 	{
 		int at = found[i].location;
+		if (XRAY_LOC_SQUASHED(found[i]))
+			continue;	// its length (the whole list) is known
+		if (XRAY_LOC_EXTERN_PARAM(found[i]) && !renumber)
+		{
+			found[i].location = -1;
+			continue;
+		}
 		int n = at >= 0 ? core::ConstantLength(source, source_len, (size_t) at) : -1;
 		found[i].length = n;
 		if (n < 0)
@@ -147,7 +159,7 @@ NormalizedTextStash(const char *source, Query *query, JumbleState *js)
 		int at = found[i].location - shift;
 		if (at < 0 || at >= len || found[i].length < 0)
 			continue;
-		locs[n++] = core::ConstLocation{at, found[i].length};
+		locs[n++] = core::ConstLocation{at, found[i].length, XRAY_LOC_SQUASHED(found[i])};
 	}
 	if (found != on_stack)
 		pfree(found);
@@ -160,8 +172,9 @@ NormalizedTextStash(const char *source, Query *query, JumbleState *js)
 	SampleConst consts[kSampleConsts];
 	int nconst = 0;
 	int end = -1;
+	// (a squashed list stays as written: its elements are the statement's own)
 	for (int i = 0; i < n && nconst < kSampleConsts; i++)
-		if (locs[i].length >= 0 && locs[i].location >= end)
+		if (locs[i].length >= 0 && locs[i].location >= end && !locs[i].squashed)
 		{
 			consts[nconst++] = SampleConst{locs[i].location, locs[i].length};
 			end = locs[i].location + locs[i].length;

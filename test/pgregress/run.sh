@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test/pgregress/run.sh - PostgreSQL's own regression suite with pg_xray loaded.
 #
-# Fetches PostgreSQL 15's source package from Debian's archive (deb-src), builds
+# Fetches the source package of the PostgreSQL under test ($XRAY_PG) from Debian's archive (deb-src), builds
 # the suite's regress.so, and runs the parallel schedule on throwaway
 # instances: without pg_xray, with pg_xray preloaded recording everything
 # (xray.track = all, utility statements too), and with pg_stat_statements,
@@ -18,26 +18,30 @@ cache=${XRAY_CACHE:-/var/cache/pg_xray}
 mkdir -p "$work" "$cache"
 
 # 1. the source package (cached across runs)
-src=$(ls -d "$cache"/postgresql-15.*/src/test/regress 2>/dev/null | head -1 || true)
+src=$(ls -d "$cache"/postgresql-"$XRAY_PG".*/src/test/regress 2>/dev/null | head -1 || true)
 if [ -z "$src" ]; then
 	if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ && ! grep -qs '^deb-src' /etc/apt/sources.list; then
-		sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources \
-			>/etc/apt/sources.list.d/pg-xray-deb-src.sources
+		if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+			sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources \
+				>/etc/apt/sources.list.d/pg-xray-deb-src.sources
+		else	# a debootstrap root (scripts/pgroot): one-line sources
+			sed -n 's/^deb /deb-src /p' /etc/apt/sources.list >/etc/apt/sources.list.d/pg-xray-deb-src.list
+		fi
 		apt-get update -q >/dev/null
 	fi
-	command -v dpkg-source >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q dpkg-dev >/dev/null
+	command -v dpkg-source >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends dpkg-dev bzip2 xz-utils >/dev/null
 	got=""
-	for v in $(apt-cache showsrc postgresql-15 | grep -oP '^Version: \K.*' | sort -rV); do
-		if (cd "$cache" && apt-get source --download-only "postgresql-15=$v" >/dev/null 2>&1); then
+	for v in $(apt-cache showsrc "postgresql-$XRAY_PG" | grep -oP '^Version: \K.*' | sort -rV); do
+		if (cd "$cache" && apt-get source --download-only "postgresql-$XRAY_PG=$v" >/dev/null 2>&1); then
 			got=$v
 			break
 		fi
 	done
-	[ -n "$got" ] || { echo "could not download the postgresql-15 source package"; exit 1; }
-	tarball=$(ls "$cache"/postgresql-15_*.orig.tar.bz2 | head -1)
+	[ -n "$got" ] || { echo "could not download the postgresql-$XRAY_PG source package"; exit 1; }
+	tarball=$(ls "$cache"/postgresql-"$XRAY_PG"_*.orig.tar.* | head -1)
 	ver=${tarball##*_}
-	top=postgresql-${ver%.orig.tar.bz2}
-	tar -C "$cache" -xjf "$tarball" "$top/src/test/regress"
+	top=postgresql-${ver%.orig.tar.*}
+	tar -C "$cache" -xf "$tarball" "$top/src/test/regress"
 	src="$cache/$top/src/test/regress"
 	log "pgregress: PostgreSQL source $got"
 fi

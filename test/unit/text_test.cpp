@@ -28,6 +28,16 @@ TEST(QueryText, NumbersAfterExistingParamsAndSkipsUnknown)
 	EXPECT_EQ(std::string(out, n), "SELECT $1, $2, 6");
 }
 
+TEST(QueryText, SquashedListIsOneParameterWithMarker)
+{
+	// PostgreSQL 18 records a constant IN list as one location spanning its elements
+	const char *q = "SELECT * FROM t WHERE a IN (1, 2, 3) AND b = 7";
+	ConstLocation locs[] = {{45, 1}, {28, 7, true}};
+	std::vector<char> out(NormalizedSizeBound(std::strlen(q), 2));
+	size_t n = NormalizeQuery(q, std::strlen(q), locs, 2, 0, out.data(), out.size());
+	EXPECT_EQ(std::string(out.data(), n), "SELECT * FROM t WHERE a IN ($1 /*, ... */) AND b = $2");
+}
+
 TEST(QueryText, BoundedOutput)
 {
 	const char *q = "SELECT 1234567890";
