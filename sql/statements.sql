@@ -64,6 +64,28 @@ SELECT count(*) > 0 AS others_kept FROM xs;
 SELECT v FROM xt WHERE id = 5;
 SELECT calls FROM xs WHERE query = 'SELECT v FROM xt WHERE id = $1';
 
+-- JIT work is counted (every server: jit_*), and on 18 the parallel workers planned and launched
+SET jit = on;
+SET jit_above_cost = 0;
+SET jit_inline_above_cost = 0;
+SET jit_optimize_above_cost = 0;
+SELECT sum(id * grp) FROM xt WHERE grp > 1;
+RESET jit; RESET jit_above_cost; RESET jit_inline_above_cost; RESET jit_optimize_above_cost;
+SELECT NOT pg_jit_available() OR (jit_functions > 0 AND jit_generation_time > 0 AND jit_emission_count = 1
+                                  AND jit_inlining_count = 1 AND jit_optimization_count = 1) AS jit_counted
+FROM xs WHERE query LIKE 'SELECT sum(id * grp)%';
+SELECT jit_functions = 0 AS no_jit_no_count FROM xs WHERE query = 'SELECT count(*) FROM xt WHERE id > $1 AND id < $2';
+SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0;
+SET max_parallel_workers_per_gather = 2;
+SELECT count(*) FROM xt WHERE v LIKE '%9%';
+RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
+SELECT CASE WHEN current_setting('server_version_num')::int < 180000
+            THEN NOT (to_jsonb(s) ? 'parallel_workers_to_launch')
+            ELSE (to_jsonb(s)->>'parallel_workers_to_launch')::int = 2
+                 AND (to_jsonb(s)->>'parallel_workers_launched')::int BETWEEN 0 AND 2 END AS parallel_workers_counted
+FROM xs s WHERE query LIKE 'SELECT count(*) FROM xt WHERE v LIKE%';
+
 -- full reset
 SELECT xray.reset() IS NOT NULL AS reset;
 SELECT count(*) AS after_reset FROM xs;

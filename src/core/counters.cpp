@@ -74,11 +74,29 @@ IoMerge(IoCounters &into, const IoCounters &from) noexcept
 	into.temp_blks_written += from.temp_blks_written;
 	into.blk_read_time += from.blk_read_time;
 	into.blk_write_time += from.blk_write_time;
+	into.local_blk_read_time += from.local_blk_read_time;
+	into.local_blk_write_time += from.local_blk_write_time;
 	into.temp_blk_read_time += from.temp_blk_read_time;
 	into.temp_blk_write_time += from.temp_blk_write_time;
 	into.wal_records += from.wal_records;
 	into.wal_fpi += from.wal_fpi;
 	into.wal_bytes += from.wal_bytes;
+	into.wal_buffers_full += from.wal_buffers_full;
+}
+
+void
+JitMerge(JitCounters &into, const JitCounters &from) noexcept
+{
+	into.functions += from.functions;
+	into.generation_time += from.generation_time;
+	into.inlining_count += from.inlining_count;
+	into.inlining_time += from.inlining_time;
+	into.optimization_count += from.optimization_count;
+	into.optimization_time += from.optimization_time;
+	into.emission_count += from.emission_count;
+	into.emission_time += from.emission_time;
+	into.deform_count += from.deform_count;
+	into.deform_time += from.deform_time;
 }
 
 void
@@ -90,5 +108,8 @@ CountersMerge(StmtCounters &into, const StmtCounters &from) noexcept
 	into.errors += from.errors;
 	into.error_time += from.error_time;
 	IoMerge(into.io, from.io);
+	JitMerge(into.jit, from.jit);
+	into.parallel_workers_to_launch += from.parallel_workers_to_launch;
+	into.parallel_workers_launched += from.parallel_workers_launched;
 }
 }	// namespace xray::core

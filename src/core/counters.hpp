@@ -37,13 +37,32 @@ struct IoCounters
 	int64_t local_blks_written;
 	int64_t temp_blks_read;
 	int64_t temp_blks_written;
-	double blk_read_time;
+	double blk_read_time;	// shared blocks (15/16: all blocks, as their blk_read_time)
 	double blk_write_time;
+	double local_blk_read_time;	// 17+
+	double local_blk_write_time;
 	double temp_blk_read_time;
 	double temp_blk_write_time;
 	int64_t wal_records;
 	int64_t wal_fpi;
 	uint64_t wal_bytes;
+	int64_t wal_buffers_full;	// 18+
+};
+
+// JitCounters: what JIT compilation cost the executions, as pg_stat_statements
+// counts it (a *_count is the number of executions that spent time in that phase).
+struct JitCounters
+{
+	int64_t functions;
+	double generation_time;
+	int64_t inlining_count;
+	double inlining_time;
+	int64_t optimization_count;
+	double optimization_time;
+	int64_t emission_count;
+	double emission_time;
+	int64_t deform_count;	// 17+
+	double deform_time;
 };
 
 // StmtCounters is everything pg_xray counts for one statement key.
@@ -55,6 +74,9 @@ struct StmtCounters
 	int64_t errors;
 	double error_time;	// total milliseconds spent in failed executions
 	IoCounters io;
+	JitCounters jit;
+	int64_t parallel_workers_to_launch;	// 18+
+	int64_t parallel_workers_launched;
 };
 
 static_assert(std::is_trivially_copyable_v<StmtCounters>, "shared memory holds PODs only");
@@ -63,5 +85,6 @@ void TimingAdd(TimingStats &s, double ms) noexcept;
 void TimingMerge(TimingStats &into, const TimingStats &from) noexcept;
 double TimingStddev(const TimingStats &s) noexcept;	// population stddev, as pg_stat_statements
 void IoMerge(IoCounters &into, const IoCounters &from) noexcept;
+void JitMerge(JitCounters &into, const JitCounters &from) noexcept;
 void CountersMerge(StmtCounters &into, const StmtCounters &from) noexcept;
 }	// namespace xray::core

@@ -160,3 +160,28 @@ typedef BackendId XrayBackendId;
 #define XRAY_LOC_EXTERN_PARAM(l) false
 #define XRAY_JUMBLE_HAS_SQUASHED(js) false
 #endif
+
+// 17: local block I/O timed apart from shared, JIT tuple deforming timed;
+// 18: WAL buffers full, parallel workers planned and launched per execution
+#if PG_VERSION_NUM >= 170000
+#define XRAY_BUF_LOCAL_READ_MS(b) INSTR_TIME_GET_MILLISEC((b)->local_blk_read_time)
+#define XRAY_BUF_LOCAL_WRITE_MS(b) INSTR_TIME_GET_MILLISEC((b)->local_blk_write_time)
+#define XRAY_JIT_DEFORM_MS(ji) INSTR_TIME_GET_MILLISEC((ji)->deform_counter)
+#define XRAY_HAS_LOCAL_BLK_TIME true
+#else
+#define XRAY_BUF_LOCAL_READ_MS(b) 0.0
+#define XRAY_BUF_LOCAL_WRITE_MS(b) 0.0
+#define XRAY_JIT_DEFORM_MS(ji) 0.0
+#define XRAY_HAS_LOCAL_BLK_TIME false
+#endif
+#if PG_VERSION_NUM >= 180000
+#define XRAY_WAL_BUFFERS_FULL(w) ((int64) (w)->wal_buffers_full)
+#define XRAY_PARALLEL_WORKERS_TO_LAUNCH(estate) ((estate)->es_parallel_workers_to_launch)
+#define XRAY_PARALLEL_WORKERS_LAUNCHED(estate) ((estate)->es_parallel_workers_launched)
+#define XRAY_HAS_PARALLEL_WORKER_COUNTS true
+#else
+#define XRAY_WAL_BUFFERS_FULL(w) ((int64) 0)
+#define XRAY_PARALLEL_WORKERS_TO_LAUNCH(estate) 0
+#define XRAY_PARALLEL_WORKERS_LAUNCHED(estate) 0
+#define XRAY_HAS_PARALLEL_WORKER_COUNTS false
+#endif

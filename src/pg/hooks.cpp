@@ -272,6 +272,9 @@ XrayExecutorEnd(QueryDesc *queryDesc)
 		ev.rows = (int64) queryDesc->estate->es_processed;
 		ev.bufusage = &queryDesc->totaltime->bufusage;
 		ev.walusage = &queryDesc->totaltime->walusage;
+		ev.jit = queryDesc->estate->es_jit ? &queryDesc->estate->es_jit->instr : NULL;
+		ev.parallel_workers_to_launch = XRAY_PARALLEL_WORKERS_TO_LAUNCH(queryDesc->estate);
+		ev.parallel_workers_launched = XRAY_PARALLEL_WORKERS_LAUNCHED(queryDesc->estate);
 		ev.source_text = queryDesc->sourceText;
 		ev.stmt_location = queryDesc->plannedstmt->stmt_location;
 		ev.stmt_len = queryDesc->plannedstmt->stmt_len;

@@ -17,11 +17,13 @@
 
 extern "C" {
 PG_FUNCTION_INFO_V1(xray_statements);
+PG_FUNCTION_INFO_V1(xray_statements_full);
 PG_FUNCTION_INFO_V1(xray_plans);
 PG_FUNCTION_INFO_V1(xray_info);
 PG_FUNCTION_INFO_V1(xray_reset);
 PG_FUNCTION_INFO_V1(xray_reset_query);
 PGDLLEXPORT Datum xray_statements(PG_FUNCTION_ARGS);
+PGDLLEXPORT Datum xray_statements_full(PG_FUNCTION_ARGS);
 PGDLLEXPORT Datum xray_plans(PG_FUNCTION_ARGS);
 PGDLLEXPORT Datum xray_info(PG_FUNCTION_ARGS);
 PGDLLEXPORT Datum xray_reset(PG_FUNCTION_ARGS);
@@ -33,6 +35,9 @@ namespace
 using namespace xray::pg;
 
 constexpr int kStatementsCols = 43;
+// xray._statements(): every counter any supported server has (those this one
+// lacks are NULL); xray.statements shows this version's set under its names
+constexpr int kStatementsFullCols = 60;
 constexpr int kPlansCols = 10;
 constexpr int kInfoCols = 12;
 
@@ -98,10 +103,9 @@ CheckColumns(const Cols &c, ReturnSetInfo *rsinfo, int expected)
 						errmsg("pg_xray's SQL definitions do not match its library"),
 						errhint("Run ALTER EXTENSION pg_xray UPDATE, or reinstall pg_xray.")));
 }
-}	// namespace
 
 Datum
-xray_statements(PG_FUNCTION_ARGS)
+EmitStatements(FunctionCallInfo fcinfo, bool full)
 {
 	StoreCheckReady();
 	XRAY_INIT_MATERIALIZED_SRF(fcinfo);
@@ -109,11 +113,12 @@ xray_statements(PG_FUNCTION_ARGS)
 	TextAccess access;
 	int nrows;
 	StmtRow *rows = StoreSnapshotStatements(&nrows);
+	int ncols = full ? kStatementsFullCols : kStatementsCols;
 	for (int i = 0; i < nrows; i++)
 	{
 		const StmtRow &r = rows[i];
-		Datum values[kStatementsCols];
-		bool nulls[kStatementsCols] = {false};
+		Datum values[kStatementsFullCols];
+		bool nulls[kStatementsFullCols] = {false};
 		Cols c{values, nulls, 0};
 		bool visible = access.Sees(r.key.userid);
 		values[c.n++] = ObjectIdGetDatum(r.key.userid);
@@ -152,18 +157,59 @@ xray_statements(PG_FUNCTION_ARGS)
 		c.Int64(io.temp_blks_written);
 		c.Float(io.blk_read_time);
 		c.Float(io.blk_write_time);
+		if (full)
+		{
+			c.FloatOrNull(io.local_blk_read_time, !XRAY_HAS_LOCAL_BLK_TIME);
+			c.FloatOrNull(io.local_blk_write_time, !XRAY_HAS_LOCAL_BLK_TIME);
+		}
 		c.Float(io.temp_blk_read_time);
 		c.Float(io.temp_blk_write_time);
 		c.Int64(io.wal_records);
 		c.Int64(io.wal_fpi);
 		values[c.n++] = NumericFromUint64(io.wal_bytes);
+		if (full)
+		{
+			XRAY_HAS_PARALLEL_WORKER_COUNTS ? c.Int64(io.wal_buffers_full) : c.Null();
+			const xray::core::JitCounters &j = r.c.jit;
+			c.Int64(j.functions);
+			c.Float(j.generation_time);
+			c.Int64(j.inlining_count);
+			c.Float(j.inlining_time);
+			c.Int64(j.optimization_count);
+			c.Float(j.optimization_time);
+			c.Int64(j.emission_count);
+			c.Float(j.emission_time);
+			XRAY_HAS_LOCAL_BLK_TIME ? c.Int64(j.deform_count) : c.Null();
+			c.FloatOrNull(j.deform_time, !XRAY_HAS_LOCAL_BLK_TIME);
+			XRAY_HAS_PARALLEL_WORKER_COUNTS ? c.Int64(r.c.parallel_workers_to_launch) : c.Null();
+			XRAY_HAS_PARALLEL_WORKER_COUNTS ? c.Int64(r.c.parallel_workers_launched) : c.Null();
+		}
 		values[c.n++] = Int32GetDatum(r.distinct_plans);
 		c.Timestamp(r.first_seen);
 		c.Timestamp(r.last_seen);
-		CheckColumns(c, rsinfo, kStatementsCols);
+		if (full)
+		{
+			// counted since the entry was made; min and max are never reset apart
+			c.Timestamp(r.first_seen);
+			c.Timestamp(r.first_seen);
+		}
+		CheckColumns(c, rsinfo, ncols);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
+}
+}	// namespace
+
+Datum
+xray_statements(PG_FUNCTION_ARGS)
+{
+	return EmitStatements(fcinfo, false);
+}
+
+Datum
+xray_statements_full(PG_FUNCTION_ARGS)
+{
+	return EmitStatements(fcinfo, true);
 }
 
 Datum

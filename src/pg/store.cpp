@@ -437,6 +437,8 @@ AddBuffers(StmtCounters &c, const BufferUsage *b, const WalUsage *w)
 		io.temp_blks_written += b->temp_blks_written;
 		io.blk_read_time += INSTR_TIME_GET_MILLISEC(XRAY_BUF_READ_TIME(b));
 		io.blk_write_time += INSTR_TIME_GET_MILLISEC(XRAY_BUF_WRITE_TIME(b));
+		io.local_blk_read_time += XRAY_BUF_LOCAL_READ_MS(b);
+		io.local_blk_write_time += XRAY_BUF_LOCAL_WRITE_MS(b);
 		io.temp_blk_read_time += INSTR_TIME_GET_MILLISEC(b->temp_blk_read_time);
 		io.temp_blk_write_time += INSTR_TIME_GET_MILLISEC(b->temp_blk_write_time);
 	}
@@ -445,7 +447,30 @@ AddBuffers(StmtCounters &c, const BufferUsage *b, const WalUsage *w)
 		c.io.wal_records += w->wal_records;
 		c.io.wal_fpi += w->wal_fpi;
 		c.io.wal_bytes += w->wal_bytes;
+		c.io.wal_buffers_full += XRAY_WAL_BUFFERS_FULL(w);
 	}
+}
+
+// AddJit counts one execution's JIT work as pg_stat_statements does
+void
+AddJit(core::JitCounters &j, const JitInstrumentation *ji)
+{
+	if (ji == NULL)
+		return;
+	j.functions += (int64) ji->created_functions;
+	j.generation_time += INSTR_TIME_GET_MILLISEC(ji->generation_counter);
+	double inl = INSTR_TIME_GET_MILLISEC(ji->inlining_counter);
+	double opt = INSTR_TIME_GET_MILLISEC(ji->optimization_counter);
+	double emi = INSTR_TIME_GET_MILLISEC(ji->emission_counter);
+	double def = XRAY_JIT_DEFORM_MS(ji);
+	j.inlining_count += inl > 0;
+	j.inlining_time += inl;
+	j.optimization_count += opt > 0;
+	j.optimization_time += opt;
+	j.emission_count += emi > 0;
+	j.emission_time += emi;
+	j.deform_count += def > 0;
+	j.deform_time += def;
 }
 }	// namespace
 
@@ -641,6 +666,9 @@ StoreRecord(const RecordEvent &ev)
 				it->hist_hi = (uint16) b;
 			it->c.rows += ev.rows;
 			AddBuffers(it->c, ev.bufusage, ev.walusage);
+			AddJit(it->c.jit, ev.jit);
+			it->c.parallel_workers_to_launch += ev.parallel_workers_to_launch;
+			it->c.parallel_workers_launched += ev.parallel_workers_launched;
 			break;
 		}
 		case kEventPlan:

@@ -45,6 +45,9 @@ struct RecordEvent
 	int64 rows;
 	const BufferUsage *bufusage;	// may be NULL
 	const WalUsage *walusage;		// may be NULL
+	const struct JitInstrumentation *jit;	// may be NULL (no JIT for this execution)
+	int parallel_workers_to_launch;	// 18+: planned and launched parallel workers
+	int parallel_workers_launched;
 	const char *source_text;		// for the query text, may be NULL
 	int stmt_location;
 	int stmt_len;

@@ -214,7 +214,7 @@ CREATE VIEW xray.cache_candidates AS
 WITH st AS (
     SELECT s.dbid, s.queryid, min(s.query) AS query, sum(s.calls) AS calls, sum(s.total_exec_time) AS total_ms,
            min(s.first_seen) AS first_seen
-    FROM xray.statements s
+    FROM xray._statements() s
     WHERE s.queryid IS NOT NULL AND s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
     GROUP BY s.dbid, s.queryid
 ),
@@ -321,7 +321,7 @@ WITH st AS (
     SELECT s.dbid, s.queryid, min(s.query) AS query, sum(s.calls) AS calls, sum(s.plans) AS plans,
            sum(s.total_exec_time) AS exec_ms, sum(s.total_plan_time) AS plan_ms,
            sum(s.temp_blks_written) AS temp_blks
-    FROM xray.statements s
+    FROM xray._statements() s
     WHERE s.queryid IS NOT NULL AND s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
     GROUP BY s.dbid, s.queryid
 ),

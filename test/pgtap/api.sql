@@ -1,6 +1,6 @@
 -- pgTAP: the SQL API contract of pg_xray: objects, column types, privileges, errors.
 BEGIN;
-SELECT plan(240);
+SELECT plan(242);
 
 SELECT has_schema('xray');
 SELECT has_view('xray', 'statements', 'view xray.statements exists');
@@ -135,15 +135,40 @@ SELECT columns_are('xray', 'index_health', ARRAY[
   'kind', 'schema_name', 'table_name', 'index_name', 'evidence', 'size_bytes', 'scans', 'fix']);
 SELECT col_type_is('xray'::name, 'index_health'::name, 'size_bytes'::name, 'bigint', 'index_health.size_bytes is bigint');
 
+-- this server's pg_stat_statements columns (15/16: blk_*_time; 17: shared_/local_blk_*_time,
+-- jit_deform_*, stats_since, minmax_stats_since; 18: wal_buffers_full, parallel_workers_*) and ours
 SELECT columns_are('xray', 'statements', ARRAY[
   'userid', 'dbid', 'toplevel', 'queryid', 'query', 'plans', 'total_plan_time', 'min_plan_time',
   'max_plan_time', 'mean_plan_time', 'stddev_plan_time', 'calls', 'total_exec_time', 'min_exec_time',
   'max_exec_time', 'mean_exec_time', 'stddev_exec_time', 'p50_exec_time', 'p95_exec_time',
   'p99_exec_time', 'rows', 'errors', 'total_error_time', 'shared_blks_hit', 'shared_blks_read',
   'shared_blks_dirtied', 'shared_blks_written', 'local_blks_hit', 'local_blks_read',
-  'local_blks_dirtied', 'local_blks_written', 'temp_blks_read', 'temp_blks_written', 'blk_read_time',
-  'blk_write_time', 'temp_blk_read_time', 'temp_blk_write_time', 'wal_records', 'wal_fpi', 'wal_bytes',
-  'distinct_plans', 'first_seen', 'last_seen']);
+  'local_blks_dirtied', 'local_blks_written', 'temp_blks_read', 'temp_blks_written',
+  'temp_blk_read_time', 'temp_blk_write_time', 'wal_records', 'wal_fpi', 'wal_bytes',
+  'jit_functions', 'jit_generation_time', 'jit_inlining_count', 'jit_inlining_time',
+  'jit_optimization_count', 'jit_optimization_time', 'jit_emission_count', 'jit_emission_time',
+  'distinct_plans', 'first_seen', 'last_seen']::name[]
+  || CASE WHEN current_setting('server_version_num')::int < 170000 THEN ARRAY['blk_read_time', 'blk_write_time']::name[]
+     ELSE ARRAY['shared_blk_read_time', 'shared_blk_write_time', 'local_blk_read_time', 'local_blk_write_time',
+                'jit_deform_count', 'jit_deform_time', 'stats_since', 'minmax_stats_since']::name[] END
+  || CASE WHEN current_setting('server_version_num')::int >= 180000
+     THEN ARRAY['wal_buffers_full', 'parallel_workers_to_launch', 'parallel_workers_launched']::name[]
+     ELSE ARRAY[]::name[] END);
+-- the same names and types as pg_stat_statements of this very server (installed in schema pgss)
+SELECT set_has(
+  $$SELECT attname::text, format_type(atttypid, atttypmod) FROM pg_attribute
+    WHERE attrelid = 'xray.statements'::regclass AND attnum > 0 AND NOT attisdropped$$,
+  $$SELECT attname::text, format_type(atttypid, atttypmod) FROM pg_attribute
+    WHERE attrelid = 'pgss.pg_stat_statements'::regclass AND attnum > 0 AND NOT attisdropped$$,
+  'xray.statements has every column of this server''s pg_stat_statements, with its type');
+-- in pg_stat_statements' order: its columns appear in xray.statements in the same sequence
+SELECT is(
+  (SELECT array_agg(a.attname::text ORDER BY a.attnum) FROM pg_attribute a
+   WHERE a.attrelid = 'xray.statements'::regclass AND a.attnum > 0
+     AND a.attname IN (SELECT attname FROM pg_attribute WHERE attrelid = 'pgss.pg_stat_statements'::regclass)),
+  (SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
+   WHERE attrelid = 'pgss.pg_stat_statements'::regclass AND attnum > 0 AND NOT attisdropped),
+  'pg_stat_statements'' columns come in its order');
 SELECT columns_are('xray', 'plans', ARRAY[
   'dbid', 'queryid', 'planid', 'calls', 'total_exec_time', 'mean_exec_time', 'p95_exec_time',
   'first_seen', 'last_seen', 'plan']);
@@ -159,7 +184,7 @@ SELECT col_type_is('xray'::name, 'statements'::name, c::name, t::text, 'xray.sta
   ('stddev_exec_time', 'double precision'), ('p50_exec_time', 'double precision'),
   ('p95_exec_time', 'double precision'), ('p99_exec_time', 'double precision'), ('rows', 'bigint'),
   ('errors', 'bigint'), ('total_error_time', 'double precision'), ('shared_blks_hit', 'bigint'),
-  ('temp_blks_written', 'bigint'), ('blk_read_time', 'double precision'), ('wal_records', 'bigint'),
+  ('temp_blks_written', 'bigint'), ('temp_blk_read_time', 'double precision'), ('wal_records', 'bigint'),
   ('wal_fpi', 'bigint'), ('wal_bytes', 'numeric'), ('distinct_plans', 'integer'),
   ('first_seen', 'timestamp with time zone'), ('last_seen', 'timestamp with time zone')) v(c, t);
 SELECT col_type_is('xray'::name, 'plans'::name, c::name, t::text, 'xray.plans.' || c || ' is ' || t) FROM (VALUES

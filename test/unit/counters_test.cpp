@@ -65,3 +65,38 @@ TEST(Counters, CountersMergeAddsEverything)
 	EXPECT_EQ(a.io.wal_bytes, 100u);
 	EXPECT_DOUBLE_EQ(a.exec.mean, 2.0);
 }
+
+TEST(Counters, MergeAddsTheNewerServersCounters)
+{
+	StmtCounters a{}, b{};
+	a.io.local_blk_read_time = 1.0;
+	b.io.local_blk_read_time = 2.0;
+	b.io.local_blk_write_time = 0.5;
+	b.io.wal_buffers_full = 3;
+	a.jit.functions = 4;
+	b.jit.functions = 6;
+	b.jit.generation_time = 1.25;
+	b.jit.inlining_count = 1;
+	b.jit.inlining_time = 2.5;
+	b.jit.optimization_count = 1;
+	b.jit.optimization_time = 3.5;
+	b.jit.emission_count = 1;
+	b.jit.emission_time = 4.5;
+	b.jit.deform_count = 2;
+	b.jit.deform_time = 0.75;
+	a.parallel_workers_to_launch = 2;
+	b.parallel_workers_to_launch = 2;
+	b.parallel_workers_launched = 1;
+	CountersMerge(a, b);
+	EXPECT_DOUBLE_EQ(a.io.local_blk_read_time, 3.0);
+	EXPECT_DOUBLE_EQ(a.io.local_blk_write_time, 0.5);
+	EXPECT_EQ(a.io.wal_buffers_full, 3);
+	EXPECT_EQ(a.jit.functions, 10);
+	EXPECT_DOUBLE_EQ(a.jit.generation_time, 1.25);
+	EXPECT_EQ(a.jit.inlining_count + a.jit.optimization_count + a.jit.emission_count, 3);
+	EXPECT_DOUBLE_EQ(a.jit.inlining_time + a.jit.optimization_time + a.jit.emission_time, 10.5);
+	EXPECT_EQ(a.jit.deform_count, 2);
+	EXPECT_DOUBLE_EQ(a.jit.deform_time, 0.75);
+	EXPECT_EQ(a.parallel_workers_to_launch, 4);
+	EXPECT_EQ(a.parallel_workers_launched, 1);
+}

@@ -1,0 +1,360 @@
+-- pg_xray 0.2.0 -> 0.3.0 (issue #12: one tree for PostgreSQL 15-18)
+\echo Use "ALTER EXTENSION pg_xray UPDATE TO '0.3.0'" to load this file. \quit
+
+-- every counter of every supported server; those this server lacks are NULL
+CREATE FUNCTION xray._statements(
+    OUT userid oid,
+    OUT dbid oid,
+    OUT toplevel bool,
+    OUT queryid bigint,
+    OUT query text,
+    OUT plans bigint,
+    OUT total_plan_time float8,
+    OUT min_plan_time float8,
+    OUT max_plan_time float8,
+    OUT mean_plan_time float8,
+    OUT stddev_plan_time float8,
+    OUT calls bigint,
+    OUT total_exec_time float8,
+    OUT min_exec_time float8,
+    OUT max_exec_time float8,
+    OUT mean_exec_time float8,
+    OUT stddev_exec_time float8,
+    OUT p50_exec_time float8,
+    OUT p95_exec_time float8,
+    OUT p99_exec_time float8,
+    OUT rows bigint,
+    OUT errors bigint,
+    OUT total_error_time float8,
+    OUT shared_blks_hit bigint,
+    OUT shared_blks_read bigint,
+    OUT shared_blks_dirtied bigint,
+    OUT shared_blks_written bigint,
+    OUT local_blks_hit bigint,
+    OUT local_blks_read bigint,
+    OUT local_blks_dirtied bigint,
+    OUT local_blks_written bigint,
+    OUT temp_blks_read bigint,
+    OUT temp_blks_written bigint,
+    OUT shared_blk_read_time float8,
+    OUT shared_blk_write_time float8,
+    OUT local_blk_read_time float8,
+    OUT local_blk_write_time float8,
+    OUT temp_blk_read_time float8,
+    OUT temp_blk_write_time float8,
+    OUT wal_records bigint,
+    OUT wal_fpi bigint,
+    OUT wal_bytes numeric,
+    OUT wal_buffers_full bigint,
+    OUT jit_functions bigint,
+    OUT jit_generation_time float8,
+    OUT jit_inlining_count bigint,
+    OUT jit_inlining_time float8,
+    OUT jit_optimization_count bigint,
+    OUT jit_optimization_time float8,
+    OUT jit_emission_count bigint,
+    OUT jit_emission_time float8,
+    OUT jit_deform_count bigint,
+    OUT jit_deform_time float8,
+    OUT parallel_workers_to_launch bigint,
+    OUT parallel_workers_launched bigint,
+    OUT distinct_plans integer,
+    OUT first_seen timestamptz,
+    OUT last_seen timestamptz,
+    OUT stats_since timestamptz,
+    OUT minmax_stats_since timestamptz
+)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'xray_statements_full'
+LANGUAGE C STRICT VOLATILE PARALLEL SAFE;
+
+
+-- the views that read the statements read the function (xray.statements is rebuilt below)
+CREATE OR REPLACE VIEW xray.cache_candidates AS
+WITH st AS (
+    SELECT s.dbid, s.queryid, min(s.query) AS query, sum(s.calls) AS calls, sum(s.total_exec_time) AS total_ms,
+           min(s.first_seen) AS first_seen
+    FROM xray._statements() s
+    WHERE s.queryid IS NOT NULL AND s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+    GROUP BY s.dbid, s.queryid
+),
+ro AS (
+    SELECT st.*, st.calls / greatest(extract(epoch FROM clock_timestamp() - st.first_seen) / 60, 1) AS calls_per_minute,
+           st.total_ms / nullif(st.calls, 0) AS mean_ms
+    FROM st
+    WHERE st.query ~* '^\s*(\(\s*)*(select|with)\M' AND st.query !~* '\m(for\s+(update|share|no\s+key\s+update|key\s+share)|nextval|setval|random|clock_timestamp|now|current_timestamp|txid_current|pg_advisory|insert|update|delete|merge)\M'
+      AND st.calls >= 100
+),
+-- the tables each candidate reads: from the sampled scans and the plan texts (each copied
+-- out of shared memory once, not once per candidate)
+read_tables AS (
+    SELECT p.queryid, p.relid FROM xray.predicates() p WHERE p.queryid IN (SELECT queryid FROM ro)
+    UNION
+    -- "Seq Scan on public.t", "Index Scan using i on t": a (qualified, maybe quoted) name only,
+    -- so that to_regclass never sees text that is not a name
+    SELECT pl.queryid, to_regclass(m[1])
+    FROM xray.plans() pl,
+         regexp_matches(pl.plan, ' on ((?:"(?:[^"]|"")+"|[[:alpha:]_][[:alnum:]_$]*)(?:\.(?:"(?:[^"]|"")+"|[[:alpha:]_][[:alnum:]_$]*))?)', 'g') m
+    WHERE pl.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+      AND pl.queryid IN (SELECT queryid FROM ro) AND to_regclass(m[1]) IS NOT NULL
+),
+rels AS (
+    SELECT ro.queryid, c.oid AS relid
+    FROM ro
+    JOIN read_tables r ON r.queryid = ro.queryid
+    JOIN pg_class c ON c.oid = r.relid AND c.relkind IN ('r', 'm', 'p')
+),
+changes AS (
+    SELECT r.queryid, array_agg(r.relid::regclass::text ORDER BY r.relid::regclass::text) AS tables,
+           -- the recent change rate: rows changed since the table's last ANALYZE, per minute
+           sum(t.n_mod_since_analyze
+               / greatest(extract(epoch FROM clock_timestamp()
+                     - coalesce(greatest(t.last_analyze, t.last_autoanalyze), pg_postmaster_start_time())) / 60, 1))
+               AS changes_per_minute
+    FROM rels r
+    JOIN pg_stat_all_tables t ON t.relid = r.relid
+    GROUP BY r.queryid
+)
+SELECT ro.queryid, ro.query, round(ro.calls_per_minute::numeric, 1) AS calls_per_minute, round(ro.mean_ms::numeric, 3) AS mean_ms,
+       ch.tables, round(ch.changes_per_minute::numeric, 2) AS table_changes_per_minute,
+       -- each write to one of the tables invalidates the cached results at most once
+       round(greatest(0, 1 - ch.changes_per_minute / ro.calls_per_minute)::numeric, 3) AS expected_hit_ratio,
+       round((ro.calls_per_minute * ro.mean_ms * greatest(0, 1 - ch.changes_per_minute / ro.calls_per_minute))::numeric, 1)
+           AS ms_saved_per_minute,
+       CASE WHEN ro.query !~ '\$[0-9]' AND ro.mean_ms >= 20 AND ro.query ~* '\m(group\s+by|count|sum|avg|min|max)\M'
+            THEN format('a materialized view refreshed on a schedule: CREATE MATERIALIZED VIEW %I AS %s; then SELECT cron.schedule(%L, %L, %L);',
+                        'xray_mv_' || replace(ro.queryid::text, '-', 'n'), ro.query,
+                        'refresh xray_mv_' || replace(ro.queryid::text, '-', 'n'),
+                        CASE WHEN ch.changes_per_minute < 1 THEN '0 * * * *' ELSE '*/5 * * * *' END,
+                        format('REFRESH MATERIALIZED VIEW %I', 'xray_mv_' || replace(ro.queryid::text, '-', 'n')))
+            ELSE format('cache the results in the application, keyed by the statement''s parameters, and invalidate them on writes to %s',
+                        array_to_string(ch.tables, ', ')) END AS suggestion
+FROM ro JOIN changes ch ON ch.queryid = ro.queryid
+WHERE ch.changes_per_minute < 0.1 * ro.calls_per_minute
+  AND ro.calls_per_minute * ro.mean_ms >= 1
+ORDER BY ms_saved_per_minute DESC;
+
+CREATE OR REPLACE VIEW xray.plan_findings AS
+WITH st AS (
+    SELECT s.dbid, s.queryid, min(s.query) AS query, sum(s.calls) AS calls, sum(s.plans) AS plans,
+           sum(s.total_exec_time) AS exec_ms, sum(s.total_plan_time) AS plan_ms,
+           sum(s.temp_blks_written) AS temp_blks
+    FROM xray._statements() s
+    WHERE s.queryid IS NOT NULL AND s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+    GROUP BY s.dbid, s.queryid
+),
+-- the plans and the sampled scans, each copied out of shared memory once
+pl AS (SELECT * FROM xray.plans() p WHERE p.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())),
+preds AS (SELECT * FROM xray.predicates()),
+lastplan AS (
+    SELECT DISTINCT ON (p.queryid) p.queryid, p.planid, p.plan
+    FROM pl p
+    ORDER BY p.queryid, p.last_seen DESC
+),
+scans AS (
+    SELECT p.queryid, p.relid, max(p.executions) AS runs, max(p.seq_scans) AS seq_scans, max(p.rows_returned) AS rows_returned,
+           max(p.rows_removed) AS rows_removed, max(p.rows_estimated) AS rows_estimated
+    FROM preds p GROUP BY p.queryid, p.relid
+),
+nodes AS (SELECT * FROM xray.plan_nodes()),
+-- plans made without their parameters' values (their text shows $1) against the others
+kinds AS (
+    SELECT p.queryid, p.plan ~ '(^|[^[:alnum:]_$])\$[0-9]+' AS generic, sum(p.calls) AS calls,
+           sum(p.total_exec_time) / nullif(sum(p.calls), 0) AS mean_ms, max(p.p95_exec_time) AS p95_ms,
+           (array_agg(p.planid ORDER BY p.calls DESC))[1] AS planid
+    FROM pl p
+    GROUP BY 1, 2
+)
+-- a sequential scan of a large table that keeps few of the rows it reads
+SELECT st.queryid, lp.planid, 'seq_scan_few_rows'::text AS finding, 'warning'::text AS severity,
+       format('sequential scans of %s (%s rows) returned %s rows per run and discarded %s (%s%% of what they read), over %s sampled runs',
+              sc.relid::regclass, c.reltuples::bigint, round(sc.rows_returned / sc.runs), round(sc.rows_removed / sc.runs),
+              round(100.0 * sc.rows_removed / (sc.rows_returned + sc.rows_removed)), sc.runs) AS evidence,
+       'an index on the columns this statement filters on: see xray.index_advice (its queries column lists this queryid) and xray.predicates' AS suggestion,
+       st.query
+FROM st JOIN scans sc ON sc.queryid = st.queryid
+JOIN pg_class c ON c.oid = sc.relid
+LEFT JOIN lastplan lp ON lp.queryid = st.queryid
+WHERE sc.seq_scans > 0 AND c.reltuples >= 10000 AND sc.runs > 0
+  AND sc.rows_removed >= 9 * sc.rows_returned AND sc.rows_removed / sc.runs >= 1000
+UNION ALL
+-- the planner's row estimate of a scan 10 times off
+SELECT st.queryid, lp.planid, 'row_misestimate', 'warning',
+       format('scans of %s returned %s rows per run where the planner expected %s (%sx off), over %s sampled runs',
+              sc.relid::regclass, round(sc.rows_returned / sc.runs), round(sc.rows_estimated / sc.runs),
+              round(greatest(greatest(sc.rows_returned, 1) / greatest(sc.rows_estimated, 1),
+                             greatest(sc.rows_estimated, 1) / greatest(sc.rows_returned, 1))), sc.runs),
+       'refresh statistics (ANALYZE), raise the statistics target of the filtered columns, or add extended statistics for correlated columns (see xray.maintenance_advice, kind statistics)',
+       st.query
+FROM st JOIN scans sc ON sc.queryid = st.queryid
+LEFT JOIN lastplan lp ON lp.queryid = st.queryid
+WHERE sc.runs > 0 AND greatest(sc.rows_returned, sc.rows_estimated) / sc.runs >= 100
+  AND (sc.rows_returned >= 10 * greatest(sc.rows_estimated, 1) OR sc.rows_estimated >= 10 * greatest(sc.rows_returned, 1))
+UNION ALL
+-- a function or a cast wrapped around an indexed column: the plain index cannot serve it
+SELECT st.queryid, lp.planid, 'function_on_indexed_column', 'warning',
+       format('the statement compares %s on %s, while the index %s covers %s itself',
+              f.column_name, f.relation, i.indexrelid::regclass, a.attname),
+       CASE WHEN f0.column_name ~ '::'
+            THEN format('compare the column with a value of its own type (%s), so that the column is not cast; or create an expression index: CREATE INDEX CONCURRENTLY ON %s ((%s))',
+                        format_type(a.atttypid, a.atttypmod), f.relation, f.column_name)
+            ELSE format('compare the column itself, or create an expression index: CREATE INDEX CONCURRENTLY ON %s ((%s))',
+                        f.relation, f.column_name) END,
+       st.query
+FROM st
+JOIN preds f0 ON f0.queryid = st.queryid AND (f0.column_name ~ '^[^(]+\(' OR f0.column_name ~ '::')
+CROSS JOIN LATERAL (SELECT f0.column_name, f0.relid::regclass::text AS relation) f
+JOIN pg_attribute a ON a.attrelid = f0.relid AND a.attnum = f0.attnum
+JOIN pg_index i ON i.indrelid = f0.relid AND i.indkey[0] = f0.attnum AND i.indexprs IS NULL
+LEFT JOIN lastplan lp ON lp.queryid = st.queryid
+UNION ALL
+-- planning takes longer than executing, call after call
+SELECT st.queryid, lp.planid, 'planning_dominates', 'info',
+       format('mean planning time %s ms against %s ms of execution over %s plans',
+              round((st.plan_ms / st.plans)::numeric, 3), round((st.exec_ms / nullif(st.calls, 0))::numeric, 3), st.plans),
+       'prepare the statement once per session (driver-side prepared statements, or PREPARE/EXECUTE) so that its plan is reused',
+       st.query
+FROM st LEFT JOIN lastplan lp ON lp.queryid = st.queryid
+WHERE st.plans >= 100 AND st.calls > 0 AND st.plan_ms / st.plans > 2 * st.exec_ms / st.calls AND st.plan_ms / st.plans >= 0.1
+UNION ALL
+-- sorts or hash aggregates spilled to temporary files (hash joins: below)
+SELECT st.queryid, lp.planid, 'spill_to_disk', 'warning',
+       format('%s of temporary files written per call over %s calls%s', pg_size_pretty((st.temp_blks * 8192 / st.calls)::bigint), st.calls,
+              CASE WHEN n.sort_executions > 0
+                   THEN format('; a sort used %s of disk in %s of %s sampled executions (with work_mem %s)', pg_size_pretty(n.sort_disk_bytes::bigint),
+                               n.sort_executions, n.executions, xray.size_setting(n.work_mem_bytes))
+                   ELSE '' END ||
+              CASE WHEN n.hashagg_executions > 0
+                   THEN format('; a hash aggregate spilled %s to disk past %s of memory in %s of %s sampled executions',
+                               pg_size_pretty(n.hashagg_disk_bytes::bigint), pg_size_pretty(n.hashagg_memory_bytes::bigint),
+                               n.hashagg_executions, n.executions)
+                   ELSE '' END ||
+              CASE WHEN coalesce(n.sort_executions, 0) + coalesce(n.hashagg_executions, 0) = 0 AND lp.plan ~ '(Sort|Hash|HashAggregate)'
+                   THEN ' (the plan sorts or hashes)' ELSE '' END),
+       CASE WHEN st.query ~* '^\s*(create\s+(unique\s+)?index|reindex|cluster|alter\s+table|vacuum)'
+            -- index builds, CLUSTER and VACUUM sort with maintenance_work_mem, not work_mem
+            THEN format('about %s of maintenance_work_mem would keep it in memory: SET maintenance_work_mem = %L in the session that runs it',
+                        w.setting, w.setting)
+            ELSE format('about %s of work_mem would keep it in memory: SET work_mem = %L in its session or role (see xray.settings_advice)',
+                        w.setting, w.setting) END,
+       st.query
+FROM st LEFT JOIN lastplan lp ON lp.queryid = st.queryid
+LEFT JOIN nodes n ON n.queryid = st.queryid
+-- in memory a sort needs its on-disk size plus about 64 bytes per row (its SortTuple and the allocation
+-- overhead of each tuple), and at least twice its on-disk size for wide rows; a hash aggregate its peak
+-- plus twice what it spilled
+CROSS JOIN LATERAL (SELECT xray.size_setting(2 ^ ceil(log(2, greatest(65536,
+           CASE WHEN coalesce(n.sort_executions, 0) + coalesce(n.hashagg_executions, 0) > 0
+                THEN greatest(2 * coalesce(n.sort_disk_bytes, 0), coalesce(n.sort_disk_bytes + 64 * n.sort_rows, 0),
+                              (coalesce(n.hashagg_memory_bytes, 0) + 2 * coalesce(n.hashagg_disk_bytes, 0)) / coalesce(n.hash_mem_multiplier, 1))
+                ELSE 2 * st.temp_blks * 8192 / st.calls END)::numeric))) AS setting) w
+WHERE st.temp_blks > 0 AND st.calls > 0
+  AND NOT (coalesce(n.hashjoin_executions, 0) > 0 AND coalesce(n.sort_executions, 0) + coalesce(n.hashagg_executions, 0) = 0)
+UNION ALL
+-- hash joins whose hash table did not fit work_mem x hash_mem_multiplier
+SELECT st.queryid, lp.planid, 'hash_join_batches', CASE WHEN n.hashjoin_batches >= 8 THEN 'warning' ELSE 'info' END,
+       format('a hash join ran in %s batches (the planner expected %s) in %s of %s sampled executions: its hash table needed about %s, more than the work_mem %s x hash_mem_multiplier %s it ran with',
+              n.hashjoin_batches, n.hashjoin_batches_planned, n.hashjoin_executions, n.executions,
+              pg_size_pretty(n.hashjoin_bytes::bigint), xray.size_setting(n.work_mem_bytes), n.hash_mem_multiplier),
+       format('a work_mem of %s would build it in one batch: SET work_mem = %L in its session or role, or raise hash_mem_multiplier; %s',
+              xray.size_setting(2 ^ ceil(log(2, greatest(65536, n.hashjoin_bytes / n.hash_mem_multiplier)::numeric))),
+              xray.size_setting(2 ^ ceil(log(2, greatest(65536, n.hashjoin_bytes / n.hash_mem_multiplier)::numeric))),
+              CASE WHEN n.hashjoin_batches_planned < n.hashjoin_batches
+                   THEN 'it grew past the planned batches: the inner side is larger than estimated (ANALYZE)'
+                   ELSE 'or hash the smaller input: check the inner side''s row estimate' END),
+       st.query
+FROM st JOIN nodes n ON n.queryid = st.queryid
+LEFT JOIN lastplan lp ON lp.queryid = st.queryid
+WHERE n.hashjoin_executions > 0
+UNION ALL
+-- nested loops over an outer input far larger than planned, or scanning a whole table per row
+SELECT st.queryid, lp.planid, 'nested_loop_large_outer', 'warning',
+       format('a nested loop read %s rows from its outer input (the planner expected %s) and ran its inner side (%s%s) once per row, in %s of %s sampled executions',
+              round(n.nestloop_outer_rows), round(n.nestloop_outer_estimate), n.nestloop_inner_scan,
+              coalesce(' of ' || n.nestloop_inner_relid::regclass::text, ''), n.nestloop_executions, n.executions),
+       CASE WHEN n.nestloop_outer_rows >= 10 * greatest(n.nestloop_outer_estimate, 1)
+                 AND EXISTS (SELECT 1 FROM kinds g WHERE g.queryid = st.queryid AND g.generic)
+            THEN 'the statement runs with a generic plan, made without its parameters'' values, that expected few rows: see the generic_plan_slower finding (plan_cache_mode = force_custom_plan)'
+            WHEN n.nestloop_outer_rows >= 10 * greatest(n.nestloop_outer_estimate, 1)
+            THEN 'the planner chose a nested loop for far fewer rows: refresh the statistics of the outer input''s tables (ANALYZE), raise their statistics target or add extended statistics on correlated filter columns, so that it picks a hash or merge join'
+            ELSE format('every outer row scans %s in full: index its join column (see xray.index_advice)', n.nestloop_inner_relid::regclass) END,
+       st.query
+FROM st JOIN nodes n ON n.queryid = st.queryid
+LEFT JOIN lastplan lp ON lp.queryid = st.queryid
+WHERE n.nestloop_executions > 0
+  AND (n.nestloop_outer_rows >= 10 * greatest(n.nestloop_outer_estimate, 1) OR n.nestloop_inner_scan = 'sequential scan')
+UNION ALL
+-- deep OFFSET pagination: rows fetched and thrown away
+SELECT st.queryid, lp.planid, 'deep_offset', 'warning',
+       format('OFFSET skipped %s rows per execution on average (at most %s) to return %s, over %s sampled executions',
+              round(n.offset_rows), round(n.offset_rows_max), round(n.limit_rows), n.offset_executions),
+       CASE WHEN n.keyset_keys IS NULL
+            THEN 'page by the last row seen instead of OFFSET (keyset pagination): WHERE (order columns) > (values of the last row) ORDER BY ... LIMIT n, with an index on the order columns'
+            WHEN n.keyset_keys !~ ' DESC' OR array_length(string_to_array(n.keyset_keys, ', '), 1) = array_length(string_to_array(n.keyset_keys, ' DESC'), 1) - 1
+            THEN format('page by the last row seen instead of OFFSET (keyset pagination): SELECT ... FROM %s WHERE (%s) %s (values of the last row of the previous page) ORDER BY %s LIMIT %s, served by an index on (%s)',
+                        n.keyset_relid::regclass, replace(n.keyset_keys, ' DESC', ''), CASE WHEN n.keyset_keys ~ ' DESC' THEN '<' ELSE '>' END,
+                        n.keyset_keys, greatest(round(n.limit_rows), 1), n.keyset_keys)
+            ELSE format('page by the last row seen instead of OFFSET (keyset pagination) on %s ORDER BY %s: compare each key with the last row''s value in its direction, served by an index on (%s)',
+                        n.keyset_relid::regclass, n.keyset_keys, n.keyset_keys) END,
+       st.query
+FROM st JOIN nodes n ON n.queryid = st.queryid
+LEFT JOIN lastplan lp ON lp.queryid = st.queryid
+WHERE n.offset_executions > 0 AND n.offset_rows >= 1000
+UNION ALL
+-- a generic plan (made once for any parameter values) slower than the custom plans
+SELECT st.queryid, g.planid, 'generic_plan_slower', 'warning',
+       format('the generic plan ran %s times at %s ms on average (p95 %s ms); custom plans, made for the values, ran %s times at %s ms',
+              g.calls, round(g.mean_ms::numeric, 3), round(g.p95_ms::numeric, 3), c.calls, round(c.mean_ms::numeric, 3)),
+       'the values this statement runs with need different plans: plan it for its values with SET plan_cache_mode = force_custom_plan (in the session, or ALTER ROLE ... SET for the application''s role), or refresh statistics if its data changed',
+       st.query
+FROM st JOIN kinds g ON g.queryid = st.queryid AND g.generic
+JOIN kinds c ON c.queryid = st.queryid AND NOT c.generic
+WHERE g.calls >= 5 AND c.calls >= 1 AND g.mean_ms >= 2 * c.mean_ms AND g.mean_ms - c.mean_ms >= 0.5
+UNION ALL
+-- N+1: one session running the statement many times in a row with different values
+SELECT st.queryid, lp.planid, 'n_plus_one', CASE WHEN r.transactions > 0 THEN 'warning' ELSE 'info' END,
+       concat_ws('; ',
+           CASE WHEN r.transactions > 0
+                THEN format('%s transaction(s) ran it 10 times or more, one of them %s times with %s different parameter values',
+                            r.transactions, r.max_per_transaction,
+                            r.values_per_transaction || CASE WHEN r.max_per_transaction > 64 THEN ' (in its first 64)' ELSE '' END) END,
+           CASE WHEN r.runs > 0
+                THEN format('%s run(s) of 20 or more back-to-back executions (each its own transaction, less than 100 ms apart), the longest %s with %s different values',
+                            r.runs, r.max_per_run,
+                            r.values_per_run || CASE WHEN r.max_per_run > 64 THEN ' (in its first 64)' ELSE '' END) END)
+         || format(' (last by role %s, pid %s)', coalesce(pg_get_userbyid(r.userid)::text, '?'), r.pid),
+       CASE WHEN st.query ~* '^\s*insert\M'
+            THEN 'insert the rows in one statement (INSERT ... VALUES (...), (...) or INSERT ... SELECT FROM unnest($1::...[])) or with COPY'
+            ELSE 'fetch the rows in one statement: pass the values as an array (WHERE key = ANY($1)) or join to the query that produced them, instead of one statement per value' END,
+       st.query
+FROM st JOIN xray.repeats() r ON r.queryid = st.queryid
+LEFT JOIN lastplan lp ON lp.queryid = st.queryid
+-- (values are counted over the first 64 executions of a burst)
+WHERE (r.transactions > 0 AND 2 * r.values_per_transaction >= least(r.max_per_transaction, 64))
+   OR (r.runs > 0 AND 2 * r.values_per_run >= least(r.max_per_run, 64));
+
+DROP VIEW xray.statements;
+-- xray.statements has the columns pg_stat_statements has on this server, under
+-- its names (15/16: blk_read_time; 17: shared_/local_blk_*_time, jit_deform_*,
+-- stats_since, minmax_stats_since; 18: wal_buffers_full, parallel_workers_*),
+-- plus pg_xray's own (percentiles, errors, distinct plans, first and last seen)
+DO $statements_view$
+DECLARE
+    v int := current_setting('server_version_num')::int;
+    cols text;
+BEGIN
+    SELECT string_agg(CASE WHEN v < 170000 AND a.name IN ('shared_blk_read_time', 'shared_blk_write_time')
+                           THEN format('s.%I AS %I', a.name, substr(a.name, 8))
+                           ELSE format('s.%I', a.name) END, ', ' ORDER BY a.ord)
+    INTO cols
+    FROM pg_catalog.pg_proc p,
+         unnest(p.proargnames, p.proargmodes::text[]) WITH ORDINALITY AS a(name, mode, ord)
+    WHERE p.oid = 'xray._statements()'::pg_catalog.regprocedure AND a.mode = 'o'
+      AND NOT (v < 170000 AND a.name IN ('local_blk_read_time', 'local_blk_write_time', 'jit_deform_count',
+                                         'jit_deform_time', 'stats_since', 'minmax_stats_since'))
+      AND NOT (v < 180000 AND a.name IN ('wal_buffers_full', 'parallel_workers_to_launch', 'parallel_workers_launched'));
+    EXECUTE format('CREATE VIEW xray.statements AS SELECT %s FROM xray._statements() s', cols);
+END
+$statements_view$;
+COMMENT ON VIEW xray.statements IS 'pg_xray: per-statement execution and planning statistics with latency percentiles';
+GRANT SELECT ON xray.statements TO PUBLIC;
