@@ -141,8 +141,13 @@ RunTopLevel(const char *sql)
 		bool snap = analyze_requires_snapshot(raw);
 		if (snap)
 			PushActiveSnapshot(GetTransactionSnapshot());
+		// the plan outlives the transaction: CONCURRENTLY commands commit and
+		// start transactions of their own while they run (exec_simple_query
+		// keeps its plans in MessageContext for the same reason)
+		MemoryContext txn_cxt = MemoryContextSwitchTo(parse_cxt);
 		List *queries = pg_analyze_and_rewrite_fixedparams(raw, sql, NULL, 0, NULL);
 		List *plans = pg_plan_queries(queries, sql, CURSOR_OPT_PARALLEL_OK, NULL);
+		MemoryContextSwitchTo(txn_cxt);
 		if (snap)
 			PopActiveSnapshot();
 		Portal portal = CreatePortal("", true, true);

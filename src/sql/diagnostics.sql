@@ -94,6 +94,26 @@ RETURN CASE WHEN bytes >= 1024.0 ^ 3 AND bytes::bigint % (1024 ^ 3)::bigint = 0 
             WHEN bytes < 1024.0 ^ 2 THEN ceil(bytes / 1024.0)::bigint || 'kB'
             ELSE ceil(bytes / 1024.0 ^ 2)::bigint || 'MB' END;
 
+-- checkpoints requested (WAL filled max_wal_size) and timed since the counters' reset:
+-- pg_stat_checkpointer on 17 and later, pg_stat_bgwriter before
+CREATE FUNCTION xray._checkpoint_counts(OUT requested bigint, OUT timed bigint, OUT stats_reset timestamptz,
+                                        OUT source text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $body$
+BEGIN
+    IF current_setting('server_version_num')::int >= 170000 THEN
+        EXECUTE 'SELECT num_requested, num_timed, stats_reset, ''pg_stat_checkpointer'' FROM pg_catalog.pg_stat_checkpointer'
+            INTO requested, timed, stats_reset, source;
+    ELSE
+        EXECUTE 'SELECT checkpoints_req, checkpoints_timed, stats_reset, ''pg_stat_bgwriter'' FROM pg_catalog.pg_stat_bgwriter'
+            INTO requested, timed, stats_reset, source;
+    END IF;
+END
+$body$;
+REVOKE ALL ON FUNCTION xray._checkpoint_counts() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION xray._checkpoint_counts() TO pg_read_all_stats;
+
 -- Every row carries the evidence it rests on; no evidence, no row.
 -- behind the view, a function with jit off: on a few thousand tables the plan's
 -- estimated cost passes jit_above_cost and compiling it would take longer than running it
@@ -125,7 +145,7 @@ spill_roles AS (
     FROM spill sp GROUP BY sp.userid
 ),
 spill_total AS (SELECT count(*) AS statements, count(DISTINCT userid) AS roles FROM spill),
-ckpt AS (SELECT checkpoints_timed, checkpoints_req, stats_reset FROM pg_stat_bgwriter),
+ckpt AS (SELECT requested AS checkpoints_req, timed AS checkpoints_timed, stats_reset, source FROM xray._checkpoint_counts()),
 conn AS (SELECT count(*) AS minutes, max(sessions_max) AS peak FROM xray.connection_minutes()),
 dead AS (SELECT count(*) AS tables FROM xray.maintenance_advice WHERE kind = 'vacuum')
 -- work_mem: per role when few statements of few roles spill, else for the server
@@ -167,8 +187,8 @@ WHERE xray.data_on_ssd() AND current_setting('random_page_cost')::float8 > 1.5
 UNION ALL
 SELECT 'max_wal_size', current_setting('max_wal_size'),
        xray.size_setting((SELECT setting::float8 FROM setting WHERE name = 'max_wal_size') * 1024 ^ 2 * 4),
-       format('%s checkpoints were requested (WAL filled max_wal_size) against %s timed since %s: checkpoints come early and write more',
-              ckpt.checkpoints_req, ckpt.checkpoints_timed, to_char(ckpt.stats_reset, 'YYYY-MM-DD HH24:MI')),
+       format('%s checkpoints were requested (WAL filled max_wal_size) against %s timed since %s (%s): checkpoints come early and write more',
+              ckpt.checkpoints_req, ckpt.checkpoints_timed, to_char(ckpt.stats_reset, 'YYYY-MM-DD HH24:MI'), ckpt.source),
        format('ALTER SYSTEM SET max_wal_size = %L; SELECT pg_reload_conf();',
               xray.size_setting((SELECT setting::float8 FROM setting WHERE name = 'max_wal_size') * 1024 ^ 2 * 4))
 FROM ckpt

@@ -107,7 +107,10 @@ ok "$(q "$port" "SELECT error LIKE 'must be owner%' FROM xray.maintenance_log WH
 
 # the unused index: DROP INDEX CONCURRENTLY runs when asked for (opt-in kind)
 run=$(q "$port" "SELECT xray.run_maintenance(kinds => ARRAY['drop_index'])")
-wait_run "$run"
+wait_run "$run" || q "$port" "SELECT '# ' || pid || ' ' || backend_type || ' ' || coalesce(state, '') || ' ' ||
+	coalesce(wait_event_type || ':' || wait_event, '') || ' xmin=' || coalesce(backend_xmin::text, '') || ' ' || left(query, 60)
+	FROM pg_stat_activity UNION ALL SELECT '# lock ' || locktype || ' ' || coalesce(relation::regclass::text, '') || ' ' || mode || ' ' ||
+	granted || ' ' || pid FROM pg_locks WHERE relation = 'unused_t'::regclass OR NOT granted"
 is "$(q "$port" "SELECT string_agg(object || ':' || status, ' ') FROM xray.maintenance_log WHERE run_id = $run")" "public.unused_w:done" \
 	"DROP INDEX CONCURRENTLY of the unused index ran"
 is "$(q "$port" "SELECT count(*) FROM pg_class WHERE relname = 'unused_w'")" "0" "the unused index is gone"

@@ -30,6 +30,10 @@ value=${advised%%|*}; cmd=${advised#*|}; cmd=${cmd%|*}
 ok "$(q "$port" "SELECT '$value' IN ('64MB', '128MB')")" "work_mem: the advised value covers twice the spill ($value)"
 ok "$(q "$port" "SELECT evidence ~ '^[0-9]+ checkpoints were requested' AND recommended_value = '128MB' FROM xray.settings_advice WHERE name = 'max_wal_size'")" \
 	"max_wal_size: requested checkpoints counted, 4 x 32MB recommended"
+# 17 moved the checkpoint counters to pg_stat_checkpointer: the evidence names where it read them
+ok "$(q "$port" "SELECT evidence LIKE '%(' || CASE WHEN current_setting('server_version_num')::int >= 170000
+                 THEN 'pg_stat_checkpointer' ELSE 'pg_stat_bgwriter' END || '):%' FROM xray.settings_advice WHERE name = 'max_wal_size'")" \
+	"max_wal_size: the checkpoint counters come from this server's view of them"
 ok "$(q "$port" "SELECT evidence ~ 'cache hit ratio of this database is [0-9.]+% over [0-9]+ block reads' AND command LIKE 'ALTER SYSTEM SET shared_buffers%restart'
                  FROM xray.settings_advice WHERE name = 'shared_buffers'")" "shared_buffers: memory share and hit ratio as evidence"
 ok "$(q "$port" "SELECT evidence ~ 'read [0-9]+ blocks' FROM xray.settings_advice WHERE name = 'track_io_timing'")" "track_io_timing: the reads it cannot time"

@@ -358,3 +358,127 @@ END
 $statements_view$;
 COMMENT ON VIEW xray.statements IS 'pg_xray: per-statement execution and planning statistics with latency percentiles';
 GRANT SELECT ON xray.statements TO PUBLIC;
+
+-- 17 moved the checkpoint counters to pg_stat_checkpointer
+-- checkpoints requested (WAL filled max_wal_size) and timed since the counters' reset:
+-- pg_stat_checkpointer on 17 and later, pg_stat_bgwriter before
+CREATE FUNCTION xray._checkpoint_counts(OUT requested bigint, OUT timed bigint, OUT stats_reset timestamptz,
+                                        OUT source text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $body$
+BEGIN
+    IF current_setting('server_version_num')::int >= 170000 THEN
+        EXECUTE 'SELECT num_requested, num_timed, stats_reset, ''pg_stat_checkpointer'' FROM pg_catalog.pg_stat_checkpointer'
+            INTO requested, timed, stats_reset, source;
+    ELSE
+        EXECUTE 'SELECT checkpoints_req, checkpoints_timed, stats_reset, ''pg_stat_bgwriter'' FROM pg_catalog.pg_stat_bgwriter'
+            INTO requested, timed, stats_reset, source;
+    END IF;
+END
+$body$;
+REVOKE ALL ON FUNCTION xray._checkpoint_counts() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION xray._checkpoint_counts() TO pg_read_all_stats;
+
+CREATE OR REPLACE FUNCTION xray._settings_advice()
+RETURNS TABLE (name text, current_value text, recommended_value text, evidence text, command text)
+LANGUAGE sql STABLE PARALLEL RESTRICTED
+SET jit = off
+SET search_path = pg_catalog, pg_temp
+AS $body$
+WITH setting AS (SELECT name, setting, unit, boot_val FROM pg_settings),
+mem AS (SELECT xray.memory_bytes() AS bytes),
+sb AS (SELECT setting::float8 * 8192 AS bytes FROM setting WHERE name = 'shared_buffers'),
+ecs AS (SELECT setting::float8 * 8192 AS bytes FROM setting WHERE name = 'effective_cache_size'),
+wm AS (SELECT setting::float8 * 1024 AS bytes FROM setting WHERE name = 'work_mem'),
+hit AS (SELECT blks_hit, blks_read, blks_hit::float8 / nullif(blks_hit + blks_read, 0) AS ratio
+        FROM pg_stat_database WHERE datname = current_database()),
+-- statements that spilled sorts or hashes to temporary files
+spill AS (
+    SELECT s.userid, s.queryid, s.calls, s.temp_blks_written * current_setting('block_size')::float8 / s.calls AS bytes_per_call
+    FROM xray.statements s
+    WHERE s.queryid IS NOT NULL AND s.calls > 0 AND s.temp_blks_written > 0
+      -- index builds, CLUSTER and VACUUM sort with maintenance_work_mem: not work_mem's business
+      AND coalesce(s.query, '') !~* '^\s*(create\s+(unique\s+)?index|reindex|cluster|alter\s+table|vacuum)'
+),
+spill_roles AS (
+    SELECT sp.userid, count(*) AS statements, max(sp.bytes_per_call) AS max_bytes,
+           -- an in-memory sort or hash needs about twice what it writes to disk
+           greatest(2 * max(sp.bytes_per_call), 2 * (SELECT bytes FROM wm)) AS needed
+    FROM spill sp GROUP BY sp.userid
+),
+spill_total AS (SELECT count(*) AS statements, count(DISTINCT userid) AS roles FROM spill),
+ckpt AS (SELECT requested AS checkpoints_req, timed AS checkpoints_timed, stats_reset, source FROM xray._checkpoint_counts()),
+conn AS (SELECT count(*) AS minutes, max(sessions_max) AS peak FROM xray.connection_minutes()),
+dead AS (SELECT count(*) AS tables FROM xray.maintenance_advice WHERE kind = 'vacuum')
+-- work_mem: per role when few statements of few roles spill, else for the server
+SELECT 'work_mem'::text AS name, xray.size_setting((SELECT bytes FROM wm)) AS current_value,
+       xray.size_setting(least(1024.0 ^ 3, 2 ^ ceil(log(2, r.needed::numeric)))) AS recommended_value,
+       format('%s statement(s) of role %s spilled up to %s per call to temporary files (sorts or hashes that did not fit in work_mem; the server''s is %s)',
+              r.statements, coalesce(pg_get_userbyid(r.userid)::text, '?'), pg_size_pretty(r.max_bytes::bigint),
+              xray.size_setting((SELECT bytes FROM wm))) AS evidence,
+       CASE WHEN t.roles <= 2 AND t.statements <= 5
+            THEN format('ALTER ROLE %I SET work_mem = %L;', pg_get_userbyid(r.userid),
+                        xray.size_setting(least(1024.0 ^ 3, 2 ^ ceil(log(2, r.needed::numeric)))))
+            ELSE format('ALTER SYSTEM SET work_mem = %L; SELECT pg_reload_conf();',
+                        xray.size_setting(least(1024.0 ^ 3, 2 ^ ceil(log(2, r.needed::numeric))))) END AS command
+FROM spill_roles r, spill_total t
+WHERE t.roles <= 2 AND t.statements <= 5
+   OR r.userid = (SELECT userid FROM spill_roles ORDER BY max_bytes DESC LIMIT 1)
+UNION ALL
+SELECT 'shared_buffers', xray.size_setting(sb.bytes), xray.size_setting(round(mem.bytes * 0.25 / 1024 ^ 2) * 1024 ^ 2),
+       format('shared_buffers is %s%% of the server''s %s of memory and the cache hit ratio of this database is %s%% over %s block reads',
+              round((100 * sb.bytes / mem.bytes)::numeric, 1), pg_size_pretty(mem.bytes), round((100 * hit.ratio)::numeric, 2),
+              hit.blks_hit + hit.blks_read),
+       format('ALTER SYSTEM SET shared_buffers = %L; -- takes effect after a restart',
+              xray.size_setting(round(mem.bytes * 0.25 / 1024 ^ 2) * 1024 ^ 2))
+FROM sb, mem, hit
+WHERE mem.bytes IS NOT NULL AND sb.bytes < 0.15 * mem.bytes AND hit.ratio < 0.99 AND hit.blks_read >= 10000
+UNION ALL
+SELECT 'effective_cache_size', xray.size_setting(ecs.bytes), xray.size_setting(round(mem.bytes * 0.5 / 1024 ^ 2) * 1024 ^ 2),
+       format('effective_cache_size is %s while the server has %s of memory: the planner underrates the OS cache and avoids index scans',
+              pg_size_pretty(ecs.bytes::bigint), pg_size_pretty(mem.bytes)),
+       format('ALTER SYSTEM SET effective_cache_size = %L; SELECT pg_reload_conf();',
+              xray.size_setting(round(mem.bytes * 0.5 / 1024 ^ 2) * 1024 ^ 2))
+FROM ecs, mem
+WHERE mem.bytes IS NOT NULL AND ecs.bytes < 0.25 * mem.bytes
+UNION ALL
+SELECT 'random_page_cost', current_setting('random_page_cost'), '1.1',
+       'the data directory is on a non-rotational device (sysfs queue/rotational = 0): random reads cost about what sequential ones do',
+       'ALTER SYSTEM SET random_page_cost = 1.1; SELECT pg_reload_conf();'
+WHERE xray.data_on_ssd() AND current_setting('random_page_cost')::float8 > 1.5
+UNION ALL
+SELECT 'max_wal_size', current_setting('max_wal_size'),
+       xray.size_setting((SELECT setting::float8 FROM setting WHERE name = 'max_wal_size') * 1024 ^ 2 * 4),
+       format('%s checkpoints were requested (WAL filled max_wal_size) against %s timed since %s (%s): checkpoints come early and write more',
+              ckpt.checkpoints_req, ckpt.checkpoints_timed, to_char(ckpt.stats_reset, 'YYYY-MM-DD HH24:MI'), ckpt.source),
+       format('ALTER SYSTEM SET max_wal_size = %L; SELECT pg_reload_conf();',
+              xray.size_setting((SELECT setting::float8 FROM setting WHERE name = 'max_wal_size') * 1024 ^ 2 * 4))
+FROM ckpt
+WHERE ckpt.checkpoints_req >= 3 AND ckpt.checkpoints_req > ckpt.checkpoints_timed
+UNION ALL
+SELECT 'autovacuum_vacuum_cost_limit', current_setting('autovacuum_vacuum_cost_limit'), '2000',
+       format('%s tables are past their autovacuum trigger with %s autovacuum workers at a cost limit of %s: autovacuum falls behind',
+              dead.tables, current_setting('autovacuum_max_workers'),
+              CASE WHEN current_setting('autovacuum_vacuum_cost_limit') = '-1' THEN current_setting('vacuum_cost_limit')
+                   ELSE current_setting('autovacuum_vacuum_cost_limit') END),
+       'ALTER SYSTEM SET autovacuum_vacuum_cost_limit = 2000; SELECT pg_reload_conf();'
+FROM dead
+WHERE dead.tables >= current_setting('autovacuum_max_workers')::int AND current_setting('autovacuum')::boolean
+  AND (CASE WHEN current_setting('autovacuum_vacuum_cost_limit') = '-1' THEN current_setting('vacuum_cost_limit')
+            ELSE current_setting('autovacuum_vacuum_cost_limit') END)::int < 2000
+UNION ALL
+SELECT 'track_io_timing', 'off', 'on',
+       format('recorded statements read %s blocks from outside shared buffers, but with track_io_timing off their read time is unknown',
+              (SELECT sum(shared_blks_read) FROM xray.statements)),
+       'ALTER SYSTEM SET track_io_timing = on; SELECT pg_reload_conf();'
+WHERE NOT current_setting('track_io_timing')::boolean AND (SELECT sum(shared_blks_read) FROM xray.statements) >= 1000
+UNION ALL
+SELECT 'max_connections', current_setting('max_connections'), greatest(100, (conn.peak * 2 / 10 + 1) * 10)::text,
+       format('at most %s sessions in %s minutes observed, against max_connections %s (each slot costs memory and snapshot work)',
+              conn.peak, conn.minutes, current_setting('max_connections')),
+       format('ALTER SYSTEM SET max_connections = %s; -- takes effect after a restart', greatest(100, (conn.peak * 2 / 10 + 1) * 10))
+FROM conn
+WHERE conn.minutes >= (SELECT setting::int FROM setting WHERE name = 'xray.connection_observation')
+  AND current_setting('max_connections')::int > 200 AND conn.peak < 0.25 * current_setting('max_connections')::int
+$body$;
