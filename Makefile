@@ -22,7 +22,7 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 includedir_server := $(shell $(PG_CONFIG) --includedir-server)
 
 PG_CPPFLAGS = -Isrc/core -Isrc/pg -isystem $(includedir_server)
-PG_CXXFLAGS = -std=c++17 -fno-strict-aliasing -fvisibility=hidden \
+PG_CXXFLAGS = -std=c++17 -fno-strict-aliasing -fvisibility=hidden -DXRAY_VERSION='"$(EXTVERSION)"' \
 	-DPGDLLEXPORT='__attribute__((visibility("default")))' \
 	-Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Werror
 SHLIB_LINK += -lstdc++
@@ -36,7 +36,7 @@ endif
 # Outputs go to $(XRAY_TMP), writable by the postgres OS user the tests run as.
 XRAY_TEST_PORT ?= 54329
 XRAY_TMP ?= /tmp/pg_xray_run
-REGRESS = xray_setup statements plans privileges errors texts index_health what_if index_advice predicates
+REGRESS = xray_setup statements plans privileges errors texts index_health what_if index_advice predicates explain explain_option
 REGRESS_OPTS = --inputdir=. --outputdir=$(XRAY_TMP)/regress --temp-instance=$(XRAY_TMP)/regress/tmp_check \
 	--temp-config=test/regress.conf --port=$(XRAY_TEST_PORT)
 
@@ -51,7 +51,7 @@ $(CORE_SRCS:.cpp=.o): override CPPFLAGS += -DXRAY_CORE_BUILD
 $(OBJS): $(wildcard src/core/*.hpp src/pg/*.hpp)
 
 # the install script: the main file, then one file per view family
-SQL_SRCS = src/sql/pg_xray.sql src/sql/locks.sql src/sql/maintenance.sql src/sql/monitoring.sql src/sql/alerts.sql src/sql/metrics.sql src/sql/diagnostics.sql
+SQL_SRCS = src/sql/pg_xray.sql src/sql/locks.sql src/sql/maintenance.sql src/sql/monitoring.sql src/sql/alerts.sql src/sql/metrics.sql src/sql/diagnostics.sql src/sql/explain.sql
 pg_xray--$(EXTVERSION).sql: $(SQL_SRCS) pg_xray.control
 	cat $(SQL_SRCS) > $@
 

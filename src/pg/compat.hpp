@@ -185,3 +185,20 @@ typedef BackendId XrayBackendId;
 #define XRAY_PARALLEL_WORKERS_LAUNCHED(estate) 0
 #define XRAY_HAS_PARALLEL_WORKER_COUNTS false
 #endif
+
+// 18: the module's magic block names it and its version (pg_get_loaded_modules())
+#if PG_VERSION_NUM >= 180000
+#define XRAY_MODULE_MAGIC() PG_MODULE_MAGIC_EXT(.name = "pg_xray", .version = XRAY_VERSION)
+#else
+#define XRAY_MODULE_MAGIC() PG_MODULE_MAGIC
+#endif
+
+// 18: PlannedStmt carries a plan identifier for extensions to fill (ours, unless
+// another extension filled it first); and EXPLAIN takes extension options
+#if PG_VERSION_NUM >= 180000
+#define XRAY_SET_PLAN_ID(pstmt, id) ((pstmt)->planId == 0 ? (void) ((pstmt)->planId = (int64) (id)) : (void) 0)
+#define XRAY_HAS_EXPLAIN_OPTIONS 1
+#else
+#define XRAY_SET_PLAN_ID(pstmt, id) ((void) 0)
+#define XRAY_HAS_EXPLAIN_OPTIONS 0
+#endif

@@ -165,6 +165,7 @@ XrayPlanner(Query *parse, const char *query_string, int cursorOptions, ParamList
 	bool sampled = OwnTimeStart(&own);
 	uint64 planid = PlanIdCompute(result);
 	PlanIdRemember(result, planid);
+	XRAY_SET_PLAN_ID(result, planid);	// 18: for other extensions and EXPLAIN
 	RecordEvent ev{};
 	ev.kind = kEventPlan;
 	ev.key = KeyFor(parse->queryId, level);

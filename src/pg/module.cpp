@@ -13,13 +13,14 @@
 #include "store.hpp"
 
 extern "C" {
-PG_MODULE_MAGIC;
+XRAY_MODULE_MAGIC();
 PGDLLEXPORT void _PG_init(void);
 }
 
 namespace xray::pg
 {
 void InstallHooks();	// hooks.cpp
+void ExplainOptionInit();	// sql_explain.cpp
 
 bool guc_enabled = true;
 int guc_track = kTrackTop;
@@ -146,4 +147,5 @@ _PG_init(void)
 	xray::pg::LockHistoryRegisterWorker();
 	xray::pg::InstallHooks();
 	xray::pg::RepeatSignalsInit();
+	xray::pg::ExplainOptionInit();	// 18: EXPLAIN (XRAY)
 }
