@@ -346,7 +346,8 @@ SelectIndexes(const std::vector<RelationInfo> &relations, const std::vector<Stat
 			std::sort(affected.begin(), affected.end());
 			affected.erase(std::unique(affected.begin(), affected.end()), affected.end());
 			for (size_t s : affected)
-				if (s < statements.size() && statements[s].relation == cand.relation)
+				if (s < statements.size() && statements[s].relation == cand.relation &&
+					current[s] > options.served_cost)
 				{
 					benefit += statements[s].weight * (current[s] - stmt_cost(s, config));
 					affected_cost += statements[s].weight * current[s];

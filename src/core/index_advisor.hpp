@@ -114,6 +114,10 @@ struct AdvisorOptions
 	double partial_max_distinct = 100;	// partial indexes on columns with at most this many values
 	double min_workload_gain = 0.005;	// an index must save this share of the workload cost...
 	double min_statement_gain = 0.10;	// ...and this share of the cost of the statements it helps
+	// a statement the planner already answers at or below this estimated cost per call
+	// (a few index pages: an index that serves it, through a skip scan on 18 too) gains
+	// nothing a user would notice from another index: it is not counted as helped
+	double served_cost = 40;
 	int max_include = 3;			// INCLUDE at most this many columns...
 	double max_include_width = 64;	// ...of at most this many bytes together
 };

@@ -1090,6 +1090,8 @@ RunAdvice(Advice &a, int max_indexes)
 	a.opt.budget_bytes = (double) guc_index_advice_budget_kb * 1024.0;
 	a.opt.min_table_rows = guc_index_advice_min_rows;
 	a.opt.block_size = BLCKSZ;
+	// "served": about ten random page reads per call (the planner's own unit)
+	a.opt.served_cost = 10.0 * random_page_cost;
 	// gin_trgm_ops visible in the search path: pg_trgm is there to use
 	a.opt.trigram_available = OidIsValid(OpclassnameGetOpcid(GIN_AM_OID, "gin_trgm_ops"));
 	a.res = (ResultPod *) palloc0(sizeof(ResultPod) * max_indexes);
