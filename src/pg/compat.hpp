@@ -202,3 +202,11 @@ typedef BackendId XrayBackendId;
 #define XRAY_SET_PLAN_ID(pstmt, id) ((void) 0)
 #define XRAY_HAS_EXPLAIN_OPTIONS 0
 #endif
+
+// 17: extensions name their own wait events (pg_stat_activity, pg_wait_events);
+// before, every extension wait is "Extension"
+#if PG_VERSION_NUM >= 170000
+#define XRAY_WAIT_EVENT(name) WaitEventExtensionNew(name)
+#else
+#define XRAY_WAIT_EVENT(name) ((void) (name), (uint32) PG_WAIT_EXTENSION)
+#endif

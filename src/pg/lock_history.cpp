@@ -760,11 +760,13 @@ xray_lock_sampler_main(Datum arg)
 	hist->info.worker_pid = MyProcPid;
 	LWLockRelease(hist->lock);
 	MemoryContext tick_cxt = AllocSetContextCreate(TopMemoryContext, "pg_xray lock sampler", ALLOCSET_DEFAULT_SIZES);
+	// 17+: its sleep between ticks is its own wait event, not every extension's
+	uint32 sleep_event = XRAY_WAIT_EVENT("XrayLockSamplerSleep");
 	for (;;)
 	{
 		int interval = guc_lock_sample_interval_ms;
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, interval > 0 ? interval : 60000L,
-						 PG_WAIT_EXTENSION);
+						 sleep_event);
 		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();
 		if (ConfigReloadPending)

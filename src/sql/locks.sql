@@ -165,14 +165,27 @@ RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'xray_wait_profile'
 LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
 
-CREATE VIEW xray.wait_profile AS
+-- description: what the wait event means, from pg_wait_events on 17 and later (NULL before)
+DO $wait_profile_view$
+BEGIN
+    EXECUTE pg_catalog.format($v$
+CREATE OR REPLACE VIEW xray.wait_profile AS
 SELECT d.datname, w.queryid, w.wait_event_type, w.wait_event, w.samples,
        round(100.0 * w.samples / sum(w.samples) OVER (PARTITION BY w.dbid, w.queryid), 1) AS pct_of_query,
-       w.first_seen, w.last_seen, t.query
+       w.first_seen, w.last_seen, t.query,
+       CASE WHEN w.wait_event_type = 'CPU' THEN 'running on CPU, or waiting for no event PostgreSQL reports'
+            ELSE %s END AS description
 FROM xray.wait_profile() w
 LEFT JOIN pg_database d ON d.oid = w.dbid
 LEFT JOIN xray.statement_texts t ON t.dbid = w.dbid AND t.queryid = w.queryid
-ORDER BY w.samples DESC, w.queryid, w.wait_event_type, w.wait_event;
+%s
+ORDER BY w.samples DESC, w.queryid, w.wait_event_type, w.wait_event
+$v$,
+        CASE WHEN current_setting('server_version_num')::int >= 170000 THEN 'e.description' ELSE 'NULL::text' END,
+        CASE WHEN current_setting('server_version_num')::int >= 170000
+             THEN 'LEFT JOIN pg_catalog.pg_wait_events e ON e.type = w.wait_event_type AND e.name = w.wait_event' ELSE '' END);
+END
+$wait_profile_view$;
 COMMENT ON VIEW xray.wait_profile IS 'pg_xray: sampled wait events (CPU when none) of running statements, per query id';
 GRANT SELECT ON xray.wait_profile TO PUBLIC;
 

@@ -68,6 +68,21 @@ ok "$(q "$port" "SELECT samples > 3 FROM xray.wait_profile WHERE wait_event_type
                  AND query LIKE 'ALTER TABLE acct%'")" "wait profile: the ALTER's Lock/relation waits"
 ok "$(q "$port" "SELECT count(*) > 0 FROM xray.wait_profile WHERE wait_event_type = 'Timeout' AND wait_event = 'PgSleep'")" \
 	"wait profile: pg_sleep shows as Timeout/PgSleep"
+# 17+: each wait event described from pg_wait_events; the lock sampler sleeps in its own event
+if [ "$(q "$port" "SHOW server_version_num")" -ge 170000 ]; then
+	is "$(q "$port" "SELECT description FROM xray.wait_profile WHERE wait_event_type = 'Timeout' AND wait_event = 'PgSleep' LIMIT 1")" \
+		"$(q "$port" "SELECT description FROM pg_wait_events WHERE type = 'Timeout' AND name = 'PgSleep'")" \
+		"wait profile (17+): the description pg_wait_events gives"
+	is "$(q "$port" "SELECT wait_event_type || ':' || wait_event FROM pg_stat_activity WHERE backend_type = 'pg_xray lock sampler'")" \
+		"Extension:XrayLockSamplerSleep" "the lock sampler waits in its own wait event (17+)"
+	is "$(q "$port" "SELECT count(*) FROM pg_wait_events WHERE type = 'Extension' AND name = 'XrayLockSamplerSleep'")" "1" \
+		"pg_wait_events lists pg_xray's wait event"
+else
+	is "$(q "$port" "SELECT count(*) FROM xray.wait_profile WHERE wait_event_type <> 'CPU' AND description IS NOT NULL")" "0" \
+		"wait profile (before 17): no pg_wait_events, no descriptions"
+	is "$(q "$port" "SELECT wait_event_type || ':' || wait_event FROM pg_stat_activity WHERE backend_type = 'pg_xray lock sampler'")" \
+		"Extension:Extension" "the lock sampler waits as an extension (before 17)"
+fi
 is "$(q "$port" "SELECT string_agg(kind, ',' ORDER BY kind) FROM xray.lock_advice")" \
 	"idle_in_transaction_session_timeout,lock_timeout" "advice: lock_timeout for the DDL, an idle-in-transaction timeout"
 ok "$(q "$port" "SELECT statement = format('ALTER DATABASE %I SET idle_in_transaction_session_timeout = ''5min'';', current_database())

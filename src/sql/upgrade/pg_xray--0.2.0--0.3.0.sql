@@ -633,3 +633,26 @@ BEGIN
 END
 $body$;
 COMMENT ON FUNCTION xray.explain(text) IS 'pg_xray: one statement as pg_xray sees it: query and plan id, recorded calls and percentiles, plan history, index advice and plan findings';
+
+-- 17: the wait events' descriptions (pg_wait_events) in xray.wait_profile
+-- description: what the wait event means, from pg_wait_events on 17 and later (NULL before)
+DO $wait_profile_view$
+BEGIN
+    EXECUTE pg_catalog.format($v$
+CREATE OR REPLACE VIEW xray.wait_profile AS
+SELECT d.datname, w.queryid, w.wait_event_type, w.wait_event, w.samples,
+       round(100.0 * w.samples / sum(w.samples) OVER (PARTITION BY w.dbid, w.queryid), 1) AS pct_of_query,
+       w.first_seen, w.last_seen, t.query,
+       CASE WHEN w.wait_event_type = 'CPU' THEN 'running on CPU, or waiting for no event PostgreSQL reports'
+            ELSE %s END AS description
+FROM xray.wait_profile() w
+LEFT JOIN pg_database d ON d.oid = w.dbid
+LEFT JOIN xray.statement_texts t ON t.dbid = w.dbid AND t.queryid = w.queryid
+%s
+ORDER BY w.samples DESC, w.queryid, w.wait_event_type, w.wait_event
+$v$,
+        CASE WHEN current_setting('server_version_num')::int >= 170000 THEN 'e.description' ELSE 'NULL::text' END,
+        CASE WHEN current_setting('server_version_num')::int >= 170000
+             THEN 'LEFT JOIN pg_catalog.pg_wait_events e ON e.type = w.wait_event_type AND e.name = w.wait_event' ELSE '' END);
+END
+$wait_profile_view$;
