@@ -380,6 +380,58 @@ $body$;
 REVOKE ALL ON FUNCTION xray._checkpoint_counts() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION xray._checkpoint_counts() TO pg_read_all_stats;
 
+-- 18: asynchronous I/O. Statements that spend a large share of their time reading blocks
+-- (track_io_timing) on a server with io_method = sync (no read-ahead by I/O workers), or with
+-- every I/O worker busy: pg_aios shows the I/Os in flight when asked.
+CREATE FUNCTION xray._io_advice()
+RETURNS TABLE (name text, current_value text, recommended_value text, evidence text, command text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $body$
+DECLARE
+    read_ms float8;
+    exec_ms float8;
+    blks bigint;
+    inflight bigint;
+    method text;
+    workers int;
+BEGIN
+    IF current_setting('server_version_num')::int < 180000 OR NOT current_setting('track_io_timing')::boolean THEN
+        RETURN;
+    END IF;
+    SELECT sum(s.shared_blk_read_time), sum(s.total_exec_time), sum(s.shared_blks_read)
+    INTO read_ms, exec_ms, blks
+    FROM xray._statements() s WHERE s.queryid IS NOT NULL;
+    IF coalesce(blks, 0) < 10000 OR coalesce(exec_ms, 0) <= 0 OR read_ms < 0.10 * exec_ms THEN
+        RETURN;
+    END IF;
+    method := current_setting('io_method');
+    workers := current_setting('io_workers')::int;
+    EXECUTE 'SELECT count(*) FROM pg_catalog.pg_aios' INTO inflight;
+    IF method = 'sync' THEN
+        name := 'io_method';
+        current_value := method;
+        recommended_value := 'worker';
+        evidence := format('recorded statements spent %s%% of their execution time reading %s blocks (%s ms) with io_method = sync: '
+                           'reads are issued one at a time, without asynchronous read-ahead (%s I/Os in flight now, pg_aios)',
+                           round((100 * read_ms / exec_ms)::numeric, 1), blks, round(read_ms::numeric), inflight);
+        command := 'ALTER SYSTEM SET io_method = ''worker''; -- takes effect after a restart';
+        RETURN NEXT;
+    ELSIF method = 'worker' AND inflight >= workers AND workers < 32 THEN
+        name := 'io_workers';
+        current_value := workers::text;
+        recommended_value := least(32, workers * 2)::text;
+        evidence := format('recorded statements spent %s%% of their execution time reading %s blocks, and %s I/Os are in flight '
+                           'now (pg_aios) for %s I/O workers: reads queue for a worker',
+                           round((100 * read_ms / exec_ms)::numeric, 1), blks, inflight, workers);
+        command := format('ALTER SYSTEM SET io_workers = %s; SELECT pg_reload_conf();', least(32, workers * 2));
+        RETURN NEXT;
+    END IF;
+END
+$body$;
+REVOKE ALL ON FUNCTION xray._io_advice() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION xray._io_advice() TO pg_read_all_stats;
+
 CREATE OR REPLACE FUNCTION xray._settings_advice()
 RETURNS TABLE (name text, current_value text, recommended_value text, evidence text, command text)
 LANGUAGE sql STABLE PARALLEL RESTRICTED
@@ -481,6 +533,8 @@ SELECT 'max_connections', current_setting('max_connections'), greatest(100, (con
 FROM conn
 WHERE conn.minutes >= (SELECT setting::int FROM setting WHERE name = 'xray.connection_observation')
   AND current_setting('max_connections')::int > 200 AND conn.peak < 0.25 * current_setting('max_connections')::int
+UNION ALL
+SELECT io.name, io.current_value, io.recommended_value, io.evidence, io.command FROM xray._io_advice() io
 $body$;
 
 -- One statement seen by pg_xray ----------------------------------------------------------------
