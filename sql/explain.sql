@@ -17,7 +17,7 @@ FROM xray.explain('SELECT count(*) FROM orders WHERE customer = 42')
 WHERE pg_xray !~ '(Mean|P50|P95|P99|Max) Time|(First|Last) Seen';
 -- its ids are the recorded ones (parsed with the caller's search_path)
 SELECT e.queryid = s.queryid AS same_queryid, p.planid = e.planid AS same_planid
-FROM xray._explain_ids('SELECT count(*) FROM orders WHERE customer = 1') e,
+FROM xray._explain_ids('SELECT count(*) FROM orders WHERE customer = 1', current_setting('search_path')) e,
      xray.statements s, xray.plans p
 WHERE s.query = 'SELECT count(*) FROM orders WHERE customer = $1' AND p.queryid = s.queryid;
 -- percentiles come from the recorded entry
@@ -40,6 +40,8 @@ SELECT * FROM xray.explain('SELECT 1; SELECT 2');
 SELECT * FROM xray.explain('VACUUM ex.orders');
 SELECT * FROM xray.explain('SELECT FROM WHERE');
 SELECT * FROM xray.explain('SELECT * FROM orders');  -- not on this search_path
+SELECT count(*) > 10 AS found_with_the_path_given FROM xray.explain('SELECT * FROM orders', 'ex');
+SELECT * FROM xray.explain('SELECT * FROM orders', '"no such schema", also bad');
 
 -- a role sees only what it may: no SELECT on the table, no statement of others
 CREATE ROLE xray_explain_reader;

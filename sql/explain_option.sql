@@ -28,7 +28,7 @@ DO $$ DECLARE j json; BEGIN
 END $$;
 SELECT jsonb_object_keys(j->0->'pg_xray') AS json_sections FROM exo_json ORDER BY 1;
 SELECT (j->0->'pg_xray'->'Recorded'->>'Calls')::int AS json_calls,
-       j->0->'pg_xray'->'Statement'->>'Plan Id' = (SELECT planid::text FROM xray._explain_ids('SELECT v FROM exo WHERE id = 5')) AS json_plan_id
+       j->0->'pg_xray'->'Statement'->>'Plan Id' = (SELECT planid::text FROM xray._explain_ids('SELECT v FROM exo WHERE id = 5', NULL)) AS json_plan_id
 FROM exo_json;
 DO $$ DECLARE x xml; BEGIN
   EXECUTE 'EXPLAIN (XRAY, FORMAT XML) SELECT v FROM exo WHERE id = 5' INTO x;

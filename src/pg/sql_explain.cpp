@@ -150,16 +150,26 @@ ExplainOptionInit()
 }
 }	// namespace xray::pg
 
-// xray._explain_ids(query text, OUT queryid bigint, OUT planid bigint): the
-// statement's query id (NULL when compute_query_id is off) and the pg_xray plan
-// id of the plan the planner makes for it now, as the calling role.
+// xray._explain_ids(query text, search_path text, OUT queryid bigint, OUT
+// planid bigint): the statement's query id (NULL when compute_query_id is off)
+// and the pg_xray plan id of the plan the planner makes for it now, as the
+// calling role, with that search_path (NULL: this function's).
 Datum
 xray_explain_ids(PG_FUNCTION_ARGS)
 {
 	using namespace xray::pg;
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
 	const char *sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	// the statement is read with the search_path it would run with: the caller's,
+	// passed in (the SQL functions around this one pin their own)
+	int guc_level = NewGUCNestLevel();
+	if (PG_NARGS() > 1 && !PG_ARGISNULL(1))
+		(void) set_config_option("search_path", text_to_cstring(PG_GETARG_TEXT_PP(1)), PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
 	Query *query = WhatIfQuery(sql);
 	PlannedStmt *plan = WhatIfPlan(query, sql, NULL, 0, NULL, GetUserId());
+	AtEOXact_GUC(true, guc_level);
 	TupleDesc desc;
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("xray._explain_ids must return a record")));

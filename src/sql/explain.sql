@@ -3,10 +3,10 @@
 -- xray.explain(query): the statement's query id and plan id (planned now as the caller, never
 -- run), what pg_xray recorded for it (calls, latency percentiles), its plan history, the index
 -- advice that helps it and the plan findings about it. On 18 the same in EXPLAIN (XRAY).
-CREATE FUNCTION xray._explain_ids(query text, OUT queryid bigint, OUT planid bigint)
+CREATE FUNCTION xray._explain_ids(query text, search_path text, OUT queryid bigint, OUT planid bigint)
 RETURNS record
 AS 'MODULE_PATHNAME', 'xray_explain_ids'
-LANGUAGE C STRICT VOLATILE PARALLEL UNSAFE;
+LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
 
 CREATE FUNCTION xray._explain_items(p_queryid bigint, p_planid bigint, p_text text)
 RETURNS TABLE (section text, label text, value text)
@@ -125,18 +125,22 @@ BEGIN
 END
 $body$;
 
--- no pinned search_path here: the statement is parsed as the caller would run it, with the
--- caller's search_path (by xray._explain_ids); this body qualifies every name and operator
-CREATE FUNCTION xray.explain(query text)
+-- the statement is parsed as the caller would run it: with the caller's search_path, taken by
+-- the default expression at the call site (before this function's own pinned path applies)
+CREATE FUNCTION xray.explain(query text, search_path text DEFAULT pg_catalog.current_setting('search_path'))
 RETURNS TABLE ("pg_xray" text)
-LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
 AS $body$
 DECLARE
     ids record;
     r record;
     last text;
 BEGIN
-    SELECT * INTO ids FROM xray._explain_ids(query);
+    IF query IS NULL THEN
+        RETURN;
+    END IF;
+    SELECT * INTO ids FROM xray._explain_ids(query, search_path);
     FOR r IN SELECT * FROM xray._explain_items(ids.queryid, ids.planid, query) LOOP
         IF last IS NULL OR last OPERATOR(pg_catalog.<>) r.section THEN
             "pg_xray" := pg_catalog.concat(r.section, ':');
@@ -148,4 +152,4 @@ BEGIN
     END LOOP;
 END
 $body$;
-COMMENT ON FUNCTION xray.explain(text) IS 'pg_xray: one statement as pg_xray sees it: query and plan id, recorded calls and percentiles, plan history, index advice and plan findings';
+COMMENT ON FUNCTION xray.explain(text, text) IS 'pg_xray: one statement as pg_xray sees it: query and plan id, recorded calls and percentiles, plan history, index advice and plan findings';
