@@ -22,12 +22,16 @@ SELECT * FROM exo_explain('EXPLAIN (XRAY false, COSTS OFF) SELECT v FROM exo WHE
 -- JSON, YAML and XML carry the same, as properties of the plan
 CREATE TEMP TABLE exo_json AS SELECT (x."QUERY PLAN")::jsonb AS j FROM (SELECT 1) s,
   LATERAL (SELECT * FROM (VALUES (NULL::json)) v("QUERY PLAN")) x WHERE false;
+-- (xray.track = all: the statement EXPLAIN plans is recorded, so the planner hook fills planId)
+SET xray.track = 'all';
 DO $$ DECLARE j json; BEGIN
   EXECUTE 'EXPLAIN (XRAY, FORMAT JSON) SELECT v FROM exo WHERE id = 5' INTO j;
   INSERT INTO exo_json VALUES (j::jsonb);
 END $$;
+RESET xray.track;
 SELECT jsonb_object_keys(j->0->'pg_xray') AS json_sections FROM exo_json ORDER BY 1;
 SELECT (j->0->'pg_xray'->'Recorded'->>'Calls')::int AS json_calls,
+       (j->0->'pg_xray'->>'PlannedStmt planId') = (j->0->'pg_xray'->'Statement'->>'Plan Id') AS planned_stmt_carries_plan_id,
        j->0->'pg_xray'->'Statement'->>'Plan Id' = (SELECT planid::text FROM xray._explain_ids('SELECT v FROM exo WHERE id = 5', NULL)) AS json_plan_id
 FROM exo_json;
 DO $$ DECLARE x xml; BEGIN

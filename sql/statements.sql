@@ -86,6 +86,15 @@ SELECT CASE WHEN current_setting('server_version_num')::int < 180000
                  AND (to_jsonb(s)->>'parallel_workers_launched')::int BETWEEN 0 AND 2 END AS parallel_workers_counted
 FROM xs s WHERE query LIKE 'SELECT count(*) FROM xt WHERE v LIKE%';
 
+-- a temporary table made again: 18 jumbles relation names, not OIDs (one statement); before, two
+CREATE TEMP TABLE xtmp (a int);
+SELECT count(*) FROM xtmp;
+DROP TABLE xtmp;
+CREATE TEMP TABLE xtmp (a int);
+SELECT count(*) FROM xtmp;
+DROP TABLE xtmp;
+SELECT count(*) AS entries, sum(calls) AS calls FROM xs WHERE query = 'SELECT count(*) FROM xtmp';
+
 -- full reset
 SELECT xray.reset() IS NOT NULL AS reset;
 SELECT count(*) AS after_reset FROM xs;

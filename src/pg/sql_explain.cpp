@@ -93,6 +93,9 @@ ExplainItems(PlannedStmt *plan, const char *query_string, ExplainState *es)
 	const char *stmt = query_string ? CleanQuerytext(query_string, &loc, &len) : "";
 	char *text = pnstrdup(stmt, query_string ? len : 0);
 	uint64 planid = PlanIdCompute(plan);
+	// what the planner hook left in the plan for other extensions (0: not recorded, or
+	// another extension's id, which is kept)
+	ExplainPropertyInteger("PlannedStmt planId", NULL, plan->planId, es);
 
 	SPI_connect();
 	Oid types[3] = {INT8OID, INT8OID, TEXTOID};
