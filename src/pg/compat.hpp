@@ -167,23 +167,23 @@ typedef BackendId XrayBackendId;
 #define XRAY_BUF_LOCAL_READ_MS(b) INSTR_TIME_GET_MILLISEC((b)->local_blk_read_time)
 #define XRAY_BUF_LOCAL_WRITE_MS(b) INSTR_TIME_GET_MILLISEC((b)->local_blk_write_time)
 #define XRAY_JIT_DEFORM_MS(ji) INSTR_TIME_GET_MILLISEC((ji)->deform_counter)
-#define XRAY_HAS_LOCAL_BLK_TIME true
+#define XRAY_HAS_PG17_COUNTERS true	// local_blk_*_time, jit_deform_*
 #else
 #define XRAY_BUF_LOCAL_READ_MS(b) 0.0
 #define XRAY_BUF_LOCAL_WRITE_MS(b) 0.0
 #define XRAY_JIT_DEFORM_MS(ji) 0.0
-#define XRAY_HAS_LOCAL_BLK_TIME false
+#define XRAY_HAS_PG17_COUNTERS false
 #endif
 #if PG_VERSION_NUM >= 180000
 #define XRAY_WAL_BUFFERS_FULL(w) ((int64) (w)->wal_buffers_full)
 #define XRAY_PARALLEL_WORKERS_TO_LAUNCH(estate) ((estate)->es_parallel_workers_to_launch)
 #define XRAY_PARALLEL_WORKERS_LAUNCHED(estate) ((estate)->es_parallel_workers_launched)
-#define XRAY_HAS_PARALLEL_WORKER_COUNTS true
+#define XRAY_HAS_PG18_COUNTERS true	// wal_buffers_full, parallel_workers_*
 #else
 #define XRAY_WAL_BUFFERS_FULL(w) ((int64) 0)
 #define XRAY_PARALLEL_WORKERS_TO_LAUNCH(estate) 0
 #define XRAY_PARALLEL_WORKERS_LAUNCHED(estate) 0
-#define XRAY_HAS_PARALLEL_WORKER_COUNTS false
+#define XRAY_HAS_PG18_COUNTERS false
 #endif
 
 // 18: the module's magic block names it and its version (pg_get_loaded_modules())

@@ -159,8 +159,8 @@ EmitStatements(FunctionCallInfo fcinfo, bool full)
 		c.Float(io.blk_write_time);
 		if (full)
 		{
-			c.FloatOrNull(io.local_blk_read_time, !XRAY_HAS_LOCAL_BLK_TIME);
-			c.FloatOrNull(io.local_blk_write_time, !XRAY_HAS_LOCAL_BLK_TIME);
+			c.FloatOrNull(io.local_blk_read_time, !XRAY_HAS_PG17_COUNTERS);
+			c.FloatOrNull(io.local_blk_write_time, !XRAY_HAS_PG17_COUNTERS);
 		}
 		c.Float(io.temp_blk_read_time);
 		c.Float(io.temp_blk_write_time);
@@ -169,7 +169,7 @@ EmitStatements(FunctionCallInfo fcinfo, bool full)
 		values[c.n++] = NumericFromUint64(io.wal_bytes);
 		if (full)
 		{
-			XRAY_HAS_PARALLEL_WORKER_COUNTS ? c.Int64(io.wal_buffers_full) : c.Null();
+			XRAY_HAS_PG18_COUNTERS ? c.Int64(io.wal_buffers_full) : c.Null();
 			const xray::core::JitCounters &j = r.c.jit;
 			c.Int64(j.functions);
 			c.Float(j.generation_time);
@@ -179,10 +179,10 @@ EmitStatements(FunctionCallInfo fcinfo, bool full)
 			c.Float(j.optimization_time);
 			c.Int64(j.emission_count);
 			c.Float(j.emission_time);
-			XRAY_HAS_LOCAL_BLK_TIME ? c.Int64(j.deform_count) : c.Null();
-			c.FloatOrNull(j.deform_time, !XRAY_HAS_LOCAL_BLK_TIME);
-			XRAY_HAS_PARALLEL_WORKER_COUNTS ? c.Int64(r.c.parallel_workers_to_launch) : c.Null();
-			XRAY_HAS_PARALLEL_WORKER_COUNTS ? c.Int64(r.c.parallel_workers_launched) : c.Null();
+			XRAY_HAS_PG17_COUNTERS ? c.Int64(j.deform_count) : c.Null();
+			c.FloatOrNull(j.deform_time, !XRAY_HAS_PG17_COUNTERS);
+			XRAY_HAS_PG18_COUNTERS ? c.Int64(r.c.parallel_workers_to_launch) : c.Null();
+			XRAY_HAS_PG18_COUNTERS ? c.Int64(r.c.parallel_workers_launched) : c.Null();
 		}
 		values[c.n++] = Int32GetDatum(r.distinct_plans);
 		c.Timestamp(r.first_seen);
