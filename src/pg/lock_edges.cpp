@@ -42,6 +42,35 @@ LockWaitingPids(int32 **pids, TimestampTz **since)
 	return n;
 }
 
+namespace
+{
+// AddProc appends pid to a small palloc'd list unless it is there already.
+void
+AddProc(int32 **procs, int *n, int32 pid)
+{
+	for (int i = 0; i < *n; i++)
+		if ((*procs)[i] == pid)
+			return;
+	// room for 4, then doubled whenever the count reaches a power of two
+	if (*n == 0)
+		*procs = (int32 *) palloc(sizeof(int32) * 4);
+	else if (*n >= 4 && (*n & (*n - 1)) == 0)
+		*procs = (int32 *) repalloc(*procs, sizeof(int32) * *n * 2);
+	(*procs)[(*n)++] = pid;
+}
+
+// GroupEdge finds the edge already reported for this waiter, blocker and lock
+// (another process of the same lock group waits for it, or holds it, too).
+LockEdge *
+GroupEdge(LockEdge *edges, int n, int32 waiter, int32 blocker, const LOCKTAG &tag)
+{
+	for (int i = 0; i < n; i++)
+		if (edges[i].waiter == waiter && edges[i].blocker == blocker && memcmp(&edges[i].tag, &tag, sizeof(LOCKTAG)) == 0)
+			return &edges[i];
+	return NULL;
+}
+}	// namespace
+
 LockEdge *
 LockEdgesCollect(int *n)
 {
@@ -70,6 +99,11 @@ LockEdgesCollect(int *n)
 				continue;
 			LockMethod method = GetLockTagsMethodTable(&me->locktag);
 			LOCKMASK conflicts = method->conflictTab[me->waitLockMode];
+			int32 waiter = me->leaderPid != 0 ? me->leaderPid : bproc->pid;
+			// an edge merges with those found for the same waiter so far: this
+			// process's own, or, when more of its lock group wait (all of them are in
+			// data), a fellow process's anywhere earlier
+			int from = waiter == bproc->pid && data->nprocs == 1 ? *n : 0;
 			for (int j = 0; j < bproc->num_locks; j++)
 			{
 				LockInstanceData *other = &instances[j];
@@ -82,24 +116,43 @@ LockEdgesCollect(int *n)
 						queued = ahead[k] == other->pid;
 				if (held == 0 && !queued)
 					continue;
-				if (*n == cap)
+				// a prepared transaction's dummy PGPROC has no pid (and no leader)
+				int32 blocker = other->pid != 0 && other->leaderPid != 0 ? other->leaderPid : other->pid;
+				LockEdge *e = GroupEdge(edges + from, *n - from, waiter, blocker, me->locktag);
+				if (e != NULL)
 				{
-					cap *= 2;
-					edges = (LockEdge *) repalloc(edges, sizeof(LockEdge) * cap);
+					// the same group waits for (or holds) the lock in several processes
+					e->held_mask |= held;
+					e->granted = e->held_mask != 0;
+					e->queued_mode = e->granted ? NoLock : e->queued_mode;
+					if (since[p] != 0 && (e->wait_start == 0 || since[p] < e->wait_start))
+						e->wait_start = since[p];
 				}
-				LockEdge &e = edges[(*n)++];
-				e.waiter = bproc->pid;
-				e.blocker = other->pid;
-				e.tag = me->locktag;
-				e.wait_mode = me->waitLockMode;
-				e.held_mask = held;
-				e.queued_mode = held == 0 ? other->waitLockMode : NoLock;
-				e.granted = held != 0;
-				// GetBlockerStatusData leaves waitStart unset; the PGPROC has it
-				e.wait_start = since[p];
-				// a prepared transaction's dummy PGPROC has no pid
-				e.prepared_backend = XRAY_LOCK_INSTANCE_BACKEND(other);
-				e.prepared_lxid = other->pid == 0 ? XRAY_LOCK_INSTANCE_LXID(other) : InvalidLocalTransactionId;
+				else
+				{
+					if (*n == cap)
+					{
+						cap *= 2;
+						edges = (LockEdge *) repalloc(edges, sizeof(LockEdge) * cap);
+					}
+					e = &edges[(*n)++];
+					memset(e, 0, sizeof(LockEdge));
+					e->waiter = waiter;
+					e->blocker = blocker;
+					e->tag = me->locktag;
+					e->wait_mode = me->waitLockMode;
+					e->held_mask = held;
+					e->queued_mode = held == 0 ? other->waitLockMode : NoLock;
+					e->granted = held != 0;
+					// GetBlockerStatusData leaves waitStart unset; the PGPROC has it
+					e->wait_start = since[p];
+					e->prepared_backend = XRAY_LOCK_INSTANCE_BACKEND(other);
+					e->prepared_lxid = other->pid == 0 ? XRAY_LOCK_INSTANCE_LXID(other) : InvalidLocalTransactionId;
+				}
+				if (bproc->pid != waiter)
+					AddProc(&e->waiter_procs, &e->nwaiter_procs, bproc->pid);
+				if (other->pid != blocker)
+					AddProc(&e->blocker_procs, &e->nblocker_procs, other->pid);
 			}
 		}
 		pfree(data->procs);

@@ -13,10 +13,21 @@ namespace xray::pg
 // lock's queue for a conflicting mode (not granted). A prepared transaction
 // blocks as pid 0; its locks carry the virtual transaction id it had
 // (prepared_backend/prepared_lxid), which pg_locks shows too.
+//
+// A parallel query's processes are one lock group and one session: waiter
+// and blocker are the group's leader (lockGroupLeader, as pg_blocking_pids
+// reports), so a leader whose workers wait is a waiter, and a worker that
+// holds a lock blocks as its leader. The worker processes themselves are
+// kept as detail (waiter_procs, blocker_procs: palloc'd, empty when the
+// leader itself waits or holds).
 struct LockEdge
 {
 	int32 waiter;
 	int32 blocker;
+	int32 *waiter_procs;
+	int nwaiter_procs;
+	int32 *blocker_procs;
+	int nblocker_procs;
 	LOCKTAG tag;
 	LOCKMODE wait_mode;	  // what the waiter asked for
 	LOCKMASK held_mask;	  // the blocker's granted modes that conflict with it

@@ -19,6 +19,10 @@
 #include "text_access.hpp"
 
 extern "C" {
+#include "utils/array.h"
+}
+
+extern "C" {
 PG_FUNCTION_INFO_V1(xray_lock_edges);
 PG_FUNCTION_INFO_V1(xray_blocking_tree);
 PG_FUNCTION_INFO_V1(xray_lock_graph);
@@ -31,7 +35,7 @@ namespace
 {
 using namespace xray::pg;
 
-constexpr int kEdgeCols = 17;
+constexpr int kEdgeCols = 19;
 
 // (a name without a comma: it is used inside XRAY_GUARD)
 using LabelMap = std::map<int32_t, std::string>;
@@ -137,6 +141,19 @@ SessionLabel(int32 pid)
 }
 }	// namespace
 
+namespace
+{
+// the processes of a lock group behind an edge, as integer[]
+Datum
+PidArray(const int32 *pids, int n)
+{
+	Datum *elems = (Datum *) palloc(sizeof(Datum) * n);
+	for (int i = 0; i < n; i++)
+		elems[i] = Int32GetDatum(pids[i]);
+	return PointerGetDatum(construct_array(elems, n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+}
+}	// namespace
+
 Datum
 xray_lock_edges(PG_FUNCTION_ARGS)
 {
@@ -203,6 +220,10 @@ xray_lock_edges(PG_FUNCTION_ARGS)
 			set(15, TimestampTzGetDatum(e.wait_start));
 		if (e.blocker == 0 && LocalTransactionIdIsValid(e.prepared_lxid))
 			set(16, CStringGetTextDatum(psprintf("%d/%u", (int) e.prepared_backend, e.prepared_lxid)));
+		if (e.nwaiter_procs > 0)
+			set(17, PidArray(e.waiter_procs, e.nwaiter_procs));
+		if (e.nblocker_procs > 0)
+			set(18, PidArray(e.blocker_procs, e.nblocker_procs));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

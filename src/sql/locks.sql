@@ -9,11 +9,12 @@ CREATE FUNCTION xray.lock_edges(
     OUT database oid, OUT relation oid, OUT page integer, OUT tuple smallint,
     OUT virtualxid text, OUT transactionid xid, OUT classid oid, OUT objid oid, OUT objsubid smallint,
     OUT waiting_mode text, OUT blocking_mode text, OUT blocking_granted boolean,
-    OUT wait_start timestamptz, OUT blocking_virtualtransaction text)
+    OUT wait_start timestamptz, OUT blocking_virtualtransaction text,
+    OUT waiting_workers integer[], OUT blocking_workers integer[])
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'xray_lock_edges'
 LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED ROWS 10;
-COMMENT ON FUNCTION xray.lock_edges() IS 'pg_xray: edges waiter -> blocker of the lock manager right now';
+COMMENT ON FUNCTION xray.lock_edges() IS 'pg_xray: edges waiter -> blocker of the lock manager right now (a parallel query as its leader; its worker processes in waiting_workers / blocking_workers)';
 
 -- the locked object in words, from a pg_locks row: the same words as xray.lock_graph
 -- and the lock history ("tuple (0,3) of public.accounts", "advisory lock 42");
@@ -45,7 +46,8 @@ SELECT e.waiting_pid, e.blocking_pid,
        CASE WHEN e.blocking_pid = 0 THEN format('PREPARED TRANSACTION %s', px.gid) ELSE b.query END AS blocking_query,
        CASE WHEN e.blocking_pid = 0 THEN 'prepared' ELSE b.state END AS blocking_state,
        clock_timestamp() - coalesce(b.xact_start, px.prepared) AS blocking_xact_age,
-       px.gid AS blocking_prepared_gid
+       px.gid AS blocking_prepared_gid,
+       e.waiting_workers, e.blocking_workers
 FROM xray.lock_edges() e
 LEFT JOIN pg_stat_activity w ON w.pid = e.waiting_pid
 LEFT JOIN pg_stat_activity b ON b.pid = e.blocking_pid AND e.blocking_pid <> 0

@@ -80,10 +80,43 @@ ORDER BY 3 DESC NULLS LAST;
 COMMENT ON VIEW xray.xmin_horizon IS 'pg_xray: sessions, prepared transactions and replication slots holding the xmin horizon back, oldest first';
 GRANT SELECT ON xray.xmin_horizon TO PUBLIC;
 
--- Table bloat estimated from statistics (no scan), or measured by pgstattuple
+-- Table bloat: the table's size against the pages its rows need when packed
+-- (as VACUUM FULL would write them), the tuple modelled as PostgreSQL lays it
+-- out (core/heap_layout.hpp): from statistics without reading the table, with
+-- a bounded sample of pages for TOAST relations and tables with dropped
+-- columns, or (exact) with pgstattuple's count and the stored tuples' lengths.
+CREATE FUNCTION xray._heap_estimate(tuples float8, lens integer[], aligns "char"[], widths float8[],
+    null_fracs float8[], packable boolean[], varies boolean[], fillfactor integer,
+    OUT pages float8, OUT tuple_bytes float8, OUT fixed boolean)
+RETURNS record
+AS 'MODULE_PATHNAME', 'xray_heap_estimate'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION xray._heap_estimate(float8, integer[], "char"[], float8[], float8[], boolean[], boolean[], integer) IS 'pg_xray: pages a heap of these columns needs when packed, and its mean tuple length (one array element per attribute, dropped ones included)';
+
+CREATE FUNCTION xray._heap_sample(rel regclass, toast boolean, max_pages integer, fillfactor integer,
+    OUT pages_read integer, OUT tuples bigint, OUT mean_tuple_bytes float8, OUT packed_pages float8, OUT line_pointers bigint)
+RETURNS record
+AS 'MODULE_PATHNAME', 'xray_heap_sample'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION xray._heap_sample(regclass, boolean, integer, integer) IS 'pg_xray: the stored tuples of up to max_pages pages of a table (or its TOAST relation) spread over it: their count, mean length, the pages they take packed and the pages'' line pointers (NULL without SELECT on the table)';
+
+-- live rows of a relation: the statistics' running count where there is one, else the last VACUUM/ANALYZE's
+CREATE FUNCTION xray._live_tuples(rel oid)
+RETURNS float8
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN s.n_live_tup + s.n_dead_tup + s.n_tup_ins + s.n_tup_upd + s.n_tup_del > 0
+                  OR coalesce(s.last_vacuum, s.last_autovacuum, s.last_analyze, s.last_autoanalyze) IS NOT NULL
+                THEN s.n_live_tup::float8 ELSE greatest(c.reltuples, 0)::float8 END
+    FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_stat_all_tables s ON s.relid = c.oid
+    WHERE c.oid = rel
+$$;
+
 CREATE FUNCTION xray.table_bloat(exact boolean DEFAULT false)
 RETURNS TABLE (table_name regclass, table_bytes bigint, pages bigint, expected_pages bigint,
-               bloat_pct numeric, wasted_bytes bigint, method text)
+               bloat_pct numeric, wasted_bytes bigint, method text,
+               kind text, owner_table regclass, dropped_column_bytes bigint, note text)
 LANGUAGE plpgsql VOLATILE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -99,46 +132,140 @@ BEGIN
         RAISE EXCEPTION 'exact bloat needs the pgstattuple extension'
             USING ERRCODE = '55000', HINT = 'CREATE EXTENSION pgstattuple;';
     END IF;
-    IF exact THEN
-        RETURN QUERY EXECUTE format($q$
-            SELECT c.oid::regclass, s.table_len, c.relpages::bigint,
-                   ceil(s.table_len * (1 - (s.dead_tuple_len + s.free_space)::numeric / nullif(s.table_len, 0))
-                        / current_setting('block_size')::int)::bigint,
-                   -- the space fillfactor keeps free on purpose is not bloat
-                   round(greatest(0, 100.0 * (s.dead_tuple_len + s.free_space) / nullif(s.table_len, 0)
-                                     - (100 - coalesce(xray.reloption(c.reloptions, 'fillfactor')::int, 100))), 1),
-                   (s.dead_tuple_len + s.free_space)::bigint, 'pgstattuple'::text
-            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, LATERAL %s(c.oid) s
-            WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-              AND n.nspname NOT LIKE 'pg_toast%%' AND c.relpages > 0
-            ORDER BY 6 DESC$q$, stattuple);
-        RETURN;
-    END IF;
-    RETURN QUERY
-    WITH shape AS (
-        SELECT c.oid, c.relpages, c.reltuples,
+    -- %1$s: live rows of relation X; %2$s: which tables; %3$s: pages sampled; %4$s: which tables are sampled
+    RETURN QUERY EXECUTE format($q$
+    WITH rel AS MATERIALIZED (
+        SELECT c.oid, c.relkind, c.relname, n.nspname, c.reltoastrelid,
                coalesce(xray.reloption(c.reloptions, 'fillfactor')::int, 100) AS ff,
-               (SELECT count(*) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped)::int AS natts,
-               (SELECT sum(s.avg_width) FROM pg_stats s WHERE s.schemaname = n.nspname AND s.tablename = c.relname
-                  AND NOT s.inherited) AS width,
-               (SELECT bool_or(s.null_frac > 0) FROM pg_stats s WHERE s.schemaname = n.nspname AND s.tablename = c.relname
-                  AND NOT s.inherited) AS has_nulls,
-               (SELECT count(*) FROM pg_stats s WHERE s.schemaname = n.nspname AND s.tablename = c.relname
-                  AND NOT s.inherited)::int AS nstats
+               pg_relation_size(c.oid) AS bytes,
+               %1$s AS live,
+               CASE WHEN c.reltoastrelid <> 0 THEN pg_relation_size(c.reltoastrelid) END AS toast_bytes
         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-          AND n.nspname NOT LIKE 'pg_toast%' AND c.relpages > 0 AND c.reltuples >= 0
+          AND n.nspname NOT LIKE 'pg_toast%%' %2$s
+    ),
+    cols AS (
+        SELECT r.oid,
+               count(*) FILTER (WHERE NOT a.attisdropped) AS natts,
+               count(st.avg_width) FILTER (WHERE NOT a.attisdropped) AS nstats,
+               bool_or(a.attisdropped) AS has_dropped,
+               array_agg(a.attlen::int ORDER BY a.attnum) AS lens,
+               array_agg(a.attalign ORDER BY a.attnum) AS aligns,
+               array_agg(CASE WHEN a.attlen > 0 THEN a.attlen ELSE coalesce(st.avg_width, 0) END::float8 ORDER BY a.attnum) AS widths,
+               -- rows as stored: a dropped fixed-width column's bytes are still there (its
+               -- variable-width data is of unknown size); after a rewrite, dropped columns are NULL
+               array_agg(CASE WHEN NOT a.attisdropped THEN coalesce(st.null_frac, 0)
+                              WHEN a.attlen > 0 THEN 0 ELSE 1 END::float8 ORDER BY a.attnum) AS nf_stored,
+               array_agg(CASE WHEN a.attisdropped THEN 1 ELSE coalesce(st.null_frac, 0) END::float8 ORDER BY a.attnum) AS nf_rewritten,
+               array_agg(a.attstorage <> 'p' ORDER BY a.attnum) AS packable,
+               -- varying lengths spread the next column's alignment; char(n), and text whose
+               -- sampled values (most common ones, histogram bounds) differ by less than the
+               -- alignment unit, are taken to be of one length
+               array_agg(a.attlen < 0 AND a.atttypid <> 'pg_catalog.bpchar'::pg_catalog.regtype
+                         AND NOT (a.atttypid IN ('pg_catalog.text'::pg_catalog.regtype, 'pg_catalog.varchar'::pg_catalog.regtype)
+                                  AND coalesce((SELECT max(octet_length(v)) - min(octet_length(v)) < 8
+                                                FROM unnest(st.most_common_vals::text::text[] || st.histogram_bounds::text::text[]) v), false))
+                         ORDER BY a.attnum) AS varies
+        FROM rel r JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0
+        LEFT JOIN pg_stats st ON st.schemaname = r.nspname AND st.tablename = r.relname AND st.attname = a.attname
+                             AND NOT st.inherited AND NOT a.attisdropped
+        GROUP BY r.oid
+    ),
+    heap AS (
+        SELECT r.oid, r.relkind, r.bytes, r.live, c.natts, c.nstats, coalesce(c.has_dropped, false) AS has_dropped,
+               m.pages AS model, w.pages AS rewritten, sm.pages_read IS NOT NULL AS sampled,
+               CASE WHEN sm.tuples > 0 THEN sm.packed_pages * r.live / sm.tuples
+                    WHEN sm.pages_read IS NOT NULL AND r.live = 0 THEN 0 END AS measured,
+               sm.line_pointers::float8 * (r.bytes / current_setting('block_size')::int) / nullif(sm.pages_read, 0) AS lines
+        FROM rel r LEFT JOIN cols c ON c.oid = r.oid
+        LEFT JOIN LATERAL (SELECT * FROM xray._heap_estimate(r.live, c.lens, c.aligns, c.widths, c.nf_stored, c.packable, c.varies, r.ff)
+                           WHERE c.nstats = c.natts) m ON true
+        LEFT JOIN LATERAL (SELECT * FROM xray._heap_estimate(r.live, c.lens, c.aligns, c.widths, c.nf_rewritten, c.packable, c.varies, r.ff)
+                           WHERE c.nstats = c.natts AND c.has_dropped) w ON true
+        LEFT JOIN LATERAL (SELECT * FROM xray._heap_sample(r.oid, false, %3$s, r.ff) WHERE %4$s) sm ON true
+        WHERE r.bytes > 0
+          -- a table whose statistics the caller cannot see stays out (as in pg_stats)
+          AND (c.nstats = c.natts OR has_table_privilege(r.oid, 'SELECT') OR sm.pages_read IS NOT NULL)
+    ),
+    heap_rows AS (
+        SELECT h.oid, h.bytes, h.bytes / current_setting('block_size')::int AS pages, h.live,
+               coalesce(h.measured, h.model) AS packed, h.lines,
+               CASE WHEN NOT h.has_dropped THEN 0
+                    WHEN h.rewritten IS NOT NULL AND (h.measured IS NOT NULL OR h.model IS NOT NULL)
+                    THEN (greatest(0, ceil(coalesce(h.measured, h.model)) - ceil(h.rewritten)) * current_setting('block_size')::int)::bigint
+               END AS dropped,
+               CASE WHEN %5$L THEN 'pgstattuple' WHEN h.sampled THEN 'statistics, sampled pages' ELSE 'statistics' END AS method,
+               CASE h.relkind WHEN 'm' THEN 'materialized view' ELSE 'table' END AS kind,
+               NULL::regclass AS owner,
+               CASE WHEN coalesce(h.nstats, 0) = 0 AND h.natts > 0 THEN 'no statistics, ANALYZE first'
+                    WHEN h.nstats < h.natts THEN format('no statistics for %%s of %%s columns, ANALYZE first', h.natts - h.nstats, h.natts)
+                    WHEN h.has_dropped AND NOT h.sampled
+                    THEN 'dropped columns: their data, of unknown size here, may be counted as bloat (reclaimable by a rewrite)'
+               END AS note
+        FROM heap h
+    ),
+    toast_rows AS (
+        SELECT r.reltoastrelid AS oid, r.toast_bytes AS bytes, r.toast_bytes / current_setting('block_size')::int AS pages, r.toast_live,
+               CASE WHEN sm.tuples > 0 THEN sm.packed_pages * r.toast_live / sm.tuples
+                    WHEN sm.pages_read IS NOT NULL AND r.toast_live = 0 THEN 0 END AS packed,
+               sm.line_pointers::float8 * (r.toast_bytes / current_setting('block_size')::int) / nullif(sm.pages_read, 0),
+               0::bigint AS dropped,
+               CASE WHEN %5$L THEN 'pgstattuple' ELSE 'statistics, sampled pages' END AS method,
+               'toast'::text AS kind, r.oid::regclass AS owner,
+               CASE WHEN sm.pages_read IS NULL THEN 'not sampled: needs SELECT on the table' END AS note
+        FROM (SELECT r0.*, %6$s AS toast_live FROM rel r0 WHERE r0.toast_bytes > 0) r
+        CROSS JOIN LATERAL xray._heap_sample(r.oid, true, %3$s, 100) sm
+        WHERE sm.pages_read IS NOT NULL OR has_table_privilege(r.oid, 'SELECT')
+    ),
+    measured AS (
+        -- what a rewrite returns of the free and dead space: the pages beyond the packed
+        -- size, less the line pointers they keep (reused by later rows; pgstattuple counts
+        -- them neither free nor dead). Without a sample, a page is taken to have been full
+        -- of rows of this shape once; VACUUM truncates a page's trailing unused pointers.
+        SELECT l.oid, l.bytes, l.pages, ceil(l.packed)::bigint AS expected,
+               CASE WHEN l.packed IS NOT NULL THEN greatest(0,
+                   (l.pages - l.packed) * (current_setting('block_size')::int - 24)
+                   - 4 * greatest(0, coalesce(l.lines - l.live,
+                         (l.pages - l.packed) * l.live / nullif(l.packed, 0)
+                         - l.pages * least(l.live / nullif(l.packed, 0), (l.pages - l.packed) / nullif(l.packed, 0)), 0)))::bigint
+               END AS wasted,
+               l.dropped, l.method, l.kind, l.owner, l.note
+        FROM (SELECT * FROM heap_rows UNION ALL SELECT * FROM toast_rows) l
+    ),
+    parent_rows AS (
+        -- a partitioned table: the sum of its partitions (their TOAST included)
+        SELECT p.oid, sum(l.bytes)::bigint, sum(l.pages)::bigint,
+               CASE WHEN count(l.expected) = count(*) THEN sum(l.expected)::bigint END,
+               CASE WHEN count(l.wasted) = count(*) THEN sum(l.wasted)::bigint END,
+               sum(l.dropped)::bigint, min(l.method), 'partitioned table'::text, NULL::regclass,
+               format('sum of %%s partitions%%s', count(DISTINCT t.relid),
+                      CASE WHEN count(l.expected) < count(*) THEN format(', %%s of them without an estimate', count(*) - count(l.expected)) ELSE '' END)
+        FROM pg_class p JOIN pg_namespace pn ON pn.oid = p.relnamespace
+        CROSS JOIN LATERAL pg_partition_tree(p.oid) t
+        JOIN measured l ON l.oid = t.relid OR l.owner = t.relid
+        WHERE p.relkind = 'p' AND pn.nspname NOT IN ('pg_catalog', 'information_schema') AND t.isleaf
+        GROUP BY p.oid
     )
-    SELECT s.oid::regclass, pg_relation_size(s.oid), s.relpages::bigint, e.pages::bigint,
-           round((100.0 * greatest(s.relpages - e.pages, 0) / s.relpages)::numeric, 1),
-           (greatest(s.relpages - e.pages, 0) * current_setting('block_size')::int)::bigint, 'statistics'::text
-    FROM shape s, LATERAL (SELECT xray.heap_pages_estimate(s.reltuples, s.width, s.natts, s.has_nulls, s.ff) AS pages) e
-    -- every column has statistics (ANALYZE ran since the last column was added)
-    WHERE s.width IS NOT NULL AND s.nstats = s.natts
-    ORDER BY 6 DESC;
+    SELECT a.oid::regclass, a.bytes, a.pages, a.expected,
+           round(100.0 * a.wasted / nullif(a.bytes, 0), 1), a.wasted,
+           a.method, a.kind, a.owner, a.dropped,
+           nullif(concat_ws('; ', a.note, CASE WHEN a.dropped > 0
+               THEN format('reclaimable by a rewrite: dropped columns (%%s)', pg_size_pretty(a.dropped)) END), '')
+    FROM (SELECT * FROM measured UNION ALL SELECT * FROM parent_rows) a
+    ORDER BY 6 DESC NULLS LAST, 1$q$,
+        CASE WHEN exact THEN format('(SELECT st.tuple_count FROM %s(c.oid) st)::float8', stattuple)
+             ELSE 'xray._live_tuples(c.oid)' END,
+        -- exact mode cannot read other sessions' temporary tables
+        CASE WHEN exact THEN $w$AND (c.relpersistence <> 't' OR c.relnamespace = pg_my_temp_schema())$w$ ELSE '' END,
+        CASE WHEN exact THEN 10000 ELSE 32 END,
+        CASE WHEN exact THEN 'true' ELSE 'c.has_dropped' END,
+        exact,
+        CASE WHEN exact THEN format('(SELECT st.tuple_count FROM %s(r0.reltoastrelid) st)::float8', stattuple)
+             ELSE 'xray._live_tuples(r0.reltoastrelid)' END);
 END $$;
-COMMENT ON FUNCTION xray.table_bloat(boolean) IS 'pg_xray: table bloat estimated from statistics (exact = true: measured by pgstattuple, reading every table)';
+COMMENT ON FUNCTION xray.table_bloat(boolean) IS 'pg_xray: table, TOAST and partitioned-table bloat against the packed size (exact = true: pgstattuple''s live rows and the stored tuples'' lengths, reading every table)';
 CREATE VIEW xray.table_bloat AS SELECT * FROM xray.table_bloat(false);
+COMMENT ON VIEW xray.table_bloat IS 'pg_xray: table bloat estimated from statistics (TOAST relations and tables with dropped columns from a sample of 32 pages)';
 GRANT SELECT ON xray.table_bloat TO PUBLIC;
 
 -- measurements before/after an action (for the log)
@@ -296,18 +423,37 @@ advice AS (
     FROM xray.xmin_horizon h
     WHERE h.xid_age >= 1000000 OR h.duration >= interval '1 hour' OR (h.holder = 'replication slot' AND h.name LIKE '%(inactive)')
     UNION ALL
-    -- bloated tables (estimated from statistics)
+    -- bloated tables (estimated from statistics), their TOAST tables and the data of
+    -- dropped columns: one rewrite of the owning table returns all of it
     SELECT 'table_bloat', 'VACUUM (FULL)', bn.qualified,
-           format('about %s%% of %s is free or dead space (%s estimated from statistics); VACUUM (FULL) rewrites it under an ACCESS EXCLUSIVE lock',
-                  b.bloat_pct, pg_size_pretty(b.table_bytes), pg_size_pretty(b.wasted_bytes)),
+           string_agg(bb.part, '; ' ORDER BY bb.kind DESC) || '; VACUUM (FULL) rewrites it under an ACCESS EXCLUSIVE lock',
            format('VACUUM (FULL, ANALYZE) %s', bn.qualified),
-           20 + least(30, b.bloat_pct / 3),
-           jsonb_build_object('bloat_pct', b.bloat_pct, 'wasted_bytes', b.wasted_bytes, 'pages', b.pages, 'expected_pages', b.expected_pages)
-    FROM xray.table_bloat(false) b
+           20 + least(30, max(bb.pct) / 3),
+           jsonb_build_object('bloat_pct', max(bb.bloat_pct) FILTER (WHERE bb.kind <> 'toast'),
+                              'wasted_bytes', sum(bb.wasted_bytes) FILTER (WHERE bb.kind <> 'toast'),
+                              'pages', max(bb.pages) FILTER (WHERE bb.kind <> 'toast'),
+                              'expected_pages', max(bb.expected_pages) FILTER (WHERE bb.kind <> 'toast'),
+                              'dropped_column_bytes', sum(bb.dropped_column_bytes),
+                              'toast_bloat_pct', max(bb.bloat_pct) FILTER (WHERE bb.kind = 'toast'),
+                              'toast_wasted_bytes', sum(bb.wasted_bytes) FILTER (WHERE bb.kind = 'toast'))
+    FROM (SELECT coalesce(b.owner_table, b.table_name) AS target, b.*,
+                 coalesce(b.wasted_bytes, 0) + coalesce(b.dropped_column_bytes, 0) AS reclaim,
+                 100.0 * (coalesce(b.wasted_bytes, 0) + coalesce(b.dropped_column_bytes, 0)) / nullif(b.table_bytes, 0) AS pct,
+                 CASE WHEN b.kind = 'toast'
+                      THEN format('its TOAST table %s is about %s%% free or dead space (%s of %s)', b.table_name, b.bloat_pct,
+                                  pg_size_pretty(b.wasted_bytes), pg_size_pretty(b.table_bytes))
+                      ELSE concat_ws(' and ',
+                          CASE WHEN b.wasted_bytes > 0 THEN format('about %s%% of %s is free or dead space (%s, estimated from %s)',
+                                    b.bloat_pct, pg_size_pretty(b.table_bytes), pg_size_pretty(b.wasted_bytes), b.method) END,
+                          CASE WHEN b.dropped_column_bytes > 0 THEN format('%s is data of dropped columns (reclaimable by a rewrite)',
+                                    pg_size_pretty(b.dropped_column_bytes)) END)
+                 END AS part
+          FROM xray.table_bloat(false) b WHERE b.kind <> 'partitioned table') bb
     CROSS JOIN LATERAL (SELECT format('%I.%I', bns.nspname, bc.relname) AS qualified
                         FROM pg_catalog.pg_class bc JOIN pg_catalog.pg_namespace bns ON bns.oid = bc.relnamespace
-                        WHERE bc.oid = b.table_name) bn
-    WHERE b.bloat_pct >= 40 AND b.wasted_bytes >= 8 * 1024 * 1024
+                        WHERE bc.oid = bb.target) bn
+    WHERE bb.pct >= 40 AND bb.reclaim >= 8 * 1024 * 1024
+    GROUP BY bn.qualified
     UNION ALL
     -- indexes: from index health (never constraint, unique or replica identity indexes);
     -- one row per index (an index both unused and a duplicate is dropped once)

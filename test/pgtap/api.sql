@@ -1,6 +1,6 @@
 -- pgTAP: the SQL API contract of pg_xray: objects, column types, privileges, errors.
 BEGIN;
-SELECT plan(255);
+SELECT plan(261);
 
 SELECT has_schema('xray');
 SELECT has_view('xray', 'statements', 'view xray.statements exists');
@@ -77,6 +77,17 @@ SELECT has_view('xray', 'maintenance_advice', 'view xray.maintenance_advice exis
 SELECT has_view('xray', 'wraparound', 'view xray.wraparound exists');
 SELECT has_view('xray', 'xmin_horizon', 'view xray.xmin_horizon exists');
 SELECT has_view('xray', 'table_bloat', 'view xray.table_bloat exists');
+SELECT columns_are('xray', 'table_bloat', ARRAY['table_name', 'table_bytes', 'pages', 'expected_pages', 'bloat_pct', 'wasted_bytes',
+  'method', 'kind', 'owner_table', 'dropped_column_bytes', 'note']);
+-- the helpers of table_bloat: bad input is a clear ERROR, not a crash
+SELECT throws_ok($$SELECT * FROM xray._heap_estimate(10, ARRAY[4], ARRAY['i']::"char"[], ARRAY[4, 4]::float8[], ARRAY[0]::float8[], ARRAY[false], ARRAY[false], 100)$$,
+  '2202E', 'the column arrays must have the same length', '_heap_estimate: arrays of different lengths are 2202E');
+SELECT throws_ok($$SELECT * FROM xray._heap_estimate(10, ARRAY[4, NULL], ARRAY['i', 'i']::"char"[], ARRAY[4, 4]::float8[], ARRAY[0, 0]::float8[], ARRAY[false, false], ARRAY[false, false], 100)$$,
+  '22004', 'lens must not contain NULL', '_heap_estimate: a NULL element is 22004');
+SELECT is((SELECT pages FROM xray._heap_estimate(226, ARRAY[4, 4], ARRAY['i', 'i']::"char"[], ARRAY[4, 4]::float8[], ARRAY[0, 0]::float8[], ARRAY[false, false], ARRAY[false, false], 100)),
+  1::float8, '_heap_estimate: 226 rows of two integers fill one page');
+SELECT throws_ok($$SELECT * FROM xray._heap_sample('pg_class', false, 0, 100)$$, '22023', 'max_pages must be between 1 and 100000', '_heap_sample: max_pages 0 is 22023');
+SELECT is((SELECT pages_read FROM xray._heap_sample(0, false, 10, 100)), NULL, '_heap_sample: an unknown relation gives NULLs');
 SELECT has_table('xray', 'maintenance_log', 'table xray.maintenance_log exists');
 SELECT has_table('xray', 'maintenance_runs', 'table xray.maintenance_runs exists');
 SELECT columns_are('xray', 'maintenance_advice', ARRAY['priority', 'kind', 'action', 'object', 'reason', 'command', 'urgency', 'measurements']);
@@ -105,7 +116,8 @@ SELECT columns_are('xray', 'lock_waits', ARRAY[
   'waiting_pid', 'blocking_pid', 'waiting_user', 'blocking_user', 'waiting_application', 'blocking_application',
   'locktype', 'object', 'relation', 'page', 'tuple', 'transactionid', 'virtualxid', 'advisory_key',
   'waiting_mode', 'blocking_mode', 'blocking_granted', 'wait_start', 'wait_duration', 'waiting_queryid',
-  'waiting_query', 'blocking_queryid', 'blocking_query', 'blocking_state', 'blocking_xact_age', 'blocking_prepared_gid']);
+  'waiting_query', 'blocking_queryid', 'blocking_query', 'blocking_state', 'blocking_xact_age', 'blocking_prepared_gid',
+  'waiting_workers', 'blocking_workers']);
 SELECT columns_are('xray', 'blocking_tree', ARRAY[
   'pid', 'root_pid', 'parent_pid', 'depth', 'path', 'waiting', 'in_cycle', 'blocked_sessions', 'blocked_wait',
   'wait_duration', 'usename', 'application_name', 'state', 'query_id', 'query', 'xact_age']);

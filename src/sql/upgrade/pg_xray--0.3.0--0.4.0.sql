@@ -1,0 +1,445 @@
+-- pg_xray 0.3.0 -> 0.4.0 (issue #17: numbers that match the truth)
+\echo Use "ALTER EXTENSION pg_xray UPDATE TO '0.4.0'" to load this file. \quit
+
+-- the lock graph reports a parallel query as its leader, its workers as detail
+DROP VIEW xray.lock_waits;
+DROP FUNCTION xray.lock_edges();
+CREATE FUNCTION xray.lock_edges(
+    OUT waiting_pid integer, OUT blocking_pid integer, OUT locktype text,
+    OUT database oid, OUT relation oid, OUT page integer, OUT tuple smallint,
+    OUT virtualxid text, OUT transactionid xid, OUT classid oid, OUT objid oid, OUT objsubid smallint,
+    OUT waiting_mode text, OUT blocking_mode text, OUT blocking_granted boolean,
+    OUT wait_start timestamptz, OUT blocking_virtualtransaction text,
+    OUT waiting_workers integer[], OUT blocking_workers integer[])
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'xray_lock_edges'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED ROWS 10;
+COMMENT ON FUNCTION xray.lock_edges() IS 'pg_xray: edges waiter -> blocker of the lock manager right now (a parallel query as its leader; its worker processes in waiting_workers / blocking_workers)';
+
+CREATE VIEW xray.lock_waits AS
+SELECT e.waiting_pid, e.blocking_pid,
+       w.usename AS waiting_user, b.usename AS blocking_user,
+       w.application_name AS waiting_application, b.application_name AS blocking_application,
+       e.locktype,
+       xray.lock_object(e.locktype, e.database, e.relation, e.page, e.tuple, e.virtualxid,
+                        e.transactionid, e.classid, e.objid, e.objsubid) AS object,
+       CASE WHEN e.relation IS NOT NULL
+                 AND e.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                 AND EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = e.relation)
+            THEN e.relation::regclass END AS relation,
+       e.page, e.tuple, e.transactionid, e.virtualxid,
+       CASE WHEN e.locktype = 'advisory' THEN
+            CASE e.objsubid WHEN 1 THEN (e.classid::text::bigint << 32) | e.objid::text::bigint END END AS advisory_key,
+       e.waiting_mode, e.blocking_mode, e.blocking_granted,
+       e.wait_start, clock_timestamp() - e.wait_start AS wait_duration,
+       w.query_id AS waiting_queryid, w.query AS waiting_query,
+       b.query_id AS blocking_queryid,
+       CASE WHEN e.blocking_pid = 0 THEN format('PREPARED TRANSACTION %s', px.gid) ELSE b.query END AS blocking_query,
+       CASE WHEN e.blocking_pid = 0 THEN 'prepared' ELSE b.state END AS blocking_state,
+       clock_timestamp() - coalesce(b.xact_start, px.prepared) AS blocking_xact_age,
+       px.gid AS blocking_prepared_gid,
+       e.waiting_workers, e.blocking_workers
+FROM xray.lock_edges() e
+LEFT JOIN pg_stat_activity w ON w.pid = e.waiting_pid
+LEFT JOIN pg_stat_activity b ON b.pid = e.blocking_pid AND e.blocking_pid <> 0
+-- a prepared transaction (pid 0): its locks keep the virtual transaction id it had
+LEFT JOIN LATERAL (
+    SELECT p.gid, p.prepared
+    FROM pg_locks l JOIN pg_prepared_xacts p ON p.transaction = l.transactionid
+    WHERE e.blocking_pid = 0 AND l.pid IS NULL AND l.locktype = 'transactionid'
+      AND l.virtualtransaction = e.blocking_virtualtransaction
+    LIMIT 1) px ON true
+ORDER BY e.wait_start, e.waiting_pid, e.blocking_pid;
+COMMENT ON VIEW xray.lock_waits IS 'pg_xray: who waits for whom right now, one row per edge waiter -> blocker';
+GRANT SELECT ON xray.lock_waits TO PUBLIC;
+
+-- table bloat modelled on the heap tuple's layout, TOAST relations and
+-- partitioned tables, dropped columns apart
+DROP VIEW xray.table_bloat;
+DROP FUNCTION xray.table_bloat(boolean);
+-- Table bloat: the table's size against the pages its rows need when packed
+-- (as VACUUM FULL would write them), the tuple modelled as PostgreSQL lays it
+-- out (core/heap_layout.hpp): from statistics without reading the table, with
+-- a bounded sample of pages for TOAST relations and tables with dropped
+-- columns, or (exact) with pgstattuple's count and the stored tuples' lengths.
+CREATE FUNCTION xray._heap_estimate(tuples float8, lens integer[], aligns "char"[], widths float8[],
+    null_fracs float8[], packable boolean[], varies boolean[], fillfactor integer,
+    OUT pages float8, OUT tuple_bytes float8, OUT fixed boolean)
+RETURNS record
+AS 'MODULE_PATHNAME', 'xray_heap_estimate'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION xray._heap_estimate(float8, integer[], "char"[], float8[], float8[], boolean[], boolean[], integer) IS 'pg_xray: pages a heap of these columns needs when packed, and its mean tuple length (one array element per attribute, dropped ones included)';
+
+CREATE FUNCTION xray._heap_sample(rel regclass, toast boolean, max_pages integer, fillfactor integer,
+    OUT pages_read integer, OUT tuples bigint, OUT mean_tuple_bytes float8, OUT packed_pages float8, OUT line_pointers bigint)
+RETURNS record
+AS 'MODULE_PATHNAME', 'xray_heap_sample'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION xray._heap_sample(regclass, boolean, integer, integer) IS 'pg_xray: the stored tuples of up to max_pages pages of a table (or its TOAST relation) spread over it: their count, mean length, the pages they take packed and the pages'' line pointers (NULL without SELECT on the table)';
+
+-- live rows of a relation: the statistics' running count where there is one, else the last VACUUM/ANALYZE's
+CREATE FUNCTION xray._live_tuples(rel oid)
+RETURNS float8
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN s.n_live_tup + s.n_dead_tup + s.n_tup_ins + s.n_tup_upd + s.n_tup_del > 0
+                  OR coalesce(s.last_vacuum, s.last_autovacuum, s.last_analyze, s.last_autoanalyze) IS NOT NULL
+                THEN s.n_live_tup::float8 ELSE greatest(c.reltuples, 0)::float8 END
+    FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_stat_all_tables s ON s.relid = c.oid
+    WHERE c.oid = rel
+$$;
+
+CREATE FUNCTION xray.table_bloat(exact boolean DEFAULT false)
+RETURNS TABLE (table_name regclass, table_bytes bigint, pages bigint, expected_pages bigint,
+               bloat_pct numeric, wasted_bytes bigint, method text,
+               kind text, owner_table regclass, dropped_column_bytes bigint, note text)
+LANGUAGE plpgsql VOLATILE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    stattuple text;
+BEGIN
+    IF exact IS NULL THEN
+        RAISE EXCEPTION 'exact must not be NULL' USING ERRCODE = '22004';
+    END IF;
+    SELECT format('%I.pgstattuple', n.nspname) INTO stattuple
+    FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pgstattuple';
+    IF exact AND stattuple IS NULL THEN
+        RAISE EXCEPTION 'exact bloat needs the pgstattuple extension'
+            USING ERRCODE = '55000', HINT = 'CREATE EXTENSION pgstattuple;';
+    END IF;
+    -- %1$s: live rows of relation X; %2$s: which tables; %3$s: pages sampled; %4$s: which tables are sampled
+    RETURN QUERY EXECUTE format($q$
+    WITH rel AS MATERIALIZED (
+        SELECT c.oid, c.relkind, c.relname, n.nspname, c.reltoastrelid,
+               coalesce(xray.reloption(c.reloptions, 'fillfactor')::int, 100) AS ff,
+               pg_relation_size(c.oid) AS bytes,
+               %1$s AS live,
+               CASE WHEN c.reltoastrelid <> 0 THEN pg_relation_size(c.reltoastrelid) END AS toast_bytes
+        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+          AND n.nspname NOT LIKE 'pg_toast%%' %2$s
+    ),
+    cols AS (
+        SELECT r.oid,
+               count(*) FILTER (WHERE NOT a.attisdropped) AS natts,
+               count(st.avg_width) FILTER (WHERE NOT a.attisdropped) AS nstats,
+               bool_or(a.attisdropped) AS has_dropped,
+               array_agg(a.attlen::int ORDER BY a.attnum) AS lens,
+               array_agg(a.attalign ORDER BY a.attnum) AS aligns,
+               array_agg(CASE WHEN a.attlen > 0 THEN a.attlen ELSE coalesce(st.avg_width, 0) END::float8 ORDER BY a.attnum) AS widths,
+               -- rows as stored: a dropped fixed-width column's bytes are still there (its
+               -- variable-width data is of unknown size); after a rewrite, dropped columns are NULL
+               array_agg(CASE WHEN NOT a.attisdropped THEN coalesce(st.null_frac, 0)
+                              WHEN a.attlen > 0 THEN 0 ELSE 1 END::float8 ORDER BY a.attnum) AS nf_stored,
+               array_agg(CASE WHEN a.attisdropped THEN 1 ELSE coalesce(st.null_frac, 0) END::float8 ORDER BY a.attnum) AS nf_rewritten,
+               array_agg(a.attstorage <> 'p' ORDER BY a.attnum) AS packable,
+               -- varying lengths spread the next column's alignment; char(n), and text whose
+               -- sampled values (most common ones, histogram bounds) differ by less than the
+               -- alignment unit, are taken to be of one length
+               array_agg(a.attlen < 0 AND a.atttypid <> 'pg_catalog.bpchar'::pg_catalog.regtype
+                         AND NOT (a.atttypid IN ('pg_catalog.text'::pg_catalog.regtype, 'pg_catalog.varchar'::pg_catalog.regtype)
+                                  AND coalesce((SELECT max(octet_length(v)) - min(octet_length(v)) < 8
+                                                FROM unnest(st.most_common_vals::text::text[] || st.histogram_bounds::text::text[]) v), false))
+                         ORDER BY a.attnum) AS varies
+        FROM rel r JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0
+        LEFT JOIN pg_stats st ON st.schemaname = r.nspname AND st.tablename = r.relname AND st.attname = a.attname
+                             AND NOT st.inherited AND NOT a.attisdropped
+        GROUP BY r.oid
+    ),
+    heap AS (
+        SELECT r.oid, r.relkind, r.bytes, r.live, c.natts, c.nstats, coalesce(c.has_dropped, false) AS has_dropped,
+               m.pages AS model, w.pages AS rewritten, sm.pages_read IS NOT NULL AS sampled,
+               CASE WHEN sm.tuples > 0 THEN sm.packed_pages * r.live / sm.tuples
+                    WHEN sm.pages_read IS NOT NULL AND r.live = 0 THEN 0 END AS measured,
+               sm.line_pointers::float8 * (r.bytes / current_setting('block_size')::int) / nullif(sm.pages_read, 0) AS lines
+        FROM rel r LEFT JOIN cols c ON c.oid = r.oid
+        LEFT JOIN LATERAL (SELECT * FROM xray._heap_estimate(r.live, c.lens, c.aligns, c.widths, c.nf_stored, c.packable, c.varies, r.ff)
+                           WHERE c.nstats = c.natts) m ON true
+        LEFT JOIN LATERAL (SELECT * FROM xray._heap_estimate(r.live, c.lens, c.aligns, c.widths, c.nf_rewritten, c.packable, c.varies, r.ff)
+                           WHERE c.nstats = c.natts AND c.has_dropped) w ON true
+        LEFT JOIN LATERAL (SELECT * FROM xray._heap_sample(r.oid, false, %3$s, r.ff) WHERE %4$s) sm ON true
+        WHERE r.bytes > 0
+          -- a table whose statistics the caller cannot see stays out (as in pg_stats)
+          AND (c.nstats = c.natts OR has_table_privilege(r.oid, 'SELECT') OR sm.pages_read IS NOT NULL)
+    ),
+    heap_rows AS (
+        SELECT h.oid, h.bytes, h.bytes / current_setting('block_size')::int AS pages, h.live,
+               coalesce(h.measured, h.model) AS packed, h.lines,
+               CASE WHEN NOT h.has_dropped THEN 0
+                    WHEN h.rewritten IS NOT NULL AND (h.measured IS NOT NULL OR h.model IS NOT NULL)
+                    THEN (greatest(0, ceil(coalesce(h.measured, h.model)) - ceil(h.rewritten)) * current_setting('block_size')::int)::bigint
+               END AS dropped,
+               CASE WHEN %5$L THEN 'pgstattuple' WHEN h.sampled THEN 'statistics, sampled pages' ELSE 'statistics' END AS method,
+               CASE h.relkind WHEN 'm' THEN 'materialized view' ELSE 'table' END AS kind,
+               NULL::regclass AS owner,
+               CASE WHEN coalesce(h.nstats, 0) = 0 AND h.natts > 0 THEN 'no statistics, ANALYZE first'
+                    WHEN h.nstats < h.natts THEN format('no statistics for %%s of %%s columns, ANALYZE first', h.natts - h.nstats, h.natts)
+                    WHEN h.has_dropped AND NOT h.sampled
+                    THEN 'dropped columns: their data, of unknown size here, may be counted as bloat (reclaimable by a rewrite)'
+               END AS note
+        FROM heap h
+    ),
+    toast_rows AS (
+        SELECT r.reltoastrelid AS oid, r.toast_bytes AS bytes, r.toast_bytes / current_setting('block_size')::int AS pages, r.toast_live,
+               CASE WHEN sm.tuples > 0 THEN sm.packed_pages * r.toast_live / sm.tuples
+                    WHEN sm.pages_read IS NOT NULL AND r.toast_live = 0 THEN 0 END AS packed,
+               sm.line_pointers::float8 * (r.toast_bytes / current_setting('block_size')::int) / nullif(sm.pages_read, 0),
+               0::bigint AS dropped,
+               CASE WHEN %5$L THEN 'pgstattuple' ELSE 'statistics, sampled pages' END AS method,
+               'toast'::text AS kind, r.oid::regclass AS owner,
+               CASE WHEN sm.pages_read IS NULL THEN 'not sampled: needs SELECT on the table' END AS note
+        FROM (SELECT r0.*, %6$s AS toast_live FROM rel r0 WHERE r0.toast_bytes > 0) r
+        CROSS JOIN LATERAL xray._heap_sample(r.oid, true, %3$s, 100) sm
+        WHERE sm.pages_read IS NOT NULL OR has_table_privilege(r.oid, 'SELECT')
+    ),
+    measured AS (
+        -- what a rewrite returns of the free and dead space: the pages beyond the packed
+        -- size, less the line pointers they keep (reused by later rows; pgstattuple counts
+        -- them neither free nor dead). Without a sample, a page is taken to have been full
+        -- of rows of this shape once; VACUUM truncates a page's trailing unused pointers.
+        SELECT l.oid, l.bytes, l.pages, ceil(l.packed)::bigint AS expected,
+               CASE WHEN l.packed IS NOT NULL THEN greatest(0,
+                   (l.pages - l.packed) * (current_setting('block_size')::int - 24)
+                   - 4 * greatest(0, coalesce(l.lines - l.live,
+                         (l.pages - l.packed) * l.live / nullif(l.packed, 0)
+                         - l.pages * least(l.live / nullif(l.packed, 0), (l.pages - l.packed) / nullif(l.packed, 0)), 0)))::bigint
+               END AS wasted,
+               l.dropped, l.method, l.kind, l.owner, l.note
+        FROM (SELECT * FROM heap_rows UNION ALL SELECT * FROM toast_rows) l
+    ),
+    parent_rows AS (
+        -- a partitioned table: the sum of its partitions (their TOAST included)
+        SELECT p.oid, sum(l.bytes)::bigint, sum(l.pages)::bigint,
+               CASE WHEN count(l.expected) = count(*) THEN sum(l.expected)::bigint END,
+               CASE WHEN count(l.wasted) = count(*) THEN sum(l.wasted)::bigint END,
+               sum(l.dropped)::bigint, min(l.method), 'partitioned table'::text, NULL::regclass,
+               format('sum of %%s partitions%%s', count(DISTINCT t.relid),
+                      CASE WHEN count(l.expected) < count(*) THEN format(', %%s of them without an estimate', count(*) - count(l.expected)) ELSE '' END)
+        FROM pg_class p JOIN pg_namespace pn ON pn.oid = p.relnamespace
+        CROSS JOIN LATERAL pg_partition_tree(p.oid) t
+        JOIN measured l ON l.oid = t.relid OR l.owner = t.relid
+        WHERE p.relkind = 'p' AND pn.nspname NOT IN ('pg_catalog', 'information_schema') AND t.isleaf
+        GROUP BY p.oid
+    )
+    SELECT a.oid::regclass, a.bytes, a.pages, a.expected,
+           round(100.0 * a.wasted / nullif(a.bytes, 0), 1), a.wasted,
+           a.method, a.kind, a.owner, a.dropped,
+           nullif(concat_ws('; ', a.note, CASE WHEN a.dropped > 0
+               THEN format('reclaimable by a rewrite: dropped columns (%%s)', pg_size_pretty(a.dropped)) END), '')
+    FROM (SELECT * FROM measured UNION ALL SELECT * FROM parent_rows) a
+    ORDER BY 6 DESC NULLS LAST, 1$q$,
+        CASE WHEN exact THEN format('(SELECT st.tuple_count FROM %s(c.oid) st)::float8', stattuple)
+             ELSE 'xray._live_tuples(c.oid)' END,
+        -- exact mode cannot read other sessions' temporary tables
+        CASE WHEN exact THEN $w$AND (c.relpersistence <> 't' OR c.relnamespace = pg_my_temp_schema())$w$ ELSE '' END,
+        CASE WHEN exact THEN 10000 ELSE 32 END,
+        CASE WHEN exact THEN 'true' ELSE 'c.has_dropped' END,
+        exact,
+        CASE WHEN exact THEN format('(SELECT st.tuple_count FROM %s(r0.reltoastrelid) st)::float8', stattuple)
+             ELSE 'xray._live_tuples(r0.reltoastrelid)' END);
+END $$;
+COMMENT ON FUNCTION xray.table_bloat(boolean) IS 'pg_xray: table, TOAST and partitioned-table bloat against the packed size (exact = true: pgstattuple''s live rows and the stored tuples'' lengths, reading every table)';
+CREATE VIEW xray.table_bloat AS SELECT * FROM xray.table_bloat(false);
+COMMENT ON VIEW xray.table_bloat IS 'pg_xray: table bloat estimated from statistics (TOAST relations and tables with dropped columns from a sample of 32 pages)';
+GRANT SELECT ON xray.table_bloat TO PUBLIC;
+
+-- the VACUUM (FULL) advice reads the new columns
+CREATE OR REPLACE FUNCTION xray._maintenance_advice()
+RETURNS TABLE (priority integer, kind text, action text, object text, reason text, command text, urgency numeric, measurements jsonb)
+LANGUAGE sql STABLE PARALLEL RESTRICTED
+SET jit = off
+SET search_path = pg_catalog, pg_temp
+AS $body$
+WITH t AS (
+    SELECT c.oid, format('%I.%I', n.nspname, c.relname) AS rel, c.relname, n.nspname, c.reltuples, c.relpages, c.relallvisible, c.reloptions,
+           age(c.relfrozenxid) AS xid_age, mxid_age(c.relminmxid) AS mxid_age,
+           s.n_live_tup, s.n_dead_tup, s.n_mod_since_analyze, s.n_ins_since_vacuum, s.n_tup_upd, s.n_tup_del,
+           s.n_tup_hot_upd, s.autovacuum_count, s.vacuum_count,
+           greatest(s.last_vacuum, s.last_autovacuum) AS last_vacuumed,
+           greatest(s.last_analyze, s.last_autoanalyze) AS last_analyzed,
+           coalesce(xray.reloption(c.reloptions, 'autovacuum_enabled')::boolean, true)
+               AND current_setting('autovacuum')::boolean AS av_enabled,
+           xray.autovacuum_trigger(
+               coalesce(xray.reloption(c.reloptions, 'autovacuum_vacuum_threshold'), current_setting('autovacuum_vacuum_threshold'))::float8,
+               coalesce(xray.reloption(c.reloptions, 'autovacuum_vacuum_scale_factor'), current_setting('autovacuum_vacuum_scale_factor'))::float8,
+               c.reltuples) AS vacuum_trigger,
+           xray.autovacuum_trigger(
+               coalesce(xray.reloption(c.reloptions, 'autovacuum_vacuum_insert_threshold'), current_setting('autovacuum_vacuum_insert_threshold'))::float8,
+               coalesce(xray.reloption(c.reloptions, 'autovacuum_vacuum_insert_scale_factor'), current_setting('autovacuum_vacuum_insert_scale_factor'))::float8,
+               c.reltuples) AS insert_trigger,
+           xray.autovacuum_trigger(
+               coalesce(xray.reloption(c.reloptions, 'autovacuum_analyze_threshold'), current_setting('autovacuum_analyze_threshold'))::float8,
+               coalesce(xray.reloption(c.reloptions, 'autovacuum_analyze_scale_factor'), current_setting('autovacuum_analyze_scale_factor'))::float8,
+               c.reltuples) AS analyze_trigger,
+           coalesce(xray.reloption(c.reloptions, 'autovacuum_vacuum_scale_factor'), current_setting('autovacuum_vacuum_scale_factor'))::float8 AS vacuum_scale,
+           coalesce(xray.reloption(c.reloptions, 'autovacuum_vacuum_threshold'), current_setting('autovacuum_vacuum_threshold'))::float8 AS vacuum_threshold
+    FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid
+    WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+      AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'
+),
+rate AS (SELECT * FROM xray.id_consumption()),
+advice AS (
+    -- dead rows past the table's own autovacuum trigger
+    SELECT 'vacuum'::text AS kind, 'VACUUM'::text AS action, t.rel::text AS object,
+           format('%s dead rows (%s%% of %s live) against an autovacuum trigger of %s%s; last vacuumed %s',
+                  t.n_dead_tup, round(100.0 * t.n_dead_tup / greatest(t.n_live_tup, 1)), t.n_live_tup,
+                  round(t.vacuum_trigger),
+                  CASE WHEN NOT t.av_enabled THEN ' (autovacuum is disabled for this table)' ELSE '' END,
+                  coalesce(to_char(t.last_vacuumed, 'YYYY-MM-DD HH24:MI'), 'never')) AS reason,
+           format('VACUUM (ANALYZE) %s', t.rel) AS command,
+           50 + least(40, 10 * t.n_dead_tup / greatest(t.vacuum_trigger, 1)) AS urgency,
+           jsonb_build_object('n_dead_tup', t.n_dead_tup, 'n_live_tup', t.n_live_tup, 'vacuum_trigger', round(t.vacuum_trigger),
+                              'autovacuum_enabled', t.av_enabled) AS measurements
+    FROM t WHERE t.n_dead_tup > t.vacuum_trigger AND t.n_dead_tup >= 1000
+    UNION ALL
+    -- insert-mostly tables that VACUUM never reached: the visibility map stays empty
+    SELECT 'vacuum_insert', 'VACUUM', t.rel::text,
+           format('%s rows inserted since the last vacuum (%s), %s of %s pages all-visible: index-only scans read the heap',
+                  t.n_ins_since_vacuum, coalesce(to_char(t.last_vacuumed, 'YYYY-MM-DD HH24:MI'), 'never'),
+                  t.relallvisible, t.relpages),
+           format('VACUUM %s', t.rel),
+           40 + least(30, 30.0 * (1 - t.relallvisible::float8 / greatest(t.relpages, 1))),
+           jsonb_build_object('n_ins_since_vacuum', t.n_ins_since_vacuum, 'insert_trigger', round(t.insert_trigger),
+                              'relallvisible', t.relallvisible, 'relpages', t.relpages)
+    FROM t WHERE t.n_dead_tup <= t.vacuum_trigger AND t.relpages >= 128
+      AND t.relallvisible < 0.5 * t.relpages AND t.n_ins_since_vacuum > least(t.insert_trigger, 0.5 * greatest(t.reltuples, 0) + 1000)
+    UNION ALL
+    -- statistics older than the table's changes
+    SELECT 'analyze', 'ANALYZE', t.rel::text,
+           CASE WHEN t.last_analyzed IS NULL
+                THEN format('never analyzed and holds %s rows: the planner guesses', t.n_live_tup)
+                ELSE format('%s rows changed since the last analyze (%s) against a trigger of %s',
+                            t.n_mod_since_analyze, to_char(t.last_analyzed, 'YYYY-MM-DD HH24:MI'), round(t.analyze_trigger)) END,
+           format('ANALYZE %s', t.rel),
+           45 + least(30, 10 * t.n_mod_since_analyze / greatest(t.analyze_trigger, 1)),
+           jsonb_build_object('n_mod_since_analyze', t.n_mod_since_analyze, 'analyze_trigger', round(t.analyze_trigger),
+                              'last_analyze', t.last_analyzed)
+    FROM t WHERE ((t.n_mod_since_analyze > t.analyze_trigger AND t.n_mod_since_analyze >= 1000)
+                  OR (t.last_analyzed IS NULL AND t.n_live_tup >= 1000))
+      -- VACUUM (ANALYZE), advised above, covers it
+      AND NOT (t.n_dead_tup > t.vacuum_trigger AND t.n_dead_tup >= 1000)
+    UNION ALL
+    -- row estimates far from what sampled executions returned, on tables analyzed since their changes
+    SELECT 'statistics', CASE WHEN m.ncols >= 2 THEN 'CREATE STATISTICS' ELSE 'SET STATISTICS' END, t.rel::text,
+           format('scans of %s returned %s rows per run where the planner expected %s (%s off) in statement %s, although statistics are fresh',
+                  t.rel, round(m.rows / m.runs), round(m.est / m.runs), round(m.factor) || 'x', m.queryid),
+           CASE WHEN m.ncols >= 2
+                THEN format('CREATE STATISTICS IF NOT EXISTS %I.%I (dependencies, ndistinct, mcv) ON %s FROM %s; ANALYZE %s',
+                            t.nspname, left(t.relname || '_' || array_to_string(m.cols, '_') || '_stx', 63),
+                            (SELECT string_agg(format('%I', c), ', ') FROM unnest(m.cols) c), t.rel, t.rel)
+                ELSE format('ALTER TABLE %s ALTER COLUMN %I SET STATISTICS 1000; ANALYZE %s', t.rel, m.cols[1], t.rel) END,
+           30 + least(30, m.factor),
+           jsonb_build_object('queryid', m.queryid, 'rows_per_run', round(m.rows / m.runs), 'estimated_per_run', round(m.est / m.runs))
+    FROM t JOIN (
+        SELECT p.relid, p.queryid, max(p.executions) AS runs, max(p.rows_returned) AS rows, max(p.rows_estimated) AS est,
+               greatest(max(p.rows_returned) / greatest(max(p.rows_estimated), 1), max(p.rows_estimated) / greatest(max(p.rows_returned), 1)) AS factor,
+               array_agg(DISTINCT a.attname::text ORDER BY a.attname::text) AS cols, count(DISTINCT a.attname) AS ncols
+        FROM xray.predicates() p JOIN pg_attribute a ON a.attrelid = p.relid AND a.attnum = p.attnum
+        WHERE p.kind IN ('=', 'range', 'IN') AND p.executions > 0
+        GROUP BY p.relid, p.queryid
+    ) m ON m.relid = t.oid
+    WHERE m.factor >= 10 AND greatest(m.rows, m.est) / m.runs >= 100
+      AND t.last_analyzed IS NOT NULL AND t.n_mod_since_analyze <= t.analyze_trigger
+    UNION ALL
+    -- transaction-id age: freeze before the forced (anti-wraparound) autovacuum comes at a bad time
+    SELECT 'freeze', 'VACUUM (FREEZE)', t.rel::text,
+           format('transaction-id age %s is %s%% of autovacuum_freeze_max_age (%s%% of the stop limit)%s',
+                  t.xid_age, round(f.pct_to_forced::numeric, 1), round(f.pct_to_stop::numeric, 1),
+                  CASE WHEN f.days_to_forced IS NOT NULL
+                       THEN format('; at %s ids a day the forced autovacuum comes in %s days', round(rate.xids_per_day), round(f.days_to_forced::numeric, 1))
+                       ELSE '' END),
+           format('VACUUM (FREEZE) %s', t.rel),
+           60 + least(39, f.pct_to_forced / 3),
+           jsonb_build_object('xid_age', t.xid_age, 'pct_to_forced', round(f.pct_to_forced::numeric, 1),
+                              'pct_to_stop', round(f.pct_to_stop::numeric, 2), 'days_to_forced', round(f.days_to_forced::numeric, 1))
+    FROM t, rate, LATERAL xray.wraparound_forecast(t.xid_age, current_setting('autovacuum_freeze_max_age')::bigint, rate.xids_per_day) f
+    WHERE f.pct_to_forced >= 50
+    UNION ALL
+    SELECT 'freeze', 'VACUUM (FREEZE)', t.rel::text,
+           format('multixact age %s is %s%% of autovacuum_multixact_freeze_max_age', t.mxid_age, round(f.pct_to_forced::numeric, 1)),
+           format('VACUUM (FREEZE) %s', t.rel),
+           60 + least(39, f.pct_to_forced / 3),
+           jsonb_build_object('mxid_age', t.mxid_age, 'pct_to_forced', round(f.pct_to_forced::numeric, 1))
+    FROM t, rate, LATERAL xray.wraparound_forecast(t.mxid_age, current_setting('autovacuum_multixact_freeze_max_age')::bigint, rate.mxids_per_day) f
+    WHERE f.pct_to_forced >= 50
+    UNION ALL
+    -- what holds the xmin horizon back for long
+    SELECT 'xmin_horizon', 'RELEASE', h.holder || ' ' || h.name,
+           format('%s holds the xmin horizon %s transactions back%s: VACUUM cannot remove rows deleted after it',
+                  h.holder, h.xid_age, coalesce(' for ' || date_trunc('second', h.duration), '')),
+           h.release_command, 55 + least(40, h.xid_age / 1000000.0),
+           jsonb_build_object('xid_age', h.xid_age, 'duration', h.duration)
+    FROM xray.xmin_horizon h
+    WHERE h.xid_age >= 1000000 OR h.duration >= interval '1 hour' OR (h.holder = 'replication slot' AND h.name LIKE '%(inactive)')
+    UNION ALL
+    -- bloated tables (estimated from statistics), their TOAST tables and the data of
+    -- dropped columns: one rewrite of the owning table returns all of it
+    SELECT 'table_bloat', 'VACUUM (FULL)', bn.qualified,
+           string_agg(bb.part, '; ' ORDER BY bb.kind DESC) || '; VACUUM (FULL) rewrites it under an ACCESS EXCLUSIVE lock',
+           format('VACUUM (FULL, ANALYZE) %s', bn.qualified),
+           20 + least(30, max(bb.pct) / 3),
+           jsonb_build_object('bloat_pct', max(bb.bloat_pct) FILTER (WHERE bb.kind <> 'toast'),
+                              'wasted_bytes', sum(bb.wasted_bytes) FILTER (WHERE bb.kind <> 'toast'),
+                              'pages', max(bb.pages) FILTER (WHERE bb.kind <> 'toast'),
+                              'expected_pages', max(bb.expected_pages) FILTER (WHERE bb.kind <> 'toast'),
+                              'dropped_column_bytes', sum(bb.dropped_column_bytes),
+                              'toast_bloat_pct', max(bb.bloat_pct) FILTER (WHERE bb.kind = 'toast'),
+                              'toast_wasted_bytes', sum(bb.wasted_bytes) FILTER (WHERE bb.kind = 'toast'))
+    FROM (SELECT coalesce(b.owner_table, b.table_name) AS target, b.*,
+                 coalesce(b.wasted_bytes, 0) + coalesce(b.dropped_column_bytes, 0) AS reclaim,
+                 100.0 * (coalesce(b.wasted_bytes, 0) + coalesce(b.dropped_column_bytes, 0)) / nullif(b.table_bytes, 0) AS pct,
+                 CASE WHEN b.kind = 'toast'
+                      THEN format('its TOAST table %s is about %s%% free or dead space (%s of %s)', b.table_name, b.bloat_pct,
+                                  pg_size_pretty(b.wasted_bytes), pg_size_pretty(b.table_bytes))
+                      ELSE concat_ws(' and ',
+                          CASE WHEN b.wasted_bytes > 0 THEN format('about %s%% of %s is free or dead space (%s, estimated from %s)',
+                                    b.bloat_pct, pg_size_pretty(b.table_bytes), pg_size_pretty(b.wasted_bytes), b.method) END,
+                          CASE WHEN b.dropped_column_bytes > 0 THEN format('%s is data of dropped columns (reclaimable by a rewrite)',
+                                    pg_size_pretty(b.dropped_column_bytes)) END)
+                 END AS part
+          FROM xray.table_bloat(false) b WHERE b.kind <> 'partitioned table') bb
+    CROSS JOIN LATERAL (SELECT format('%I.%I', bns.nspname, bc.relname) AS qualified
+                        FROM pg_catalog.pg_class bc JOIN pg_catalog.pg_namespace bns ON bns.oid = bc.relnamespace
+                        WHERE bc.oid = bb.target) bn
+    WHERE bb.pct >= 40 AND bb.reclaim >= 8 * 1024 * 1024
+    GROUP BY bn.qualified
+    UNION ALL
+    -- indexes: from index health (never constraint, unique or replica identity indexes);
+    -- one row per index (an index both unused and a duplicate is dropped once)
+    SELECT * FROM (
+        SELECT DISTINCT ON (h.schema_name, h.index_name)
+               CASE WHEN h.kind = 'bloated' THEN 'reindex' ELSE 'drop_index' END,
+               CASE WHEN h.kind = 'bloated' THEN 'REINDEX INDEX CONCURRENTLY' ELSE 'DROP INDEX CONCURRENTLY' END,
+               format('%I.%I', h.schema_name, h.index_name),
+               h.kind || ': ' || h.evidence,
+               rtrim(h.fix, ';'),
+               CASE h.kind WHEN 'invalid' THEN 70 WHEN 'bloated' THEN 35 ELSE 25 END,
+               jsonb_build_object('index_bytes', h.size_bytes, 'scans', h.scans)
+        FROM xray.index_health h
+        WHERE h.kind IN ('bloated', 'invalid', 'unused', 'duplicate', 'redundant_prefix') AND h.fix IS NOT NULL
+        ORDER BY h.schema_name, h.index_name,
+                 array_position(ARRAY['invalid', 'duplicate', 'redundant_prefix', 'unused', 'bloated'], h.kind)
+    ) ix
+    UNION ALL
+    -- large, busy tables where the global scale factor lets many dead rows pile up
+    SELECT 'autovacuum_settings', 'ALTER TABLE SET (autovacuum_...)', t.rel::text,
+           format('%s rows: autovacuum waits for %s dead rows (scale factor %s); %s updates and deletes since statistics reset',
+                  round(t.reltuples), round(t.vacuum_trigger), t.vacuum_scale, t.n_tup_upd + t.n_tup_del),
+           format('ALTER TABLE %s SET (autovacuum_vacuum_scale_factor = %s, autovacuum_analyze_scale_factor = %s)', t.rel,
+                  s.sf, round((s.sf / 2)::numeric, 4)),
+           30,
+           jsonb_build_object('reltuples', t.reltuples, 'vacuum_trigger', round(t.vacuum_trigger), 'suggested_scale_factor', s.sf)
+    FROM t, LATERAL (SELECT round(xray.suggested_scale_factor(t.reltuples, t.vacuum_threshold, t.vacuum_scale,
+                                   least(1000000, greatest(10000, 0.02 * t.reltuples)))::numeric, 4) AS sf) s
+    WHERE t.reltuples >= 500000 AND t.vacuum_trigger > greatest(50000, 0.05 * t.reltuples)
+      AND t.n_tup_upd + t.n_tup_del >= 0.1 * t.reltuples AND s.sf < t.vacuum_scale
+      AND xray.reloption(t.reloptions, 'autovacuum_vacuum_scale_factor') IS NULL
+)
+SELECT row_number() OVER (ORDER BY a.urgency DESC, a.kind, a.object)::integer AS priority,
+       a.kind, a.action, a.object, a.reason, a.command, round(a.urgency::numeric, 1) AS urgency, a.measurements
+FROM advice a
+$body$;
