@@ -100,15 +100,15 @@ AS 'MODULE_PATHNAME', 'xray_heap_sample'
 LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION xray._heap_sample(regclass, boolean, integer, integer) IS 'pg_xray: the stored tuples of up to max_pages pages of a table (or its TOAST relation) spread over it: their count, mean length, the pages they take packed and the pages'' line pointers (NULL without SELECT on the table)';
 
--- live rows of a relation: the statistics' running count where there is one, else the last VACUUM/ANALYZE's
+-- live rows of a relation: the count of its last VACUUM or ANALYZE (the statistics'
+-- running n_live_tup can count a session's changes twice when it ran them just
+-- before its own VACUUM), the running count only for a relation never counted
 CREATE FUNCTION xray._live_tuples(rel oid)
 RETURNS float8
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT CASE WHEN s.n_live_tup + s.n_dead_tup + s.n_tup_ins + s.n_tup_upd + s.n_tup_del > 0
-                  OR coalesce(s.last_vacuum, s.last_autovacuum, s.last_analyze, s.last_autoanalyze) IS NOT NULL
-                THEN s.n_live_tup::float8 ELSE greatest(c.reltuples, 0)::float8 END
+    SELECT CASE WHEN c.reltuples >= 0 THEN c.reltuples::float8 ELSE coalesce(s.n_live_tup, 0)::float8 END
     FROM pg_catalog.pg_class c LEFT JOIN pg_catalog.pg_stat_all_tables s ON s.relid = c.oid
     WHERE c.oid = rel
 $$;
@@ -443,7 +443,7 @@ advice AS (
                       THEN format('its TOAST table %s is about %s%% free or dead space (%s of %s)', b.table_name, b.bloat_pct,
                                   pg_size_pretty(b.wasted_bytes), pg_size_pretty(b.table_bytes))
                       ELSE concat_ws(' and ',
-                          CASE WHEN b.wasted_bytes > 0 THEN format('about %s%% of %s is free or dead space (%s, estimated from %s)',
+                          CASE WHEN b.bloat_pct >= 5 THEN format('about %s%% of %s is free or dead space (%s, estimated from %s)',
                                     b.bloat_pct, pg_size_pretty(b.table_bytes), pg_size_pretty(b.wasted_bytes), b.method) END,
                           CASE WHEN b.dropped_column_bytes > 0 THEN format('%s is data of dropped columns (reclaimable by a rewrite)',
                                     pg_size_pretty(b.dropped_column_bytes)) END)
