@@ -9,7 +9,7 @@ EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" pg_xray.control
 MODULE_big = pg_xray
 
 CORE_SRCS = $(sort $(wildcard src/core/*.cpp))
-PG_SRCS = $(sort $(wildcard src/pg/*.cpp))
+PG_SRCS = $(sort $(wildcard src/pg/*.cpp src/pg/*/*.cpp))
 OBJS = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
 
 DATA_built = pg_xray--$(EXTVERSION).sql
@@ -48,7 +48,7 @@ include $(PGXS)
 
 $(CORE_SRCS:.cpp=.o): override CPPFLAGS += -DXRAY_CORE_BUILD
 # PGXS tracks no header dependencies here: rebuild on any header change
-$(OBJS): $(wildcard src/core/*.hpp src/pg/*.hpp)
+$(OBJS): $(wildcard src/core/*.hpp src/pg/*.hpp src/pg/*/*.hpp)
 
 # the install script: the main file, then one file per view family
 SQL_SRCS = src/sql/pg_xray.sql src/sql/locks.sql src/sql/maintenance.sql src/sql/monitoring.sql src/sql/alerts.sql src/sql/metrics.sql src/sql/diagnostics.sql src/sql/explain.sql

@@ -6,11 +6,11 @@
 // its SQL functions raise an ERROR with a hint (see StoreCheckReady).
 #include "compat.hpp"
 #include "guc.hpp"
-#include "lock_history.hpp"
-#include "samples.hpp"
-#include "repeat_signals.hpp"
-#include "scan_signals.hpp"
-#include "store.hpp"
+#include "locks/lock_history.hpp"
+#include "evidence/samples.hpp"
+#include "evidence/repeat_signals.hpp"
+#include "evidence/scan_signals.hpp"
+#include "recorder/store.hpp"
 
 extern "C" {
 XRAY_MODULE_MAGIC();

@@ -20,8 +20,8 @@
 
 #include "compat.hpp"
 #include "guc.hpp"
-#include "query_normalize.hpp"
-#include "samples.hpp"
+#include "recorder/query_normalize.hpp"
+#include "evidence/samples.hpp"
 #include "shmem_area.hpp"
 
 namespace xray::pg

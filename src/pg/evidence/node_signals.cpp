@@ -9,8 +9,8 @@
 // order it pages through. The worst node of each kind is kept per execution and
 // merged per statement into a bounded shared table (stmt_slots.hpp).
 #include "compat.hpp"
-#include "node_signals.hpp"
-#include "scan_signals.hpp"
+#include "evidence/node_signals.hpp"
+#include "evidence/scan_signals.hpp"
 
 extern "C" {
 #include "executor/hashjoin.h"

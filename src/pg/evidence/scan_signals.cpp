@@ -17,9 +17,9 @@
 
 #include "compat.hpp"
 #include "guc.hpp"
-#include "node_signals.hpp"
-#include "samples.hpp"
-#include "scan_signals.hpp"
+#include "evidence/node_signals.hpp"
+#include "evidence/samples.hpp"
+#include "evidence/scan_signals.hpp"
 
 extern "C" {
 #include "access/stratnum.h"

@@ -9,8 +9,8 @@
 #include <sys/sysmacros.h>
 
 #include "compat.hpp"
-#include "lock_edges.hpp"
-#include "lock_history.hpp"
+#include "locks/lock_edges.hpp"
+#include "locks/lock_history.hpp"
 #include "srf.hpp"
 #include "text_access.hpp"
 

@@ -12,11 +12,11 @@
 // Locking: none here. The store records into the backend's own pending slot.
 #include "compat.hpp"
 #include "guc.hpp"
-#include "plan_walk.hpp"
-#include "query_normalize.hpp"
-#include "repeat_signals.hpp"
-#include "scan_signals.hpp"
-#include "store.hpp"
+#include "recorder/plan_walk.hpp"
+#include "recorder/query_normalize.hpp"
+#include "evidence/repeat_signals.hpp"
+#include "evidence/scan_signals.hpp"
+#include "recorder/store.hpp"
 
 namespace xray::pg
 {

@@ -36,17 +36,17 @@
 //     waited for: the error may come from this backend's own read under the lock.
 #include <cstring>
 
-#include "store_internal.hpp"
+#include "recorder/store_internal.hpp"
 
 #include "compat.hpp"
 #include "guc.hpp"
-#include "plan_walk.hpp"
-#include "query_normalize.hpp"
-#include "lock_history.hpp"
-#include "samples.hpp"
-#include "node_signals.hpp"
-#include "repeat_signals.hpp"
-#include "scan_signals.hpp"
+#include "recorder/plan_walk.hpp"
+#include "recorder/query_normalize.hpp"
+#include "locks/lock_history.hpp"
+#include "evidence/samples.hpp"
+#include "evidence/node_signals.hpp"
+#include "evidence/repeat_signals.hpp"
+#include "evidence/scan_signals.hpp"
 #include "shmem_area.hpp"
 
 namespace xray::pg

@@ -2,10 +2,10 @@
 // nested loops, hash joins, sorts, hash aggregates and OFFSETs, per statement;
 // xray.repeats(): statements a session ran many times in a row (N+1).
 #include "compat.hpp"
-#include "node_signals.hpp"
-#include "repeat_signals.hpp"
+#include "evidence/node_signals.hpp"
+#include "evidence/repeat_signals.hpp"
 #include "srf.hpp"
-#include "store.hpp"
+#include "recorder/store.hpp"
 
 extern "C" {
 #include "catalog/pg_index.h"

@@ -13,7 +13,7 @@
 #include "repeat_tracker.hpp"
 
 #include "compat.hpp"
-#include "repeat_signals.hpp"
+#include "evidence/repeat_signals.hpp"
 
 extern "C" {
 #include "catalog/pg_type_d.h"

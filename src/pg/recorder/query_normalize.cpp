@@ -15,9 +15,9 @@
 
 #include "compat.hpp"
 #include "guc.hpp"
-#include "query_normalize.hpp"
-#include "samples.hpp"
-#include "store.hpp"
+#include "recorder/query_normalize.hpp"
+#include "evidence/samples.hpp"
+#include "recorder/store.hpp"
 
 namespace xray::pg
 {

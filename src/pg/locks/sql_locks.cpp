@@ -14,7 +14,7 @@
 
 #include "compat.hpp"
 #include "guard.hpp"
-#include "lock_edges.hpp"
+#include "locks/lock_edges.hpp"
 #include "srf.hpp"
 #include "text_access.hpp"
 

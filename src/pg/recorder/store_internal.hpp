@@ -11,7 +11,7 @@
 #include "clock_evict.hpp"
 #include "hash_index.hpp"
 
-#include "store.hpp"
+#include "recorder/store.hpp"
 
 namespace xray::pg
 {

@@ -1,9 +1,9 @@
 // sql_predicates.cpp - xray.predicates(): what sampled executions did with
 // each table's columns (conditions, sort keys, join keys), per statement.
 #include "compat.hpp"
-#include "scan_signals.hpp"
+#include "evidence/scan_signals.hpp"
 #include "srf.hpp"
-#include "store.hpp"
+#include "recorder/store.hpp"
 
 extern "C" {
 #include "utils/syscache.h"

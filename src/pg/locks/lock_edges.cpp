@@ -12,7 +12,7 @@
 // scan and GetBlockerStatusData is missed or reported without blockers; the
 // graph is a snapshot assembled over a few microseconds, not an atomic one.
 #include "compat.hpp"
-#include "lock_edges.hpp"
+#include "locks/lock_edges.hpp"
 
 extern "C" {
 #include "utils/wait_event.h"

@@ -26,7 +26,7 @@
 #include "plan_text.hpp"
 
 #include "compat.hpp"
-#include "plan_walk.hpp"
+#include "recorder/plan_walk.hpp"
 
 extern "C" {
 #include "access/stratnum.h"

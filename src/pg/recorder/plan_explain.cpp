@@ -10,8 +10,8 @@
 #include "plan_text.hpp"
 
 #include "compat.hpp"
-#include "plan_walk.hpp"
-#include "what_if.hpp"
+#include "recorder/plan_walk.hpp"
+#include "advice/what_if.hpp"
 
 extern "C" {
 #include "access/stratnum.h"

@@ -28,12 +28,12 @@
 #include "compat.hpp"
 #include "guard.hpp"
 #include "guc.hpp"
-#include "plan_walk.hpp"
-#include "samples.hpp"
-#include "scan_signals.hpp"
-#include "store.hpp"
+#include "recorder/plan_walk.hpp"
+#include "evidence/samples.hpp"
+#include "evidence/scan_signals.hpp"
+#include "recorder/store.hpp"
 #include "text_access.hpp"
-#include "what_if.hpp"
+#include "advice/what_if.hpp"
 
 extern "C" {
 #include "access/genam.h"

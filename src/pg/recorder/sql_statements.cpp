@@ -7,12 +7,12 @@
 #include "histogram.hpp"
 
 #include "compat.hpp"
-#include "lock_history.hpp"
-#include "node_signals.hpp"
-#include "repeat_signals.hpp"
-#include "samples.hpp"
-#include "scan_signals.hpp"
-#include "store.hpp"
+#include "locks/lock_history.hpp"
+#include "evidence/node_signals.hpp"
+#include "evidence/repeat_signals.hpp"
+#include "evidence/samples.hpp"
+#include "evidence/scan_signals.hpp"
+#include "recorder/store.hpp"
 #include "text_access.hpp"
 
 extern "C" {

@@ -14,7 +14,7 @@
 #include <cstring>
 
 #include "hash_index.hpp"
-#include "store_internal.hpp"
+#include "recorder/store_internal.hpp"
 
 #include "compat.hpp"
 

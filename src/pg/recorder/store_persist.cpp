@@ -10,7 +10,7 @@
 // are dropped (counted).
 #include <cstring>
 
-#include "store_internal.hpp"
+#include "recorder/store_internal.hpp"
 
 #include "compat.hpp"
 #include "guc.hpp"

@@ -8,8 +8,8 @@
 // visibility rules, and this file lays it out: as rows for xray.explain(), or
 // as EXPLAIN properties (text, JSON, YAML or XML) under "pg_xray".
 #include "compat.hpp"
-#include "plan_walk.hpp"
-#include "what_if.hpp"
+#include "recorder/plan_walk.hpp"
+#include "advice/what_if.hpp"
 
 extern "C" {
 #include "catalog/namespace.h"

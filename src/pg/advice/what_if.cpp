@@ -17,8 +17,8 @@
 
 #include "compat.hpp"
 #include "guc.hpp"
-#include "plan_walk.hpp"
-#include "what_if.hpp"
+#include "recorder/plan_walk.hpp"
+#include "advice/what_if.hpp"
 
 extern "C" {
 #include "access/amapi.h"

@@ -43,8 +43,8 @@
 #include "guard.hpp"
 #include "guc.hpp"
 #include "bgworker_def.hpp"
-#include "lock_edges.hpp"
-#include "lock_history.hpp"
+#include "locks/lock_edges.hpp"
+#include "locks/lock_history.hpp"
 #include "shmem_area.hpp"
 
 extern "C" {
