@@ -1,4 +1,6 @@
 -- xray.explain(query): one statement as pg_xray sees it
+-- no sampled executions: their findings would depend on the dice
+SET xray.advice_sample_rate = 0;
 SELECT xray.reset() IS NOT NULL AS reset;
 CREATE SCHEMA ex;
 CREATE TABLE ex.orders (id int PRIMARY KEY, customer int, note text);
