@@ -85,6 +85,76 @@ GuardRaise(const GuardFailure &f)
 		ereport(ERROR, (errcode(f.sqlerrcode), errmsg("%s", f.message)));
 	ereport(ERROR, (errcode(ERRCODE_INTERNAL_ERROR), errmsg("pg_xray internal error: %s", f.message)));
 }
+// PgCall runs fn, PostgreSQL code that may raise an ERROR, in a subtransaction
+// of its own: the one way C++ code calls such code while C++ objects are alive
+// in its callers. The error is caught, the subtransaction rolled back, and the
+// error returned (NULL when fn succeeded); memory fn allocated in the caller's
+// context survives. The subtransaction is begun inside the guard too. fn must
+// be noexcept (no C++ exception may leave a PG_TRY). Cancels, timeouts and
+// shutdowns are never swallowed: PG-side callers re-raise them
+// (RaiseIfInterrupt), guarded callers carry every error out with its SQLSTATE
+// (ThrowIfFailed, then XRAY_GUARD raises it as it was).
+template <typename Fn>
+ErrorData *
+PgCall(Fn fn)
+{
+	static_assert(noexcept(fn()), "PgCall runs PostgreSQL code only: declare the lambda noexcept");
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	ErrorData *volatile failure = NULL;
+	volatile bool started = false;
+	PG_TRY();
+	{
+		BeginInternalSubTransaction(NULL);
+		started = true;
+		MemoryContextSwitchTo(cxt);
+		fn();
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(cxt);
+		ErrorData *e = CopyErrorData();
+		FlushErrorState();
+		if (started)
+			RollbackAndReleaseCurrentSubTransaction();
+		if (e->message == NULL)
+			e->message = pstrdup("error");
+		failure = e;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	return failure;
+}
+
+// IsInterrupt: a caught error that must stop the whole call (cancel, timeout,
+// shutdown, lock_timeout), or one is pending.
+inline bool
+IsInterrupt(const ErrorData *e)
+{
+	return e->sqlerrcode == ERRCODE_QUERY_CANCELED || e->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
+		   e->sqlerrcode == ERRCODE_CRASH_SHUTDOWN || e->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE ||
+		   ProcDiePending || QueryCancelPending;
+}
+
+// RaiseIfInterrupt raises a caught cancel or shutdown again (PG side only: no
+// C++ object may be alive in the caller).
+inline void
+RaiseIfInterrupt(ErrorData *e)
+{
+	if (e != NULL && IsInterrupt(e))
+		ReThrowError(e);
+}
+
+// ThrowIfFailed turns a caught error into a C++ exception with its SQLSTATE
+// (guarded side: XRAY_GUARD raises it again).
+inline void
+ThrowIfFailed(ErrorData *e)
+{
+	if (e != NULL)
+		throw PgErrorException(e->sqlerrcode, e->message);
+}
 }	// namespace xray::pg
 
 #define XRAY_GUARD(code)                                                                        \

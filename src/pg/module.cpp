@@ -5,6 +5,7 @@
 // CREATE EXTENSION in a server without it preloaded) it installs nothing, and
 // its SQL functions raise an ERROR with a hint (see StoreCheckReady).
 #include "compat.hpp"
+#include "shared_modules.hpp"
 #include "guc.hpp"
 #include "locks/lock_history.hpp"
 #include "evidence/samples.hpp"
@@ -143,7 +144,7 @@ _PG_init(void)
 	xray::pg::DefineGucs();
 	// the recorder keys statements by query id: have the core compute it
 	EnableQueryId();
-	xray::pg::StoreRequestShmem();
+	xray::pg::SharedModulesInstall();
 	xray::pg::LockHistoryRegisterWorker();
 	xray::pg::InstallHooks();
 	xray::pg::RepeatSignalsInit();

@@ -184,3 +184,9 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION xray.check_alerts() IS 'pg_xray: record new and resolved alerts in xray.alert_log, NOTIFY xray_alerts (JSON) and LOG them';
 REVOKE ALL ON FUNCTION xray.check_alerts() FROM PUBLIC;
+
+-- what the remaining objects of this file are for (the others have their COMMENT ON next to them)
+COMMENT ON FUNCTION xray.alerts() IS 'pg_xray: the alert rules evaluated now: one row per rule and object over its threshold';
+COMMENT ON SEQUENCE xray.alert_log_id_seq IS 'pg_xray: ids of xray.alert_log';
+COMMENT ON TABLE xray.alert_log IS 'pg_xray: alerts fired and resolved, with their evidence (no statement texts)';
+COMMENT ON TABLE xray.alert_rules IS 'pg_xray: alert rules: metric, threshold, severity, enabled (edit to tune)';

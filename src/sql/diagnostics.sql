@@ -592,3 +592,14 @@ COMMENT ON VIEW xray.plan_findings IS 'pg_xray: plan inefficiencies with their e
 -- it reads the sampled scans (xray.predicates()): for pg_read_all_stats, like xray.plans
 REVOKE ALL ON xray.plan_findings FROM PUBLIC;
 GRANT SELECT ON xray.plan_findings TO pg_read_all_stats;
+
+-- what the remaining objects of this file are for (the others have their COMMENT ON next to them)
+COMMENT ON FUNCTION xray._checkpoint_counts() IS 'pg_xray: timed and requested checkpoints since the statistics reset, from pg_stat_checkpointer (17+) or pg_stat_bgwriter';
+COMMENT ON FUNCTION xray._io_advice() IS 'pg_xray: 18+ asynchronous I/O advice (io_method, io_workers) from pg_aios; no rows on older servers';
+COMMENT ON FUNCTION xray._settings_advice() IS 'pg_xray: the rows of xray.settings_advice';
+COMMENT ON FUNCTION xray.cpu_count() IS 'pg_xray: processors online on the server';
+COMMENT ON FUNCTION xray.data_on_ssd() IS 'pg_xray: whether the data directory is on a non-rotational device (NULL when it cannot be told)';
+COMMENT ON FUNCTION xray.memory_bytes() IS 'pg_xray: physical memory of the server in bytes (NULL when unknown)';
+COMMENT ON FUNCTION xray.plan_nodes() IS 'pg_xray: the worst plan nodes of each kind seen in sampled executions (spills, misestimates, batches)';
+COMMENT ON FUNCTION xray.repeats() IS 'pg_xray: statements repeated within transactions or back to back with changing parameters (N+1 evidence)';
+COMMENT ON FUNCTION xray.size_setting(double precision) IS 'pg_xray: a number of bytes written as a memory setting value (kB, MB, GB)';

@@ -153,3 +153,7 @@ BEGIN
 END
 $body$;
 COMMENT ON FUNCTION xray.explain(text, text) IS 'pg_xray: one statement as pg_xray sees it: query and plan id, recorded calls and percentiles, plan history, index advice and plan findings';
+
+-- what the remaining objects of this file are for (the others have their COMMENT ON next to them)
+COMMENT ON FUNCTION xray._explain_ids(text,text) IS 'pg_xray: the query id and plan id a statement gets when planned now as the caller with this search_path (never run, not recorded)';
+COMMENT ON FUNCTION xray._explain_items(bigint,bigint,text) IS 'pg_xray: the sections of xray.explain for a query id and plan id: recorded timings, plan history, advice and findings';

@@ -337,3 +337,14 @@ $body$;
 CREATE VIEW xray.lock_advice AS SELECT * FROM xray._lock_advice();
 COMMENT ON VIEW xray.lock_advice IS 'pg_xray: advice for recurring lock contention patterns (lock_timeout for DDL, idle-in-transaction timeout, lock ordering, foreign-key indexes)';
 GRANT SELECT ON xray.lock_advice TO PUBLIC;
+
+-- what the remaining objects of this file are for (the others have their COMMENT ON next to them)
+COMMENT ON FUNCTION xray._lock_advice() IS 'pg_xray: the rows of xray.lock_advice, computed from the lock history and the live waits';
+COMMENT ON FUNCTION xray._require_setting(text) IS 'pg_xray: a setting''s value, or an ERROR with the preload hint when pg_xray''s settings are unknown';
+COMMENT ON FUNCTION xray.blocking_tree() IS 'pg_xray: the blocking forest right now, one row per session (the function behind xray.blocking_tree)';
+COMMENT ON FUNCTION xray.lock_history() IS 'pg_xray: sampled lock waits aggregated by blocker and waiter statement, object and mode';
+COMMENT ON FUNCTION xray.lock_incidents() IS 'pg_xray: blocking incidents: a root blocker holding others up, from start to end';
+COMMENT ON FUNCTION xray.lock_object(text,oid,oid,integer,smallint,text,xid,oid,oid,smallint) IS 'pg_xray: a pg_locks row''s locked object in words (relations by schema-qualified name in the current database)';
+COMMENT ON FUNCTION xray.lock_sampler() IS 'pg_xray: the lock sampler worker: pid, ticks, mean tick time, samples written, drops';
+COMMENT ON FUNCTION xray.lock_samples() IS 'pg_xray: the ring of sampled lock-wait edges, oldest first';
+COMMENT ON FUNCTION xray.wait_profile() IS 'pg_xray: sampled wait events per database and statement (CPU when none)';

@@ -604,3 +604,18 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION xray.run_maintenance(boolean, interval, integer, text[], time, time) IS 'pg_xray: perform the maintenance advice in background workers (one top-level command at a time), logged in xray.maintenance_log; returns the run id';
 REVOKE ALL ON FUNCTION xray.run_maintenance(boolean, interval, integer, text[], time, time) FROM PUBLIC;
+
+-- what the remaining objects of this file are for (the others have their COMMENT ON next to them)
+COMMENT ON FUNCTION xray._live_tuples(oid) IS 'pg_xray: live rows of a relation as of its last VACUUM or ANALYZE (n_live_tup when never counted)';
+COMMENT ON FUNCTION xray._maintenance_advice() IS 'pg_xray: the rows of xray.maintenance_advice (run with jit off)';
+COMMENT ON FUNCTION xray._run_maintenance(bigint,boolean,bigint,integer,text,text,text) IS 'pg_xray: starts the maintenance coordinator worker for a run validated by xray.run_maintenance';
+COMMENT ON FUNCTION xray.autovacuum_trigger(double precision,double precision,double precision) IS 'pg_xray: rows at which autovacuum acts on a table: threshold + scale_factor x reltuples';
+COMMENT ON FUNCTION xray.heap_pages_estimate(double precision,double precision,integer,boolean,integer) IS 'pg_xray: pages of a freshly written heap from summed column widths (the 0.3.0 estimate; xray.table_bloat uses xray._heap_estimate)';
+COMMENT ON FUNCTION xray.id_consumption() IS 'pg_xray: transaction and multixact ids consumed per day, as observed by the lock sampler';
+COMMENT ON FUNCTION xray.maintenance_measure(text,text) IS 'pg_xray: measurements of a maintenance object before and after an action (for the log)';
+COMMENT ON FUNCTION xray.reloption(text[],text) IS 'pg_xray: a relation option''s value from reloptions (NULL when not set)';
+COMMENT ON FUNCTION xray.suggested_scale_factor(double precision,double precision,double precision,double precision) IS 'pg_xray: the autovacuum scale factor that fires near target_dead rows on a large table';
+COMMENT ON FUNCTION xray.wraparound_forecast(bigint,bigint,double precision) IS 'pg_xray: percent to the forced autovacuum and to the stop limit, and days left at a consumption rate';
+COMMENT ON SEQUENCE xray.maintenance_log_id_seq IS 'pg_xray: ids of xray.maintenance_log';
+COMMENT ON SEQUENCE xray.maintenance_run_seq IS 'pg_xray: ids of maintenance runs';
+COMMENT ON TABLE xray.maintenance_runs IS 'pg_xray: maintenance runs: who asked, options, status';

@@ -200,3 +200,6 @@ SET jit = off;
 COMMENT ON FUNCTION xray.report_html(integer) IS 'pg_xray: an HTML report with charts (latency distribution per top statement, time series from snapshots, the lock graph) and lists; save it with psql \o report.html';
 REVOKE ALL ON FUNCTION xray.report_html(integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION xray.report_html(integer) TO pg_read_all_stats;
+
+-- what the remaining objects of this file are for (the others have their COMMENT ON next to them)
+COMMENT ON FUNCTION xray.prom_label(text) IS 'pg_xray: a text escaped as a Prometheus label value';

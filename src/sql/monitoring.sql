@@ -317,3 +317,17 @@ SELECT s.snap_id, s.taken_at, s.interval_length, s.duration, s.statements, s.tab
        (SELECT d.cache_hit_ratio FROM xray.snapshot_databases d WHERE d.snap_id = s.snap_id AND d.datname = current_database()) AS cache_hit_ratio
 FROM xray.snapshots s ORDER BY s.snap_id;
 GRANT SELECT ON xray.snapshots_summary TO pg_read_all_stats;
+
+-- what the remaining objects of this file are for (the others have their COMMENT ON next to them)
+COMMENT ON SEQUENCE xray.snapshots_snap_id_seq IS 'pg_xray: ids of xray.snapshots';
+COMMENT ON TABLE xray.snapshot_databases IS 'pg_xray: per-database statistics at each snapshot';
+COMMENT ON TABLE xray.snapshot_indexes IS 'pg_xray: per-index scans and sizes at each snapshot';
+COMMENT ON TABLE xray.snapshot_locks IS 'pg_xray: lock history aggregates at each snapshot';
+COMMENT ON TABLE xray.snapshot_plans IS 'pg_xray: plans per statement at each snapshot';
+COMMENT ON TABLE xray.snapshot_statements IS 'pg_xray: statement counters at each snapshot';
+COMMENT ON TABLE xray.snapshot_tables IS 'pg_xray: per-table statistics at each snapshot';
+COMMENT ON TABLE xray.snapshot_texts IS 'pg_xray: statement texts of the snapshots, once per database and query id';
+COMMENT ON TABLE xray.snapshot_waits IS 'pg_xray: wait profile at each snapshot';
+COMMENT ON TABLE xray.snapshots IS 'pg_xray: history snapshots taken by xray.snapshot(): when, the interval since the previous one, how long it took, rows kept';
+COMMENT ON VIEW xray.plan_regressions IS 'pg_xray: xray.plan_regressions(0.5): statements whose newest plan is 50 % or more slower than the previous one';
+COMMENT ON VIEW xray.snapshots_summary IS 'pg_xray: each snapshot: when, its interval, statements and tables kept, calls, execution time and cache hit ratio';

@@ -1,6 +1,6 @@
 -- pgTAP: the SQL API contract of pg_xray: objects, column types, privileges, errors.
 BEGIN;
-SELECT plan(261);
+SELECT plan(262);
 
 SELECT has_schema('xray');
 SELECT has_view('xray', 'statements', 'view xray.statements exists');
@@ -341,5 +341,12 @@ SELECT is((SELECT array_agg(pg_xray) FROM xray.explain('SELECT 1') WHERE pg_xray
     ARRAY['Statement:', 'Recorded:', 'Plan History:', 'Index Advice:', 'Plan Findings:'], 'xray.explain: its five sections');
 SELECT has_column('xray', 'wait_profile', 'description', 'xray.wait_profile has description');
 SELECT is(xray._checkpoint_counts() IS NOT NULL, true, 'xray._checkpoint_counts() answers on this server');
+-- every object of the extension says what it is for
+SELECT is((SELECT string_agg(pg_describe_object(d.classid, d.objid, 0), ', ' ORDER BY 1)
+           FROM pg_depend d
+           WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+             AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'pg_xray')
+             AND NOT EXISTS (SELECT 1 FROM pg_description x WHERE x.classoid = d.classid AND x.objoid = d.objid AND x.objsubid = 0)),
+          NULL, 'every function, view, table and sequence of pg_xray has a COMMENT');
 SELECT * FROM finish();
 ROLLBACK;

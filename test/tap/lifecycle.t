@@ -114,5 +114,5 @@ for i in $(seq 1 20); do echo "SELECT count(*) FROM ev1;"; done | psql_at "$port
 ok "$(q "$port" "SELECT calls >= 20 FROM xray.statements WHERE query = 'SELECT count(*) FROM ev1'")" \
 	"a statement re-entering the table counts again"
 ok "$(q "$port" "SELECT count(*) = count(query) FROM xray.statements")" "every kept statement has its text"
-ok "$(grep -c 'terminated by signal' "$dir/server.log")" "no backend crashed while evicting"
+is "$(grep -c 'terminated by signal' "$dir/server.log")" "0" "no backend crashed while evicting"
 done_testing

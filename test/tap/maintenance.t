@@ -57,7 +57,7 @@ wait_run() { # run id -> waits until finished
 
 # dry run: logged, nothing done
 run=$(q "$port" "SELECT xray.run_maintenance(dry_run => true, kinds => ARRAY['vacuum', 'analyze', 'reindex'])")
-wait_run "$run"; ok "$?" "a dry run finishes"
+wait_run "$run"; ok_status "$?" "a dry run finishes"
 is "$(q "$port" "SELECT string_agg(kind || ':' || status, ' ' ORDER BY kind) FROM xray.maintenance_log WHERE run_id = $run")" \
 	"analyze:dry run reindex:dry run vacuum:dry run" "dry run: every action logged as such"
 is "$(q "$port" "SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 'Bloat \"Me\" ü'")" "60000" "dry run: nothing vacuumed"
@@ -77,7 +77,7 @@ sleep 0.5
 ok "$(as_pg psql -X -h /tmp -p "$port" -d postgres -c "\\set VERBOSITY verbose" -c "SELECT xray.run_maintenance()" 2>&1 | grep -q '55006.*a maintenance run is already in progress' && echo t)" \
 	"a second run while one is in progress: 55006"
 wait
-wait_run "$run"; ok "$?" "the run finishes"
+wait_run "$run"; ok_status "$?" "the run finishes"
 is "$(q "$port" "SELECT string_agg(kind || ':' || status, ' ' ORDER BY kind) FROM xray.maintenance_log WHERE run_id = $run")" \
 	"analyze:done reindex:done vacuum:done" "the run performed VACUUM, ANALYZE and REINDEX CONCURRENTLY"
 ok "$(q "$port" "SELECT (before->>'n_dead_tup')::int = 60000 AND (after->>'n_dead_tup')::int = 0 FROM xray.maintenance_log WHERE run_id = $run AND kind = 'vacuum'")" \

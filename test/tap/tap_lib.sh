@@ -17,13 +17,26 @@ is() {
 	fi
 }
 
+# ok COND NAME: passes when COND is t (a boolean from psql, or "echo t")
 ok() {
 	local cond=$1 name=$2
 	T_N=$((T_N + 1))
-	if [ "$cond" == "t" ] || [ "$cond" == "0" ]; then
+	if [ "$cond" == "t" ]; then
 		echo "ok $T_N - $name"
 	else
 		echo "not ok $T_N - $name (got '$cond')"
+		T_FAIL=$((T_FAIL + 1))
+	fi
+}
+
+# ok_status STATUS NAME: passes when STATUS (a command's exit status) is 0
+ok_status() {
+	local status=$1 name=$2
+	T_N=$((T_N + 1))
+	if [ "$status" == "0" ]; then
+		echo "ok $T_N - $name"
+	else
+		echo "not ok $T_N - $name (exit status $status)"
 		T_FAIL=$((T_FAIL + 1))
 	fi
 }

@@ -26,6 +26,7 @@
 #include "query_text.hpp"
 
 #include "compat.hpp"
+#include "shared_modules.hpp"
 #include "guard.hpp"
 #include "guc.hpp"
 #include "recorder/plan_walk.hpp"
@@ -598,66 +599,6 @@ WalkPlan(Workload &w, int query, List *rtable, Plan *plan)
 	ForEachChildPlan(plan, [&](Plan *child) { WalkPlan(w, query, rtable, child); });
 }
 
-// InSubtransaction runs fn; a PostgreSQL error is caught, rolled back and
-// returned (NULL when fn succeeded). Memory allocated by fn in the caller's
-// context survives. Cancels, timeouts and shutdowns are never swallowed:
-// PG-side callers re-raise them (RaiseIfInterrupt), guarded callers carry them
-// out as a PgErrorException.
-template <typename Fn>
-ErrorData *
-InSubtransaction(Fn fn)
-{
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	ErrorData *volatile failure = NULL;
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-	PG_TRY();
-	{
-		fn();
-		ReleaseCurrentSubTransaction();
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(cxt);
-		ErrorData *e = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		if (e->message == NULL)
-			e->message = pstrdup("error");
-		failure = e;
-	}
-	PG_END_TRY();
-	MemoryContextSwitchTo(cxt);
-	CurrentResourceOwner = owner;
-	return failure;
-}
-
-bool
-IsInterrupt(const ErrorData *e)
-{
-	return e->sqlerrcode == ERRCODE_QUERY_CANCELED || e->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
-		   e->sqlerrcode == ERRCODE_CRASH_SHUTDOWN || e->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE ||
-		   ProcDiePending || QueryCancelPending;
-}
-
-// RaiseIfInterrupt raises a caught cancel or shutdown again (PG side only: no
-// C++ object may be alive in the caller).
-void
-RaiseIfInterrupt(ErrorData *e)
-{
-	if (e != NULL && IsInterrupt(e))
-		ReThrowError(e);
-}
-
-// ThrowIfFailed turns a caught error into a C++ exception with its SQLSTATE (guarded side).
-void
-ThrowIfFailed(ErrorData *e)
-{
-	if (e != NULL)
-		throw PgErrorException(e->sqlerrcode, e->message);
-}
-
 // CountWriteRows adds a write statement's rows to its target table, from the
 // raw parse tree alone (no analysis).
 void
@@ -738,7 +679,7 @@ CollectWorkload(Workload &w, int max_statements)
 			continue;
 		int saved_uses = w.nuses;
 		int saved_rels = w.nrels;
-		auto analyze = [&]() {
+		auto analyze = [&]() noexcept {
 			qp.query = WhatIfQuery(qp.sql, qp.userid);
 			// rows written by the workload cost upkeep of every index of the table
 			Query *qq = qp.query;
@@ -806,7 +747,7 @@ CollectWorkload(Workload &w, int max_statements)
 		{
 			qp.sql = sample->text;
 			qp.sample = sample;
-			err = InSubtransaction(analyze);
+			err = PgCall(analyze);
 			RaiseIfInterrupt(err);
 			if (err)
 			{
@@ -817,7 +758,7 @@ CollectWorkload(Workload &w, int max_statements)
 			}
 		}
 		if (!have_sample || err)
-			err = InSubtransaction(analyze);
+			err = PgCall(analyze);
 		RaiseIfInterrupt(err);
 		if (err)
 		{
@@ -829,7 +770,7 @@ CollectWorkload(Workload &w, int max_statements)
 			if (core::CastTypedParams(qp.sql, len, cast, len * 2 + 16) > 0)
 			{
 				qp.sql = cast;
-				err = InSubtransaction(analyze);
+				err = PgCall(analyze);
 				RaiseIfInterrupt(err);
 			}
 		}
@@ -838,7 +779,7 @@ CollectWorkload(Workload &w, int max_statements)
 			w.nuses = saved_uses;	// statement skipped
 			w.nrels = saved_rels;
 			// a write whose parameters cannot be typed still costs index upkeep
-			RaiseIfInterrupt(InSubtransaction([&]() { CountWriteRows(w, qp.sql, qp.rows); }));
+			RaiseIfInterrupt(PgCall([&]() noexcept { CountWriteRows(w, qp.sql, qp.rows); }));
 			continue;
 		}
 		kept++;
@@ -900,7 +841,7 @@ PlanCostGuarded(Workload &w, int q, HypoIndex **hypos, int n)
 {
 	double cost = 0;
 	const QueryPod &qp = w.queries[q];
-	ThrowIfFailed(InSubtransaction([&]() {
+	ThrowIfFailed(PgCall([&]() noexcept {
 		CHECK_FOR_INTERRUPTS();
 		cost = WhatIfPlan(qp.query, qp.sql, hypos, n, NULL, qp.userid)->planTree->total_cost;
 	}));
@@ -934,7 +875,7 @@ HypoGuarded(const RelPod &rel, const core::IndexCandidate &c)
 {
 	ResultPod pod = ToPod(c);
 	HypoIndex *h = NULL;
-	ThrowIfFailed(InSubtransaction([&]() { h = WhatIfIndex(CreateIndexSql(rel, pod, false, NULL)); }));
+	ThrowIfFailed(PgCall([&]() noexcept { h = WhatIfIndex(CreateIndexSql(rel, pod, false, NULL)); }));
 	return h;
 }
 
@@ -1073,7 +1014,7 @@ RunAdvice(Advice &a, int max_indexes)
 	if (max_indexes < 1 || max_indexes > 100)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						errmsg("max_indexes must be between 1 and 100")));
-	StoreCheckReady();
+	CheckPreloaded();
 	a = Advice{};
 
 	// phase 1

@@ -2,6 +2,7 @@
 // nested loops, hash joins, sorts, hash aggregates and OFFSETs, per statement;
 // xray.repeats(): statements a session ran many times in a row (N+1).
 #include "compat.hpp"
+#include "shared_modules.hpp"
 #include "evidence/node_signals.hpp"
 #include "evidence/repeat_signals.hpp"
 #include "srf.hpp"
@@ -86,7 +87,7 @@ Datum
 EmitStatements(FunctionCallInfo fcinfo, const xray::pg::StmtSlots<T> &table, RowOf row_of)
 {
 	using namespace xray::pg;
-	StoreCheckReady();
+	CheckPreloaded();
 	ReturnSetInfo *rsinfo = StartSrf(fcinfo);
 	uint64 *queryids = NULL;
 	int n = 0;

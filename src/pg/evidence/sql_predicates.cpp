@@ -1,6 +1,7 @@
 // sql_predicates.cpp - xray.predicates(): what sampled executions did with
 // each table's columns (conditions, sort keys, join keys), per statement.
 #include "compat.hpp"
+#include "shared_modules.hpp"
 #include "evidence/scan_signals.hpp"
 #include "srf.hpp"
 #include "recorder/store.hpp"
@@ -23,7 +24,7 @@ Datum
 xray_predicates(PG_FUNCTION_ARGS)
 {
 	using namespace xray::pg;
-	StoreCheckReady();
+	CheckPreloaded();
 	ReturnSetInfo *rsinfo = StartSrf(fcinfo);
 	CheckSrfColumns(rsinfo, kPredicateCols);
 	int n = 0;

@@ -4,7 +4,12 @@
 // Design. One background worker ("pg_xray lock sampler", registered when
 // pg_xray is preloaded) wakes every xray.lock_sample_interval. Each tick it
 // reads the PGPROC array (wait events, without locks) and its own snapshot of
-// backend status (query ids, users, states), and:
+// backend status (query ids, users, states) into a SamplerTick
+// (sampler_tick.hpp) and calls one handler per concern: this file's, then
+// client sessions per minute (diagnostics/connections.cpp), transaction-id
+// consumption (maintenance/id_rate.cpp) and the snapshot schedule
+// (monitoring/monitoring_worker.cpp), each with its own shared memory and
+// lock. This file's handler:
 //   - adds one sample per active backend to the wait profile, keyed by
 //     (database, query id, wait event), CPU when there is no wait event;
 //   - only if some process waits for a heavyweight lock, asks the lock
@@ -23,7 +28,7 @@
 // kHistoryEntries aggregates, kIncidents incidents, kProfileEntries profile
 // keys; new keys beyond these are counted as dropped, never allocated.
 //
-// Locking: one LWLock. The worker takes it exclusively once per tick to
+// Locking: one LWLock for the lock history. The worker takes it exclusively once per tick to
 // publish (after all lock-manager and snapshot work is done); readers take it
 // shared. The hash tables use open addressing without deletion (cleared only
 // by xray.reset()), so a lookup is O(1) and bounded by the probe limit.
@@ -36,7 +41,6 @@
 
 #include "hash_index.hpp"
 #include "lock_graph.hpp"
-#include "maintenance.hpp"
 
 #include "compat.hpp"
 #include "worker_sql.hpp"
@@ -45,12 +49,11 @@
 #include "bgworker_def.hpp"
 #include "locks/lock_edges.hpp"
 #include "locks/lock_history.hpp"
+#include "sampler_tick.hpp"
+#include "shared_modules.hpp"
 #include "shmem_area.hpp"
 
 extern "C" {
-#include "access/multixact.h"
-#include "access/xlog.h"
-#include "access/transam.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "postmaster/interrupt.h"
@@ -63,24 +66,12 @@ PGDLLEXPORT void xray_lock_sampler_main(Datum arg);
 
 namespace xray::pg
 {
-bool MonitoringLaunch();	// monitoring_worker.cpp
-
 namespace
 {
 constexpr int kProbeLimit = 64;
 
-struct IdObservation
-{
-	TimestampTz at;
-	uint64 next_xid;	// full transaction id
-	uint64 next_mxid;	// multixact ids counted across wraps
-};
-
 struct LockHistHeader
 {
-	uint64 id_obs_count;	// observations ever written; slot = count % kIdObservations
-	IdObservation id_obs[kIdObservations];
-	uint32 last_mxid;
 	LWLock *lock;
 	LockSamplerInfo info;
 	uint64 ring_next;	// edges ever written; slot = ring_next % ring_size
@@ -88,9 +79,6 @@ struct LockHistHeader
 	int history_used;
 	int profile_used;
 	TimestampTz prev_tick;
-	TimestampTz last_snapshot_launch;
-	uint64 conn_count;	// minutes ever started; slot = conn_count - 1 is the current one
-	ConnMinute conn[kConnMinutes];
 };
 
 LockHistHeader *hist = NULL;
@@ -99,6 +87,7 @@ static_assert(std::is_trivially_copyable<LockSampleRec>::value, "shared memory h
 static_assert(std::is_trivially_copyable<LockHistEntry>::value, "shared memory holds PODs");
 static_assert(std::is_trivially_copyable<IncidentRec>::value, "shared memory holds PODs");
 static_assert(std::is_trivially_copyable<WaitProfEntry>::value, "shared memory holds PODs");
+static_assert(std::is_trivially_copyable<LockHistHeader>::value, "shared memory holds PODs");
 
 Size
 RingBytes()
@@ -159,18 +148,7 @@ struct ProcWait
 	uint32 wait;
 };
 
-struct Session
-{
-	int32 pid;
-	Oid dbid;
-	Oid userid;
-	uint64 queryid;
-	BackendState state;
-	BackendType type;
-	TimestampTz backend_start;
-	const char *activity;	// in the status snapshot
-	uint32 wait;
-};
+using Session = TickSession;
 
 int
 ComparePid(const void *a, const void *b)
@@ -503,55 +481,8 @@ Publish(Tick &t, char (*root_query)[kIncidentQuery])
 	for (int k = 0; k < kIncidents; k++)
 		if (inc[k].id != 0 && inc[k].ended_at == 0 && !seen[k])
 			inc[k].ended_at = t.now;
-	// client sessions this tick, into the current minute
-	{
-		int active = 0, idle = 0, in_xact = 0, total = 0;
-		for (int i = 0; i < t.nsessions; i++)
-		{
-			const Session &cs = t.sessions[i];
-			if (cs.type != B_BACKEND)
-				continue;
-			total++;
-			active += cs.state == STATE_RUNNING || cs.state == STATE_FASTPATH ? 1 : 0;
-			idle += cs.state == STATE_IDLE ? 1 : 0;
-			in_xact += cs.state == STATE_IDLEINTRANSACTION || cs.state == STATE_IDLEINTRANSACTION_ABORTED ? 1 : 0;
-		}
-		TimestampTz minute = t.now - t.now % (60 * USECS_PER_SEC);
-		ConnMinute *cm = hist->conn_count > 0 ? &hist->conn[(hist->conn_count - 1) % kConnMinutes] : NULL;
-		if (cm == NULL || cm->minute != minute)
-		{
-			cm = &hist->conn[hist->conn_count % kConnMinutes];
-			memset(cm, 0, sizeof(*cm));
-			cm->minute = minute;
-			hist->conn_count++;
-		}
-		cm->ticks++;
-		cm->sum_active += active;
-		cm->max_active = Max(cm->max_active, active);
-		cm->sum_idle += idle;
-		cm->sum_idle_in_xact += in_xact;
-		cm->max_idle_in_xact = Max(cm->max_idle_in_xact, in_xact);
-		cm->max_total = Max(cm->max_total, total);
-	}
 	info.ticks++;
 	info.last_tick = t.now;
-	LWLockRelease(hist->lock);
-}
-
-// ObserveIds notes the next ids every kIdObservationSeconds (worker only).
-void
-ObserveIds(TimestampTz now)
-{
-	uint64 n = hist->id_obs_count;
-	if (n > 0 && now - hist->id_obs[(n - 1) % kIdObservations].at < kIdObservationSeconds * USECS_PER_SEC)
-		return;
-	uint64 xid = U64FromFullTransactionId(ReadNextFullTransactionId());
-	uint32 mxid = ReadNextMultiXactId();
-	uint64 mx = n > 0 ? hist->id_obs[(n - 1) % kIdObservations].next_mxid + (uint32) (mxid - hist->last_mxid) : mxid;
-	LWLockAcquire(hist->lock, LW_EXCLUSIVE);
-	hist->id_obs[n % kIdObservations] = IdObservation{now, xid, mx};
-	hist->last_mxid = mxid;
-	hist->id_obs_count = n + 1;
 	LWLockRelease(hist->lock);
 }
 
@@ -584,15 +515,11 @@ SampleTick()
 		EdgeText(s, root_query[r], kIncidentQuery);
 	}
 	Publish(t, root_query);
-	ObserveIds(t.now);
-	// snapshots and alert checks on an interval (xray.snapshot_interval)
-	if (guc_snapshot_interval_s > 0 && !RecoveryInProgress() &&
-		t.now - hist->last_snapshot_launch >= (int64) guc_snapshot_interval_s * USECS_PER_SEC)
-	{
-		hist->last_snapshot_launch = t.now;
-		if (!MonitoringLaunch())
-			ereport(LOG, (errmsg("pg_xray: no worker slot free for a snapshot"), errhint("Raise max_worker_processes.")));
-	}
+	// the other concerns the tick drives (sampler_tick.hpp)
+	SamplerTick st{t.now, t.interval_s, t.nsessions, t.sessions};
+	ConnectionsOnTick(st);
+	IdRateOnTick(st);
+	SnapshotsOnTick(st);
 	INSTR_TIME_SET_CURRENT(end);
 	INSTR_TIME_SUBTRACT(end, start);
 	hist->info.tick_ms_total += INSTR_TIME_GET_MILLISEC(end);	// only the worker writes it
@@ -612,14 +539,6 @@ CopyUnderLock(const T *src, int n, int *out_n, bool (*keep)(const T &))
 	return out;
 }
 
-void
-CheckReady()
-{
-	if (hist == NULL)
-		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-						errmsg("pg_xray must be loaded via shared_preload_libraries"),
-						errhint("Add pg_xray to shared_preload_libraries and restart the server.")));
-}
 }	// namespace
 
 void
@@ -644,7 +563,7 @@ LockHistoryRegisterWorker()
 void
 LockHistoryReset()
 {
-	CheckReady();
+	CheckPreloaded();
 	LWLockAcquire(hist->lock, LW_EXCLUSIVE);
 	memset(Ring(), 0, RingBytes());
 	memset(History(), 0, sizeof(LockHistEntry) * kHistoryEntries);
@@ -661,7 +580,7 @@ LockHistoryReset()
 LockSampleRec *
 LockSamplesCopy(int *n)
 {
-	CheckReady();
+	CheckPreloaded();
 	int size = hist->info.ring_size;	// fixed at start
 	// allocated before the lock: nothing under it may raise an ERROR
 	LockSampleRec *out = (LockSampleRec *) palloc(sizeof(LockSampleRec) * Max(size, 1));
@@ -679,64 +598,28 @@ LockSamplesCopy(int *n)
 LockHistEntry *
 LockHistoryCopy(int *n)
 {
-	CheckReady();
+	CheckPreloaded();
 	return CopyUnderLock<LockHistEntry>(History(), kHistoryEntries, n, [](const LockHistEntry &e) { return e.in_use; });
 }
 
 IncidentRec *
 LockIncidentsCopy(int *n)
 {
-	CheckReady();
+	CheckPreloaded();
 	return CopyUnderLock<IncidentRec>(Incidents(), kIncidents, n, [](const IncidentRec &e) { return e.id != 0; });
 }
 
 WaitProfEntry *
 WaitProfileCopy(int *n)
 {
-	CheckReady();
+	CheckPreloaded();
 	return CopyUnderLock<WaitProfEntry>(Profile(), kProfileEntries, n, [](const WaitProfEntry &e) { return e.in_use; });
-}
-
-ConnMinute *
-ConnMinutesCopy(int *n)
-{
-	CheckReady();
-	ConnMinute *out = (ConnMinute *) palloc(sizeof(ConnMinute) * kConnMinutes);
-	LWLockAcquire(hist->lock, LW_SHARED);
-	uint64 count = hist->conn_count;
-	int k = (int) Min(count, (uint64) kConnMinutes);
-	for (int i = 0; i < k; i++)
-		out[i] = hist->conn[(count - k + i) % kConnMinutes];
-	LWLockRelease(hist->lock);
-	*n = k;
-	return out;
-}
-
-void
-IdConsumptionGet(IdConsumption *out)
-{
-	CheckReady();
-	LWLockAcquire(hist->lock, LW_SHARED);
-	uint64 n = hist->id_obs_count;
-	IdObservation first{}, last{};
-	if (n > 0)
-	{
-		first = hist->id_obs[(n > (uint64) kIdObservations ? n - kIdObservations : 0) % kIdObservations];
-		last = hist->id_obs[(n - 1) % kIdObservations];
-	}
-	LWLockRelease(hist->lock);
-	out->observations = (int) Min(n, (uint64) kIdObservations);
-	out->from = first.at;
-	out->to = last.at;
-	double t0 = (double) first.at / USECS_PER_SEC, t1 = (double) last.at / USECS_PER_SEC;
-	out->xids_per_day = n >= 2 ? core::ConsumptionPerDay(first.next_xid, t0, last.next_xid, t1) : -1.0;
-	out->mxids_per_day = n >= 2 ? core::ConsumptionPerDay(first.next_mxid, t0, last.next_mxid, t1) : -1.0;
 }
 
 void
 LockSamplerGetInfo(LockSamplerInfo *info)
 {
-	CheckReady();
+	CheckPreloaded();
 	LWLockAcquire(hist->lock, LW_SHARED);
 	*info = hist->info;
 	LWLockRelease(hist->lock);

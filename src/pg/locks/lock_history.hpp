@@ -115,35 +115,4 @@ IncidentRec *LockIncidentsCopy(int *n);
 WaitProfEntry *WaitProfileCopy(int *n);
 void LockSamplerGetInfo(LockSamplerInfo *info);
 
-// The sampler also notes the next transaction id and multixact id every
-// kIdObservationSeconds (a day of them is kept): the consumption rates for
-// wraparound forecasts. Rates are < 0 when fewer than two observations exist.
-constexpr int kIdObservationSeconds = 10;
-constexpr int kIdObservations = 8640;
-struct IdConsumption
-{
-	double xids_per_day;
-	double mxids_per_day;
-	TimestampTz from;
-	TimestampTz to;
-	int observations;
-};
-void IdConsumptionGet(IdConsumption *out);
-
-// Client sessions per minute, from every tick of the sampler (a day kept):
-// active, idle and idle-in-transaction counts (mean and peak) and all sessions.
-constexpr int kConnMinutes = 1440;
-struct ConnMinute
-{
-	TimestampTz minute;	  // start of the minute
-	int32 ticks;
-	int64 sum_active;
-	int32 max_active;
-	int64 sum_idle;
-	int64 sum_idle_in_xact;
-	int32 max_idle_in_xact;
-	int32 max_total;
-};
-// ConnMinutesCopy returns the kept minutes, oldest first (palloc'd).
-ConnMinute *ConnMinutesCopy(int *n);
 }	// namespace xray::pg

@@ -5,9 +5,6 @@
 // Each copies the shared structure under the shared lock (lock_history.cpp)
 // and builds rows from the copy. Query texts of incidents follow
 // pg_stat_activity's rule: other users' only for pg_read_all_stats.
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
-
 #include "compat.hpp"
 #include "locks/lock_edges.hpp"
 #include "locks/lock_history.hpp"
@@ -22,14 +19,6 @@ PG_FUNCTION_INFO_V1(xray_lock_history);
 PG_FUNCTION_INFO_V1(xray_lock_incidents);
 PG_FUNCTION_INFO_V1(xray_wait_profile);
 PG_FUNCTION_INFO_V1(xray_lock_sampler);
-PG_FUNCTION_INFO_V1(xray_connection_minutes);
-PG_FUNCTION_INFO_V1(xray_cpu_count);
-PG_FUNCTION_INFO_V1(xray_memory_bytes);
-PG_FUNCTION_INFO_V1(xray_data_on_ssd);
-PGDLLEXPORT Datum xray_connection_minutes(PG_FUNCTION_ARGS);
-PGDLLEXPORT Datum xray_cpu_count(PG_FUNCTION_ARGS);
-PGDLLEXPORT Datum xray_memory_bytes(PG_FUNCTION_ARGS);
-PGDLLEXPORT Datum xray_data_on_ssd(PG_FUNCTION_ARGS);
 PGDLLEXPORT Datum xray_lock_samples(PG_FUNCTION_ARGS);
 PGDLLEXPORT Datum xray_lock_history(PG_FUNCTION_ARGS);
 PGDLLEXPORT Datum xray_lock_incidents(PG_FUNCTION_ARGS);
@@ -203,72 +192,4 @@ xray_lock_sampler(PG_FUNCTION_ARGS)
 	row.Put(Int64GetDatum(info.profile_dropped));
 	row.Done(rsinfo);
 	return (Datum) 0;
-}
-
-Datum
-xray_connection_minutes(PG_FUNCTION_ARGS)
-{
-	ReturnSetInfo *rsinfo = StartSrf(fcinfo);
-	int n;
-	ConnMinute *m = ConnMinutesCopy(&n);
-	for (int i = 0; i < n; i++)
-	{
-		if (m[i].ticks == 0)
-			continue;
-		SrfRow row;
-		row.Time(m[i].minute);
-		row.Put(Int32GetDatum(m[i].ticks));
-		row.Put(Float8GetDatum((double) m[i].sum_active / m[i].ticks));
-		row.Put(Int32GetDatum(m[i].max_active));
-		row.Put(Float8GetDatum((double) m[i].sum_idle / m[i].ticks));
-		row.Put(Float8GetDatum((double) m[i].sum_idle_in_xact / m[i].ticks));
-		row.Put(Int32GetDatum(m[i].max_idle_in_xact));
-		row.Put(Int32GetDatum(m[i].max_total));
-		row.Done(rsinfo);
-	}
-	return (Datum) 0;
-}
-
-// xray.cpu_count(): processors online on the server (for pool sizing).
-Datum
-xray_cpu_count(PG_FUNCTION_ARGS)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	PG_RETURN_INT32(n > 0 ? (int32) n : 1);
-}
-
-// xray.memory_bytes(): physical memory of the server (NULL when unknown).
-Datum
-xray_memory_bytes(PG_FUNCTION_ARGS)
-{
-	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
-	if (pages <= 0 || size <= 0)
-		PG_RETURN_NULL();
-	PG_RETURN_INT64((int64) pages * size);
-}
-
-// xray.data_on_ssd(): whether the block device holding the data directory is
-// non-rotational (Linux sysfs), NULL when it cannot be told.
-Datum
-xray_data_on_ssd(PG_FUNCTION_ARGS)
-{
-	struct stat st;
-	if (stat(DataDir, &st) != 0)
-		PG_RETURN_NULL();
-	unsigned maj = major(st.st_dev), min = minor(st.st_dev);
-	// a partition's queue is its disk's: try the device, then its parent
-	const char *paths[] = {"/sys/dev/block/%u:%u/queue/rotational", "/sys/dev/block/%u:%u/../queue/rotational"};
-	for (const char *fmt : paths)
-	{
-		char path[128];
-		snprintf(path, sizeof(path), fmt, maj, min);
-		FILE *f = AllocateFile(path, "r");
-		if (f == NULL)
-			continue;
-		int c = fgetc(f);
-		FreeFile(f);
-		if (c == '0' || c == '1')
-			PG_RETURN_BOOL(c == '0');
-	}
-	PG_RETURN_NULL();
 }

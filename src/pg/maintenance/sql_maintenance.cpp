@@ -4,7 +4,7 @@
 #include "maintenance.hpp"
 
 #include "compat.hpp"
-#include "locks/lock_history.hpp"
+#include "maintenance/id_rate.hpp"
 
 extern "C" {
 PG_FUNCTION_INFO_V1(xray_wraparound_forecast);

@@ -7,11 +7,7 @@
 #include "histogram.hpp"
 
 #include "compat.hpp"
-#include "locks/lock_history.hpp"
-#include "evidence/node_signals.hpp"
-#include "evidence/repeat_signals.hpp"
-#include "evidence/samples.hpp"
-#include "evidence/scan_signals.hpp"
+#include "shared_modules.hpp"
 #include "recorder/store.hpp"
 #include "text_access.hpp"
 
@@ -107,7 +103,7 @@ CheckColumns(const Cols &c, ReturnSetInfo *rsinfo, int expected)
 Datum
 EmitStatements(FunctionCallInfo fcinfo, bool full)
 {
-	StoreCheckReady();
+	CheckPreloaded();
 	XRAY_INIT_MATERIALIZED_SRF(fcinfo);
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	TextAccess access;
@@ -215,7 +211,7 @@ xray_statements_full(PG_FUNCTION_ARGS)
 Datum
 xray_plans(PG_FUNCTION_ARGS)
 {
-	StoreCheckReady();
+	CheckPreloaded();
 	XRAY_INIT_MATERIALIZED_SRF(fcinfo);
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	int nrows;
@@ -245,7 +241,7 @@ xray_plans(PG_FUNCTION_ARGS)
 Datum
 xray_info(PG_FUNCTION_ARGS)
 {
-	StoreCheckReady();
+	CheckPreloaded();
 	XRAY_INIT_MATERIALIZED_SRF(fcinfo);
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	StoreInfo info;
@@ -273,12 +269,7 @@ xray_info(PG_FUNCTION_ARGS)
 Datum
 xray_reset(PG_FUNCTION_ARGS)
 {
-	StoreReset();
-	SamplesReset();
-	scan_signals.Reset();
-	node_signals.Reset();
-	repeat_signals.Reset();
-	LockHistoryReset();
+	SharedModulesReset();
 	StoreInfo info;
 	StoreGetInfo(&info);
 	PG_RETURN_TIMESTAMPTZ(info.stats_reset);
@@ -287,7 +278,7 @@ xray_reset(PG_FUNCTION_ARGS)
 Datum
 xray_reset_query(PG_FUNCTION_ARGS)
 {
-	StoreCheckReady();
+	CheckPreloaded();
 	if (PG_ARGISNULL(0))
 		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 						errmsg("queryid must not be NULL")));
@@ -296,11 +287,8 @@ xray_reset_query(PG_FUNCTION_ARGS)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						errmsg("queryid 0 does not identify a statement"),
 						errhint("Use xray.reset() to discard all statistics.")));
-	int64 removed = StoreResetQuery((uint64) queryid);
-	// and what sampled executions and repeats noted for it
-	scan_signals.ForgetQuery((uint64) queryid);
-	node_signals.ForgetQuery((uint64) queryid);
-	repeat_signals.ForgetQuery((uint64) queryid);
+	// its statements and plans, and what sampled executions and repeats noted for it
+	int64 removed = SharedModulesForgetQuery((uint64) queryid);
 	if (removed == 0)
 		ereport(ERROR, (errcode(ERRCODE_UNDEFINED_OBJECT),
 						errmsg("no statement with queryid %lld is recorded", (long long) queryid)));

@@ -42,27 +42,17 @@
 #include "guc.hpp"
 #include "recorder/plan_walk.hpp"
 #include "recorder/query_normalize.hpp"
-#include "locks/lock_history.hpp"
-#include "evidence/samples.hpp"
-#include "evidence/node_signals.hpp"
-#include "evidence/repeat_signals.hpp"
-#include "evidence/scan_signals.hpp"
+#include "shared_modules.hpp"
 #include "shmem_area.hpp"
 
 namespace xray::pg
 {
-void MaintenanceStartup();	// maintenance_runner.cpp
-void MaintenanceRequestShmem();
-
 StoreMem store;
 
 namespace
 {
 constexpr int kLocalIndexCap = 128;	// power of two, > 2 * kPendingItems
 constexpr int kKnownCacheSize = 1024;	// direct-mapped, power of two
-
-shmem_request_hook_type prev_shmem_request_hook = NULL;
-shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 
 // This backend's pending slot and a private index of its items.
 BackendSlot *my_slot = NULL;
@@ -110,22 +100,6 @@ CurrentLayout()
 						 XRAY_PROC_SLOTS());
 }
 
-void
-XrayShmemRequest()
-{
-	if (prev_shmem_request_hook)
-		prev_shmem_request_hook();
-	RequestAddinShmemSpace(CurrentLayout().total);
-	RequestNamedLWLockTranche("pg_xray", 1);
-	// the other shared tables (shmem_area.hpp)
-	SamplesRequestShmem();
-	scan_signals.Reserve();
-	node_signals.Reserve();
-	repeat_signals.Reserve();
-	LockHistoryRequestShmem();
-	MaintenanceRequestShmem();
-}
-
 template <typename Entry>
 void
 TableClear(const Table<Entry> &t)
@@ -146,64 +120,6 @@ FreeListsInit()
 {
 	TableClear(Stmts());
 	TableClear(Plans());
-}
-
-void
-XrayShmemStartup()
-{
-	if (prev_shmem_startup_hook)
-		prev_shmem_startup_hook();
-
-	Layout l = CurrentLayout();
-	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-	bool found;
-	char *base = (char *) ShmemInitStruct("pg_xray", l.total, &found);
-	store.hdr = (StoreHeader *) (base + l.hdr);
-	store.stmts = (StmtEntry *) (base + l.stmts);
-	store.stmt_index = (int32 *) (base + l.stmt_index);
-	store.stmt_texts = base + l.stmt_texts;
-	store.plans = (PlanEntry *) (base + l.plans);
-	store.plan_index = (int32 *) (base + l.plan_index);
-	store.plan_texts = base + l.plan_texts;
-	store.slots = (BackendSlot *) (base + l.slots);
-	store.slot_texts = base + l.slot_texts;
-	store.slot_plan_texts = base + l.slot_plan_texts;
-	if (!found)
-	{
-		StoreHeader *h = store.hdr;
-		memset(h, 0, sizeof(StoreHeader));
-		h->lock = &(GetNamedLWLockTranche("pg_xray"))->lock;
-		h->query_text_size = guc_query_text_size;
-		h->plan_text_size = guc_plan_text_size;
-		h->nslots = XRAY_PROC_SLOTS();
-		h->stmt_table.max = guc_max_statements;
-		h->stmt_table.index_cap = core::IndexCapacityFor(guc_max_statements);
-		h->stmt_table.text_size = guc_query_text_size;
-		h->plan_table.max = guc_max_plans;
-		h->plan_table.index_cap = core::IndexCapacityFor(guc_max_plans);
-		h->plan_table.text_size = guc_plan_text_size;
-		h->stats_reset = GetCurrentTimestamp();
-		h->total_size = l.total + shmem_areas_bytes;	// the store and every other area
-		pg_atomic_init_u64(&h->reset_epoch, 0);
-		pg_atomic_init_u64(&h->text_epoch, 1);
-		pg_atomic_init_u64(&h->dropped, 0);
-		FreeListsInit();
-		memset(store.slots, 0, mul_size(h->nslots, sizeof(BackendSlot)));
-	}
-	LWLockRelease(AddinShmemInitLock);
-	SamplesStartup();
-	scan_signals.Attach();
-	node_signals.Attach();
-	repeat_signals.Attach();
-	LockHistoryStartup();
-	MaintenanceStartup();
-
-	if (!IsUnderPostmaster)
-	{
-		if (!found)
-			StoreLoadFile();
-		on_shmem_exit(StoreDumpFile, (Datum) 0);
-	}
 }
 
 uint64
@@ -540,13 +456,61 @@ CopyPendingItem(const PendingItem *src, PendingItem *dst)
 }
 
 void
-StoreRequestShmem()
+StoreReserve()
 {
-	prev_shmem_request_hook = shmem_request_hook;
-	shmem_request_hook = XrayShmemRequest;
-	prev_shmem_startup_hook = shmem_startup_hook;
-	shmem_startup_hook = XrayShmemStartup;
+	RequestAddinShmemSpace(CurrentLayout().total);
+	RequestNamedLWLockTranche("pg_xray", 1);
 }
+
+void
+StoreAttach()
+{
+	Layout l = CurrentLayout();
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	bool found;
+	char *base = (char *) ShmemInitStruct("pg_xray", l.total, &found);
+	store.hdr = (StoreHeader *) (base + l.hdr);
+	store.stmts = (StmtEntry *) (base + l.stmts);
+	store.stmt_index = (int32 *) (base + l.stmt_index);
+	store.stmt_texts = base + l.stmt_texts;
+	store.plans = (PlanEntry *) (base + l.plans);
+	store.plan_index = (int32 *) (base + l.plan_index);
+	store.plan_texts = base + l.plan_texts;
+	store.slots = (BackendSlot *) (base + l.slots);
+	store.slot_texts = base + l.slot_texts;
+	store.slot_plan_texts = base + l.slot_plan_texts;
+	if (!found)
+	{
+		StoreHeader *h = store.hdr;
+		memset(h, 0, sizeof(StoreHeader));
+		h->lock = &(GetNamedLWLockTranche("pg_xray"))->lock;
+		h->query_text_size = guc_query_text_size;
+		h->plan_text_size = guc_plan_text_size;
+		h->nslots = XRAY_PROC_SLOTS();
+		h->stmt_table.max = guc_max_statements;
+		h->stmt_table.index_cap = core::IndexCapacityFor(guc_max_statements);
+		h->stmt_table.text_size = guc_query_text_size;
+		h->plan_table.max = guc_max_plans;
+		h->plan_table.index_cap = core::IndexCapacityFor(guc_max_plans);
+		h->plan_table.text_size = guc_plan_text_size;
+		h->stats_reset = GetCurrentTimestamp();
+		h->total_size = l.total + shmem_areas_bytes;	// the store and every other area
+		pg_atomic_init_u64(&h->reset_epoch, 0);
+		pg_atomic_init_u64(&h->text_epoch, 1);
+		pg_atomic_init_u64(&h->dropped, 0);
+		FreeListsInit();
+		memset(store.slots, 0, mul_size(h->nslots, sizeof(BackendSlot)));
+	}
+	LWLockRelease(AddinShmemInitLock);
+
+	if (!IsUnderPostmaster)
+	{
+		if (!found)
+			StoreLoadFile();
+		on_shmem_exit(StoreDumpFile, (Datum) 0);
+	}
+}
+
 
 bool
 StoreReady()
@@ -554,15 +518,6 @@ StoreReady()
 	return store.hdr != NULL;
 }
 
-void
-StoreCheckReady()
-{
-	if (!StoreReady())
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("pg_xray must be loaded via shared_preload_libraries"),
-				 errhint("Add pg_xray to shared_preload_libraries in postgresql.conf and restart the server.")));
-}
 
 bool
 StoreStmtTextKnown(const StmtKey &key)
@@ -693,7 +648,7 @@ StoreRecord(const RecordEvent &ev)
 void
 StoreReset()
 {
-	StoreCheckReady();
+	CheckPreloaded();
 	StoreHeader *h = store.hdr;
 	LWLockAcquire(h->lock, LW_EXCLUSIVE);
 	FreeListsInit();
@@ -712,7 +667,7 @@ StoreReset()
 int64
 StoreResetQuery(uint64 queryid)
 {
-	StoreCheckReady();
+	CheckPreloaded();
 	StoreHeader *h = store.hdr;
 	int64 removed = 0;
 	LWLockAcquire(h->lock, LW_EXCLUSIVE);

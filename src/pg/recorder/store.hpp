@@ -94,10 +94,10 @@ struct StoreInfo
 	TimestampTz stats_reset;
 };
 
-void StoreRequestShmem();
-void StoreStartup();
-bool StoreReady();
-void StoreCheckReady();	// ERROR with a hint when not preloaded
+// the store's part of the shared-memory table (shared_modules.cpp)
+void StoreReserve();
+void StoreAttach();
+bool StoreReady();	// attached (the hooks' cheap test)
 
 void StoreRecord(const RecordEvent &ev);
 void StoreAddHookTime(double ms);

@@ -17,6 +17,7 @@
 #include "recorder/store_internal.hpp"
 
 #include "compat.hpp"
+#include "shared_modules.hpp"
 
 namespace xray::pg
 {
@@ -157,7 +158,7 @@ ForEachPendingItem(Fn fn)
 StmtRow *
 StoreSnapshotStatements(int *nrows)
 {
-	StoreCheckReady();
+	CheckPreloaded();
 	StoreHeader *h = store.hdr;
 	// capacities fixed at server start: sized without the lock
 	uint32 cap = h->stmt_table.max + h->nslots * kPendingItems;
@@ -246,7 +247,7 @@ StoreSnapshotStatements(int *nrows)
 PlanRow *
 StoreSnapshotPlans(int *nrows)
 {
-	StoreCheckReady();
+	CheckPreloaded();
 	StoreHeader *h = store.hdr;
 	uint32 cap = h->plan_table.max + h->nslots * kPendingItems;
 	PlanRow *rows = (PlanRow *) palloc_extended(mul_size(cap, sizeof(PlanRow)), MCXT_ALLOC_HUGE);
@@ -298,7 +299,7 @@ StoreSnapshotPlans(int *nrows)
 void
 StoreGetInfo(StoreInfo *info)
 {
-	StoreCheckReady();
+	CheckPreloaded();
 	StoreHeader *h = store.hdr;
 	LWLockAcquire(h->lock, LW_SHARED);
 	info->statements = h->stmt_table.count;

@@ -1,4 +1,4 @@
-// maintenance_runner.cpp - xray.run_maintenance(): performs the maintenance
+// runner.cpp - xray.run_maintenance(): performs the maintenance
 // advice in background workers, one top-level command at a time.
 //
 // Why workers: VACUUM, REINDEX CONCURRENTLY and CREATE/DROP INDEX
@@ -23,6 +23,8 @@
 // the coordinator after WaitForBackgroundWorkerShutdown.
 #include "bgworker_def.hpp"
 #include "compat.hpp"
+#include "shared_modules.hpp"
+#include "maintenance/runner.hpp"
 #include "shmem_area.hpp"
 #include "worker_sql.hpp"
 
@@ -49,9 +51,6 @@ PGDLLEXPORT void xray_maintenance_child_main(Datum arg);
 
 namespace xray::pg
 {
-void MaintenanceRequestShmem();
-void MaintenanceStartup();
-
 namespace
 {
 constexpr int kCommandSize = 4096;
@@ -205,10 +204,7 @@ using xray::pg::slot;
 Datum
 xray_run_maintenance(PG_FUNCTION_ARGS)
 {
-	if (slot == NULL)
-		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-						errmsg("pg_xray must be loaded via shared_preload_libraries"),
-						errhint("Add pg_xray to shared_preload_libraries and restart the server.")));
+	xray::pg::CheckPreloaded();
 	// EXECUTE on xray.run_maintenance is the privilege to run maintenance (this
 	// internal function is callable by everyone, but does nothing for others)
 	Datum fn = DirectFunctionCall1(to_regprocedure,
