@@ -51,9 +51,6 @@ PGDLLEXPORT Datum xray_what_if(PG_FUNCTION_ARGS);
 
 namespace xray::pg
 {
-namespace
-{
-}	// namespace
 
 struct HypoIndex
 {

@@ -8,6 +8,10 @@
 // peak; a sort's disk use; a hash aggregate's spill; a Limit's OFFSET and the
 // order it pages through. The worst node of each kind is kept per execution and
 // merged per statement into a bounded shared table (stmt_slots.hpp).
+//
+// Locking: the table's LWLock, taken with LWLockConditionalAcquire once per
+// sampled execution (never per statement; when it is busy that execution's
+// evidence is dropped); readers take it shared and copy (stmt_slots.hpp).
 #include "compat.hpp"
 #include "evidence/node_signals.hpp"
 #include "evidence/scan_signals.hpp"

@@ -6,8 +6,9 @@
 // from an Instrumentation on queryDesc->totaltime, as EXPLAIN and
 // pg_stat_statements do. Statements whose planning or execution fails or is
 // cancelled are recorded in PG_CATCH blocks (errors and their time) and the
-// error is re-thrown unchanged (parse errors have no query id to record). Parallel workers are not recorded: their buffer usage is added to
-// the leader's and their executions are part of the leader's statement.
+// error is re-thrown unchanged (parse errors have no query id to record).
+// Parallel workers are not recorded: their buffer usage is added to the
+// leader's and their executions are part of the leader's statement.
 //
 // Locking: none here. The store records into the backend's own pending slot.
 #include "compat.hpp"

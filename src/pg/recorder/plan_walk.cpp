@@ -1,4 +1,4 @@
-// plan_walk.cpp - plan ids (hot path) and plan texts (once per new plan).
+// plan_walk.cpp - plan ids (hot path): fingerprints of plan trees.
 //
 // PlanIdCompute streams the shape of a plan tree into core::PlanIdBuilder: node
 // types, relation and index OIDs, join types, scan directions, sort and group
@@ -17,9 +17,8 @@
 // the tree is walked again. Two different plans of one query with equal costs
 // to the last bit would share a slot (accepted: see docs/architecture.md).
 //
-// PlanTextBuild renders an EXPLAIN-like tree without costs or constants with a
-// small deparser of its own (EXPLAIN's would print constants). It uses only
-// catalog lookups that return NULL for missing objects.
+// The plan texts (an EXPLAIN-like tree without costs or constants) are
+// rendered by plan_explain.cpp.
 #include <cstring>
 
 #include "plan_id.hpp"

@@ -112,10 +112,7 @@ int64 StoreResetQuery(uint64 queryid);
 // persistence (store_persist.cpp)
 void StoreLoadFile();
 void StoreDumpFile(int code, Datum arg);
-}	// namespace xray::pg
 
-namespace xray::pg
-{
 // StoreStmtTextKnown: this backend has seen the shared entry for key with its
 // text stored (so no text needs to be prepared for it).
 bool StoreStmtTextKnown(const StmtKey &key);

@@ -8,6 +8,10 @@
 // with a WARNING; loading never fails the startup. Texts longer than a smaller
 // new text size are dropped (recaptured later); entries beyond the new capacity
 // are dropped (counted).
+//
+// Locking: none. Both run in the postmaster (or the single-user backend) at
+// start, before any other process attaches the store, and at shutdown, after
+// every other process has exited (as pg_stat_statements' dump and load do).
 #include <cstring>
 
 #include "recorder/store_internal.hpp"
