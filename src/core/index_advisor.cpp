@@ -149,9 +149,7 @@ GenerateCandidates(const std::vector<RelationInfo> &relations, const std::vector
 		c.method = method;
 		c.columns = {col};
 		c.desc = {false};
-		// about one entry per 4 bytes of value, 6-byte posting items compressed to half
-		double entries = rel.rows * std::max(1.0, rel.columns[col].width / 4.0);
-		c.size_bytes = (std::ceil(entries * 3.0 / (options.block_size - 40)) + 2) * options.block_size;
+		c.size_bytes = EstimateGinPages(rel.rows, rel.columns[col].width, options.block_size) * options.block_size;
 		c.statements.push_back(s);
 		out.push_back(std::move(c));
 	};

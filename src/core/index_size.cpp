@@ -1,6 +1,7 @@
 // index_size.cpp - see index_size.hpp.
 #include "index_size.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace xray::core
@@ -37,5 +38,12 @@ EstimateBtree(double tuples, double key_width, int block_size, double fillfactor
 	s.pages = total + 1;	// the metapage
 	s.height = height;
 	return s;
+}
+
+double
+EstimateGinPages(double tuples, double value_width, int block_size) noexcept
+{
+	double entries = std::max(0.0, tuples) * std::max(1.0, value_width / 4.0);
+	return std::ceil(entries * 6.0 * 0.5 / (block_size - 40)) + 2;
 }
 }	// namespace xray::core

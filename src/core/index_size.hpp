@@ -1,4 +1,4 @@
-// index_size.hpp - size of a btree index estimated from statistics.
+// index_size.hpp - size of a btree or gin index estimated from statistics.
 //
 // Used to size hypothetical indexes (what-if planning) and to judge bloat. A
 // leaf tuple takes a 4-byte line pointer, an 8-byte tuple header and the key
@@ -18,4 +18,10 @@ struct BtreeSize
 };
 
 BtreeSize EstimateBtree(double tuples, double key_width, int block_size, double fillfactor) noexcept;
+
+// EstimateGinPages: pages of a gin index over one column of this average width:
+// about one entry per 4 bytes of value (trigrams, jsonb paths), each a 6-byte
+// item pointer in posting lists compressed to about half, plus the metapage and
+// a root.
+double EstimateGinPages(double tuples, double value_width, int block_size) noexcept;
 }	// namespace xray::core

@@ -25,9 +25,10 @@ StartSrf(FunctionCallInfo fcinfo)
 }
 
 // SrfRow appends Datums left to right; Done checks the count and stores the row.
+// The one row builder of every set-returning function.
 struct SrfRow
 {
-	static constexpr int kMax = 32;
+	static constexpr int kMax = 64;
 	Datum values[kMax];
 	bool nulls[kMax];
 	int n = 0;
@@ -41,6 +42,18 @@ struct SrfRow
 	{
 		nulls[n] = true;
 		values[n++] = (Datum) 0;
+	}
+	void Int64(int64 v)
+	{
+		Put(Int64GetDatum(v));
+	}
+	void Float(double v)
+	{
+		Put(Float8GetDatum(v));
+	}
+	void FloatOrNull(double v, bool null)
+	{
+		null ? Null() : Float(v);
 	}
 	void Oid_(Oid o)
 	{

@@ -26,6 +26,7 @@
 #include "query_text.hpp"
 
 #include "compat.hpp"
+#include "srf.hpp"
 #include "shared_modules.hpp"
 #include "guard.hpp"
 #include "guc.hpp"
@@ -1141,22 +1142,20 @@ xray_index_advice(PG_FUNCTION_ARGS)
 				repl[nrepl++] = CStringGetTextDatum(quote_identifier(rel.index_names[k]));
 		}
 		double pct = a.before > 0 ? 100.0 * r.benefit / a.before : 0.0;
-		Datum values[13];
-		bool nulls[13] = {false};
-		int c = 0;
-		values[c++] = Int32GetDatum(i + 1);
-		values[c++] = CStringGetTextDatum(psprintf("%s.%s", quote_identifier(rel.schema), quote_identifier(rel.name)));
-		values[c++] = CStringGetTextDatum(r.method == xray::core::IndexMethod::kBtree ? "btree" : "gin");
-		values[c++] = CStringGetTextDatum(cols.data);
-		values[c++] = CStringGetTextDatum(
-			psprintf("%s;", CreateIndexSql(rel, r, true, a.idxname[i])));
-		values[c++] = Int64GetDatum((int64) r.size_bytes);
-		values[c++] = Float8GetDatum(a.before);
-		values[c++] = Float8GetDatum(a.after);
-		values[c++] = Float8GetDatum(pct);
-		values[c++] = Float8GetDatum(a.opt.write_penalty * r.upkeep);
-		values[c++] = PointerGetDatum(construct_array(qids, nq, INT8OID, 8, true, TYPALIGN_DOUBLE));
-		values[c++] = PointerGetDatum(construct_array(repl, nrepl, TEXTOID, -1, false, TYPALIGN_INT));
+		SrfRow row;
+		row.Put(Int32GetDatum(i + 1));
+		row.Put(CStringGetTextDatum(psprintf("%s.%s", quote_identifier(rel.schema), quote_identifier(rel.name))));
+		row.Put(CStringGetTextDatum(r.method == xray::core::IndexMethod::kBtree ? "btree" : "gin"));
+		row.Put(CStringGetTextDatum(cols.data));
+		row.Put(CStringGetTextDatum(
+			psprintf("%s;", CreateIndexSql(rel, r, true, a.idxname[i]))));
+		row.Put(Int64GetDatum((int64) r.size_bytes));
+		row.Put(Float8GetDatum(a.before));
+		row.Put(Float8GetDatum(a.after));
+		row.Put(Float8GetDatum(pct));
+		row.Put(Float8GetDatum(a.opt.write_penalty * r.upkeep));
+		row.Put(PointerGetDatum(construct_array(qids, nq, INT8OID, 8, true, TYPALIGN_DOUBLE)));
+		row.Put(PointerGetDatum(construct_array(repl, nrepl, TEXTOID, -1, false, TYPALIGN_INT)));
 		// evidence from sampled executions of the statements it helps
 		ScanSignal total = {0, 0, 0, 0};
 		for (int q = 0; q < w.nqueries; q++)
@@ -1175,11 +1174,11 @@ xray_index_advice(PG_FUNCTION_ARGS)
 													"filters removed %.0f per run",
 													total.runs, total.runs == 1 ? "" : "s", total.rows / total.runs,
 													total.removed / total.runs);
-		values[c++] = CStringGetTextDatum(psprintf(
+		row.Put(CStringGetTextDatum(psprintf(
 			"%d statement%s (%.0f calls) on %s (%.0f rows) filter or sort on (%s); with this index their "
 			"estimated workload cost falls by %.0f%%%s",
-			nq, nq == 1 ? "" : "s", calls, quote_identifier(rel.name), rel.rows, cols.data, pct, evidence));
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+			nq, nq == 1 ? "" : "s", calls, quote_identifier(rel.name), rel.rows, cols.data, pct, evidence)));
+		row.Done(rsinfo);
 	}
 	return (Datum) 0;
 }
@@ -1200,16 +1199,14 @@ xray_index_advice_queries(PG_FUNCTION_ARGS)
 			const QueryPod &qp = w.queries[q];
 			if (a.plan_before[q] == NULL)
 				a.plan_before[q] = WhatIfPlan(qp.query, qp.sql, NULL, 0, NULL, qp.userid);
-			Datum values[10];
-			bool nulls[10] = {false};
-			int c = 0;
-			values[c++] = Int32GetDatum(i + 1);
-			values[c++] = CStringGetTextDatum(a.idxname[i]);
-			values[c++] = Int64GetDatum((int64) qp.queryid);
-			values[c++] = CStringGetTextDatum(qp.normalized);
-			values[c++] = Float8GetDatum(qp.calls);
-			values[c++] = Float8GetDatum(qp.cost);
-			values[c++] = Float8GetDatum(a.plan_after[q]->planTree->total_cost);
+			SrfRow row;
+			row.Put(Int32GetDatum(i + 1));
+			row.Put(CStringGetTextDatum(a.idxname[i]));
+			row.Put(Int64GetDatum((int64) qp.queryid));
+			row.Put(CStringGetTextDatum(qp.normalized));
+			row.Put(Float8GetDatum(qp.calls));
+			row.Put(Float8GetDatum(qp.cost));
+			row.Put(Float8GetDatum(a.plan_after[q]->planTree->total_cost));
 			text *before_text = WhatIfPlanText(a.plan_before[q], NULL, 0);
 			text *after_text = WhatIfPlanText(a.plan_after[q], a.hypos, a.nres);
 			// the node that changes: the line of the new plan that scans this index
@@ -1224,13 +1221,10 @@ xray_index_advice_queries(PG_FUNCTION_ARGS)
 					node = pstrdup(line);
 					break;
 				}
-			values[c++] = PointerGetDatum(before_text);
-			values[c++] = PointerGetDatum(after_text);
-			if (node)
-				values[c++] = CStringGetTextDatum(node);
-			else
-				nulls[c++] = true;
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+			row.Put(PointerGetDatum(before_text));
+			row.Put(PointerGetDatum(after_text));
+			row.Text(node);
+			row.Done(rsinfo);
 		}
 	return (Datum) 0;
 }

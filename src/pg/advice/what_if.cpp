@@ -322,12 +322,7 @@ ParseIndex(const char *sql, HypoIndex *h, Oid oid)
 	if (relam == BTREE_AM_OID)
 		h->pages = core::EstimateBtree(tuples, h->key_width, BLCKSZ, 0.9).pages;
 	else
-	{
-		// gin: about one entry per 4 bytes of the value (trigrams, jsonb paths),
-		// posting lists of 6-byte item pointers, compressed to about half
-		double entries = tuples * Max(1.0, h->key_width / 4.0);
-		h->pages = ceil(entries * 6.0 * 0.5 / (BLCKSZ - 40)) + 2;
-	}
+		h->pages = core::EstimateGinPages(tuples, h->key_width, BLCKSZ);
 	h->name = stmt->idxname ? pstrdup(quote_identifier(stmt->idxname))
 							: psprintf("<hypothetical> %s (%s)", quote_identifier(get_rel_name(relid)), cols.data);
 }

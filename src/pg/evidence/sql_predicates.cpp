@@ -52,23 +52,20 @@ xray_predicates(PG_FUNCTION_ARGS)
 			}
 			else if (u.cast != InvalidOid)
 				column = psprintf("%s::%s", column, format_type_be(u.cast));
-			Datum values[kPredicateCols];
-			bool nulls[kPredicateCols] = {false};
-			values[0] = Int64GetDatum((int64) slots[i].key.queryid);
-			values[1] = ObjectIdGetDatum(relid);
-			values[2] = Int16GetDatum(u.att);
-			values[3] = CStringGetTextDatum(column);
-			values[4] = CStringGetTextDatum(SignalKindName(u.kind));
-			values[5] = Int64GetDatum(sig.runs);
-			values[6] = Int64GetDatum(sig.seq_scans);
-			values[7] = Int64GetDatum(sig.limited);
-			values[8] = Float8GetDatum(sig.rows);
-			values[9] = Float8GetDatum(sig.removed);
-			values[11] = Float8GetDatum(sig.est_rows);
-			values[10] = Float8GetDatum(sig.rows + sig.removed > 0
-											? sig.removed / (sig.rows + sig.removed)
-											: 0.0);
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+			SrfRow row;
+			row.Int64((int64) slots[i].key.queryid);
+			row.Put(ObjectIdGetDatum(relid));
+			row.Put(Int16GetDatum(u.att));
+			row.Text(column);
+			row.Text(SignalKindName(u.kind));
+			row.Int64(sig.runs);
+			row.Int64(sig.seq_scans);
+			row.Int64(sig.limited);
+			row.Float(sig.rows);
+			row.Float(sig.removed);
+			row.Float(sig.rows + sig.removed > 0 ? sig.removed / (sig.rows + sig.removed) : 0.0);
+			row.Float(sig.est_rows);
+			row.Done(rsinfo);
 		}
 	}
 	return (Datum) 0;

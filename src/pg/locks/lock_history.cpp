@@ -344,6 +344,24 @@ Publish(Tick &t, char (*root_query)[kIncidentQuery])
 		EdgeText(FindSession(t, t.edges[i].waiter), wtext[i], kHistoryQuery);
 		EdgeText(t.edges[i].blocker != 0 ? FindSession(t, t.edges[i].blocker) : NULL, btext[i], kHistoryQuery);
 	}
+	// this tick's roots as the incident tracker sees them, before the lock
+	core::RootSeen *roots = (core::RootSeen *) palloc0(sizeof(core::RootSeen) * Max(t.nroots, 1));
+	for (int r = 0; r < t.nroots; r++)
+	{
+		const Session *s = t.root_pid[r] != 0 ? FindSession(t, t.root_pid[r]) : NULL;
+		core::RootSeen &root = roots[r];
+		root.pid = t.root_pid[r];
+		root.backend_start = s ? s->backend_start : 0;
+		for (int i = 0; i < t.nedges; i++)
+			if (t.root_of[i] == t.root_pid[r] && t.edges[i].wait_start != 0 &&
+				(root.first_wait_start == 0 || t.edges[i].wait_start < root.first_wait_start))
+				root.first_wait_start = t.edges[i].wait_start;
+		root.cycle = t.root_cycle[r];
+		root.depth = t.root_depth[r];
+		root.sessions = t.root_sessions[r];
+	}
+	int *slot_of = (int *) palloc0(sizeof(int) * Max(t.nroots, 1));
+	bool *opened = (bool *) palloc0(sizeof(bool) * Max(t.nroots, 1));
 	bool *seen = (bool *) palloc0(sizeof(bool) * kIncidents);
 	LWLockAcquire(hist->lock, LW_EXCLUSIVE);
 	LockSamplerInfo &info = hist->info;
@@ -436,51 +454,21 @@ Publish(Tick &t, char (*root_query)[kIncidentQuery])
 		e->blocker_modes |= edge.granted ? edge.held_mask : LOCKBIT_ON(edge.queued_mode);
 		e->last_seen = t.now;
 	}
-	// incidents: roots blocking others now
+	// incidents: roots blocking others now (core/lock_incidents.hpp)
 	IncidentRec *inc = Incidents();
+	core::IncidentsTick(inc, kIncidents, &hist->next_incident_id, roots, t.nroots, t.now, t.interval_s, slot_of, opened,
+						seen);
 	for (int r = 0; r < t.nroots; r++)
-	{
-		const Session *s = t.root_pid[r] != 0 ? FindSession(t, t.root_pid[r]) : NULL;
-		TimestampTz start = s ? s->backend_start : 0;
-		IncidentRec *open = NULL;
-		for (int k = 0; k < kIncidents && open == NULL; k++)
-			if (inc[k].id != 0 && inc[k].ended_at == 0 && inc[k].root_pid == t.root_pid[r] &&
-				inc[k].root_backend_start == start)
-				open = &inc[k];
-		if (open == NULL)
+		if (opened[r])
 		{
-			// the oldest slot (ids grow) takes the new incident
-			int slot = 0;
-			for (int k = 0; k < kIncidents; k++)
-				if (inc[k].id < inc[slot].id)
-					slot = k;
-			open = &inc[slot];
-			memset(open, 0, sizeof(*open));
-			open->id = ++hist->next_incident_id;
-			open->started_at = t.now;
-			// the incident began when its first waiter started waiting
-			for (int i = 0; i < t.nedges; i++)
-				if (t.root_of[i] == t.root_pid[r] && t.edges[i].wait_start != 0 &&
-					t.edges[i].wait_start < open->started_at)
-					open->started_at = t.edges[i].wait_start;
-			open->root_pid = t.root_pid[r];
-			open->root_backend_start = start;
-			open->root_user = s ? s->userid : InvalidOid;
-			open->root_db = s ? s->dbid : InvalidOid;
-			open->root_queryid = s ? s->queryid : 0;
-			open->root_state = s ? (uint8) s->state : 0;
-			memcpy(open->root_query, root_query[r], kIncidentQuery);
+			IncidentRec &open = inc[slot_of[r]];
+			const Session *s = t.root_pid[r] != 0 ? FindSession(t, t.root_pid[r]) : NULL;
+			open.root_user = s ? s->userid : InvalidOid;
+			open.root_db = s ? s->dbid : InvalidOid;
+			open.root_queryid = s ? s->queryid : 0;
+			open.root_state = s ? (uint8) s->state : 0;
+			memcpy(open.root_query, root_query[r], kIncidentQuery);
 		}
-		seen[open - inc] = true;
-		open->last_seen = t.now;
-		open->cycle = open->cycle || t.root_cycle[r];
-		open->max_depth = Max(open->max_depth, t.root_depth[r]);
-		open->max_sessions = Max(open->max_sessions, t.root_sessions[r]);
-		open->blocked_seconds += t.root_sessions[r] * t.interval_s;
-	}
-	for (int k = 0; k < kIncidents; k++)
-		if (inc[k].id != 0 && inc[k].ended_at == 0 && !seen[k])
-			inc[k].ended_at = t.now;
 	info.ticks++;
 	info.last_tick = t.now;
 	LWLockRelease(hist->lock);

@@ -1,5 +1,7 @@
 // lock_history.hpp - sampled lock waits, incidents and wait profiles in shared memory.
 #pragma once
+#include "lock_incidents.hpp"
+
 #include "pg_includes.hpp"
 
 extern "C" {
@@ -61,22 +63,14 @@ struct LockHistEntry
 	char blocker_query[kHistoryQuery];
 };
 
-struct IncidentRec
+// A blocking incident (core/lock_incidents.hpp) with what the sampler knew of
+// its root when it opened.
+struct IncidentRec : core::Incident
 {
-	int64 id;
-	TimestampTz started_at;
-	TimestampTz ended_at;	// 0 while it lasts
-	TimestampTz last_seen;
-	int32 root_pid;
-	TimestampTz root_backend_start;
 	Oid root_user;
 	Oid root_db;
 	uint64 root_queryid;
 	uint8 root_state;	// BackendState of the root when first seen
-	bool cycle;
-	int max_depth;
-	int max_sessions;
-	double blocked_seconds;
 	char root_query[kIncidentQuery];
 };
 

@@ -143,6 +143,53 @@ SessionLabel(int32 pid)
 
 namespace
 {
+// LockTagFields appends the nine pg_locks columns that name a locked object.
+void
+LockTagFields(const LOCKTAG &t, SrfRow &row)
+{
+	const int kFields = 9;
+	Datum f[kFields];
+	bool set[kFields] = {false};
+	auto put = [&](int k, Datum d) {
+		f[k] = d;
+		set[k] = true;
+	};
+	switch ((LockTagType) t.locktag_type)
+	{
+		case LOCKTAG_RELATION:
+		case LOCKTAG_RELATION_EXTEND:
+			put(0, ObjectIdGetDatum(t.locktag_field1));
+			put(1, ObjectIdGetDatum(t.locktag_field2));
+			break;
+		case LOCKTAG_DATABASE_FROZEN_IDS:
+			put(0, ObjectIdGetDatum(t.locktag_field1));
+			break;
+		case LOCKTAG_PAGE:
+		case LOCKTAG_TUPLE:
+			put(0, ObjectIdGetDatum(t.locktag_field1));
+			put(1, ObjectIdGetDatum(t.locktag_field2));
+			put(2, Int32GetDatum((int32) t.locktag_field3));
+			if (t.locktag_type == LOCKTAG_TUPLE)
+				put(3, Int16GetDatum((int16) t.locktag_field4));
+			break;
+		case LOCKTAG_VIRTUALTRANSACTION:
+			put(4, CStringGetTextDatum(psprintf("%d/%u", (int) t.locktag_field1, t.locktag_field2)));
+			break;
+		case LOCKTAG_TRANSACTION:
+		case LOCKTAG_SPECULATIVE_TOKEN:
+			put(5, TransactionIdGetDatum(t.locktag_field1));
+			break;
+		default:
+			put(0, ObjectIdGetDatum(t.locktag_field1));
+			put(6, ObjectIdGetDatum(t.locktag_field2));
+			put(7, ObjectIdGetDatum(t.locktag_field3));
+			put(8, Int16GetDatum((int16) t.locktag_field4));
+			break;
+	}
+	for (int k = 0; k < kFields; k++)
+		set[k] ? row.Put(f[k]) : row.Null();
+}
+
 // the processes of a lock group behind an edge, as integer[]
 Datum
 PidArray(const int32 *pids, int n)
@@ -165,66 +212,29 @@ xray_lock_edges(PG_FUNCTION_ARGS)
 	{
 		const LockEdge &e = edges[i];
 		const LOCKTAG &t = e.tag;
-		Datum values[kEdgeCols];
-		bool nulls[kEdgeCols];
-		memset(nulls, true, sizeof(nulls));
-		auto set = [&](int col, Datum d) {
-			values[col] = d;
-			nulls[col] = false;
-		};
-		set(0, Int32GetDatum(e.waiter));
-		set(1, Int32GetDatum(e.blocker));
-		set(2, CStringGetTextDatum(LockTagTypeNames[t.locktag_type]));
-		switch ((LockTagType) t.locktag_type)
-		{
-			case LOCKTAG_RELATION:
-			case LOCKTAG_RELATION_EXTEND:
-				set(3, ObjectIdGetDatum(t.locktag_field1));
-				set(4, ObjectIdGetDatum(t.locktag_field2));
-				break;
-			case LOCKTAG_DATABASE_FROZEN_IDS:
-				set(3, ObjectIdGetDatum(t.locktag_field1));
-				break;
-			case LOCKTAG_PAGE:
-			case LOCKTAG_TUPLE:
-				set(3, ObjectIdGetDatum(t.locktag_field1));
-				set(4, ObjectIdGetDatum(t.locktag_field2));
-				set(5, Int32GetDatum((int32) t.locktag_field3));
-				if (t.locktag_type == LOCKTAG_TUPLE)
-					set(6, Int16GetDatum((int16) t.locktag_field4));
-				break;
-			case LOCKTAG_VIRTUALTRANSACTION:
-				set(7, CStringGetTextDatum(psprintf("%d/%u", (int) t.locktag_field1, t.locktag_field2)));
-				break;
-			case LOCKTAG_TRANSACTION:
-			case LOCKTAG_SPECULATIVE_TOKEN:
-				set(8, TransactionIdGetDatum(t.locktag_field1));
-				break;
-			default:
-				set(3, ObjectIdGetDatum(t.locktag_field1));
-				set(9, ObjectIdGetDatum(t.locktag_field2));
-				set(10, ObjectIdGetDatum(t.locktag_field3));
-				set(11, Int16GetDatum((int16) t.locktag_field4));
-				break;
-		}
-		set(12, CStringGetTextDatum(GetLockmodeName(t.locktag_lockmethodid, e.wait_mode)));
+		SrfRow row;
+		row.Put(Int32GetDatum(e.waiter));
+		row.Put(Int32GetDatum(e.blocker));
+		row.Text(LockTagTypeNames[t.locktag_type]);
+		// the locked object as pg_locks spells it: database, relation, page, tuple,
+		// virtualxid, transactionid, classid, objid, objsubid (each NULL unless its type has it)
+		LockTagFields(t, row);
+		row.Text(GetLockmodeName(t.locktag_lockmethodid, e.wait_mode));
 		StringInfoData modes;
 		initStringInfo(&modes);
 		if (e.granted)
 			LockModeNames(t.locktag_lockmethodid, e.held_mask, &modes);
 		else
 			appendStringInfoString(&modes, GetLockmodeName(t.locktag_lockmethodid, e.queued_mode));
-		set(13, CStringGetTextDatum(modes.data));
-		set(14, BoolGetDatum(e.granted));
-		if (e.wait_start != 0)
-			set(15, TimestampTzGetDatum(e.wait_start));
-		if (e.blocker == 0 && LocalTransactionIdIsValid(e.prepared_lxid))
-			set(16, CStringGetTextDatum(psprintf("%d/%u", (int) e.prepared_backend, e.prepared_lxid)));
-		if (e.nwaiter_procs > 0)
-			set(17, PidArray(e.waiter_procs, e.nwaiter_procs));
-		if (e.nblocker_procs > 0)
-			set(18, PidArray(e.blocker_procs, e.nblocker_procs));
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		row.Text(modes.data);
+		row.Put(BoolGetDatum(e.granted));
+		row.Time(e.wait_start);
+		row.Text(e.blocker == 0 && LocalTransactionIdIsValid(e.prepared_lxid)
+					 ? psprintf("%d/%u", (int) e.prepared_backend, e.prepared_lxid)
+					 : NULL);
+		e.nwaiter_procs > 0 ? row.Put(PidArray(e.waiter_procs, e.nwaiter_procs)) : row.Null();
+		e.nblocker_procs > 0 ? row.Put(PidArray(e.blocker_procs, e.nblocker_procs)) : row.Null();
+		row.Done(rsinfo);
 	}
 	return (Datum) 0;
 }

@@ -9,6 +9,7 @@
 #include "compat.hpp"
 #include "shared_modules.hpp"
 #include "recorder/store.hpp"
+#include "srf.hpp"
 #include "text_access.hpp"
 
 extern "C" {
@@ -30,58 +31,29 @@ namespace
 {
 using namespace xray::pg;
 
-constexpr int kStatementsCols = 43;
-// xray._statements(): every counter any supported server has (those this one
-// lacks are NULL); xray.statements shows this version's set under its names
-constexpr int kStatementsFullCols = 60;
-constexpr int kPlansCols = 10;
-constexpr int kInfoCols = 12;
+// xray.statements() has 43 columns; xray._statements() 60: every counter any
+// supported server has (those this one lacks are NULL), from which the view
+// xray.statements shows this version's set under its names. SrfRow checks the
+// count against the SQL definition.
 
-// Row builder: appends Datums left to right and checks the count at the end.
-struct Cols
+// the five timing columns of pg_stat_statements (total, min, max, mean, stddev)
+void
+PutTiming(SrfRow &c, const TimingStats &t)
 {
-	Datum *values;
-	bool *nulls;
-	int n;
+	c.Float(t.total);
+	c.FloatOrNull(t.min, t.count == 0);
+	c.FloatOrNull(t.max, t.count == 0);
+	c.FloatOrNull(t.mean, t.count == 0);
+	c.FloatOrNull(xray::core::TimingStddev(t), t.count == 0);
+}
 
-	void Null()
-	{
-		nulls[n++] = true;
-	}
-	void Int64(int64 v)
-	{
-		values[n++] = Int64GetDatum(v);
-	}
-	void Float(double v)
-	{
-		values[n++] = Float8GetDatum(v);
-	}
-	void FloatOrNull(double v, bool null)
-	{
-		null ? Null() : Float(v);
-	}
-	void Text(const char *s)
-	{
-		s ? (void) (values[n++] = CStringGetTextDatum(s)) : Null();
-	}
-	void Timestamp(TimestampTz t)
-	{
-		t == 0 ? Null() : (void) (values[n++] = TimestampTzGetDatum(t));
-	}
-	void Timing(const TimingStats &t)
-	{
-		Float(t.total);
-		FloatOrNull(t.min, t.count == 0);
-		FloatOrNull(t.max, t.count == 0);
-		FloatOrNull(t.mean, t.count == 0);
-		FloatOrNull(xray::core::TimingStddev(t), t.count == 0);
-	}
-	void Quantile(const uint64 *hist, double q)
-	{
-		double v = xray::core::HistQuantile(hist, q);
-		FloatOrNull(v, v < 0);
-	}
-};
+// a latency percentile from the histogram (NULL before any execution)
+void
+PutQuantile(SrfRow &c, const uint64 *hist, double q)
+{
+	double v = xray::core::HistQuantile(hist, q);
+	c.FloatOrNull(v, v < 0);
+}
 
 Datum
 NumericFromUint64(uint64 v)
@@ -89,15 +61,6 @@ NumericFromUint64(uint64 v)
 	char buf[32];
 	snprintf(buf, sizeof(buf), UINT64_FORMAT, v);
 	return DirectFunctionCall3(numeric_in, CStringGetDatum(buf), ObjectIdGetDatum(0), Int32GetDatum(-1));
-}
-
-void
-CheckColumns(const Cols &c, ReturnSetInfo *rsinfo, int expected)
-{
-	if (c.n != expected || rsinfo->setDesc->natts != expected)
-		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						errmsg("pg_xray's SQL definitions do not match its library"),
-						errhint("Run ALTER EXTENSION pg_xray UPDATE, or reinstall pg_xray.")));
 }
 
 Datum
@@ -109,17 +72,14 @@ EmitStatements(FunctionCallInfo fcinfo, bool full)
 	TextAccess access;
 	int nrows;
 	StmtRow *rows = StoreSnapshotStatements(&nrows);
-	int ncols = full ? kStatementsFullCols : kStatementsCols;
 	for (int i = 0; i < nrows; i++)
 	{
 		const StmtRow &r = rows[i];
-		Datum values[kStatementsFullCols];
-		bool nulls[kStatementsFullCols] = {false};
-		Cols c{values, nulls, 0};
+		SrfRow c;
 		bool visible = access.Sees(r.key.userid);
-		values[c.n++] = ObjectIdGetDatum(r.key.userid);
-		values[c.n++] = ObjectIdGetDatum(r.key.dbid);
-		values[c.n++] = BoolGetDatum(r.key.toplevel);
+		c.Put(ObjectIdGetDatum(r.key.userid));
+		c.Put(ObjectIdGetDatum(r.key.dbid));
+		c.Put(BoolGetDatum(r.key.toplevel));
 		if (visible)
 		{
 			c.Int64((int64) r.key.queryid);
@@ -131,12 +91,12 @@ EmitStatements(FunctionCallInfo fcinfo, bool full)
 			c.Text(kHiddenText);
 		}
 		c.Int64(r.c.plan.count);
-		c.Timing(r.c.plan);
+		PutTiming(c, r.c.plan);
 		c.Int64(r.c.exec.count);
-		c.Timing(r.c.exec);
-		c.Quantile(r.hist, 0.50);
-		c.Quantile(r.hist, 0.95);
-		c.Quantile(r.hist, 0.99);
+		PutTiming(c, r.c.exec);
+		PutQuantile(c, r.hist, 0.50);
+		PutQuantile(c, r.hist, 0.95);
+		PutQuantile(c, r.hist, 0.99);
 		c.Int64(r.c.rows);
 		c.Int64(r.c.errors);
 		c.Float(r.c.error_time);
@@ -162,7 +122,7 @@ EmitStatements(FunctionCallInfo fcinfo, bool full)
 		c.Float(io.temp_blk_write_time);
 		c.Int64(io.wal_records);
 		c.Int64(io.wal_fpi);
-		values[c.n++] = NumericFromUint64(io.wal_bytes);
+		c.Put(NumericFromUint64(io.wal_bytes));
 		if (full)
 		{
 			XRAY_HAS_PG18_COUNTERS ? c.Int64(io.wal_buffers_full) : c.Null();
@@ -180,17 +140,16 @@ EmitStatements(FunctionCallInfo fcinfo, bool full)
 			XRAY_HAS_PG18_COUNTERS ? c.Int64(r.c.parallel_workers_to_launch) : c.Null();
 			XRAY_HAS_PG18_COUNTERS ? c.Int64(r.c.parallel_workers_launched) : c.Null();
 		}
-		values[c.n++] = Int32GetDatum(r.distinct_plans);
-		c.Timestamp(r.first_seen);
-		c.Timestamp(r.last_seen);
+		c.Put(Int32GetDatum(r.distinct_plans));
+		c.Time(r.first_seen);
+		c.Time(r.last_seen);
 		if (full)
 		{
 			// counted since the entry was made; min and max are never reset apart
-			c.Timestamp(r.first_seen);
-			c.Timestamp(r.first_seen);
+			c.Time(r.first_seen);
+			c.Time(r.first_seen);
 		}
-		CheckColumns(c, rsinfo, ncols);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		c.Done(rsinfo);
 	}
 	return (Datum) 0;
 }
@@ -219,21 +178,18 @@ xray_plans(PG_FUNCTION_ARGS)
 	for (int i = 0; i < nrows; i++)
 	{
 		const PlanRow &r = rows[i];
-		Datum values[kPlansCols];
-		bool nulls[kPlansCols] = {false};
-		Cols c{values, nulls, 0};
-		values[c.n++] = ObjectIdGetDatum(r.key.dbid);
+		SrfRow c;
+		c.Put(ObjectIdGetDatum(r.key.dbid));
 		c.Int64((int64) r.key.queryid);
 		c.Int64((int64) r.key.planid);
 		c.Int64(r.exec.count);
 		c.Float(r.exec.total);
 		c.FloatOrNull(r.exec.mean, r.exec.count == 0);
-		c.Quantile(r.hist, 0.95);
-		c.Timestamp(r.first_seen);
-		c.Timestamp(r.last_seen);
+		PutQuantile(c, r.hist, 0.95);
+		c.Time(r.first_seen);
+		c.Time(r.last_seen);
 		c.Text(r.text);
-		CheckColumns(c, rsinfo, kPlansCols);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		c.Done(rsinfo);
 	}
 	return (Datum) 0;
 }
@@ -246,9 +202,7 @@ xray_info(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	StoreInfo info;
 	StoreGetInfo(&info);
-	Datum values[kInfoCols];
-	bool nulls[kInfoCols] = {false};
-	Cols c{values, nulls, 0};
+	SrfRow c;
 	c.Int64(info.statements);
 	c.Int64(info.max_statements);
 	c.Int64(info.plans);
@@ -260,9 +214,8 @@ xray_info(PG_FUNCTION_ARGS)
 	c.Int64(info.flushes);
 	c.Int64(info.shared_memory_bytes);
 	c.Float(info.hook_time_ms);
-	c.Timestamp(info.stats_reset);
-	CheckColumns(c, rsinfo, kInfoCols);
-	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	c.Time(info.stats_reset);
+	c.Done(rsinfo);
 	return (Datum) 0;
 }
 
