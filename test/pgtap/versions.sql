@@ -27,7 +27,8 @@ SELECT is(xray._checkpoint_counts() IS NOT NULL, true, 'xray._checkpoint_counts(
 -- every object of the extension says what it is for
 SELECT is((SELECT string_agg(pg_describe_object(d.classid, d.objid, 0), ', ' ORDER BY 1)
            FROM pg_depend d
-           WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
+           -- (17+ also records the row types of its views and tables: they are described by the relation)
+           WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e' AND d.classid <> 'pg_type'::regclass
              AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'pg_xray')
              AND NOT EXISTS (SELECT 1 FROM pg_description x WHERE x.classoid = d.classid AND x.objoid = d.objid AND x.objsubid = 0)),
           NULL, 'every function, view, table and sequence of pg_xray has a COMMENT');
