@@ -38,4 +38,4 @@ ClockPick(uint32_t n, uint32_t &hand, uint32_t max_steps, Usage usage)
 	}
 	return best;
 }
-}	// namespace xray::core
+} // namespace xray::core

@@ -30,4 +30,4 @@ MinutesAddTick(ConnMinute *ring, int cap, uint64_t *count, int64_t now_us, const
 	m->max_idle_in_xact = std::max(m->max_idle_in_xact, c.idle_in_xact);
 	m->max_total = std::max(m->max_total, c.total);
 }
-}	// namespace xray::core
+} // namespace xray::core

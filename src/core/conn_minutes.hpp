@@ -12,7 +12,7 @@ namespace xray::core
 {
 struct ConnMinute
 {
-	int64_t minute;	   // start of the minute, microseconds (a PostgreSQL timestamp)
+	int64_t minute; // start of the minute, microseconds (a PostgreSQL timestamp)
 	int32_t ticks;
 	int64_t sum_active;
 	int32_t max_active;
@@ -25,7 +25,7 @@ struct ConnMinute
 // One tick's client sessions by state.
 struct SessionCounts
 {
-	int active;		  // running a statement (fast-path calls included)
+	int active; // running a statement (fast-path calls included)
 	int idle;
 	int idle_in_xact; // idle in transaction, aborted ones included
 	int total;		  // every client session
@@ -43,4 +43,4 @@ MinutesKept(uint64_t count, int cap) noexcept
 {
 	return count < static_cast<uint64_t>(cap) ? count : static_cast<uint64_t>(cap);
 }
-}	// namespace xray::core
+} // namespace xray::core

@@ -112,4 +112,4 @@ CountersMerge(StmtCounters &into, const StmtCounters &from) noexcept
 	into.parallel_workers_to_launch += from.parallel_workers_to_launch;
 	into.parallel_workers_launched += from.parallel_workers_launched;
 }
-}	// namespace xray::core
+} // namespace xray::core

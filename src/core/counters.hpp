@@ -21,7 +21,7 @@ struct TimingStats
 	double min;
 	double max;
 	double mean;
-	double m2;	// sum of squared distances from the mean
+	double m2; // sum of squared distances from the mean
 };
 
 // IoCounters holds the buffer, I/O timing and WAL counters of executions.
@@ -37,16 +37,16 @@ struct IoCounters
 	int64_t local_blks_written;
 	int64_t temp_blks_read;
 	int64_t temp_blks_written;
-	double blk_read_time;	// shared blocks (15/16: all blocks, as their blk_read_time)
+	double blk_read_time; // shared blocks (15/16: all blocks, as their blk_read_time)
 	double blk_write_time;
-	double local_blk_read_time;	// 17+
+	double local_blk_read_time; // 17+
 	double local_blk_write_time;
 	double temp_blk_read_time;
 	double temp_blk_write_time;
 	int64_t wal_records;
 	int64_t wal_fpi;
 	uint64_t wal_bytes;
-	int64_t wal_buffers_full;	// 18+
+	int64_t wal_buffers_full; // 18+
 };
 
 // JitCounters: what JIT compilation cost the executions, as pg_stat_statements
@@ -61,21 +61,21 @@ struct JitCounters
 	double optimization_time;
 	int64_t emission_count;
 	double emission_time;
-	int64_t deform_count;	// 17+
+	int64_t deform_count; // 17+
 	double deform_time;
 };
 
 // StmtCounters is everything pg_xray counts for one statement key.
 struct StmtCounters
 {
-	TimingStats exec;	// successful executions ("calls")
-	TimingStats plan;	// planning ("plans")
+	TimingStats exec; // successful executions ("calls")
+	TimingStats plan; // planning ("plans")
 	int64_t rows;
 	int64_t errors;
-	double error_time;	// total milliseconds spent in failed executions
+	double error_time; // total milliseconds spent in failed executions
 	IoCounters io;
 	JitCounters jit;
-	int64_t parallel_workers_to_launch;	// 18+
+	int64_t parallel_workers_to_launch; // 18+
 	int64_t parallel_workers_launched;
 };
 
@@ -83,8 +83,8 @@ static_assert(std::is_trivially_copyable_v<StmtCounters>, "shared memory holds P
 
 void TimingAdd(TimingStats &s, double ms) noexcept;
 void TimingMerge(TimingStats &into, const TimingStats &from) noexcept;
-double TimingStddev(const TimingStats &s) noexcept;	// population stddev, as pg_stat_statements
+double TimingStddev(const TimingStats &s) noexcept; // population stddev, as pg_stat_statements
 void IoMerge(IoCounters &into, const IoCounters &from) noexcept;
 void JitMerge(JitCounters &into, const JitCounters &from) noexcept;
 void CountersMerge(StmtCounters &into, const StmtCounters &from) noexcept;
-}	// namespace xray::core
+} // namespace xray::core

@@ -28,4 +28,4 @@ IndexInsert(int32_t *slots, uint32_t capacity, uint64_t hash, int32_t entry) noe
 		i = (i + 1) & mask;
 	slots[i] = entry;
 }
-}	// namespace xray::core
+} // namespace xray::core

@@ -82,4 +82,4 @@ HashMix64(uint64_t x)
 	x ^= x >> 31;
 	return x;
 }
-}	// namespace xray::core
+} // namespace xray::core

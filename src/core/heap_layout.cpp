@@ -41,7 +41,7 @@ RoundUp(int x, int a) noexcept
 {
 	return (x + a - 1) / a * a;
 }
-}	// namespace
+} // namespace
 
 TupleEstimate
 EstimateTuple(const ColumnLayout *cols, int ncols) noexcept
@@ -154,4 +154,4 @@ MeanAlignedBytes(double mean_len, bool fixed) noexcept
 		return std::ceil(mean_len / kMaxAlign) * kMaxAlign;
 	return mean_len + (kMaxAlign - 1) / 2.0;
 }
-}	// namespace xray::core
+} // namespace xray::core

@@ -14,10 +14,10 @@
 
 namespace xray::core
 {
-constexpr int kPageHeaderBytes = 24;	// SizeOfPageHeaderData
-constexpr int kLinePointerBytes = 4;	// sizeof(ItemIdData)
-constexpr int kTupleHeaderBytes = 23;	// SizeofHeapTupleHeader
-constexpr int kMaxAlign = 8;			// MAXIMUM_ALIGNOF on every platform PostgreSQL 15-18 builds for
+constexpr int kPageHeaderBytes = 24;  // SizeOfPageHeaderData
+constexpr int kLinePointerBytes = 4;  // sizeof(ItemIdData)
+constexpr int kTupleHeaderBytes = 23; // SizeofHeapTupleHeader
+constexpr int kMaxAlign = 8;		  // MAXIMUM_ALIGNOF on every platform PostgreSQL 15-18 builds for
 
 // One column as the heap stores it (pg_attribute + pg_stats), dropped ones included.
 struct ColumnLayout
@@ -32,8 +32,8 @@ struct ColumnLayout
 
 struct TupleEstimate
 {
-	double bytes;	 // mean MAXALIGNed tuple length, header included, line pointer not
-	bool fixed;		 // every row the same length (fixed-width columns, no NULL ever)
+	double bytes; // mean MAXALIGNed tuple length, header included, line pointer not
+	bool fixed;	  // every row the same length (fixed-width columns, no NULL ever)
 };
 
 // EstimateTuple: the mean stored length of a row of these columns (ncols =
@@ -62,4 +62,4 @@ double NextFitPages(const uint16_t *tuple_bytes, size_t n, int fillfactor, int b
 // length is mean_len (pgstattuple's tuple_len / tuple_count): exact for rows
 // of one length, half an alignment unit more on average otherwise.
 double MeanAlignedBytes(double mean_len, bool fixed) noexcept;
-}	// namespace xray::core
+} // namespace xray::core

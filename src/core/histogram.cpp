@@ -35,12 +35,12 @@ Quantile(const T *counts, double q)
 	}
 	return HistBucketValue(kHistBuckets - 1);
 }
-}	// namespace
+} // namespace
 
 int
 HistBucket(double ms) noexcept
 {
-	if (!(ms > kHistMinMs))		// also catches NaN
+	if (!(ms > kHistMinMs)) // also catches NaN
 		return 0;
 	if (ms > kHistMaxMs)
 		return kHistBuckets - 1;
@@ -73,4 +73,4 @@ HistQuantile(const uint32_t *counts, double q) noexcept
 {
 	return Quantile(counts, q);
 }
-}	// namespace xray::core
+} // namespace xray::core

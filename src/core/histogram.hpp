@@ -16,11 +16,11 @@ namespace xray::core
 {
 constexpr double kHistAlpha = 0.05;
 constexpr double kHistGamma = (1.0 + kHistAlpha) / (1.0 - kHistAlpha);
-constexpr double kHistMinMs = 0.01;	   // 10 microseconds
-constexpr double kHistMaxMs = 100000.0;	// 100 seconds
+constexpr double kHistMinMs = 0.01;		// 10 microseconds
+constexpr double kHistMaxMs = 100000.0; // 100 seconds
 // ceil(ln(kHistMaxMs / kHistMinMs) / ln(kHistGamma)) = ceil(161.05)
 constexpr int kHistLogBuckets = 162;
-constexpr int kHistBuckets = kHistLogBuckets + 2;	// + underflow + overflow
+constexpr int kHistBuckets = kHistLogBuckets + 2; // + underflow + overflow
 
 // HistBucket maps a duration in milliseconds to its bucket.
 int HistBucket(double ms) noexcept;
@@ -33,4 +33,4 @@ double HistBucketValue(int bucket) noexcept;
 // Works for 32- and 64-bit counters.
 double HistQuantile(const uint64_t *counts, double q) noexcept;
 double HistQuantile(const uint32_t *counts, double q) noexcept;
-}	// namespace xray::core
+} // namespace xray::core

@@ -17,12 +17,23 @@ HtmlEscape(const std::string &s)
 	{
 		switch (c)
 		{
-			case '&': out += "&amp;"; break;
-			case '<': out += "&lt;"; break;
-			case '>': out += "&gt;"; break;
-			case '"': out += "&quot;"; break;
-			case '\'': out += "&#39;"; break;
-			default: out += c;
+			case '&':
+				out += "&amp;";
+				break;
+			case '<':
+				out += "&lt;";
+				break;
+			case '>':
+				out += "&gt;";
+				break;
+			case '"':
+				out += "&quot;";
+				break;
+			case '\'':
+				out += "&#39;";
+				break;
+			default:
+				out += c;
 		}
 	}
 	return out;
@@ -67,29 +78,33 @@ LatencyChart(const std::vector<LatencyRow> &rows)
 		l1 = l0 + 1;
 	auto x = [&](double ms) { return left + (std::log10(std::max(ms, 1e-3)) - l0) / (l1 - l0) * width; };
 	int h = top + static_cast<int>(rows.size()) * row_h + 10;
-	std::string s = "<svg id=\"latency-chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(left + width + 50) +
-					"\" height=\"" + std::to_string(h) + "\" role=\"img\" aria-label=\"latency distribution per statement\">\n";
+	std::string s = "<svg id=\"latency-chart\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
+					std::to_string(left + width + 50) + "\" height=\"" + std::to_string(h) +
+					"\" role=\"img\" aria-label=\"latency distribution per statement\">\n";
 	for (double d = l0; d <= l1; d += 1)
 	{
 		double xx = left + (d - l0) / (l1 - l0) * width;
-		s += "<line class=\"grid\" x1=\"" + Num(xx) + "\" y1=\"20\" x2=\"" + Num(xx) + "\" y2=\"" + std::to_string(h - 5) + "\"/>";
-		s += "<text class=\"axis\" x=\"" + Num(xx) + "\" y=\"14\" text-anchor=\"middle\">" + HtmlEscape(Ms(std::pow(10.0, d))) + "</text>\n";
+		s += "<line class=\"grid\" x1=\"" + Num(xx) + "\" y1=\"20\" x2=\"" + Num(xx) + "\" y2=\"" +
+			 std::to_string(h - 5) + "\"/>";
+		s += "<text class=\"axis\" x=\"" + Num(xx) + "\" y=\"14\" text-anchor=\"middle\">" +
+			 HtmlEscape(Ms(std::pow(10.0, d))) + "</text>\n";
 	}
 	for (size_t i = 0; i < rows.size(); i++)
 	{
 		const LatencyRow &r = rows[i];
 		double y = top + static_cast<double>(i) * row_h + row_h / 2.0;
-		std::string title = HtmlEscape(r.label + " — calls " + std::to_string(r.calls) + ", mean " + Ms(r.mean_ms) +
-									   ", p50 " + Ms(r.p50_ms) + ", p95 " + Ms(r.p95_ms) + ", p99 " + Ms(r.p99_ms) +
-									   ", max " + Ms(r.max_ms));
+		std::string title =
+			HtmlEscape(r.label + " — calls " + std::to_string(r.calls) + ", mean " + Ms(r.mean_ms) + ", p50 " +
+					   Ms(r.p50_ms) + ", p95 " + Ms(r.p95_ms) + ", p99 " + Ms(r.p99_ms) + ", max " + Ms(r.max_ms));
 		std::string label = r.label.size() > 48 ? r.label.substr(0, 47) + "…" : r.label;
 		s += "<g class=\"stmt\"><title>" + title + "</title>";
-		s += "<text class=\"label\" x=\"" + std::to_string(left - 8) + "\" y=\"" + Num(y + 4) + "\" text-anchor=\"end\">" +
-			 HtmlEscape(label) + "</text>";
+		s += "<text class=\"label\" x=\"" + std::to_string(left - 8) + "\" y=\"" + Num(y + 4) +
+			 "\" text-anchor=\"end\">" + HtmlEscape(label) + "</text>";
 		s += "<line class=\"whisker\" x1=\"" + Num(x(r.min_ms)) + "\" y1=\"" + Num(y) + "\" x2=\"" + Num(x(r.max_ms)) +
 			 "\" y2=\"" + Num(y) + "\"/>";
 		double bx = x(r.p50_ms), bw = std::max(2.0, x(r.p95_ms) - bx);
-		s += "<rect class=\"box\" x=\"" + Num(bx) + "\" y=\"" + Num(y - 8) + "\" width=\"" + Num(bw) + "\" height=\"16\"/>";
+		s += "<rect class=\"box\" x=\"" + Num(bx) + "\" y=\"" + Num(y - 8) + "\" width=\"" + Num(bw) +
+			 "\" height=\"16\"/>";
 		s += "<line class=\"p99\" x1=\"" + Num(x(r.p99_ms)) + "\" y1=\"" + Num(y - 10) + "\" x2=\"" + Num(x(r.p99_ms)) +
 			 "\" y2=\"" + Num(y + 10) + "\"/>";
 		s += "<circle class=\"mean\" cx=\"" + Num(x(r.mean_ms)) + "\" cy=\"" + Num(y) + "\" r=\"3\"/></g>\n";
@@ -102,20 +117,23 @@ std::string
 SeriesChart(const std::string &id, const std::string &what, const std::vector<SeriesPoint> &pts, bool latency)
 {
 	if (pts.size() < 2)
-		return "<p class=\"empty\">fewer than two snapshots: run <code>SELECT xray.snapshot()</code> on a schedule</p>\n";
+		return "<p class=\"empty\">fewer than two snapshots: run <code>SELECT xray.snapshot()</code> on a "
+			   "schedule</p>\n";
 	const int left = 70, width = 760, height = 160, top = 20;
 	double hi = 0;
 	for (const SeriesPoint &p : pts)
 		hi = std::max(hi, latency ? p.mean_ms : p.calls);
 	if (hi <= 0)
 		hi = 1;
-	std::string s = "<svg id=\"" + id + "\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" + std::to_string(left + width + 20) +
-					"\" height=\"" + std::to_string(top + height + 30) + "\" role=\"img\" aria-label=\"" + HtmlEscape(what) + "\">\n";
-	s += "<line class=\"axisline\" x1=\"" + std::to_string(left) + "\" y1=\"" + std::to_string(top + height) + "\" x2=\"" +
-		 std::to_string(left + width) + "\" y2=\"" + std::to_string(top + height) + "\"/>";
-	s += "<text class=\"axis\" x=\"" + std::to_string(left - 6) + "\" y=\"" + std::to_string(top + 4) + "\" text-anchor=\"end\">" +
-		 HtmlEscape(latency ? Ms(hi) : Num(hi, 0)) + "</text>";
-	s += "<text class=\"axis\" x=\"" + std::to_string(left - 6) + "\" y=\"" + std::to_string(top + height) + "\" text-anchor=\"end\">0</text>\n";
+	std::string s = "<svg id=\"" + id + "\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
+					std::to_string(left + width + 20) + "\" height=\"" + std::to_string(top + height + 30) +
+					"\" role=\"img\" aria-label=\"" + HtmlEscape(what) + "\">\n";
+	s += "<line class=\"axisline\" x1=\"" + std::to_string(left) + "\" y1=\"" + std::to_string(top + height) +
+		 "\" x2=\"" + std::to_string(left + width) + "\" y2=\"" + std::to_string(top + height) + "\"/>";
+	s += "<text class=\"axis\" x=\"" + std::to_string(left - 6) + "\" y=\"" + std::to_string(top + 4) +
+		 "\" text-anchor=\"end\">" + HtmlEscape(latency ? Ms(hi) : Num(hi, 0)) + "</text>";
+	s += "<text class=\"axis\" x=\"" + std::to_string(left - 6) + "\" y=\"" + std::to_string(top + height) +
+		 "\" text-anchor=\"end\">0</text>\n";
 	std::string points;
 	for (size_t i = 0; i < pts.size(); i++)
 	{
@@ -140,7 +158,8 @@ LockGraphSvg(const HtmlReport &r)
 {
 	std::vector<ForestNode> nodes = BuildForest(r.lock_edges);
 	if (nodes.empty())
-		return "<svg id=\"lock-graph\" xmlns=\"http://www.w3.org/2000/svg\" width=\"400\" height=\"40\"><text class=\"axis\" "
+		return "<svg id=\"lock-graph\" xmlns=\"http://www.w3.org/2000/svg\" width=\"400\" height=\"40\"><text "
+			   "class=\"axis\" "
 			   "x=\"10\" y=\"24\">no session is waiting for a lock</text></svg>\n";
 	std::map<int32_t, std::string> labels(r.session_labels.begin(), r.session_labels.end());
 	const int col_w = 300, box_w = 260, box_h = 44, row_h = 58;
@@ -154,11 +173,12 @@ LockGraphSvg(const HtmlReport &r)
 		max_depth = std::max(max_depth, n.depth);
 		max_rows = std::max(max_rows, row + 1);
 	}
-	std::string s = "<svg id=\"lock-graph\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
-					std::to_string(40 + (max_depth + 1) * col_w) + "\" height=\"" + std::to_string(40 + max_rows * row_h) +
-					"\" role=\"img\" aria-label=\"who blocks whom\">\n"
-					"<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"8\" markerHeight=\"8\" "
-					"orient=\"auto-start-reverse\"><path d=\"M 0 0 L 10 5 L 0 10 z\"/></marker></defs>\n";
+	std::string s =
+		"<svg id=\"lock-graph\" xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
+		std::to_string(40 + (max_depth + 1) * col_w) + "\" height=\"" + std::to_string(40 + max_rows * row_h) +
+		"\" role=\"img\" aria-label=\"who blocks whom\">\n"
+		"<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"8\" markerHeight=\"8\" "
+		"orient=\"auto-start-reverse\"><path d=\"M 0 0 L 10 5 L 0 10 z\"/></marker></defs>\n";
 	for (const WaitEdge &e : r.lock_edges)
 	{
 		auto w = pos[e.waiter], b = pos[e.blocker];
@@ -170,7 +190,8 @@ LockGraphSvg(const HtmlReport &r)
 	for (const ForestNode &n : nodes)
 	{
 		auto p = pos[n.pid];
-		std::string cls = n.depth == 0 ? (n.in_cycle ? "node cycle" : "node root") : (n.in_cycle ? "node cycle" : "node");
+		std::string cls =
+			n.depth == 0 ? (n.in_cycle ? "node cycle" : "node root") : (n.in_cycle ? "node cycle" : "node");
 		std::string first = (n.pid == 0 ? std::string("prepared transaction") : "pid " + std::to_string(n.pid)) +
 							(n.blocked_sessions > 0 ? " · blocks " + std::to_string(n.blocked_sessions) : "") +
 							(n.waiting ? " · waits " + Num(n.waited_s, 1) + " s" : "");
@@ -180,8 +201,9 @@ LockGraphSvg(const HtmlReport &r)
 		s += "<g class=\"" + cls + "\"><rect x=\"" + Num(p.first) + "\" y=\"" + Num(p.second) + "\" width=\"" +
 			 std::to_string(box_w) + "\" height=\"" + std::to_string(box_h) + "\" rx=\"6\"/>";
 		s += "<text x=\"" + Num(p.first + 8) + "\" y=\"" + Num(p.second + 18) + "\">" + HtmlEscape(first) + "</text>";
-		s += "<text class=\"small\" x=\"" + Num(p.first + 8) + "\" y=\"" + Num(p.second + 35) + "\">" + HtmlEscape(second) +
-			 "</text><title>" + HtmlEscape(labels.count(n.pid) ? labels[n.pid] : "") + "</title></g>\n";
+		s += "<text class=\"small\" x=\"" + Num(p.first + 8) + "\" y=\"" + Num(p.second + 35) + "\">" +
+			 HtmlEscape(second) + "</text><title>" + HtmlEscape(labels.count(n.pid) ? labels[n.pid] : "") +
+			 "</title></g>\n";
 	}
 	s += "</svg>\n";
 	return s;
@@ -194,11 +216,11 @@ List(const std::string &id, const std::vector<ListRow> &rows, const std::string 
 		return "<p class=\"empty\" id=\"" + id + "\">" + HtmlEscape(empty) + "</p>\n";
 	std::string s = "<table id=\"" + id + "\">\n";
 	for (const ListRow &r : rows)
-		s += "<tr><td class=\"tag tag-" + HtmlEscape(r.tag) + "\">" + HtmlEscape(r.tag) + "</td><td>" + HtmlEscape(r.text) +
-			 "</td></tr>\n";
+		s += "<tr><td class=\"tag tag-" + HtmlEscape(r.tag) + "\">" + HtmlEscape(r.tag) + "</td><td>" +
+			 HtmlEscape(r.text) + "</td></tr>\n";
 	return s + "</table>\n";
 }
-}	// namespace
+} // namespace
 
 std::string
 RenderHtmlReport(const HtmlReport &r)
@@ -212,15 +234,21 @@ RenderHtmlReport(const HtmlReport &r)
 		".grid{stroke:#eef0f4}.axis{font-size:11px;fill:#667}.label{font-size:12px;fill:#1d2330}"
 		".whisker{stroke:#8a94a6;stroke-width:1.5}.box{fill:#4c7bd9;opacity:.8}.p99{stroke:#d9534f;stroke-width:2}"
 		".mean{fill:#1d2330}.series{fill:none;stroke:#4c7bd9;stroke-width:2}.pt{fill:#4c7bd9}.axisline{stroke:#aab}"
-		".edge{stroke:#d9534f;stroke-width:1.5}.node rect{fill:#fff;stroke:#8a94a6}.root rect{fill:#fde8e7;stroke:#d9534f;"
-		"stroke-width:2}.cycle rect{fill:#fff3cd;stroke:#e0a800;stroke-width:2}.node text{font-size:12px}.small{font-size:10px;fill:#556}"
-		"table{border-collapse:collapse;background:#fff}td{border:1px solid #e2e6ee;padding:4px 8px;font-size:13px;vertical-align:top}"
-		".tag{font-weight:600;white-space:nowrap}.tag-critical{color:#b52b27}.tag-warning{color:#a66d00}.empty{color:#889}"
+		".edge{stroke:#d9534f;stroke-width:1.5}.node rect{fill:#fff;stroke:#8a94a6}.root "
+		"rect{fill:#fde8e7;stroke:#d9534f;"
+		"stroke-width:2}.cycle rect{fill:#fff3cd;stroke:#e0a800;stroke-width:2}.node "
+		"text{font-size:12px}.small{font-size:10px;fill:#556}"
+		"table{border-collapse:collapse;background:#fff}td{border:1px solid #e2e6ee;padding:4px "
+		"8px;font-size:13px;vertical-align:top}"
+		".tag{font-weight:600;white-space:nowrap}.tag-critical{color:#b52b27}.tag-warning{color:#a66d00}.empty{color:#"
+		"889}"
 		".legend{font-size:12px;color:#667}\n</style></head><body>\n";
 	s += "<h1>" + HtmlEscape(r.title) + "</h1>\n<p class=\"legend\">" + HtmlEscape(r.generated) + "</p>\n";
 	s += "<h2>Latency distribution of the top statements</h2>\n" + LatencyChart(r.latency);
-	s += "<h2>Executions per snapshot interval</h2>\n" + SeriesChart("series-calls", "executions per interval", r.series, false);
-	s += "<h2>Mean latency per snapshot interval</h2>\n" + SeriesChart("series-latency", "mean latency per interval", r.series, true);
+	s += "<h2>Executions per snapshot interval</h2>\n" +
+		 SeriesChart("series-calls", "executions per interval", r.series, false);
+	s += "<h2>Mean latency per snapshot interval</h2>\n" +
+		 SeriesChart("series-latency", "mean latency per interval", r.series, true);
 	s += "<h2>Who blocks whom right now</h2>\n" + LockGraphSvg(r);
 	s += "<h2>Alerts firing</h2>\n" + List("alerts", r.alerts, "none");
 	s += "<h2>Plan regressions</h2>\n" + List("regressions", r.regressions, "none");
@@ -228,4 +256,4 @@ RenderHtmlReport(const HtmlReport &r)
 	s += "</body></html>\n";
 	return s;
 }
-}	// namespace xray::core
+} // namespace xray::core

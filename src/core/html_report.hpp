@@ -21,14 +21,14 @@ struct LatencyRow
 
 struct SeriesPoint
 {
-	std::string time;	 // axis label
-	double calls;		 // in the interval
-	double mean_ms;		 // mean latency in the interval
+	std::string time; // axis label
+	double calls;	  // in the interval
+	double mean_ms;	  // mean latency in the interval
 };
 
 struct ListRow
 {
-	std::string tag;	 // severity or kind
+	std::string tag; // severity or kind
 	std::string text;
 };
 
@@ -38,8 +38,8 @@ struct HtmlReport
 	std::string generated;
 	std::vector<LatencyRow> latency;
 	std::vector<SeriesPoint> series;
-	std::vector<WaitEdge> lock_edges;	 // with labels (object and mode)
-	std::vector<std::pair<int32_t, std::string>> session_labels;	// pid -> "user: query"
+	std::vector<WaitEdge> lock_edges;							 // with labels (object and mode)
+	std::vector<std::pair<int32_t, std::string>> session_labels; // pid -> "user: query"
 	std::vector<ListRow> alerts;
 	std::vector<ListRow> regressions;
 	std::vector<ListRow> maintenance;
@@ -49,4 +49,4 @@ struct HtmlReport
 std::string HtmlEscape(const std::string &s);
 
 std::string RenderHtmlReport(const HtmlReport &r);
-}	// namespace xray::core
+} // namespace xray::core

@@ -29,8 +29,8 @@ Contains(const std::vector<int> &v, int x)
 bool
 Covers(const IndexCandidate &a, const IndexCandidate &b)
 {
-	if (a.method != b.method || a.predicate_column != b.predicate_column ||
-		a.predicate_value != b.predicate_value || !IsPrefix(b.columns, a.columns) || !std::equal(b.desc.begin(), b.desc.end(), a.desc.begin()))
+	if (a.method != b.method || a.predicate_column != b.predicate_column || a.predicate_value != b.predicate_value ||
+		!IsPrefix(b.columns, a.columns) || !std::equal(b.desc.begin(), b.desc.end(), a.desc.begin()))
 		return false;
 	for (int c : b.include)
 		if (!Contains(a.columns, c) && !Contains(a.include, c))
@@ -46,7 +46,7 @@ KeyWidth(const RelationInfo &rel, const std::vector<int> &cols)
 		w += (c >= 0 && c < static_cast<int>(rel.columns.size())) ? rel.columns[c].width : 8;
 	return w;
 }
-}	// namespace
+} // namespace
 
 double
 WriteUpkeep(const RelationInfo &rel, const std::vector<int> &columns, const std::vector<int> &include)
@@ -58,7 +58,7 @@ WriteUpkeep(const RelationInfo &rel, const std::vector<int> &columns, const std:
 		for (int c : u.first)
 			touches = touches || Contains(columns, c) || Contains(include, c);
 		if (!touches)
-			continue;	// the update stays as it was (HOT or not)
+			continue; // the update stays as it was (HOT or not)
 		bool was_hot = true;
 		for (const auto &existing : rel.btree_indexes)
 			for (int c : u.first)
@@ -85,7 +85,7 @@ GenerateCandidates(const std::vector<RelationInfo> &relations, const std::vector
 				   const AdvisorOptions &options)
 {
 	std::vector<IndexCandidate> out;
-	std::map<std::pair<int, std::vector<int>>, size_t> seen;	// (relation, columns) -> candidate
+	std::map<std::pair<int, std::vector<int>>, size_t> seen; // (relation, columns) -> candidate
 
 	auto add = [&](const StatementInfo &st, size_t s, std::vector<int> cols, std::vector<bool> desc,
 				   std::vector<int> include = {}, int pred_col = -1, const std::string &pred_value = "") {
@@ -98,16 +98,19 @@ GenerateCandidates(const std::vector<RelationInfo> &relations, const std::vector
 			for (int c : include)
 				provided = provided && Contains(existing, c);
 			if (provided)
-				return;	// an existing index already provides it
+				return; // an existing index already provides it
 		}
 		std::vector<int> id = cols;
-		id.push_back(-1);	// keys, then the INCLUDE columns, then the predicate
+		id.push_back(-1); // keys, then the INCLUDE columns, then the predicate
 		id.insert(id.end(), include.begin(), include.end());
 		id.push_back(-2);
 		id.push_back(pred_col);
-		auto key = std::make_pair(st.relation, id);	// btree candidates only (gin ones are added apart)
+		auto key = std::make_pair(st.relation, id); // btree candidates only (gin ones are added apart)
 		if (pred_col >= 0)
-			key.second.push_back(static_cast<int>(std::hash<std::string>{}(pred_value) & 0x7fffffff));
+		{
+			const size_t value_hash = std::hash<std::string>()(pred_value);
+			key.second.push_back(static_cast<int>(value_hash & 0x7fffffff));
+		}
 		auto it = seen.find(key);
 		if (it != seen.end())
 		{
@@ -124,9 +127,9 @@ GenerateCandidates(const std::vector<RelationInfo> &relations, const std::vector
 		c.predicate_column = pred_col;
 		c.predicate_value = pred_value;
 		double rows = pred_col >= 0 ? rel.rows * Selectivity(rel.columns[pred_col], rel.rows) : rel.rows;
-		c.size_bytes = EstimateBtree(rows, KeyWidth(rel, cols) + KeyWidth(rel, include), options.block_size, 0.9)
-						   .pages *
-					   options.block_size;
+		c.size_bytes =
+			EstimateBtree(rows, KeyWidth(rel, cols) + KeyWidth(rel, include), options.block_size, 0.9).pages *
+			options.block_size;
 		c.statements.push_back(s);
 		seen.emplace(key, out.size());
 		out.push_back(std::move(c));
@@ -277,11 +280,10 @@ GenerateCandidates(const std::vector<RelationInfo> &relations, const std::vector
 
 Selection
 SelectIndexes(const std::vector<RelationInfo> &relations, const std::vector<StatementInfo> &statements,
-			  const std::vector<IndexCandidate> &candidates, const CostOracle &cost,
-			  const AdvisorOptions &options)
+			  const std::vector<IndexCandidate> &candidates, const CostOracle &cost, const AdvisorOptions &options)
 {
 	Selection sel{};
-	std::vector<std::vector<size_t>> chosen_on(relations.size());	// chosen candidates per relation
+	std::vector<std::vector<size_t>> chosen_on(relations.size()); // chosen candidates per relation
 	std::map<std::pair<size_t, std::vector<size_t>>, double> cache;
 
 	auto stmt_cost = [&](size_t s, const std::vector<size_t> &config) {
@@ -326,8 +328,7 @@ SelectIndexes(const std::vector<RelationInfo> &relations, const std::vector<Stat
 			double extra_bytes = cand.size_bytes - (replaces != SIZE_MAX ? candidates[replaces].size_bytes : 0);
 			if (used_bytes + extra_bytes > options.budget_bytes)
 				continue;
-			if (replaces == SIZE_MAX &&
-				static_cast<int>(chosen_on[cand.relation].size()) >= options.max_per_table)
+			if (replaces == SIZE_MAX && static_cast<int>(chosen_on[cand.relation].size()) >= options.max_per_table)
 				continue;
 			std::vector<size_t> config;
 			for (size_t p : chosen_on[cand.relation])
@@ -381,7 +382,7 @@ SelectIndexes(const std::vector<RelationInfo> &relations, const std::vector<Stat
 			auto at = std::find(sel.chosen.begin(), sel.chosen.end(), best_replaces);
 			size_t pos = static_cast<size_t>(at - sel.chosen.begin());
 			sel.benefit[pos] += best_benefit;
-			*at = best;	// the wider index takes the narrower one's place
+			*at = best; // the wider index takes the narrower one's place
 		}
 		on.push_back(best);
 		std::sort(on.begin(), on.end());
@@ -402,4 +403,4 @@ SelectIndexes(const std::vector<RelationInfo> &relations, const std::vector<Stat
 	}
 	return sel;
 }
-}	// namespace xray::core
+} // namespace xray::core

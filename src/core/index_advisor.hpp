@@ -35,7 +35,7 @@ enum class PredKind
 	kRange,		   // <, <=, >, >=, BETWEEN
 	kOther,		   // usable by no index we propose
 	kTrigram,	   // text LIKE / ILIKE pattern: a gin index with pg_trgm's gin_trgm_ops
-	kJsonContains,	// jsonb @> value: a gin index with jsonb_path_ops
+	kJsonContains, // jsonb @> value: a gin index with jsonb_path_ops
 };
 
 enum class IndexMethod
@@ -48,8 +48,8 @@ enum class IndexMethod
 struct ColumnInfo
 {
 	std::string name;
-	double n_distinct;	// > 0: distinct values; < 0: minus the fraction of rows (pg_stats)
-	double width;		// average bytes
+	double n_distinct; // > 0: distinct values; < 0: minus the fraction of rows (pg_stats)
+	double width;	   // average bytes
 };
 
 struct RelationInfo
@@ -57,9 +57,9 @@ struct RelationInfo
 	std::string name;
 	double rows;
 	std::vector<ColumnInfo> columns;
-	std::vector<std::vector<int>> btree_indexes;	// existing indexes' key columns, in order
-	std::vector<int> gin_columns;					// columns an existing gin index covers
-	double write_rows;	// rows inserted or deleted by the same workload: every index is written
+	std::vector<std::vector<int>> btree_indexes; // existing indexes' key columns, in order
+	std::vector<int> gin_columns;				 // columns an existing gin index covers
+	double write_rows; // rows inserted or deleted by the same workload: every index is written
 	// rows updated, with the columns each update statement sets: an index on one
 	// of them is written, and the update can no longer be HOT when no index had
 	// such a column before (then every index of the table is written)
@@ -70,7 +70,7 @@ struct ColumnUse
 {
 	int column;
 	PredKind kind;
-	std::string constant;	// equality with this literal on every run seen (partial-index signal)
+	std::string constant; // equality with this literal on every run seen (partial-index signal)
 };
 
 struct SortUse
@@ -82,11 +82,11 @@ struct SortUse
 struct StatementInfo
 {
 	uint64_t queryid;
-	double weight;	// e.g. calls, or total time
+	double weight; // e.g. calls, or total time
 	int relation;
 	std::vector<ColumnUse> filters;
 	std::vector<SortUse> order_by;
-	std::vector<int> referenced;	// every column it reads; empty when unknown (e.g. SELECT *)
+	std::vector<int> referenced; // every column it reads; empty when unknown (e.g. SELECT *)
 };
 
 struct IndexCandidate
@@ -95,31 +95,31 @@ struct IndexCandidate
 	IndexMethod method = IndexMethod::kBtree;
 	std::vector<int> columns;
 	std::vector<bool> desc;
-	std::vector<int> include;	// INCLUDE columns, for index-only scans
-	int predicate_column = -1;	// partial index: WHERE column = predicate_value
+	std::vector<int> include;  // INCLUDE columns, for index-only scans
+	int predicate_column = -1; // partial index: WHERE column = predicate_value
 	std::string predicate_value;
 	double size_bytes;
-	std::vector<size_t> statements;	// indexes into the statement list it may help
+	std::vector<size_t> statements; // indexes into the statement list it may help
 };
 
 struct AdvisorOptions
 {
-	double min_table_rows = 10000;	// smaller tables: no advice
+	double min_table_rows = 10000; // smaller tables: no advice
 	double budget_bytes = 1e18;
 	int max_indexes = 10;
 	int max_per_table = 3;
-	double write_penalty = 2.0;	// planner cost units of index upkeep per row written
+	double write_penalty = 2.0; // planner cost units of index upkeep per row written
 	int block_size = 8192;
-	bool trigram_available = false;	// pg_trgm is installed: LIKE filters get gin candidates
-	double partial_max_distinct = 100;	// partial indexes on columns with at most this many values
-	double min_workload_gain = 0.005;	// an index must save this share of the workload cost...
-	double min_statement_gain = 0.10;	// ...and this share of the cost of the statements it helps
+	bool trigram_available = false;	   // pg_trgm is installed: LIKE filters get gin candidates
+	double partial_max_distinct = 100; // partial indexes on columns with at most this many values
+	double min_workload_gain = 0.005;  // an index must save this share of the workload cost...
+	double min_statement_gain = 0.10;  // ...and this share of the cost of the statements it helps
 	// a statement the planner already answers at or below this estimated cost per call
 	// (a few index pages: an index that serves it, through a skip scan on 18 too) gains
 	// nothing a user would notice from another index: it is not counted as helped
 	double served_cost = 40;
-	int max_include = 3;			// INCLUDE at most this many columns...
-	double max_include_width = 64;	// ...of at most this many bytes together
+	int max_include = 3;		   // INCLUDE at most this many columns...
+	double max_include_width = 64; // ...of at most this many bytes together
 };
 
 double Selectivity(const ColumnInfo &c, double rows) noexcept;
@@ -139,8 +139,8 @@ using CostOracle = std::function<double(size_t s, const std::vector<const IndexC
 
 struct Selection
 {
-	std::vector<size_t> chosen;	// indexes into the candidate list, best first
-	std::vector<double> benefit;	// weighted cost saved when each was added
+	std::vector<size_t> chosen;	 // indexes into the candidate list, best first
+	std::vector<double> benefit; // weighted cost saved when each was added
 	double cost_before;
 	double cost_after;
 	size_t oracle_calls;
@@ -149,4 +149,4 @@ struct Selection
 Selection SelectIndexes(const std::vector<RelationInfo> &relations, const std::vector<StatementInfo> &statements,
 						const std::vector<IndexCandidate> &candidates, const CostOracle &cost,
 						const AdvisorOptions &options);
-}	// namespace xray::core
+} // namespace xray::core

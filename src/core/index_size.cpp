@@ -35,7 +35,7 @@ EstimateBtree(double tuples, double key_width, int block_size, double fillfactor
 		total += level;
 		height++;
 	}
-	s.pages = total + 1;	// the metapage
+	s.pages = total + 1; // the metapage
 	s.height = height;
 	return s;
 }
@@ -46,4 +46,4 @@ EstimateGinPages(double tuples, double value_width, int block_size) noexcept
 	double entries = std::max(0.0, tuples) * std::max(1.0, value_width / 4.0);
 	return std::ceil(entries * 6.0 * 0.5 / (block_size - 40)) + 2;
 }
-}	// namespace xray::core
+} // namespace xray::core

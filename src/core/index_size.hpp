@@ -13,8 +13,8 @@ namespace xray::core
 struct BtreeSize
 {
 	double leaf_pages;
-	double pages;	// leaf + internal pages, at least 1
-	int height;		// levels above the leaves (0 for a single page)
+	double pages; // leaf + internal pages, at least 1
+	int height;	  // levels above the leaves (0 for a single page)
 };
 
 BtreeSize EstimateBtree(double tuples, double key_width, int block_size, double fillfactor) noexcept;
@@ -24,4 +24,4 @@ BtreeSize EstimateBtree(double tuples, double key_width, int block_size, double 
 // item pointer in posting lists compressed to about half, plus the metapage and
 // a root.
 double EstimateGinPages(double tuples, double value_width, int block_size) noexcept;
-}	// namespace xray::core
+} // namespace xray::core

@@ -11,10 +11,10 @@ namespace
 {
 struct Graph
 {
-	std::vector<int32_t> pids;				 // node index -> pid
-	std::map<int32_t, int> index;			 // pid -> node index
-	std::vector<std::vector<int>> waiters;	 // node -> nodes waiting on it
-	std::vector<std::vector<int>> blockers;	 // node -> nodes it waits on
+	std::vector<int32_t> pids;				// node index -> pid
+	std::map<int32_t, int> index;			// pid -> node index
+	std::vector<std::vector<int>> waiters;	// node -> nodes waiting on it
+	std::vector<std::vector<int>> blockers; // node -> nodes it waits on
 	std::vector<double> waited;
 
 	int Node(int32_t pid)
@@ -100,7 +100,7 @@ CycleMembers(const Graph &g)
 	}
 	return cycle;
 }
-}	// namespace
+} // namespace
 
 std::vector<ForestNode>
 BuildForest(const std::vector<WaitEdge> &edges)
@@ -114,7 +114,7 @@ BuildForest(const std::vector<WaitEdge> &edges)
 		g.waiters[b].push_back(w);
 		g.waited[w] = std::max(g.waited[w], e.waited_s);
 		if (e.waited_s < 0 && g.waited[w] < 0)
-			g.waited[w] = 0;	// waiting, for an unknown time
+			g.waited[w] = 0; // waiting, for an unknown time
 	}
 	const int n = static_cast<int>(g.pids.size());
 	for (int i = 0; i < n; i++)
@@ -164,10 +164,10 @@ BuildForest(const std::vector<WaitEdge> &edges)
 	reach(true_roots);
 	for (int i : order)
 		if (parent[i] == -2 && cycle[i])
-			reach({i});	// the smallest unreached pid of this cycle (order is by pid)
+			reach({i}); // the smallest unreached pid of this cycle (order is by pid)
 	for (int i : order)
 		if (parent[i] == -2)
-			reach({i});	// waits on a cycle's member only: reached above; defensive fallback
+			reach({i}); // waits on a cycle's member only: reached above; defensive fallback
 
 	// blocked_sessions: every node reachable over "waits on" edges reversed;
 	// depth_below: the farthest of them (breadth-first distance)
@@ -262,7 +262,7 @@ Seconds(double s)
 	std::snprintf(buf, sizeof(buf), "%.1fs", s < 0 ? 0.0 : s);
 	return buf;
 }
-}	// namespace
+} // namespace
 
 std::string
 RenderForest(const std::vector<ForestNode> &nodes, const std::vector<std::string> &labels,
@@ -343,4 +343,4 @@ RenderForest(const std::vector<ForestNode> &nodes, const std::vector<std::string
 		out += "}\n";
 	return out;
 }
-}	// namespace xray::core
+} // namespace xray::core

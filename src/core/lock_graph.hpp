@@ -25,23 +25,23 @@ struct WaitEdge
 {
 	int32_t waiter;
 	int32_t blocker;
-	double waited_s;	// how long the waiter has waited (seconds), < 0 if unknown
-	std::string label;	// what it waits for (rendering only), e.g. "relation t: AccessShareLock"
+	double waited_s;   // how long the waiter has waited (seconds), < 0 if unknown
+	std::string label; // what it waits for (rendering only), e.g. "relation t: AccessShareLock"
 };
 
 struct ForestNode
 {
 	int32_t pid;
 	int32_t root;
-	int32_t parent;	// the blocker above it in the forest; 0 for a root
+	int32_t parent; // the blocker above it in the forest; 0 for a root
 	int depth;
 	bool waiting;
 	bool in_cycle;
-	int blocked_sessions;	 // sessions waiting on it, directly or transitively
-	double blocked_wait_s;	 // their summed waits
-	int depth_below;		 // longest chain of waits ending at it (0: blocks nobody)
-	double waited_s;		 // its own wait (< 0 when it does not wait)
-	std::vector<int32_t> path;	 // root ... pid
+	int blocked_sessions;	   // sessions waiting on it, directly or transitively
+	double blocked_wait_s;	   // their summed waits
+	int depth_below;		   // longest chain of waits ending at it (0: blocks nobody)
+	double waited_s;		   // its own wait (< 0 when it does not wait)
+	std::vector<int32_t> path; // root ... pid
 };
 
 // BuildForest returns the nodes in display order: roots with the most blocked
@@ -63,4 +63,4 @@ enum class GraphFormat
 // other blockers are listed on its line).
 std::string RenderForest(const std::vector<ForestNode> &nodes, const std::vector<std::string> &labels,
 						 const std::vector<WaitEdge> &edges, GraphFormat format);
-}	// namespace xray::core
+} // namespace xray::core

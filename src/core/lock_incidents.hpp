@@ -17,27 +17,27 @@ namespace xray::core
 {
 struct Incident
 {
-	int64_t id;					// 0: free slot; ids grow
-	int64_t started_at;			// microseconds (PostgreSQL timestamps)
-	int64_t ended_at;			// 0 while it lasts
+	int64_t id;			// 0: free slot; ids grow
+	int64_t started_at; // microseconds (PostgreSQL timestamps)
+	int64_t ended_at;	// 0 while it lasts
 	int64_t last_seen;
 	int32_t root_pid;
 	int64_t root_backend_start;
 	bool cycle;
 	int max_depth;
 	int max_sessions;
-	double blocked_seconds;		// sessions blocked x seconds
+	double blocked_seconds; // sessions blocked x seconds
 };
 
 // One root of this tick's forest.
 struct RootSeen
 {
 	int32_t pid;
-	int64_t backend_start;		// with pid, the incident's identity (a reused pid is a new root)
-	int64_t first_wait_start;	// the earliest wait of the sessions it blocks; 0: unknown
+	int64_t backend_start;	  // with pid, the incident's identity (a reused pid is a new root)
+	int64_t first_wait_start; // the earliest wait of the sessions it blocks; 0: unknown
 	bool cycle;
 	int depth;
-	int sessions;				// sessions blocked, directly or not
+	int sessions; // sessions blocked, directly or not
 };
 
 // IncidentsTick updates nslots incident slots for one tick at now: each root
@@ -91,4 +91,4 @@ IncidentsTick(Slot *slots, int nslots, int64_t *next_id, const RootSeen *roots, 
 		if (slots[k].id != 0 && slots[k].ended_at == 0 && !seen[k])
 			slots[k].ended_at = now;
 }
-}	// namespace xray::core
+} // namespace xray::core

@@ -81,4 +81,4 @@ BloatPercent(double expected_pages, double actual_pages) noexcept
 		return 0.0;
 	return 100.0 * (actual_pages - expected_pages) / actual_pages;
 }
-}	// namespace xray::core
+} // namespace xray::core

@@ -19,11 +19,11 @@ constexpr int64_t kWrapWarnAge = 2147483647LL - 40000000LL;
 
 struct WraparoundForecast
 {
-	double pct_to_forced;	 // age as a percentage of autovacuum_(multixact_)freeze_max_age
-	double pct_to_stop;		 // age as a percentage of kWrapStopAge
-	double days_to_forced;	 // at the observed consumption rate; < 0 when unknown (no rate)
+	double pct_to_forced;  // age as a percentage of autovacuum_(multixact_)freeze_max_age
+	double pct_to_stop;	   // age as a percentage of kWrapStopAge
+	double days_to_forced; // at the observed consumption rate; < 0 when unknown (no rate)
 	double days_to_stop;
-	bool forced_now;		 // age already past the forced (anti-wraparound) autovacuum age
+	bool forced_now; // age already past the forced (anti-wraparound) autovacuum age
 };
 
 // ForecastWraparound: age of the oldest (frozen) id, the freeze max age that
@@ -47,11 +47,11 @@ double SuggestedScaleFactor(double reltuples, double threshold, double current, 
 struct HeapShape
 {
 	double reltuples;
-	double data_width;	 // sum of the columns' average widths (pg_stats.avg_width)
-	int natts;			 // columns (for the null bitmap)
-	bool has_nulls;		 // some column has null_frac > 0
-	int fillfactor;		 // percent (100 for tables by default)
-	int block_size;		 // bytes (8192)
+	double data_width; // sum of the columns' average widths (pg_stats.avg_width)
+	int natts;		   // columns (for the null bitmap)
+	bool has_nulls;	   // some column has null_frac > 0
+	int fillfactor;	   // percent (100 for tables by default)
+	int block_size;	   // bytes (8192)
 };
 
 // EstimateHeapPages: the pages a freshly written heap of this shape needs
@@ -61,4 +61,4 @@ double EstimateHeapPages(const HeapShape &h) noexcept;
 // BloatPercent: how much of actual_pages is not needed by expected_pages, in
 // percent (0 when the table is not larger than expected).
 double BloatPercent(double expected_pages, double actual_pages) noexcept;
-}	// namespace xray::core
+} // namespace xray::core

@@ -82,11 +82,11 @@ DollarTag(const char *q, size_t len, size_t i)
 		j++;
 	return j < len && q[j] == '$' ? j - i + 1 : 0;
 }
-}	// namespace
+} // namespace
 
 long
-BindParams(const char *query, size_t len, const ParamLiteral *values, int nvalues, char *out,
-		   size_t out_size, BoundAt *bound, int max_bound, int *nbound) noexcept
+BindParams(const char *query, size_t len, const ParamLiteral *values, int nvalues, char *out, size_t out_size,
+		   BoundAt *bound, int max_bound, int *nbound) noexcept
 {
 	*nbound = 0;
 	if (out_size == 0)
@@ -105,7 +105,7 @@ BindParams(const char *query, size_t len, const ParamLiteral *values, int nvalue
 	{
 		char c = query[i];
 		bool after_ident = i > 0 && IdentChar(query[i - 1]);
-		size_t end = i + 1;	 // end of the token copied unchanged
+		size_t end = i + 1; // end of the token copied unchanged
 		if (c == '\'')
 		{
 			bool escapes = i > 0 && (query[i - 1] == 'e' || query[i - 1] == 'E') && !(i > 1 && IdentChar(query[i - 2]));
@@ -168,4 +168,4 @@ BindParams(const char *query, size_t len, const ParamLiteral *values, int nvalue
 	out[n] = '\0';
 	return static_cast<long>(n);
 }
-}	// namespace xray::core
+} // namespace xray::core

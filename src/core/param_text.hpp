@@ -16,15 +16,15 @@ namespace xray::core
 {
 struct ParamLiteral
 {
-	const char *text;	// the value as SQL: 'it''s'::text, NULL::integer
+	const char *text; // the value as SQL: 'it''s'::text, NULL::integer
 	size_t len;
-	size_t quoted_len;	// bytes of text that are the plain quoted string ('it''s'), 0 if none
+	size_t quoted_len; // bytes of text that are the plain quoted string ('it''s'), 0 if none
 };
 
 struct BoundAt
 {
-	int at;	  // byte offset of a substituted quoted string in the output
-	int len;  // its length
+	int at;	 // byte offset of a substituted quoted string in the output
+	int len; // its length
 };
 
 // BindParams writes query (len bytes) with every parameter $k, 1 <= k <= nvalues,
@@ -33,6 +33,6 @@ struct BoundAt
 // entries, in text order; *nbound receives the count). Returns the bytes
 // written without the NUL, or -1 when the result does not fit or the text
 // names a parameter number outside 1..nvalues.
-long BindParams(const char *query, size_t len, const ParamLiteral *values, int nvalues, char *out,
-				size_t out_size, BoundAt *bound, int max_bound, int *nbound) noexcept;
-}	// namespace xray::core
+long BindParams(const char *query, size_t len, const ParamLiteral *values, int nvalues, char *out, size_t out_size,
+				BoundAt *bound, int max_bound, int *nbound) noexcept;
+} // namespace xray::core

@@ -24,10 +24,7 @@ public:
 		h_ = ((h_ << 5) | (h_ >> 59)) ^ token;
 		h_ *= 0x9e3779b97f4a7c15ULL;
 	}
-	void Tagged(uint32_t tag, uint64_t value)
-	{
-		Add((static_cast<uint64_t>(tag) << 56) ^ value);
-	}
+	void Tagged(uint32_t tag, uint64_t value) { Add((static_cast<uint64_t>(tag) << 56) ^ value); }
 	void Open() { Add(kOpen); }
 	void Close() { Add(kClose); }
 	// Finish returns the id; 0 is reserved for "no plan" (utility statements).
@@ -59,4 +56,4 @@ enum PlanTokenTag : uint32_t
 	kTagFunction,
 	kTagOther,
 };
-}	// namespace xray::core
+} // namespace xray::core

@@ -12,10 +12,7 @@ class Writer
 public:
 	Writer(char *out, size_t out_size) : out_(out), cap_(out_size ? out_size - 1 : 0) {}
 
-	void Put(const char *s)
-	{
-		Put(s, std::strlen(s));
-	}
+	void Put(const char *s) { Put(s, std::strlen(s)); }
 	void Put(const char *s, size_t len)
 	{
 		if (cut_)
@@ -56,7 +53,7 @@ private:
 	size_t n_ = 0;
 	bool cut_ = false;
 };
-}	// namespace
+} // namespace
 
 size_t
 FormatPlanText(const PlanTextNode *nodes, int n, char *out, size_t out_size) noexcept
@@ -87,4 +84,4 @@ FormatPlanText(const PlanTextNode *nodes, int n, char *out, size_t out_size) noe
 	}
 	return w.Finish();
 }
-}	// namespace xray::core
+} // namespace xray::core

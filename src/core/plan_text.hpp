@@ -13,7 +13,7 @@ namespace xray::core
 {
 struct PlanTextNode
 {
-	int depth;	// 0 for the top node
+	int depth; // 0 for the top node
 	const char *title;
 	const char *const *details;
 	int ndetails;
@@ -22,4 +22,4 @@ struct PlanTextNode
 // FormatPlanText writes the tree into out (NUL-terminated) and returns the
 // number of bytes written, without the NUL.
 size_t FormatPlanText(const PlanTextNode *nodes, int n, char *out, size_t out_size) noexcept;
-}	// namespace xray::core
+} // namespace xray::core

@@ -12,7 +12,7 @@ namespace
 struct Appender
 {
 	char *out;
-	size_t cap;	// usable bytes (out_size - 1)
+	size_t cap; // usable bytes (out_size - 1)
 	size_t n = 0;
 
 	void Put(const char *s, size_t len)
@@ -100,7 +100,7 @@ NumberEnd(const char *q, size_t len, size_t pos)
 		return pos;
 	return i;
 }
-}	// namespace
+} // namespace
 
 int
 ConstantLength(const char *query, size_t len, size_t pos) noexcept
@@ -114,7 +114,7 @@ ConstantLength(const char *query, size_t len, size_t pos) noexcept
 		for (;;)
 		{
 			if (i >= len)
-				return -1;	// unterminated: the lexer would have failed
+				return -1; // unterminated: the lexer would have failed
 			if (query[i] == '\'')
 			{
 				if (i + 1 < len && query[i + 1] == '\'')
@@ -161,9 +161,9 @@ ConstantLength(const char *query, size_t len, size_t pos) noexcept
 int
 CastTypedParams(const char *query, size_t len, char *out, size_t out_size) noexcept
 {
-	static const char *const kTypes[] = {"date", "time", "timestamp", "timestamptz", "interval", "timetz",
-										 "numeric", "int", "integer", "bigint", "smallint", "real",
-										 "boolean", "bool", "text", "uuid", "json", "jsonb", "inet", "money"};
+	static const char *const kTypes[] = {
+		"date",		"time", "timestamp", "timestamptz", "interval", "timetz", "numeric", "int",	  "integer", "bigint",
+		"smallint", "real", "boolean",	 "bool",		"text",		"uuid",	  "json",	 "jsonb", "inet",	 "money"};
 	if (out_size == 0)
 		return 0;
 	Appender app{out, out_size - 1};
@@ -192,7 +192,7 @@ CastTypedParams(const char *query, size_t len, char *out, size_t out_size) noexc
 				size_t e = j + 1;
 				while (e < len && IsDigit(query[e]))
 					e++;
-				app.Put(query + j, e - j);	// $n
+				app.Put(query + j, e - j); // $n
 				app.Put("::", 2);
 				app.Put(query + i, tl);
 				i = e;
@@ -213,7 +213,7 @@ CastTypedParams(const char *query, size_t len, char *out, size_t out_size) noexc
 
 namespace
 {
-constexpr char kSquashedMarker[] = " /*, ... */";	// as pg_stat_statements shows a squashed list
+constexpr char kSquashedMarker[] = " /*, ... */"; // as pg_stat_statements shows a squashed list
 }
 
 size_t
@@ -225,15 +225,14 @@ NormalizedSizeBound(size_t len, int nlocs) noexcept
 }
 
 size_t
-NormalizeQuery(const char *query, size_t len, ConstLocation *locs, int nlocs, int first_param,
-			   char *out, size_t out_size) noexcept
+NormalizeQuery(const char *query, size_t len, ConstLocation *locs, int nlocs, int first_param, char *out,
+			   size_t out_size) noexcept
 {
 	if (out_size == 0)
 		return 0;
 	Appender app{out, out_size - 1};
-	std::sort(locs, locs + nlocs, [](const ConstLocation &a, const ConstLocation &b) {
-		return a.location < b.location;
-	});
+	std::sort(locs, locs + nlocs,
+			  [](const ConstLocation &a, const ConstLocation &b) { return a.location < b.location; });
 	size_t pos = 0;
 	int param = first_param;
 	for (int i = 0; i < nlocs; i++)
@@ -244,7 +243,7 @@ NormalizeQuery(const char *query, size_t len, ConstLocation *locs, int nlocs, in
 		size_t start = static_cast<size_t>(c.location);
 		size_t end = start + static_cast<size_t>(c.length);
 		if (start < pos || end > len)
-			continue;	// duplicate, overlapping or out of range
+			continue; // duplicate, overlapping or out of range
 		app.Put(query + pos, start - pos);
 		char num[16];
 		app.Put(num, FormatParam(++param, num));
@@ -257,4 +256,4 @@ NormalizeQuery(const char *query, size_t len, ConstLocation *locs, int nlocs, in
 	out[app.n] = '\0';
 	return app.n;
 }
-}	// namespace xray::core
+} // namespace xray::core

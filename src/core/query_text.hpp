@@ -13,9 +13,9 @@ namespace xray::core
 {
 struct ConstLocation
 {
-	int location;	// byte offset into the statement text
-	int length;		// bytes; negative when unknown (that constant is kept)
-	bool squashed = false;	// a list of constants shown as one: "$k /*, ... */" (PostgreSQL 18)
+	int location;		   // byte offset into the statement text
+	int length;			   // bytes; negative when unknown (that constant is kept)
+	bool squashed = false; // a list of constants shown as one: "$k /*, ... */" (PostgreSQL 18)
 };
 
 // NormalizeQuery writes query (len bytes) with every located constant replaced
@@ -23,8 +23,8 @@ struct ConstLocation
 // NUL-terminated, cut short if needed). locs is sorted in place; duplicates and
 // overlapping locations are skipped. Returns the number of bytes written,
 // without the NUL.
-size_t NormalizeQuery(const char *query, size_t len, ConstLocation *locs, int nlocs,
-					  int first_param, char *out, size_t out_size) noexcept;
+size_t NormalizeQuery(const char *query, size_t len, ConstLocation *locs, int nlocs, int first_param, char *out,
+					  size_t out_size) noexcept;
 
 // ConstantLength returns the length of the literal starting at byte pos of
 // query: an unsigned or negative number ("42", "-1.5e3", "- 7") or a plain
@@ -42,4 +42,4 @@ int CastTypedParams(const char *query, size_t len, char *out, size_t out_size) n
 // NormalizedSizeBound is an out_size large enough for any normalization of a
 // query of len bytes with nlocs constants.
 size_t NormalizedSizeBound(size_t len, int nlocs) noexcept;
-}	// namespace xray::core
+} // namespace xray::core

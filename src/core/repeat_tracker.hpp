@@ -31,41 +31,40 @@ constexpr int kXactSlots = 16;
 struct RepeatWindow
 {
 	uint64_t queryid = 0;
-	uint32_t xact = 0;		  // the transaction (local id) of its last execution
-	int64_t last_us = 0;	  // when its last execution started
+	uint32_t xact = 0;	 // the transaction (local id) of its last execution
+	int64_t last_us = 0; // when its last execution started
 	uint32_t count = 0;
-	uint32_t values = 0;	  // parameter values seen: changes + 1, a lower bound
-	uint64_t last_hash = 0;	  // 0: not yet computed
+	uint32_t values = 0;	// parameter values seen: changes + 1, a lower bound
+	uint64_t last_hash = 0; // 0: not yet computed
 };
 
 // What to publish for a statement.
 struct RepeatBurst
 {
 	uint64_t queryid;
-	bool in_xact;	   // a transaction's burst (else a run's)
-	bool new_burst;	   // it just reached its threshold
+	bool in_xact;	// a transaction's burst (else a run's)
+	bool new_burst; // it just reached its threshold
 	uint32_t count;
 	uint32_t values;
 };
 
 class RepeatTracker
 {
-  public:
-	static constexpr int kMaxBursts = 4;	// Note() returns at most this many
+public:
+	static constexpr int kMaxBursts = 4; // Note() returns at most this many
 
 	// Execution describes one top-level execution for Note().
 	struct Execution
 	{
 		uint64_t queryid;
-		uint32_t xact;		  // local transaction id
-		bool in_block;		  // inside BEGIN ... COMMIT
-		int64_t start_us;	  // statement start
+		uint32_t xact;	  // local transaction id
+		bool in_block;	  // inside BEGIN ... COMMIT
+		int64_t start_us; // statement start
 	};
 
 	// Note counts one execution; value() is called at most twice, only when the
 	// parameters' hash is needed. Returns the number of bursts written to out.
-	template <typename ValueFn>
-	int Note(const Execution &e, ValueFn value, RepeatBurst out[kMaxBursts])
+	template <typename ValueFn> int Note(const Execution &e, ValueFn value, RepeatBurst out[kMaxBursts])
 	{
 		int n = 0;
 		uint64_t hash = 0;
@@ -74,7 +73,7 @@ class RepeatTracker
 			if (!hashed)
 			{
 				hash = value();
-				hash = hash != 0 ? hash : 1;	// 0 marks "not computed" in a window
+				hash = hash != 0 ? hash : 1; // 0 marks "not computed" in a window
 				hashed = true;
 			}
 			return hash;
@@ -107,7 +106,7 @@ class RepeatTracker
 	// to out (at most kXactSlots).
 	int EndTransaction(RepeatBurst out[kXactSlots]);
 
-  private:
+private:
 	// (small and on every execution's path: defined here to be inlined)
 	static uint32_t SlotOf(uint64_t queryid) { return (uint32_t) (HashMix64(queryid) % kXactSlots); }
 
@@ -144,7 +143,7 @@ class RepeatTracker
 	{
 		w.count++;
 		if (in_xact && w.count > threshold)
-			xact_bursting_ = true;	// EndTransaction has a count to close
+			xact_bursting_ = true; // EndTransaction has a count to close
 		if (w.count <= kValuesCompared)
 		{
 			uint64_t h = hash();
@@ -153,7 +152,7 @@ class RepeatTracker
 			w.last_hash = h;
 		}
 		uint32_t multiple = w.count / threshold;
-		if (w.count % threshold != 0 || (multiple & (multiple - 1)) != 0)	// threshold x 1, 2, 4, 8...
+		if (w.count % threshold != 0 || (multiple & (multiple - 1)) != 0) // threshold x 1, 2, 4, 8...
 			return 0;
 		*out = BurstOf(w, in_xact, multiple == 1);
 		return 1;
@@ -161,6 +160,6 @@ class RepeatTracker
 
 	RepeatWindow xact_[kXactSlots];
 	RepeatWindow run_;
-	bool xact_bursting_ = false;	// a transaction window went past its threshold
+	bool xact_bursting_ = false; // a transaction window went past its threshold
 };
-}	// namespace xray::core
+} // namespace xray::core

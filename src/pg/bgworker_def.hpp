@@ -25,4 +25,4 @@ WorkerDef(const char *function, const char *name, BgWorkerStartTime start, int r
 	w.bgw_notify_pid = notify_pid;
 	return w;
 }
-}	// namespace xray::pg
+} // namespace xray::pg

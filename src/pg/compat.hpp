@@ -16,10 +16,9 @@ extern "C" {
 #endif
 
 // ProcessUtility hook arguments (PG 14-15 shape).
-#define XRAY_PROCESS_UTILITY_ARGS                                                               \
-	PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,                             \
-		ProcessUtilityContext context, ParamListInfo params, QueryEnvironment *queryEnv,         \
-		DestReceiver *dest, QueryCompletion *qc
+#define XRAY_PROCESS_UTILITY_ARGS                                                                                      \
+	PlannedStmt *pstmt, const char *queryString, bool readOnlyTree, ProcessUtilityContext context,                     \
+		ParamListInfo params, QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc
 #define XRAY_PROCESS_UTILITY_PASS pstmt, queryString, readOnlyTree, context, params, queryEnv, dest, qc
 
 // ExecutorRun hook arguments (PG 18 dropped execute_once).
@@ -27,8 +26,7 @@ extern "C" {
 #define XRAY_EXECUTOR_RUN_ARGS QueryDesc *queryDesc, ScanDirection direction, uint64 count
 #define XRAY_EXECUTOR_RUN_PASS queryDesc, direction, count
 #else
-#define XRAY_EXECUTOR_RUN_ARGS                                                                  \
-	QueryDesc *queryDesc, ScanDirection direction, uint64 count, bool execute_once
+#define XRAY_EXECUTOR_RUN_ARGS QueryDesc *queryDesc, ScanDirection direction, uint64 count, bool execute_once
 #define XRAY_EXECUTOR_RUN_PASS queryDesc, direction, count, execute_once
 #endif
 
@@ -167,7 +165,7 @@ typedef BackendId XrayBackendId;
 #define XRAY_BUF_LOCAL_READ_MS(b) INSTR_TIME_GET_MILLISEC((b)->local_blk_read_time)
 #define XRAY_BUF_LOCAL_WRITE_MS(b) INSTR_TIME_GET_MILLISEC((b)->local_blk_write_time)
 #define XRAY_JIT_DEFORM_MS(ji) INSTR_TIME_GET_MILLISEC((ji)->deform_counter)
-#define XRAY_HAS_PG17_COUNTERS true	// local_blk_*_time, jit_deform_*
+#define XRAY_HAS_PG17_COUNTERS true // local_blk_*_time, jit_deform_*
 #else
 #define XRAY_BUF_LOCAL_READ_MS(b) 0.0
 #define XRAY_BUF_LOCAL_WRITE_MS(b) 0.0
@@ -178,7 +176,7 @@ typedef BackendId XrayBackendId;
 #define XRAY_WAL_BUFFERS_FULL(w) ((int64) (w)->wal_buffers_full)
 #define XRAY_PARALLEL_WORKERS_TO_LAUNCH(estate) ((estate)->es_parallel_workers_to_launch)
 #define XRAY_PARALLEL_WORKERS_LAUNCHED(estate) ((estate)->es_parallel_workers_launched)
-#define XRAY_HAS_PG18_COUNTERS true	// wal_buffers_full, parallel_workers_*
+#define XRAY_HAS_PG18_COUNTERS true // wal_buffers_full, parallel_workers_*
 #else
 #define XRAY_WAL_BUFFERS_FULL(w) ((int64) 0)
 #define XRAY_PARALLEL_WORKERS_TO_LAUNCH(estate) 0

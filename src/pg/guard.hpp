@@ -23,7 +23,7 @@ struct GuardFailure
 {
 	bool failed = false;
 	bool out_of_memory = false;
-	int sqlerrcode = 0;	// of a PostgreSQL error carried through C++ (PgErrorException)
+	int sqlerrcode = 0; // of a PostgreSQL error carried through C++ (PgErrorException)
 	char message[256];
 };
 
@@ -134,8 +134,8 @@ inline bool
 IsInterrupt(const ErrorData *e)
 {
 	return e->sqlerrcode == ERRCODE_QUERY_CANCELED || e->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
-		   e->sqlerrcode == ERRCODE_CRASH_SHUTDOWN || e->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE ||
-		   ProcDiePending || QueryCancelPending;
+		   e->sqlerrcode == ERRCODE_CRASH_SHUTDOWN || e->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE || ProcDiePending ||
+		   QueryCancelPending;
 }
 
 // RaiseIfInterrupt raises a caught cancel or shutdown again (PG side only: no
@@ -155,33 +155,33 @@ ThrowIfFailed(ErrorData *e)
 	if (e != NULL)
 		throw PgErrorException(e->sqlerrcode, e->message);
 }
-}	// namespace xray::pg
+} // namespace xray::pg
 
-#define XRAY_GUARD(code)                                                                        \
-	do                                                                                          \
-	{                                                                                           \
-		::xray::pg::GuardFailure xray_guard_failure_;                                           \
-		try                                                                                     \
-		{                                                                                       \
-			code;                                                                               \
-		}                                                                                       \
-		catch (const std::bad_alloc &)                                                          \
-		{                                                                                       \
-			xray_guard_failure_.failed = true;                                                  \
-			xray_guard_failure_.out_of_memory = true;                                           \
-		}                                                                                       \
-		catch (const ::xray::pg::PgErrorException &e)                                           \
-		{                                                                                       \
-			::xray::pg::GuardCapture(xray_guard_failure_, e.what());                            \
-			xray_guard_failure_.sqlerrcode = e.sqlerrcode;                                      \
-		}                                                                                       \
-		catch (const std::exception &e)                                                         \
-		{                                                                                       \
-			::xray::pg::GuardCapture(xray_guard_failure_, e.what());                            \
-		}                                                                                       \
-		catch (...)                                                                             \
-		{                                                                                       \
-			::xray::pg::GuardCapture(xray_guard_failure_, "unknown exception");                 \
-		}                                                                                       \
-		::xray::pg::GuardRaise(xray_guard_failure_);                                            \
+#define XRAY_GUARD(code)                                                                                               \
+	do                                                                                                                 \
+	{                                                                                                                  \
+		::xray::pg::GuardFailure xray_guard_failure_;                                                                  \
+		try                                                                                                            \
+		{                                                                                                              \
+			code;                                                                                                      \
+		}                                                                                                              \
+		catch (const std::bad_alloc &)                                                                                 \
+		{                                                                                                              \
+			xray_guard_failure_.failed = true;                                                                         \
+			xray_guard_failure_.out_of_memory = true;                                                                  \
+		}                                                                                                              \
+		catch (const ::xray::pg::PgErrorException &e)                                                                  \
+		{                                                                                                              \
+			::xray::pg::GuardCapture(xray_guard_failure_, e.what());                                                   \
+			xray_guard_failure_.sqlerrcode = e.sqlerrcode;                                                             \
+		}                                                                                                              \
+		catch (const std::exception &e)                                                                                \
+		{                                                                                                              \
+			::xray::pg::GuardCapture(xray_guard_failure_, e.what());                                                   \
+		}                                                                                                              \
+		catch (...)                                                                                                    \
+		{                                                                                                              \
+			::xray::pg::GuardCapture(xray_guard_failure_, "unknown exception");                                        \
+		}                                                                                                              \
+		::xray::pg::GuardRaise(xray_guard_failure_);                                                                   \
 	} while (0)

@@ -27,10 +27,10 @@ extern double guc_advice_sample_rate;
 extern int guc_lock_sample_interval_ms;
 extern int guc_lock_history_size;
 extern int guc_long_transaction_threshold_ms;
-extern int guc_connection_observation_min;	// read by SQL only (xray.settings_advice)
+extern int guc_connection_observation_min; // read by SQL only (xray.settings_advice)
 extern int guc_history_retention_min;
 extern int guc_snapshot_interval_s;
 extern char *guc_monitoring_database;
 
 void DefineGucs();
-}	// namespace xray::pg
+} // namespace xray::pg

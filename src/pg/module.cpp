@@ -20,8 +20,8 @@ PGDLLEXPORT void _PG_init(void);
 
 namespace xray::pg
 {
-void InstallHooks();	// hooks.cpp
-void ExplainOptionInit();	// sql_explain.cpp
+void InstallHooks();	  // hooks.cpp
+void ExplainOptionInit(); // sql_explain.cpp
 
 bool guc_enabled = true;
 int guc_track = kTrackTop;
@@ -53,48 +53,44 @@ const struct config_enum_entry kTrackOptions[] = {
 	{"all", kTrackAll, false},
 	{NULL, 0, false},
 };
-}	// namespace
+} // namespace
 
 void
 DefineGucs()
 {
-	DefineCustomBoolVariable("xray.enabled", "Records statements, plans and their timings.", NULL,
-							 &guc_enabled, true, PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("xray.enabled", "Records statements, plans and their timings.", NULL, &guc_enabled, true,
+							 PGC_SUSET, 0, NULL, NULL, NULL);
 	DefineCustomEnumVariable("xray.track", "Which statements pg_xray records.",
 							 "top: statements issued by clients; all: also statements run inside "
 							 "functions; none: nothing.",
 							 &guc_track, kTrackTop, kTrackOptions, PGC_SUSET, 0, NULL, NULL, NULL);
-	DefineCustomBoolVariable("xray.track_utility", "Records utility commands (DDL, VACUUM, COPY...).",
-							 NULL, &guc_track_utility, true, PGC_SUSET, 0, NULL, NULL, NULL);
-	DefineCustomBoolVariable("xray.save", "Saves the statistics across server shutdowns.", NULL,
-							 &guc_save, true, PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("xray.track_utility", "Records utility commands (DDL, VACUUM, COPY...).", NULL,
+							 &guc_track_utility, true, PGC_SUSET, 0, NULL, NULL, NULL);
+	DefineCustomBoolVariable("xray.save", "Saves the statistics across server shutdowns.", NULL, &guc_save, true,
+							 PGC_SIGHUP, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("xray.max_statements", "Maximum number of statements kept.",
-							"Least used statements are evicted when the table is full.",
-							&guc_max_statements, 5000, 100, 1000000, PGC_POSTMASTER, 0, NULL, NULL, NULL);
-	DefineCustomIntVariable("xray.max_plans", "Maximum number of plans kept.", NULL, &guc_max_plans, 5000,
-							100, 1000000, PGC_POSTMASTER, 0, NULL, NULL, NULL);
+							"Least used statements are evicted when the table is full.", &guc_max_statements, 5000, 100,
+							1000000, PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("xray.max_plans", "Maximum number of plans kept.", NULL, &guc_max_plans, 5000, 100, 1000000,
+							PGC_POSTMASTER, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("xray.query_text_size", "Bytes kept of each statement's text.",
 							"Longer texts are cut. Memory: (max_statements + 16 per backend) times this.",
-							&guc_query_text_size, 2048, 64, 1048576, PGC_POSTMASTER, GUC_UNIT_BYTE, NULL,
-							NULL, NULL);
+							&guc_query_text_size, 2048, 64, 1048576, PGC_POSTMASTER, GUC_UNIT_BYTE, NULL, NULL, NULL);
 	DefineCustomIntVariable("xray.plan_text_size", "Bytes kept of each plan's text.",
 							"Longer texts are cut. Memory: (max_plans + 16 per backend) times this.",
-							&guc_plan_text_size, 2048, 64, 1048576, PGC_POSTMASTER, GUC_UNIT_BYTE, NULL, NULL,
-							NULL);
+							&guc_plan_text_size, 2048, 64, 1048576, PGC_POSTMASTER, GUC_UNIT_BYTE, NULL, NULL, NULL);
 	DefineCustomIntVariable("xray.flush_interval",
 							"Longest time a backend keeps counts in its own slot before merging them.",
 							"Readers always see pending counts; this bounds how long they stay there.",
-							&guc_flush_interval_ms, 1000, 10, 3600000, PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL,
-							NULL);
+							&guc_flush_interval_ms, 1000, 10, 3600000, PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
 	DefineCustomIntVariable("xray.index_advice_statements",
 							"How many of the costliest recorded statements xray.index_advice considers.", NULL,
 							&guc_index_advice_statements, 500, 1, 100000, PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("xray.index_advice_budget", "Storage budget for the indexes xray.index_advice suggests.",
 							NULL, &guc_index_advice_budget_kb, 1048576, 0, INT_MAX, PGC_USERSET, GUC_UNIT_KB, NULL,
 							NULL, NULL);
-	DefineCustomIntVariable("xray.index_advice_min_rows",
-							"Tables with fewer rows get no index suggestion.", NULL, &guc_index_advice_min_rows,
-							10000, 0, INT_MAX, PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("xray.index_advice_min_rows", "Tables with fewer rows get no index suggestion.", NULL,
+							&guc_index_advice_min_rows, 10000, 0, INT_MAX, PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomBoolVariable("xray.store_sample_values",
 							 "Keeps one run of each statement with its constants, for the advisors.",
 							 "Turn off when constants in statements must not be kept in memory.",
@@ -108,33 +104,32 @@ DefineGucs()
 							"How often the lock sampler records lock waits and wait events; 0 turns it off.",
 							"Each tick reads backend status; the lock manager is asked only when a process "
 							"waits for a lock.",
-							&guc_lock_sample_interval_ms, 100, 0, 3600000, PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL,
-							NULL);
+							&guc_lock_sample_interval_ms, 100, 0, 3600000, PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
 	DefineCustomIntVariable("xray.lock_history_size", "Lock wait samples (edges) kept in the ring buffer.",
-							"xray.lock_samples shows them; older ones are overwritten.", &guc_lock_history_size,
-							10000, 100, 10000000, PGC_POSTMASTER, 0, NULL, NULL, NULL);
-	DefineCustomIntVariable("xray.long_transaction_threshold",
-							"Transactions open longer than this are listed by xray.long_transactions.", NULL,
-							&guc_long_transaction_threshold_ms, 60000, 0, INT_MAX, PGC_USERSET, GUC_UNIT_MS,
-							NULL, NULL, NULL);
+							"xray.lock_samples shows them; older ones are overwritten.", &guc_lock_history_size, 10000,
+							100, 10000000, PGC_POSTMASTER, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable(
+		"xray.long_transaction_threshold", "Transactions open longer than this are listed by xray.long_transactions.",
+		NULL, &guc_long_transaction_threshold_ms, 60000, 0, INT_MAX, PGC_USERSET, GUC_UNIT_MS, NULL, NULL, NULL);
 	DefineCustomIntVariable("xray.history_retention", "How long xray.snapshot() keeps history snapshots.",
 							"Older snapshots are deleted by the next xray.snapshot().", &guc_history_retention_min,
 							7 * 24 * 60, 1, INT_MAX, PGC_SIGHUP, GUC_UNIT_MIN, NULL, NULL, NULL);
-	DefineCustomIntVariable("xray.snapshot_interval",
-							"How often pg_xray itself takes a history snapshot and checks alerts; 0 leaves it to pg_cron.",
-							"A short-lived worker runs xray.snapshot() and xray.check_alerts() in xray.monitoring_database.",
-							&guc_snapshot_interval_s, 0, 0, 7 * 24 * 3600, PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
+	DefineCustomIntVariable(
+		"xray.snapshot_interval",
+		"How often pg_xray itself takes a history snapshot and checks alerts; 0 leaves it to pg_cron.",
+		"A short-lived worker runs xray.snapshot() and xray.check_alerts() in xray.monitoring_database.",
+		&guc_snapshot_interval_s, 0, 0, 7 * 24 * 3600, PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
 	DefineCustomIntVariable("xray.connection_observation",
 							"How long the connection samples must cover before xray.settings_advice sizes "
 							"max_connections.",
 							"Peaks seen over a short time say little about the busiest hour.",
 							&guc_connection_observation_min, 60, 1, 24 * 60, PGC_USERSET, GUC_UNIT_MIN, NULL, NULL,
 							NULL);
-	DefineCustomStringVariable("xray.monitoring_database", "Database where xray.snapshot_interval takes snapshots.", NULL,
-							   &guc_monitoring_database, "postgres", PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomStringVariable("xray.monitoring_database", "Database where xray.snapshot_interval takes snapshots.",
+							   NULL, &guc_monitoring_database, "postgres", PGC_SIGHUP, 0, NULL, NULL, NULL);
 	MarkGUCPrefixReserved("xray");
 }
-}	// namespace xray::pg
+} // namespace xray::pg
 
 void
 _PG_init(void)
@@ -148,5 +143,5 @@ _PG_init(void)
 	xray::pg::LockHistoryRegisterWorker();
 	xray::pg::InstallHooks();
 	xray::pg::RepeatSignalsInit();
-	xray::pg::ExplainOptionInit();	// 18: EXPLAIN (XRAY)
+	xray::pg::ExplainOptionInit(); // 18: EXPLAIN (XRAY)
 }

@@ -43,7 +43,7 @@ extern "C" {
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #if PG_VERSION_NUM >= 160000
-#include "nodes/queryjumble.h"	// moved in 16 (see compat.hpp)
+#include "nodes/queryjumble.h" // moved in 16 (see compat.hpp)
 #else
 #include "utils/queryjumble.h"
 #endif

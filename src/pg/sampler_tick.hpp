@@ -19,20 +19,20 @@ struct TickSession
 	BackendState state;
 	BackendType type;
 	TimestampTz backend_start;
-	const char *activity;	// in the status snapshot
-	uint32 wait;			// wait_event_info from its PGPROC
+	const char *activity; // in the status snapshot
+	uint32 wait;		  // wait_event_info from its PGPROC
 };
 
 struct SamplerTick
 {
 	TimestampTz now;
-	double interval_s;		// since the previous tick (at most two intervals)
+	double interval_s; // since the previous tick (at most two intervals)
 	int nsessions;
 	const TickSession *sessions;
 };
 
 // The handlers of the other concerns, one per folder.
-void ConnectionsOnTick(const SamplerTick &t);	// diagnostics/connections.cpp
-void IdRateOnTick(const SamplerTick &t);		// maintenance/id_rate.cpp
-void SnapshotsOnTick(const SamplerTick &t);		// monitoring/monitoring_worker.cpp
-}	// namespace xray::pg
+void ConnectionsOnTick(const SamplerTick &t); // diagnostics/connections.cpp
+void IdRateOnTick(const SamplerTick &t);	  // maintenance/id_rate.cpp
+void SnapshotsOnTick(const SamplerTick &t);	  // monitoring/monitoring_worker.cpp
+} // namespace xray::pg

@@ -35,7 +35,8 @@ const SharedModule kModules[] = {
 		 return 0;
 	 }},
 	{"repeat signals", [] { repeat_signals.Reserve(); }, [] { repeat_signals.Attach(); },
-	 [] { repeat_signals.Reset(); }, [](uint64 q) -> int64 {
+	 [] { repeat_signals.Reset(); },
+	 [](uint64 q) -> int64 {
 		 repeat_signals.ForgetQuery(q);
 		 return 0;
 	 }},
@@ -67,7 +68,7 @@ StartupAll()
 		m.attach();
 	attached = true;
 }
-}	// namespace
+} // namespace
 
 void
 SharedModulesInstall()
@@ -112,4 +113,4 @@ SharedModulesForgetQuery(uint64 queryid)
 			removed += m.forget_query(queryid);
 	return removed;
 }
-}	// namespace xray::pg
+} // namespace xray::pg

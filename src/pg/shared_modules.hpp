@@ -11,9 +11,9 @@ namespace xray::pg
 struct SharedModule
 {
 	const char *name;
-	void (*reserve)();					 // shmem_request_hook: ShmemAreaReserve / RequestAddinShmemSpace
-	void (*attach)();					 // shmem_startup_hook (every process)
-	void (*reset)();					 // xray.reset(); NULL: kept
+	void (*reserve)();					   // shmem_request_hook: ShmemAreaReserve / RequestAddinShmemSpace
+	void (*attach)();					   // shmem_startup_hook (every process)
+	void (*reset)();					   // xray.reset(); NULL: kept
 	int64 (*forget_query)(uint64 queryid); // xray.reset_query(): entries removed; NULL: nothing per statement
 };
 
@@ -31,4 +31,4 @@ int64 SharedModulesForgetQuery(uint64 queryid);
 // attached (pg_xray not in shared_preload_libraries).
 void CheckPreloaded();
 bool SharedModulesAttached();
-}	// namespace xray::pg
+} // namespace xray::pg

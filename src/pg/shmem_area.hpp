@@ -12,10 +12,10 @@ namespace xray::pg
 {
 struct ShmemArea
 {
-	const char *name;	   // ShmemInitStruct key
-	const char *tranche;   // a tranche of one LWLock, or NULL
-	Size (*size)();		   // bytes; GUCs are final when it is called
-	void (*init)(void *mem, LWLock *lock);	 // first attach only, on zeroed memory (lock NULL without tranche)
+	const char *name;					   // ShmemInitStruct key
+	const char *tranche;				   // a tranche of one LWLock, or NULL
+	Size (*size)();						   // bytes; GUCs are final when it is called
+	void (*init)(void *mem, LWLock *lock); // first attach only, on zeroed memory (lock NULL without tranche)
 };
 
 // Bytes reserved by every area (set in the postmaster's request hook, inherited
@@ -48,4 +48,4 @@ ShmemAreaAttach(const ShmemArea &a)
 	LWLockRelease(AddinShmemInitLock);
 	return mem;
 }
-}	// namespace xray::pg
+} // namespace xray::pg

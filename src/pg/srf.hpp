@@ -11,9 +11,9 @@ inline void
 CheckSrfColumns(ReturnSetInfo *rsinfo, int built)
 {
 	if (rsinfo->setDesc->natts != built)
-		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						errmsg("pg_xray's SQL definitions do not match its library"),
-						errhint("Run ALTER EXTENSION pg_xray UPDATE, or reinstall pg_xray.")));
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("pg_xray's SQL definitions do not match its library"),
+				 errhint("Run ALTER EXTENSION pg_xray UPDATE, or reinstall pg_xray.")));
 }
 
 // StartSrf prepares a materialized result set and returns it.
@@ -43,44 +43,23 @@ struct SrfRow
 		nulls[n] = true;
 		values[n++] = (Datum) 0;
 	}
-	void Int64(int64 v)
-	{
-		Put(Int64GetDatum(v));
-	}
-	void Float(double v)
-	{
-		Put(Float8GetDatum(v));
-	}
-	void FloatOrNull(double v, bool null)
-	{
-		null ? Null() : Float(v);
-	}
-	void Oid_(Oid o)
-	{
-		OidIsValid(o) ? Put(ObjectIdGetDatum(o)) : Null();
-	}
-	void QueryId(uint64 q)
-	{
-		q != 0 ? Put(Int64GetDatum((int64) q)) : Null();
-	}
-	void Time(TimestampTz t)
-	{
-		t != 0 ? Put(TimestampTzGetDatum(t)) : Null();
-	}
+	void Int64(int64 v) { Put(Int64GetDatum(v)); }
+	void Float(double v) { Put(Float8GetDatum(v)); }
+	void FloatOrNull(double v, bool null) { null ? Null() : Float(v); }
+	void Oid_(Oid o) { OidIsValid(o) ? Put(ObjectIdGetDatum(o)) : Null(); }
+	void QueryId(uint64 q) { q != 0 ? Put(Int64GetDatum((int64) q)) : Null(); }
+	void Time(TimestampTz t) { t != 0 ? Put(TimestampTzGetDatum(t)) : Null(); }
 	void Seconds(double s)
 	{
 		Interval *iv = (Interval *) palloc0(sizeof(Interval));
 		iv->time = (TimeOffset) (Max(s, 0.0) * USECS_PER_SEC);
 		Put(IntervalPGetDatum(iv));
 	}
-	void Text(const char *s)
-	{
-		s ? Put(CStringGetTextDatum(s)) : Null();
-	}
+	void Text(const char *s) { s ? Put(CStringGetTextDatum(s)) : Null(); }
 	void Done(ReturnSetInfo *rsinfo)
 	{
 		CheckSrfColumns(rsinfo, n);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 };
-}	// namespace xray::pg
+} // namespace xray::pg

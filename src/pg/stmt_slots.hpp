@@ -28,20 +28,16 @@ struct SlotKey
 	uint64 Hash() const { return core::HashMix64(queryid ^ ((uint64) dbid << 32) ^ core::HashMix64(relid)); }
 };
 
-template <typename T>
-class StmtSlots
+template <typename T> class StmtSlots
 {
-  public:
+public:
 	struct Slot
 	{
-		SlotKey key;	// queryid 0: empty
+		SlotKey key; // queryid 0: empty
 		T v;
 	};
 
-	explicit constexpr StmtSlots(const char *name, const char *tranche)
-		: area_{name, tranche, &AreaSize, &Init}
-	{
-	}
+	explicit constexpr StmtSlots(const char *name, const char *tranche) : area_{name, tranche, &AreaSize, &Init} {}
 
 	void Reserve() const { ShmemAreaReserve(area_); }
 	void Attach() { hdr_ = (Header *) ShmemAreaAttach(area_); }
@@ -50,8 +46,7 @@ class StmtSlots
 	// Batch runs fn(at) under one conditional exclusive lock; at(key) returns the
 	// value of key's slot, emptied first when it held another key. False when the
 	// lock was busy (nothing done).
-	template <typename Fn>
-	bool Batch(Fn fn)
+	template <typename Fn> bool Batch(Fn fn)
 	{
 		if (hdr_ == NULL || hdr_->nslots == 0 || !LWLockConditionalAcquire(hdr_->lock, LW_EXCLUSIVE))
 			return false;
@@ -69,8 +64,7 @@ class StmtSlots
 	}
 
 	// Update runs fn on the value of (dbid, queryid)'s slot (see Batch).
-	template <typename Fn>
-	bool Update(Oid dbid, uint64 queryid, Fn fn)
+	template <typename Fn> bool Update(Oid dbid, uint64 queryid, Fn fn)
 	{
 		return Batch([&](auto at) { fn(at(SlotKey{dbid, InvalidOid, queryid})); });
 	}
@@ -139,17 +133,14 @@ class StmtSlots
 		LWLockRelease(hdr_->lock);
 	}
 
-  private:
+private:
 	struct Header
 	{
 		LWLock *lock;
 		uint32 nslots;
 	};
 
-	static Size AreaSize()
-	{
-		return add_size(MAXALIGN(sizeof(Header)), mul_size(guc_max_statements, sizeof(Slot)));
-	}
+	static Size AreaSize() { return add_size(MAXALIGN(sizeof(Header)), mul_size(guc_max_statements, sizeof(Slot))); }
 
 	static void Init(void *mem, LWLock *lock)
 	{
@@ -163,4 +154,4 @@ class StmtSlots
 	ShmemArea area_;
 	Header *hdr_ = NULL;
 };
-}	// namespace xray::pg
+} // namespace xray::pg

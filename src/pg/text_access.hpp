@@ -16,4 +16,4 @@ struct TextAccess
 	// Text: text when the caller may see owner's texts, else kHiddenText.
 	const char *Text(Oid owner, const char *text) const { return Sees(owner) ? text : kHiddenText; }
 };
-}	// namespace xray::pg
+} // namespace xray::pg

@@ -40,4 +40,4 @@ WorkerSql(const char *sql, int nargs, Oid *types, Datum *values, const char *nul
 	pgstat_report_activity(STATE_IDLE, NULL);
 	return out;
 }
-}	// namespace xray::pg
+} // namespace xray::pg

@@ -14,4 +14,4 @@ namespace xray::pg
 void WorkerPinSearchPath();
 
 char *WorkerSql(const char *sql, int nargs = 0, Oid *types = NULL, Datum *values = NULL, const char *nulls = NULL);
-}	// namespace xray::pg
+} // namespace xray::pg

@@ -82,4 +82,4 @@ BM_PlanId(benchmark::State &state)
 	}
 }
 BENCHMARK(BM_PlanId);
-}	// namespace
+} // namespace

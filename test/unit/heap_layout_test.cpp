@@ -22,7 +22,7 @@ Varlena(double width, double null_frac = 0.0, bool varies = true, char align = '
 {
 	return ColumnLayout{-1, align, width, null_frac, true, varies};
 }
-}	// namespace
+} // namespace
 
 TEST(HeapLayout, AlignmentPaddingBetweenColumns)
 {
@@ -63,7 +63,7 @@ TEST(HeapLayout, NullsWeighAndAddTheBitmap)
 	// a column that is always NULL (a dropped column after a rewrite) takes no data
 	std::vector<ColumnLayout> d = {Fixed(4, 'i'), Fixed(8, 'd', 1.0), Fixed(4, 'i')};
 	TupleEstimate td = EstimateTuple(d.data(), 3);
-	EXPECT_DOUBLE_EQ(td.bytes, 32.0);	// header 24 (bitmap of 1 byte fits), data 8
+	EXPECT_DOUBLE_EQ(td.bytes, 32.0); // header 24 (bitmap of 1 byte fits), data 8
 	EXPECT_TRUE(td.fixed);
 }
 

@@ -36,7 +36,7 @@ CheckDistribution(std::vector<double> values)
 			<< "q=" << q << " exact=" << exact << " approx=" << approx;
 	}
 }
-}	// namespace
+} // namespace
 
 TEST(Histogram, BucketsCoverTheDocumentedRange)
 {
@@ -60,7 +60,7 @@ TEST(Histogram, EveryValueInRangeIsWithinFivePercent)
 TEST(Histogram, QuantilesOfLogNormalLatencies)
 {
 	std::mt19937_64 rng(42);
-	std::lognormal_distribution<double> dist(0.0, 2.0);	// ~1 ms median, long tail
+	std::lognormal_distribution<double> dist(0.0, 2.0); // ~1 ms median, long tail
 	std::vector<double> v;
 	for (int i = 0; i < 200000; i++)
 		v.push_back(std::clamp(dist(rng), kHistMinMs * 1.001, kHistMaxMs));

@@ -17,7 +17,7 @@ Count(const std::string &s, const std::string &what)
 		n++;
 	return n;
 }
-}	// namespace
+} // namespace
 
 TEST(HtmlReport, EscapesEverythingItQuotes)
 {
@@ -38,7 +38,8 @@ TEST(HtmlReport, ChartsAndSelfContained)
 	HtmlReport r;
 	r.title = "t";
 	for (int i = 0; i < 5; i++)
-		r.latency.push_back(LatencyRow{"q" + std::to_string(i), 0.01, 0.1 * (i + 1), 1.0 * (i + 1), 2.0 * (i + 1), 50, 0.5, 10});
+		r.latency.push_back(
+			LatencyRow{"q" + std::to_string(i), 0.01, 0.1 * (i + 1), 1.0 * (i + 1), 2.0 * (i + 1), 50, 0.5, 10});
 	for (int i = 0; i < 6; i++)
 		r.series.push_back(SeriesPoint{"10:0" + std::to_string(i), 100.0 * i, 1.0 + i});
 	r.lock_edges = {WaitEdge{20, 10, 3, "relation t AccessShareLock"}, WaitEdge{30, 20, 1, ""}};

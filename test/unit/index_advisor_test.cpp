@@ -51,7 +51,7 @@ ToyCost(const RelationInfo &rel, const StatementInfo &st, const std::vector<cons
 			all_sel *= u.kind == PredKind::kEq ? Selectivity(rel.columns[u.column], rel.rows) : 0.05;
 	double out_rows = std::max(1.0, rel.rows * all_sel);
 	double sort = st.order_by.empty() ? 0 : out_rows * std::log2(out_rows + 1);
-	double best = rel.rows + sort;	// sequential scan
+	double best = rel.rows + sort; // sequential scan
 	for (const IndexCandidate *c : config)
 	{
 		double sel = 1;
@@ -88,8 +88,8 @@ Oracle(const std::vector<RelationInfo> &rels, const std::vector<StatementInfo> &
 		const RelationInfo &rel = rels[stmts[s].relation];
 		std::vector<IndexCandidate> existing;
 		for (const auto &cols : rel.btree_indexes)
-			existing.push_back(IndexCandidate{stmts[s].relation, IndexMethod::kBtree, cols,
-											  std::vector<bool>(cols.size(), false)});
+			existing.push_back(
+				IndexCandidate{stmts[s].relation, IndexMethod::kBtree, cols, std::vector<bool>(cols.size(), false)});
 		std::vector<const IndexCandidate *> all = config;
 		for (const auto &e : existing)
 			all.push_back(&e);
@@ -102,7 +102,7 @@ Has(const std::vector<IndexCandidate> &cands, std::vector<int> cols)
 {
 	return std::any_of(cands.begin(), cands.end(), [&](const IndexCandidate &c) { return c.columns == cols; });
 }
-}	// namespace
+} // namespace
 
 TEST(IndexAdvisor, CompositeCandidateOrdersEqualityBySelectivityThenRangeThenSort)
 {
@@ -113,10 +113,10 @@ TEST(IndexAdvisor, CompositeCandidateOrdersEqualityBySelectivityThenRangeThenSor
 		{3, 10, 0, {{4, PredKind::kOther}}, {}},
 	};
 	auto cands = GenerateCandidates(rels, stmts, AdvisorOptions{});
-	EXPECT_TRUE(Has(cands, {1, 2, 3}));	// customer_id (50k distinct) before status (5), then created
+	EXPECT_TRUE(Has(cands, {1, 2, 3})); // customer_id (50k distinct) before status (5), then created
 	EXPECT_TRUE(Has(cands, {1, 2}));
-	EXPECT_TRUE(Has(cands, {1, 3}));		// equality then ORDER BY created DESC
-	EXPECT_FALSE(Has(cands, {4}));			// LIKE '%x' / functions: no btree
+	EXPECT_TRUE(Has(cands, {1, 3})); // equality then ORDER BY created DESC
+	EXPECT_FALSE(Has(cands, {4}));	 // LIKE '%x' / functions: no btree
 	for (const auto &c : cands)
 	{
 		EXPECT_GT(c.size_bytes, 8192 * 100);
@@ -132,8 +132,7 @@ TEST(IndexAdvisor, NoCandidateAnExistingIndexProvidesOrOnTinyTables)
 	RelationInfo rel = Orders();
 	rel.btree_indexes.push_back({1, 2});
 	std::vector<RelationInfo> rels = {rel};
-	std::vector<StatementInfo> stmts = {{1, 1, 0, {{1, PredKind::kEq}}, {}},
-										{2, 1, 0, {{0, PredKind::kEq}}, {}}};
+	std::vector<StatementInfo> stmts = {{1, 1, 0, {{1, PredKind::kEq}}, {}}, {2, 1, 0, {{0, PredKind::kEq}}, {}}};
 	EXPECT_TRUE(GenerateCandidates(rels, stmts, AdvisorOptions{}).empty());
 	rels[0].btree_indexes = {{0}};
 	rels[0].rows = 500;
@@ -177,7 +176,7 @@ TEST(IndexAdvisor, RespectsBudgetCapsAndWritePenalty)
 	EXPECT_EQ(one.chosen.size(), 1u);
 
 	opt.max_per_table = 3;
-	opt.budget_bytes = 1;	// nothing fits
+	opt.budget_bytes = 1; // nothing fits
 	EXPECT_TRUE(SelectIndexes(rels, stmts, cands, Oracle(rels, stmts), opt).chosen.empty());
 
 	// a table written far more than read: no index pays for itself
@@ -226,25 +225,25 @@ TEST(IndexAdvisor, CoveringVariantIncludesTheFewOtherColumnsRead)
 TEST(IndexAdvisor, UpdatesCountWhenTheyTouchTheIndexAndLoseHot)
 {
 	RelationInfo rel = Orders(0);
-	rel.updates = {{{2}, 1000}};	// UPDATE ... SET status: 1,000 rows, HOT today (no index on status)
-	EXPECT_EQ(WriteUpkeep(rel, {1}, {}), 0);	// an index on customer_id: still HOT
+	rel.updates = {{{2}, 1000}};			 // UPDATE ... SET status: 1,000 rows, HOT today (no index on status)
+	EXPECT_EQ(WriteUpkeep(rel, {1}, {}), 0); // an index on customer_id: still HOT
 	// an index on status: written, and the updates lose HOT (the pkey is written too)
 	EXPECT_EQ(WriteUpkeep(rel, {2}, {}), 1000 * 2);
-	EXPECT_EQ(WriteUpkeep(rel, {1}, {2}), 1000 * 2);	// INCLUDE columns count as well
+	EXPECT_EQ(WriteUpkeep(rel, {1}, {2}), 1000 * 2); // INCLUDE columns count as well
 	rel.btree_indexes.push_back({2, 3});
-	EXPECT_EQ(WriteUpkeep(rel, {2}, {}), 1000);	// not HOT anyway: only the new index
+	EXPECT_EQ(WriteUpkeep(rel, {2}, {}), 1000); // not HOT anyway: only the new index
 }
 
 TEST(IndexAdvisor, GinCandidatesForPatternsAndJsonContainment)
 {
 	RelationInfo rel = Orders();
-	rel.columns.push_back({"payload", -0.9, 120});	// 5: jsonb
+	rel.columns.push_back({"payload", -0.9, 120}); // 5: jsonb
 	std::vector<RelationInfo> rels = {rel};
 	std::vector<StatementInfo> stmts = {{1, 10, 0, {{4, PredKind::kTrigram}}, {}},
 										{2, 10, 0, {{5, PredKind::kJsonContains}}, {}}};
 	AdvisorOptions opt;
 	auto without_trgm = GenerateCandidates(rels, stmts, opt);
-	ASSERT_EQ(without_trgm.size(), 1u);	// no pg_trgm: only the jsonb one
+	ASSERT_EQ(without_trgm.size(), 1u); // no pg_trgm: only the jsonb one
 	EXPECT_EQ(without_trgm[0].method, IndexMethod::kGinJsonbPath);
 	opt.trigram_available = true;
 	auto both = GenerateCandidates(rels, stmts, opt);

@@ -25,7 +25,7 @@ Find(const std::vector<ForestNode> &f, int32_t pid)
 	ADD_FAILURE() << "pid " << pid << " missing";
 	return f.front();
 }
-}	// namespace
+} // namespace
 
 TEST(LockGraph, ChainHasOneRootAndGrowingDepth)
 {

@@ -13,7 +13,7 @@ namespace
 {
 struct Slot : Incident
 {
-	int extra;	// what an adapter keeps besides
+	int extra; // what an adapter keeps besides
 };
 
 struct Tracker
@@ -30,7 +30,7 @@ struct Tracker
 		IncidentsTick(slots, 3, &next_id, v.data(), static_cast<int>(v.size()), now, interval, slot_of, opened, seen);
 	}
 };
-}	// namespace
+} // namespace
 
 TEST(LockIncidents, OpensContinuesAndEnds)
 {
@@ -39,7 +39,7 @@ TEST(LockIncidents, OpensContinuesAndEnds)
 	ASSERT_TRUE(t.opened[0]);
 	const Slot &s = t.slots[t.slot_of[0]];
 	EXPECT_EQ(s.id, 1);
-	EXPECT_EQ(s.started_at, 900);	// its first waiter started waiting before the tick
+	EXPECT_EQ(s.started_at, 900); // its first waiter started waiting before the tick
 	EXPECT_EQ(s.ended_at, 0);
 	EXPECT_DOUBLE_EQ(s.blocked_seconds, 2.0);
 	t.Tick({RootSeen{100, 5, 900, true, 3, 4}}, 2000, 0.5);
@@ -65,7 +65,7 @@ TEST(LockIncidents, AReusedPidIsANewIncident)
 	for (const Slot &s : t.slots)
 		ended += s.id != 0 && s.ended_at == 2000;
 	EXPECT_EQ(ended, 1);
-	EXPECT_EQ(t.slots[t.slot_of[0]].started_at, 2000);	// no wait start known: the tick
+	EXPECT_EQ(t.slots[t.slot_of[0]].started_at, 2000); // no wait start known: the tick
 }
 
 TEST(LockIncidents, TheOldestSlotIsReused)
@@ -79,5 +79,5 @@ TEST(LockIncidents, TheOldestSlotIsReused)
 	EXPECT_EQ(ids[0], 2);
 	EXPECT_EQ(ids[2], 4);
 	EXPECT_EQ(t.slots[t.slot_of[0]].root_pid, 203);
-	EXPECT_EQ(t.slots[t.slot_of[0]].extra, 0);	// the whole slot is cleared for the adapter
+	EXPECT_EQ(t.slots[t.slot_of[0]].extra, 0); // the whole slot is cleared for the adapter
 }

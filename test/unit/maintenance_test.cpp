@@ -23,10 +23,10 @@ TEST(Wraparound, PastTheForcedAgeAndUnknownRate)
 	WraparoundForecast f = ForecastWraparound(250000000, 200000000, 0.0);
 	EXPECT_TRUE(f.forced_now);
 	EXPECT_DOUBLE_EQ(f.pct_to_forced, 125.0);
-	EXPECT_LT(f.days_to_forced, 0.0);	// no rate: unknown
+	EXPECT_LT(f.days_to_forced, 0.0); // no rate: unknown
 	EXPECT_LT(f.days_to_stop, 0.0);
 	WraparoundForecast g = ForecastWraparound(250000000, 200000000, 1e6);
-	EXPECT_DOUBLE_EQ(g.days_to_forced, 0.0);	// already due
+	EXPECT_DOUBLE_EQ(g.days_to_forced, 0.0); // already due
 	EXPECT_GT(g.days_to_stop, 1000.0);
 	// at the stop age: 100 %, nothing left
 	WraparoundForecast h = ForecastWraparound(kWrapStopAge, 200000000, 1e6);
@@ -39,8 +39,8 @@ TEST(Wraparound, PastTheForcedAgeAndUnknownRate)
 TEST(Wraparound, ConsumptionRate)
 {
 	EXPECT_DOUBLE_EQ(ConsumptionPerDay(1000, 0.0, 2000, 86.4), 1000000.0);
-	EXPECT_LT(ConsumptionPerDay(1000, 5.0, 2000, 5.0), 0.0);	// same instant
-	EXPECT_LT(ConsumptionPerDay(2000, 0.0, 1000, 10.0), 0.0);	// went backwards
+	EXPECT_LT(ConsumptionPerDay(1000, 5.0, 2000, 5.0), 0.0);  // same instant
+	EXPECT_LT(ConsumptionPerDay(2000, 0.0, 1000, 10.0), 0.0); // went backwards
 	EXPECT_DOUBLE_EQ(ConsumptionPerDay(7, 0.0, 7, 10.0), 0.0);
 	// 64-bit ids past 2^32 (epochs) work
 	EXPECT_DOUBLE_EQ(ConsumptionPerDay(5000000000ULL, 0.0, 5000086400ULL, 86400.0), 86400.0);
@@ -49,13 +49,13 @@ TEST(Wraparound, ConsumptionRate)
 TEST(Autovacuum, TriggerAndSuggestedScaleFactor)
 {
 	EXPECT_DOUBLE_EQ(AutovacuumTrigger(50, 0.2, 1000000), 200050.0);
-	EXPECT_DOUBLE_EQ(AutovacuumTrigger(50, 0.2, -1), 50.0);	// never analyzed
+	EXPECT_DOUBLE_EQ(AutovacuumTrigger(50, 0.2, -1), 50.0); // never analyzed
 	// 100M rows at 0.2 fire at 20M dead rows; to fire near 1M: 0.0099 (rounded down)
 	double s = SuggestedScaleFactor(1e8, 50, 0.2, 1e6);
 	EXPECT_NEAR(s, 0.0099, 1e-9);
 	EXPECT_LE(AutovacuumTrigger(50, s, 1e8), 1e6);
-	EXPECT_DOUBLE_EQ(SuggestedScaleFactor(1e4, 50, 0.2, 1e6), 0.2);	// small table: keep
-	EXPECT_DOUBLE_EQ(SuggestedScaleFactor(1e12, 50, 0.2, 10), 0.001);	// floor
+	EXPECT_DOUBLE_EQ(SuggestedScaleFactor(1e4, 50, 0.2, 1e6), 0.2);	  // small table: keep
+	EXPECT_DOUBLE_EQ(SuggestedScaleFactor(1e12, 50, 0.2, 10), 0.001); // floor
 }
 
 TEST(Heap, PagesFromStatistics)

@@ -33,7 +33,7 @@ Bind(const std::string &q, const std::vector<ParamLiteral> &v, size_t out_size =
 	long n = BindParams(q.data(), q.size(), v.data(), static_cast<int>(v.size()), out.data(), out.size(), at, 8, &nat);
 	return Bound{n, n >= 0 ? std::string(out.data(), static_cast<size_t>(n)) : "", std::vector<BoundAt>(at, at + nat)};
 }
-}	// namespace
+} // namespace
 
 TEST(ParamText, ValuesReplaceParameters)
 {

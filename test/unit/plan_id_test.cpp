@@ -46,7 +46,7 @@ Join(uint64_t jointype, uint64_t rel_a, uint64_t rel_b)
 	Node scan_b{11, {{kTagRelation, rel_b}, {kTagIndex, 900}}, {}};
 	return Node{20, {{kTagJoinType, jointype}}, {scan_a, scan_b}};
 }
-}	// namespace
+} // namespace
 
 TEST(PlanId, SameShapeSameId)
 {
@@ -58,14 +58,14 @@ TEST(PlanId, SensitiveToEveryShapeElement)
 {
 	std::set<uint64_t> ids;
 	ids.insert(Id(Join(0, 100, 200)));
-	ids.insert(Id(Join(1, 100, 200)));	   // join type
-	ids.insert(Id(Join(0, 101, 200)));	   // relation
-	ids.insert(Id(Join(0, 200, 100)));	   // order of inputs
+	ids.insert(Id(Join(1, 100, 200))); // join type
+	ids.insert(Id(Join(0, 101, 200))); // relation
+	ids.insert(Id(Join(0, 200, 100))); // order of inputs
 	Node dir = Join(0, 100, 200);
-	dir.children[1].tokens.push_back({kTagDirection, 1});	// scan direction
+	dir.children[1].tokens.push_back({kTagDirection, 1}); // scan direction
 	ids.insert(Id(dir));
 	Node idx = Join(0, 100, 200);
-	idx.children[1].tokens[1].second = 901;	// another index
+	idx.children[1].tokens[1].second = 901; // another index
 	ids.insert(Id(idx));
 	EXPECT_EQ(ids.size(), 6u);
 }

@@ -15,17 +15,18 @@ struct Session
 {
 	RepeatTracker t;
 	std::vector<RepeatBurst> bursts;
-	int hashes = 0;	// how often the tracker asked for the parameters' hash
+	int hashes = 0; // how often the tracker asked for the parameters' hash
 
 	void Run(uint64_t queryid, uint32_t xact, bool in_block, int64_t us, uint64_t value)
 	{
 		RepeatBurst out[RepeatTracker::kMaxBursts];
-		int n = t.Note({queryid, xact, in_block, us},
-					   [&]() {
-						   hashes++;
-						   return value;
-					   },
-					   out);
+		int n = t.Note(
+			{queryid, xact, in_block, us},
+			[&]() {
+				hashes++;
+				return value;
+			},
+			out);
 		bursts.insert(bursts.end(), out, out + n);
 	}
 	void Commit()
@@ -35,15 +36,15 @@ struct Session
 		bursts.insert(bursts.end(), out, out + n);
 	}
 };
-}	// namespace
+} // namespace
 
 TEST(RepeatTracker, TransactionBurstAtThresholdDoublingsAndEnd)
 {
 	Session s;
 	for (uint32_t i = 0; i < 45; i++)
-		s.Run(7, 100, true, i * 1000, i + 1);	// 45 lookups, 45 ids, one transaction
+		s.Run(7, 100, true, i * 1000, i + 1); // 45 lookups, 45 ids, one transaction
 	s.Commit();
-	ASSERT_EQ(s.bursts.size(), 4u);	// 10 (new burst), 20, 40, and the end at 45
+	ASSERT_EQ(s.bursts.size(), 4u); // 10 (new burst), 20, 40, and the end at 45
 	EXPECT_TRUE(s.bursts[0].in_xact);
 	EXPECT_TRUE(s.bursts[0].new_burst);
 	EXPECT_EQ(s.bursts[0].count, 10u);
@@ -57,7 +58,7 @@ TEST(RepeatTracker, TransactionBurstAtThresholdDoublingsAndEnd)
 	// a second transaction starts a new window
 	s.bursts.clear();
 	for (uint32_t i = 0; i < 10; i++)
-		s.Run(7, 101, true, 100000 + i, 5);	// the same value ten times
+		s.Run(7, 101, true, 100000 + i, 5); // the same value ten times
 	s.Commit();
 	ASSERT_EQ(s.bursts.size(), 1u);
 	EXPECT_TRUE(s.bursts[0].new_burst);
@@ -100,8 +101,8 @@ TEST(RepeatTracker, RunOfSingleStatementTransactions)
 {
 	Session s;
 	for (uint32_t i = 0; i < 25; i++)
-		s.Run(9, 200 + i, false, i * 5000, i + 1);	// every 5 ms, each its own transaction
-	s.Run(3, 300, false, 200000, 1);				// another statement ends the run
+		s.Run(9, 200 + i, false, i * 5000, i + 1); // every 5 ms, each its own transaction
+	s.Run(3, 300, false, 200000, 1);			   // another statement ends the run
 	ASSERT_EQ(s.bursts.size(), 2u);
 	EXPECT_FALSE(s.bursts[0].in_xact);
 	EXPECT_TRUE(s.bursts[0].new_burst);
@@ -114,13 +115,13 @@ TEST(RepeatTracker, RunBrokenByAGapOrABlock)
 {
 	Session s;
 	for (uint32_t i = 0; i < 30; i++)
-		s.Run(9, 200 + i, false, i * 150000, i + 1);	// 150 ms apart: no run
+		s.Run(9, 200 + i, false, i * 150000, i + 1); // 150 ms apart: no run
 	EXPECT_TRUE(s.bursts.empty());
 	Session b;
 	for (uint32_t i = 0; i < 30; i++)
-		b.Run(9, 200 + i, true, i * 1000, i + 1);	// each in BEGIN ... COMMIT of its own
+		b.Run(9, 200 + i, true, i * 1000, i + 1); // each in BEGIN ... COMMIT of its own
 	b.Commit();
-	EXPECT_TRUE(b.bursts.empty());	// one per transaction, and blocks do not make runs
+	EXPECT_TRUE(b.bursts.empty()); // one per transaction, and blocks do not make runs
 }
 
 TEST(RepeatTracker, ValuesComparedOverTheFirstExecutionsOnly)

@@ -60,12 +60,11 @@ TEST(PlanText, LaysOutLikeExplain)
 	};
 	char out[256];
 	FormatPlanText(nodes, 3, out, sizeof(out));
-	EXPECT_STREQ(out,
-				 "Nested Loop\n"
-				 "  Join Type: Inner\n"
-				 "  ->  Seq Scan on a\n"
-				 "  ->  Index Scan using b_pkey on b\n"
-				 "        Index Cond: (id = a.x)");
+	EXPECT_STREQ(out, "Nested Loop\n"
+					  "  Join Type: Inner\n"
+					  "  ->  Seq Scan on a\n"
+					  "  ->  Index Scan using b_pkey on b\n"
+					  "        Index Cond: (id = a.x)");
 }
 
 TEST(PlanText, CutTextEndsWithEllipsis)
@@ -129,7 +128,8 @@ TEST(QueryText, TypedLiteralParamsBecomeCasts)
 	};
 	EXPECT_EQ(rewrite("SELECT * FROM t WHERE d > date $1 AND x = $2"),
 			  std::make_pair(1, std::string("SELECT * FROM t WHERE d > $1::date AND x = $2")));
-	EXPECT_EQ(rewrite("WHERE ts < now() - INTERVAL $12"), std::make_pair(1, std::string("WHERE ts < now() - $12::INTERVAL")));
+	EXPECT_EQ(rewrite("WHERE ts < now() - INTERVAL $12"),
+			  std::make_pair(1, std::string("WHERE ts < now() - $12::INTERVAL")));
 	// identifiers that merely contain a type name, or a type not followed by a parameter, stay
 	EXPECT_EQ(rewrite("SELECT update_date $1, date_col FROM t WHERE date = $2").first, 0);
 }

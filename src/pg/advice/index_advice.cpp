@@ -68,13 +68,13 @@ constexpr int kMaxCols = INDEX_MAX_KEYS;
 
 struct ColPod
 {
-	char *name;	// column name, or the expression's SQL text
-	bool is_expr;	// an expression of the table's columns (lower(email))
+	char *name;	  // column name, or the expression's SQL text
+	bool is_expr; // an expression of the table's columns (lower(email))
 	double n_distinct;
 	double width;
 };
 
-constexpr int kMaxExprCols = 16;	// expressions per table considered
+constexpr int kMaxExprCols = 16; // expressions per table considered
 
 struct RelPod
 {
@@ -83,17 +83,17 @@ struct RelPod
 	char *name;
 	double rows;
 	int natts;
-	int nexprs;	// expression columns after the natts real ones
+	int nexprs; // expression columns after the natts real ones
 	ColPod *cols;
 	int nindexes;
 	int16 (*index_keys)[kMaxCols];
 	int *index_nkeys;
 	char **index_names;
 	bool *index_droppable;
-	int ngin;	// columns covered by an existing gin index
+	int ngin; // columns covered by an existing gin index
 	int gin_cols[kMaxCols];
-	double write_rows;	// rows the recorded workload inserted or deleted
-	int nupdates;	// UPDATE statements: columns set and rows
+	double write_rows; // rows the recorded workload inserted or deleted
+	int nupdates;	   // UPDATE statements: columns set and rows
 	int update_ncols[16];
 	int update_cols[16][kMaxCols];
 	double update_rows[16];
@@ -101,17 +101,17 @@ struct RelPod
 
 struct UsePod
 {
-	int rel;	// into the RelPod array
+	int rel; // into the RelPod array
 	int nfilters;
 	int filter_col[kMaxCols];
 	core::PredKind filter_kind[kMaxCols];
-	char *filter_const[kMaxCols];	// the same literal on every run seen, or NULL
+	char *filter_const[kMaxCols]; // the same literal on every run seen, or NULL
 	int nsort;
 	int sort_col[kMaxCols];
 	bool sort_desc[kMaxCols];
-	int nref;	// columns it reads (for INCLUDE); -1 when unknown or too many
+	int nref; // columns it reads (for INCLUDE); -1 when unknown or too many
 	int ref_col[kMaxCols];
-	int query;	// into the QueryPod array
+	int query; // into the QueryPod array
 };
 
 struct QueryPod
@@ -119,10 +119,10 @@ struct QueryPod
 	uint64 queryid;
 	double calls;
 	double rows;
-	Oid userid;	// the role that ran it: analyzed and planned as that role only
+	Oid userid;			// the role that ran it: analyzed and planned as that role only
 	char *normalized;	// the recorded text (shown)
-	char *sql;	// the text planned: a sample run with its constants when kept, else normalized
-	SampleInfo *sample;	// when sql is the sample
+	char *sql;			// the text planned: a sample run with its constants when kept, else normalized
+	SampleInfo *sample; // when sql is the sample
 	Query *query;
 	double cost;
 };
@@ -147,9 +147,9 @@ struct ResultPod
 	bool desc[kMaxCols];
 	int ninclude;
 	int include[kMaxCols];
-	double upkeep;	// index writes it adds to the recorded workload
+	double upkeep; // index writes it adds to the recorded workload
 	core::IndexMethod method;
-	int pred_col;	// partial index WHERE pred_col = pred_value, or -1
+	int pred_col; // partial index WHERE pred_col = pred_value, or -1
 	char pred_value[256];
 	double size_bytes;
 	double benefit;
@@ -188,8 +188,8 @@ RelIndex(Workload &w, Oid relid)
 		r.cols[a].name = pstrdup(att->attisdropped ? "" : NameStr(att->attname));
 		r.cols[a].n_distinct = 0;
 		r.cols[a].width = get_typavgwidth(att->atttypid, att->atttypmod);
-		HeapTuple st = SearchSysCache3(STATRELATTINH, ObjectIdGetDatum(relid), Int16GetDatum(a + 1),
-									   BoolGetDatum(false));
+		HeapTuple st =
+			SearchSysCache3(STATRELATTINH, ObjectIdGetDatum(relid), Int16GetDatum(a + 1), BoolGetDatum(false));
 		if (HeapTupleIsValid(st))
 		{
 			Form_pg_statistic s = (Form_pg_statistic) GETSTRUCT(st);
@@ -218,8 +218,7 @@ RelIndex(Workload &w, Oid relid)
 		Oid am = HeapTupleIsValid(ct) ? ((Form_pg_class) GETSTRUCT(ct))->relam : InvalidOid;
 		if (HeapTupleIsValid(ct))
 			ReleaseSysCache(ct);
-		bool plain = am == BTREE_AM_OID && ix->indisvalid &&
-					 heap_attisnull(it, Anum_pg_index_indexprs, NULL) &&
+		bool plain = am == BTREE_AM_OID && ix->indisvalid && heap_attisnull(it, Anum_pg_index_indexprs, NULL) &&
 					 heap_attisnull(it, Anum_pg_index_indpred, NULL);
 		if (am == GIN_AM_OID && ix->indisvalid)
 			for (int c = 0; c < ix->indnkeyatts && r.ngin < kMaxCols; c++)
@@ -231,8 +230,7 @@ RelIndex(Workload &w, Oid relid)
 			for (int c = 0; c < r.index_nkeys[k]; c++)
 				r.index_keys[k][c] = ix->indkey.values[c];
 			r.index_names[k] = get_rel_name(indexoid);
-			r.index_droppable[k] = !ix->indisunique && !ix->indisprimary && !ix->indisexclusion &&
-								   !ix->indisreplident;
+			r.index_droppable[k] = !ix->indisunique && !ix->indisprimary && !ix->indisexclusion && !ix->indisreplident;
 			k++;
 		}
 		ReleaseSysCache(it);
@@ -347,9 +345,8 @@ AddExprFilter(Workload &w, int query, List *rtable, Node *expr, core::PredKind k
 		return;
 	Relids varnos = pull_varnos(NULL, expr);
 	int varno;
-	if (bms_membership(varnos) != BMS_SINGLETON || !bms_get_singleton_member(varnos, &varno) ||
-		varno < 1 || varno > list_length(rtable) || contain_mutable_functions(expr) ||
-		contain_subplans(expr))
+	if (bms_membership(varnos) != BMS_SINGLETON || !bms_get_singleton_member(varnos, &varno) || varno < 1 ||
+		varno > list_length(rtable) || contain_mutable_functions(expr) || contain_subplans(expr))
 		return;
 	RangeTblEntry *rte = rt_fetch(varno, rtable);
 	if (rte->rtekind != RTE_RELATION)
@@ -373,7 +370,7 @@ AddExprFilter(Workload &w, int query, List *rtable, Node *expr, core::PredKind k
 		col = r.natts + r.nexprs++;
 		r.cols[col].name = sql;
 		r.cols[col].is_expr = true;
-		r.cols[col].n_distinct = 200;	// no statistics for an expression not indexed yet
+		r.cols[col].n_distinct = 200; // no statistics for an expression not indexed yet
 		r.cols[col].width = get_typavgwidth(exprType(expr), exprTypmod(expr));
 	}
 	UsePod &u = UseFor(w, rel, query);
@@ -428,10 +425,12 @@ AddQuals(Workload &w, int query, List *rtable, Plan *plan, List *quals)
 				continue;
 			if (l)
 				AddFilter(w, query, rtable, l, kind,
-						  !r && kind == core::PredKind::kEq ? StableLiteral(w, query, (Node *) lsecond(op->args)) : NULL);
+						  !r && kind == core::PredKind::kEq ? StableLiteral(w, query, (Node *) lsecond(op->args))
+															: NULL);
 			if (r)
 				AddFilter(w, query, rtable, r, kind,
-						  !l && kind == core::PredKind::kEq ? StableLiteral(w, query, (Node *) linitial(op->args)) : NULL);
+						  !l && kind == core::PredKind::kEq ? StableLiteral(w, query, (Node *) linitial(op->args))
+															: NULL);
 			// a function of one table's columns compared with a value
 			Node *ln = (Node *) linitial(op->args), *rn = (Node *) lsecond(op->args);
 			if (!l && !r && IsA(plan, SeqScan))
@@ -473,7 +472,7 @@ RefWalker(Node *node, void *arg)
 		if (v->varno == (int) c->rti && (int) v->varlevelsup == c->level)
 		{
 			if (v->varattno <= 0)
-				c->whole_row = true;	// whole row or system column: nothing to INCLUDE
+				c->whole_row = true; // whole row or system column: nothing to INCLUDE
 			else
 				c->attrs = bms_add_member(c->attrs, v->varattno);
 		}
@@ -482,8 +481,8 @@ RefWalker(Node *node, void *arg)
 	if (IsA(node, Query))
 	{
 		c->level++;
-		bool r = query_tree_walker((Query *) node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(RefWalker)),
-								   arg, 0);
+		bool r = query_tree_walker((Query *) node,
+								   reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(RefWalker)), arg, 0);
 		c->level--;
 		return r;
 	}
@@ -636,8 +635,8 @@ CollectWorkload(Workload &w, int max_statements)
 	for (int i = 0; i < nrows; i++)
 	{
 		const StmtRow &r = rows[i];
-		if (r.key.dbid != MyDatabaseId || r.c.exec.count == 0 || r.text == NULL ||
-			!access.Sees(r.key.userid) || strstr(r.text, "xray.") != NULL)
+		if (r.key.dbid != MyDatabaseId || r.c.exec.count == 0 || r.text == NULL || !access.Sees(r.key.userid) ||
+			strstr(r.text, "xray.") != NULL)
 			continue;
 		int q = 0;
 		while (q < w.nqueries && w.queries[q].queryid != r.key.queryid)
@@ -670,7 +669,7 @@ CollectWorkload(Workload &w, int max_statements)
 		CHECK_FOR_INTERRUPTS();
 		QueryPod qp = w.queries[q];
 		if (!WhatIfRoleExists(qp.userid))
-			continue;	// its role was dropped: nobody may plan it
+			continue; // its role was dropped: nobody may plan it
 		const char *lead = qp.sql;
 		while (*lead == ' ' || *lead == '\n' || *lead == '\t' || *lead == '(')
 			lead++;
@@ -777,7 +776,7 @@ CollectWorkload(Workload &w, int max_statements)
 		}
 		if (err)
 		{
-			w.nuses = saved_uses;	// statement skipped
+			w.nuses = saved_uses; // statement skipped
 			w.nrels = saved_rels;
 			// a write whose parameters cannot be typed still costs index upkeep
 			RaiseIfInterrupt(PgCall([&]() noexcept { CountWriteRows(w, qp.sql, qp.rows); }));
@@ -793,9 +792,9 @@ CollectWorkload(Workload &w, int max_statements)
 struct OracleCtx
 {
 	Workload *w;
-	std::vector<HypoIndex *> hypo;	// per candidate, built on first use
+	std::vector<HypoIndex *> hypo; // per candidate, built on first use
 	const std::vector<core::IndexCandidate> *cands;
-	const std::vector<int> *stmt_use;	// core statement -> UsePod
+	const std::vector<int> *stmt_use; // core statement -> UsePod
 };
 
 // ColumnSql is an index column as SQL: a quoted name, or a parenthesized expression.
@@ -953,12 +952,12 @@ struct Advice
 	xray::core::AdvisorOptions opt;
 	ResultPod *res;
 	int nres;
-	char **idxname;		// per result
-	HypoIndex **hypos;	// per result, named as advised
+	char **idxname;	   // per result
+	HypoIndex **hypos; // per result, named as advised
 	double before, after;
-	PlannedStmt **plan_before;	// per query
-	PlannedStmt **plan_after;	// per query, with every advised index
-	bool **used;		// [query][result]
+	PlannedStmt **plan_before; // per query
+	PlannedStmt **plan_after;  // per query, with every advised index
+	bool **used;			   // [query][result]
 };
 
 char *
@@ -1013,8 +1012,7 @@ void
 RunAdvice(Advice &a, int max_indexes)
 {
 	if (max_indexes < 1 || max_indexes > 100)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("max_indexes must be between 1 and 100")));
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("max_indexes must be between 1 and 100")));
 	CheckPreloaded();
 	a = Advice{};
 
@@ -1057,7 +1055,8 @@ RunAdvice(Advice &a, int max_indexes)
 	{
 		CHECK_FOR_INTERRUPTS();
 		a.used[q] = (bool *) palloc0(sizeof(bool) * nres);
-		a.plan_after[q] = WhatIfPlan(w.queries[q].query, w.queries[q].sql, a.hypos, nres, a.used[q], w.queries[q].userid);
+		a.plan_after[q] =
+			WhatIfPlan(w.queries[q].query, w.queries[q].sql, a.hypos, nres, a.used[q], w.queries[q].userid);
 		a.before += w.queries[q].calls * w.queries[q].cost;
 		a.after += w.queries[q].calls * a.plan_after[q]->planTree->total_cost;
 	}
@@ -1082,8 +1081,8 @@ RunAdvice(Advice &a, int max_indexes)
 	}
 	a.nres = kept;
 }
-}	// namespace
-}	// namespace xray::pg
+} // namespace
+} // namespace xray::pg
 
 using namespace xray::pg;
 
@@ -1112,7 +1111,8 @@ xray_index_advice(PG_FUNCTION_ARGS)
 		for (int k = 0; k < r.ncols; k++)
 			appendStringInfo(&cols, "%s%s%s", k ? ", " : "", ColumnSql(rel, r.cols[k]), r.desc[k] ? " DESC" : "");
 		if (r.method != xray::core::IndexMethod::kBtree)
-			appendStringInfoString(&cols, r.method == xray::core::IndexMethod::kGinTrigram ? " gin_trgm_ops" : " jsonb_path_ops");
+			appendStringInfoString(&cols, r.method == xray::core::IndexMethod::kGinTrigram ? " gin_trgm_ops"
+																						   : " jsonb_path_ops");
 		for (int k = 0; k < r.ninclude; k++)
 			appendStringInfo(&cols, "%s%s", k ? ", " : " INCLUDE (", ColumnSql(rel, r.include[k]));
 		if (r.ninclude > 0)
@@ -1147,8 +1147,7 @@ xray_index_advice(PG_FUNCTION_ARGS)
 		row.Put(CStringGetTextDatum(psprintf("%s.%s", quote_identifier(rel.schema), quote_identifier(rel.name))));
 		row.Put(CStringGetTextDatum(r.method == xray::core::IndexMethod::kBtree ? "btree" : "gin"));
 		row.Put(CStringGetTextDatum(cols.data));
-		row.Put(CStringGetTextDatum(
-			psprintf("%s;", CreateIndexSql(rel, r, true, a.idxname[i]))));
+		row.Put(CStringGetTextDatum(psprintf("%s;", CreateIndexSql(rel, r, true, a.idxname[i]))));
 		row.Put(Int64GetDatum((int64) r.size_bytes));
 		row.Put(Float8GetDatum(a.before));
 		row.Put(Float8GetDatum(a.after));
@@ -1174,10 +1173,10 @@ xray_index_advice(PG_FUNCTION_ARGS)
 													"filters removed %.0f per run",
 													total.runs, total.runs == 1 ? "" : "s", total.rows / total.runs,
 													total.removed / total.runs);
-		row.Put(CStringGetTextDatum(psprintf(
-			"%d statement%s (%.0f calls) on %s (%.0f rows) filter or sort on (%s); with this index their "
-			"estimated workload cost falls by %.0f%%%s",
-			nq, nq == 1 ? "" : "s", calls, quote_identifier(rel.name), rel.rows, cols.data, pct, evidence)));
+		row.Put(CStringGetTextDatum(
+			psprintf("%d statement%s (%.0f calls) on %s (%.0f rows) filter or sort on (%s); with this index their "
+					 "estimated workload cost falls by %.0f%%%s",
+					 nq, nq == 1 ? "" : "s", calls, quote_identifier(rel.name), rel.rows, cols.data, pct, evidence)));
 		row.Done(rsinfo);
 	}
 	return (Datum) 0;

@@ -65,20 +65,20 @@ struct HypoIndex
 	Oid *opcintype;
 	bool *reverse;
 	bool *nulls_first;
-	List *indexprs;	// varno 1
+	List *indexprs; // varno 1
 	List *indpred;	// varno 1, implicit AND
 	bool unique;
 	double key_width;
 	bool used;
 	double pages;
-	Oid relam;	// btree or gin
+	Oid relam; // btree or gin
 };
 
 namespace
 {
 get_relation_info_hook_type prev_get_relation_info = NULL;
 bool hook_installed = false;
-HypoIndex **active = NULL;	// hypothetical indexes in use, or NULL
+HypoIndex **active = NULL; // hypothetical indexes in use, or NULL
 int nactive = 0;
 Oid last_oid = (Oid) 0xFFFFFFF0;
 
@@ -198,9 +198,9 @@ ParseIndex(const char *sql, HypoIndex *h, Oid oid)
 {
 	List *raw = raw_parser(sql, RAW_PARSE_DEFAULT);
 	if (list_length(raw) != 1 || !IsA(((RawStmt *) linitial(raw))->stmt, IndexStmt))
-		ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR),
-						errmsg("each index statement must be a single CREATE INDEX statement"),
-						errdetail("Got: %s", sql)));
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR), errmsg("each index statement must be a single CREATE INDEX statement"),
+				 errdetail("Got: %s", sql)));
 	IndexStmt *stmt = (IndexStmt *) ((RawStmt *) linitial(raw))->stmt;
 	const char *am_name = stmt->accessMethod ? stmt->accessMethod : "btree";
 	Oid relam = strcmp(am_name, "btree") == 0 ? BTREE_AM_OID : (strcmp(am_name, "gin") == 0 ? GIN_AM_OID : InvalidOid);
@@ -216,9 +216,9 @@ ParseIndex(const char *sql, HypoIndex *h, Oid oid)
 						errhint("Hypothetical indexes on partitioned tables are not supported; name a partition.")));
 	stmt = transformIndexStmt(relid, stmt, sql);
 	if (relam != BTREE_AM_OID && (stmt->unique || stmt->indexIncludingParams != NIL))
-		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						errmsg("access method \"%s\" does not support %s", am_name,
-							   stmt->unique ? "unique indexes" : "included columns")));
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("access method \"%s\" does not support %s", am_name,
+																stmt->unique ? "unique indexes" : "included columns")));
 
 	int nkey = list_length(stmt->indexParams);
 	int ncol = nkey + list_length(stmt->indexIncludingParams);
@@ -264,8 +264,7 @@ ParseIndex(const char *sql, HypoIndex *h, Oid oid)
 		{
 			AttrNumber attnum = get_attnum(relid, e->name);
 			if (attnum == InvalidAttrNumber)
-				ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
-								errmsg("column \"%s\" does not exist", e->name)));
+				ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN), errmsg("column \"%s\" does not exist", e->name)));
 			get_atttypetypmodcoll(relid, attnum, &typ, &typmod, &coll);
 			h->indexkeys[i] = attnum;
 			if (i < nkey)
@@ -288,7 +287,8 @@ ParseIndex(const char *sql, HypoIndex *h, Oid oid)
 			List *ctx = deparse_context_for(get_rel_name(relid), relid);
 			appendStringInfo(&cols, "%s%s", i ? ", " : "", deparse_expression(e->expr, ctx, false, false));
 		}
-		if (i < nkey && relam != BTREE_AM_OID && (e->ordering != SORTBY_DEFAULT || e->nulls_ordering != SORTBY_NULLS_DEFAULT))
+		if (i < nkey && relam != BTREE_AM_OID &&
+			(e->ordering != SORTBY_DEFAULT || e->nulls_ordering != SORTBY_NULLS_DEFAULT))
 			ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 							errmsg("access method \"%s\" does not support ASC/DESC or NULLS options", am_name)));
 		if (i < nkey)
@@ -300,8 +300,8 @@ ParseIndex(const char *sql, HypoIndex *h, Oid oid)
 			h->opcintype[i] = get_opclass_input_type(opclass);
 			h->collations[i] = coll;
 			h->reverse[i] = e->ordering == SORTBY_DESC;
-			h->nulls_first[i] = e->nulls_ordering == SORTBY_NULLS_FIRST ||
-								(e->nulls_ordering == SORTBY_NULLS_DEFAULT && h->reverse[i]);
+			h->nulls_first[i] =
+				e->nulls_ordering == SORTBY_NULLS_FIRST || (e->nulls_ordering == SORTBY_NULLS_DEFAULT && h->reverse[i]);
 		}
 		i++;
 	}
@@ -397,7 +397,7 @@ PlanText(PlannedStmt *p)
 	size_t len = PlanTextBuild(p, buf, sizeof(buf));
 	return cstring_to_text_with_len(buf, (int) len);
 }
-}	// namespace
+} // namespace
 
 const char *
 WhatIfIndexName(Oid oid)
@@ -469,7 +469,7 @@ AsUser(Oid role, Fn fn)
 	AtEOXact_GUC(false, nest);
 	SetUserIdAndSecContext(save_user, save_sec);
 }
-}	// namespace
+} // namespace
 
 bool
 WhatIfRoleExists(Oid role)
@@ -489,8 +489,7 @@ WhatIfQuery(const char *sql, Oid as_user)
 			ereport(ERROR, (errcode(ERRCODE_SYNTAX_ERROR), errmsg("query must be exactly one statement")));
 		Oid *param_types = NULL;
 		int nparams = 0;
-		List *queries =
-			pg_analyze_and_rewrite_varparams((RawStmt *) linitial(raw), sql, &param_types, &nparams, NULL);
+		List *queries = pg_analyze_and_rewrite_varparams((RawStmt *) linitial(raw), sql, &param_types, &nparams, NULL);
 		if (list_length(queries) != 1 || ((Query *) linitial(queries))->commandType == CMD_UTILITY)
 			ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 							errmsg("query must be a SELECT, INSERT, UPDATE, DELETE or MERGE statement")));
@@ -507,7 +506,7 @@ WhatIfPlan(Query *query, const char *sql, HypoIndex **indexes, int n, bool *used
 	WhatIfEnsureHook();
 	PlannedStmt *plan = NULL;
 	bool was_enabled = guc_enabled;
-	guc_enabled = false;	// what-if plannings are not recorded
+	guc_enabled = false; // what-if plannings are not recorded
 	for (int i = 0; i < n; i++)
 		indexes[i]->used = false;
 	active = n > 0 ? indexes : NULL;
@@ -562,7 +561,7 @@ WhatIfPlanText(PlannedStmt *plan, HypoIndex **indexes, int n)
 	PG_END_TRY();
 	return t;
 }
-}	// namespace xray::pg
+} // namespace xray::pg
 
 using namespace xray::pg;
 
@@ -572,8 +571,7 @@ xray_what_if(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("query must not be NULL")));
 	if (PG_ARGISNULL(1))
-		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						errmsg("index_statements must not be NULL"),
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("index_statements must not be NULL"),
 						errhint("Pass an empty array to plan without hypothetical indexes.")));
 	char *sql = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	ArrayType *arr = PG_GETARG_ARRAYTYPE_P(1);
@@ -591,8 +589,7 @@ xray_what_if(PG_FUNCTION_ARGS)
 	for (int i = 0; i < nelems; i++)
 	{
 		if (elem_nulls[i])
-			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-							errmsg("index statement %d is NULL", i + 1)));
+			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("index statement %d is NULL", i + 1)));
 		hypos[i] = WhatIfIndex(TextDatumGetCString(elems[i]));
 		CheckIndexReadable(*hypos[i]);
 	}

@@ -28,4 +28,4 @@ text *WhatIfPlanText(PlannedStmt *plan, HypoIndex **indexes, int n);
 
 // WhatIfRoleExists: false for a recorded role that has been dropped since.
 bool WhatIfRoleExists(Oid role);
-}	// namespace xray::pg
+} // namespace xray::pg

@@ -26,7 +26,7 @@ namespace
 struct ConnHeader
 {
 	LWLock *lock;
-	uint64 count;	// minutes ever started; slot = count - 1 is the current one
+	uint64 count; // minutes ever started; slot = count - 1 is the current one
 	ConnMinute minutes[kConnMinutes];
 };
 static_assert(std::is_trivially_copyable<ConnHeader>::value, "shared memory holds PODs");
@@ -46,7 +46,7 @@ InitConn(void *mem, LWLock *lock)
 }
 
 const ShmemArea kArea = {"pg_xray connection minutes", "pg_xray_connection_minutes", ConnSize, InitConn};
-}	// namespace
+} // namespace
 
 void
 ConnectionsRequestShmem()
@@ -93,7 +93,7 @@ ConnMinutesCopy(int *n)
 	*n = k;
 	return out;
 }
-}	// namespace xray::pg
+} // namespace xray::pg
 
 using namespace xray::pg;
 

@@ -16,4 +16,4 @@ void ConnectionsStartup();
 
 // ConnMinutesCopy returns the kept minutes, oldest first (palloc'd).
 ConnMinute *ConnMinutesCopy(int *n);
-}	// namespace xray::pg
+} // namespace xray::pg

@@ -181,7 +181,7 @@ KeysetKeys(PlanState *child, OffsetEvidence *o)
 	}
 	if (!IsA(p, Sort) && !IsA(p, IncrementalSort))
 		return;
-	Sort *s = (Sort *) p;	// IncrementalSort starts with a Sort
+	Sort *s = (Sort *) p; // IncrementalSort starts with a Sort
 	for (int k = 0; k < s->numCols && o->nkeys < kKeysetKeys; k++)
 	{
 		Plan *scan;
@@ -190,7 +190,7 @@ KeysetKeys(PlanState *child, OffsetEvidence *o)
 			break;
 		Oid rel = RelOfScan(child, scan);
 		if (rel == InvalidOid || (o->nkeys > 0 && rel != o->key_rel))
-			break;	// keys from several tables: no single keyset
+			break; // keys from several tables: no single keyset
 		Oid opfamily, opcintype;
 		bool desc = false;
 		(void) XrayOrderingOp(s->sortOperators[k], &opfamily, &opcintype, &desc);
@@ -205,7 +205,7 @@ NoteLimit(LimitState *ls, NodeEvidence *e)
 {
 	OffsetEvidence *o = &e->offset;
 	if (o->runs > 0 || ((Limit *) ls->ps.plan)->limitOffset == NULL || ls->offset <= 0)
-		return;	// the outermost OFFSET only
+		return; // the outermost OFFSET only
 	double fetched = RowsOf(outerPlanState(ls));
 	double skipped = fetched >= 0 ? Min((double) ls->offset, fetched) : (double) ls->offset;
 	if (skipped <= 0)
@@ -216,7 +216,7 @@ NoteLimit(LimitState *ls, NodeEvidence *e)
 	o->returned = Max(RowsOf(&ls->ps), 0.0);
 	KeysetKeys(outerPlanState(ls), o);
 }
-}	// namespace
+} // namespace
 
 void
 NodeEvidenceNote(PlanState *ps, NodeEvidence *e)
@@ -268,4 +268,4 @@ NodeSignalsRecord(Oid dbid, uint64 queryid, const NodeEvidence &e)
 		}
 	});
 }
-}	// namespace xray::pg
+} // namespace xray::pg

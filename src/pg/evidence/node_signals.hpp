@@ -13,56 +13,56 @@ enum InnerKind : uint8
 {
 	kInnerOther = 0,
 	kInnerSeqScan,
-	kInnerIndexScan,	// index, index-only or bitmap scan
+	kInnerIndexScan, // index, index-only or bitmap scan
 };
 
 // Each kind of node keeps its worst instance (Worst(): larger is worse) and
 // counts the executions that had one (runs).
 struct NestLoopEvidence
 {
-	uint32 runs;		   // executions with a nested loop over >= kLargeOuter rows
-	double outer_rows;	   // its outer rows
-	double outer_est;	   // what the planner expected there
-	Oid inner_rel;		   // the table its inner side scans, or InvalidOid
-	uint8 inner_kind;	   // InnerKind
+	uint32 runs;	   // executions with a nested loop over >= kLargeOuter rows
+	double outer_rows; // its outer rows
+	double outer_est;  // what the planner expected there
+	Oid inner_rel;	   // the table its inner side scans, or InvalidOid
+	uint8 inner_kind;  // InnerKind
 	double Worst() const { return outer_rows; }
 };
 
-struct HashJoinEvidence	   // hash joins that did not fit work_mem x hash_mem_multiplier
+struct HashJoinEvidence // hash joins that did not fit work_mem x hash_mem_multiplier
 {
-	uint32 runs;		   // executions with a hash join in more than one batch
+	uint32 runs; // executions with a hash join in more than one batch
 	int32 batches;
 	int32 batches_planned;
-	double bytes;		   // peak memory of the hash table x batches (what one batch would need)
+	double bytes; // peak memory of the hash table x batches (what one batch would need)
 	double Worst() const { return batches; }
 };
 
-struct SortEvidence		   // sorts on disk
+struct SortEvidence // sorts on disk
 {
 	uint32 runs;
 	double disk_kb;
-	double rows;		   // rows the sort read
+	double rows; // rows the sort read
 	double Worst() const { return disk_kb; }
 };
 
-struct AggEvidence		   // hash aggregates that spilled
+struct AggEvidence // hash aggregates that spilled
 {
 	uint32 runs;
 	double disk_kb;
-	double peak_bytes;	   // memory peak
+	double peak_bytes; // memory peak
 	double Worst() const { return disk_kb; }
 };
 
-struct OffsetEvidence	   // the outermost LIMIT ... OFFSET
+struct OffsetEvidence // the outermost LIMIT ... OFFSET
 {
-	uint32 runs;		   // executions with an OFFSET
-	double skipped;		   // rows skipped, summed over them
-	double skipped_max;	   // most rows skipped in one
-	double returned;	   // rows returned by the Limit, summed
-	Oid key_rel;		   // the table the order comes from (keyset pagination keys)
-	Oid key_index;		   // ... through this index, or InvalidOid
-	int16 key_atts[kKeysetKeys];	// ... or these columns of key_rel (a sort)
-	uint8 key_desc;		   // bit k: key k descending (for an index: bit 0 = backward scan)
+	uint32 runs;				 // executions with an OFFSET
+	double skipped;				 // rows skipped, summed over them
+	double skipped_max;			 // most rows skipped in one
+	double returned;			 // rows returned by the Limit, summed
+	Oid key_rel;				 // the table the order comes from (keyset pagination keys)
+	Oid key_index;				 // ... through this index, or InvalidOid
+	int16 key_atts[kKeysetKeys]; // ... or these columns of key_rel (a sort)
+	uint8 key_desc;				 // bit k: key k descending (for an index: bit 0 = backward scan)
 	uint8 nkeys;
 };
 
@@ -70,7 +70,7 @@ struct OffsetEvidence	   // the outermost LIMIT ... OFFSET
 // shared memory.
 struct NodeEvidence
 {
-	uint32 runs;		   // sampled executions
+	uint32 runs; // sampled executions
 	NestLoopEvidence nl;
 	HashJoinEvidence hj;
 	SortEvidence sort;
@@ -84,7 +84,6 @@ struct NodeEvidence
 // A nested loop reading at least this many rows from its outer input is noted.
 constexpr double kLargeOuter = 1000;
 
-
 // NodeEvidenceNote adds what node ps did in this execution to e (called for every
 // node of a sampled execution, before ExecutorEnd; instruments are final).
 void NodeEvidenceNote(PlanState *ps, NodeEvidence *e);
@@ -94,4 +93,4 @@ void NodeSignalsRecord(Oid dbid, uint64 queryid, const NodeEvidence &e);
 
 // The per-statement table (reserved and attached by the store, reset by xray.reset()).
 extern StmtSlots<NodeEvidence> node_signals;
-}	// namespace xray::pg
+} // namespace xray::pg

@@ -73,7 +73,7 @@ ParamsHash(QueryDesc *qd)
 					break;
 				}
 				default:
-					break;	// values of other types are not told apart
+					break; // values of other types are not told apart
 			}
 		}
 		return h;
@@ -118,7 +118,7 @@ RepeatXactCallback(XactEvent event, void *arg)
 	for (int i = 0; i < n; i++)
 		Publish(out[i]);
 }
-}	// namespace
+} // namespace
 
 void
 RepeatNote(QueryDesc *queryDesc)
@@ -126,7 +126,8 @@ RepeatNote(QueryDesc *queryDesc)
 	core::RepeatTracker::Execution e{(uint64) queryDesc->plannedstmt->queryId, XRAY_MY_LXID(), IsTransactionBlock(),
 									 (int64) GetCurrentStatementStartTimestamp()};
 	core::RepeatBurst out[core::RepeatTracker::kMaxBursts];
-	int n = tracker.Note(e, [&]() { return ParamsHash(queryDesc); }, out);
+	int n = tracker.Note(
+		e, [&]() { return ParamsHash(queryDesc); }, out);
 	for (int i = 0; i < n; i++)
 		Publish(out[i]);
 }
@@ -136,4 +137,4 @@ RepeatSignalsInit()
 {
 	RegisterXactCallback(RepeatXactCallback, NULL);
 }
-}	// namespace xray::pg
+} // namespace xray::pg

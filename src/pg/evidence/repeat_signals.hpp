@@ -9,15 +9,15 @@ namespace xray::pg
 {
 struct RepeatEvidence
 {
-	uint32 xact_bursts;		   // transactions that ran it >= core::kRepeatPerXact times
-	uint32 xact_max;		   // most executions in one of them
-	uint32 xact_max_values;	   // parameter values seen in that one (in its first core::kValuesCompared; a lower bound)
-	uint32 run_bursts;		   // back-to-back runs of >= core::kRepeatPerRun
-	uint32 run_max;			   // longest such run
-	uint32 run_max_values;	   // parameter values seen in it
-	Oid userid;				   // the role of the last burst
-	int32 pid;				   // its session
-	TimestampTz last;		   // when it was seen
+	uint32 xact_bursts;		// transactions that ran it >= core::kRepeatPerXact times
+	uint32 xact_max;		// most executions in one of them
+	uint32 xact_max_values; // parameter values seen in that one (in its first core::kValuesCompared; a lower bound)
+	uint32 run_bursts;		// back-to-back runs of >= core::kRepeatPerRun
+	uint32 run_max;			// longest such run
+	uint32 run_max_values;	// parameter values seen in it
+	Oid userid;				// the role of the last burst
+	int32 pid;				// its session
+	TimestampTz last;		// when it was seen
 };
 
 // RepeatSignalsInit registers the end-of-transaction callback (_PG_init).
@@ -29,4 +29,4 @@ void RepeatNote(QueryDesc *queryDesc);
 
 // The per-statement table (reserved and attached by the store, reset by xray.reset()).
 extern StmtSlots<RepeatEvidence> repeat_signals;
-}	// namespace xray::pg
+} // namespace xray::pg

@@ -35,8 +35,8 @@ struct SampleSlot
 	uint32 len;
 	uint32 nsamples;
 	int32 nconst;
-	bool bound;		// text with an execution's parameter values in place of $n
-	uint64 varied;	// bit i: constant i differed in a later run
+	bool bound;	   // text with an execution's parameter values in place of $n
+	uint64 varied; // bit i: constant i differed in a later run
 	SampleConst consts[kSampleConsts];
 	uint32 const_hash[kSampleConsts];
 };
@@ -86,7 +86,7 @@ InitSamples(void *mem, LWLock *lock)
 }
 
 const ShmemArea kArea = {"pg_xray samples", "pg_xray_samples", SamplesSize, InitSamples};
-}	// namespace
+} // namespace
 
 void
 SamplesRequestShmem()
@@ -109,8 +109,8 @@ SamplePut(Oid dbid, uint64 queryid, const char *text, size_t len, const SampleCo
 	int n = Min(nconst, kSampleConsts);
 	uint32 hashes[kSampleConsts];
 	for (int i = 0; i < n; i++)
-		hashes[i] = (uint32) core::HashMix64(hash_bytes_extended((const unsigned char *) text + consts[i].at,
-																 consts[i].len, 0));
+		hashes[i] = (uint32) core::HashMix64(
+			hash_bytes_extended((const unsigned char *) text + consts[i].at, consts[i].len, 0));
 	// best effort: a busy lock means this sample is skipped, the statement never waits
 	if (!LWLockConditionalAcquire(samples->lock, LW_EXCLUSIVE))
 		return;
@@ -190,13 +190,13 @@ SampleBoundParams(QueryDesc *queryDesc)
 		values[i] = core::ParamLiteral{lit, strlen(lit), quoted};
 		total += values[i].len;
 		if (total > samples->text_size)
-			return;	// would not fit anyway
+			return; // would not fit anyway
 	}
 	char *buf = (char *) palloc(samples->text_size + 1);
 	core::BoundAt at[kSampleConsts];
 	int nat = 0;
-	long n = core::BindParams(text, (size_t) len, values, nparams, buf, samples->text_size + 1, at, kSampleConsts,
-							  &nat);
+	long n =
+		core::BindParams(text, (size_t) len, values, nparams, buf, samples->text_size + 1, at, kSampleConsts, &nat);
 	if (n <= 0)
 		return;
 	SampleConst consts[kSampleConsts];
@@ -248,4 +248,4 @@ SampleGet(Oid dbid, uint64 queryid, SampleInfo *info)
 	LWLockRelease(samples->lock);
 	return found;
 }
-}	// namespace xray::pg
+} // namespace xray::pg

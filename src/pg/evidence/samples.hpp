@@ -11,7 +11,7 @@ constexpr int kSampleConsts = 32;
 
 struct SampleConst
 {
-	int at;	// offset in the statement text
+	int at; // offset in the statement text
 	int len;
 };
 
@@ -23,7 +23,7 @@ struct SampleInfo
 	int nconst;
 	SampleConst consts[kSampleConsts];
 	bool varied[kSampleConsts];
-	uint32 nsamples;	// runs compared (first one included)
+	uint32 nsamples; // runs compared (first one included)
 };
 
 // SamplePut keeps text with its constants for (dbid, queryid). The first run is
@@ -43,4 +43,4 @@ void SamplesReset();
 
 // SampleGet fills info (palloc'd text) and returns true when a sample is kept.
 bool SampleGet(Oid dbid, uint64 queryid, SampleInfo *info);
-}	// namespace xray::pg
+} // namespace xray::pg

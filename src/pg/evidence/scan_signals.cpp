@@ -33,7 +33,7 @@ StmtSlots<ScanSignal> scan_signals("pg_xray scan signals", "pg_xray_scan_signals
 
 namespace
 {
-QueryDesc *sampled = NULL;	// the top-level execution being sampled, if any
+QueryDesc *sampled = NULL; // the top-level execution being sampled, if any
 
 constexpr int kMaxScans = 64;
 constexpr int kMaxPending = 16;
@@ -49,7 +49,7 @@ struct Collect
 {
 	List *rtable;
 	uint64 queryid;
-	int limit_depth;	// > 0 below a Limit node
+	int limit_depth; // > 0 below a Limit node
 	int npending;
 	Pending pending[kMaxPending];
 	int n;
@@ -61,7 +61,7 @@ struct Collect
 	double removed[kMaxScans];
 	int nuses[kMaxScans];
 	SignalUse uses[kMaxScans][kSignalFilters];
-	NodeEvidence nodes;	// nested loops, hash joins, sorts, OFFSETs (node_signals.cpp)
+	NodeEvidence nodes; // nested loops, hash joins, sorts, OFFSETs (node_signals.cpp)
 };
 
 void
@@ -105,13 +105,12 @@ ScanColumn(Node *n, Index scanrelid)
 		Node *arg = StripRelabel((Node *) linitial(f->args));
 		bool rest_const = true;
 		ListCell *lc;
-		for_each_from(lc, f->args, 1)
-			rest_const = rest_const && !contain_var_clause((Node *) lfirst(lc));
+		for_each_from(lc, f->args, 1) rest_const = rest_const && !contain_var_clause((Node *) lfirst(lc));
 		if (arg && IsA(arg, Var) && rest_const)
 		{
 			if (f->funcformat == COERCE_EXPLICIT_CALL)
 				u.func = f->funcid;
-			else	// a cast function: explicit (ts::date) or implicit (int4 -> numeric)
+			else // a cast function: explicit (ts::date) or implicit (int4 -> numeric)
 				u.cast = f->funcresulttype;
 			n = arg;
 		}
@@ -184,7 +183,7 @@ AddConditions(Collect *c, int i, Index scanrelid, List *quals)
 		Node *l = (Node *) linitial(op->args), *r = (Node *) lsecond(op->args);
 		bool col_left = !contain_var_clause(r);
 		if (!col_left && contain_var_clause(l))
-			continue;	// compares two columns
+			continue; // compares two columns
 		SignalUse u = ScanColumn(col_left ? l : r, scanrelid);
 		if (u.att == 0)
 			continue;
@@ -260,8 +259,8 @@ CollectScans(PlanState *ps, void *arg)
 		return false;
 	Plan *p = ps->plan;
 	NodeEvidenceNote(ps, &c->nodes);
-	if ((IsA(p, SeqScan) || IsA(p, IndexScan) || IsA(p, BitmapHeapScan) || IsA(p, IndexOnlyScan)) &&
-		ps->instrument && c->n < kMaxScans)
+	if ((IsA(p, SeqScan) || IsA(p, IndexScan) || IsA(p, BitmapHeapScan) || IsA(p, IndexOnlyScan)) && ps->instrument &&
+		c->n < kMaxScans)
 	{
 		Index rti = ((Scan *) p)->scanrelid;
 		if (rti >= 1 && rti <= (Index) list_length(c->rtable))
@@ -297,7 +296,7 @@ CollectScans(PlanState *ps, void *arg)
 	c->limit_depth -= limit ? 1 : 0;
 	return r;
 }
-}	// namespace
+} // namespace
 
 // ResolveToScan follows output column attno of plan down through plans that
 // pass their input through (Hash, Sort, Material) to a table scan.
@@ -410,9 +409,9 @@ ScanSignalGet(Oid dbid, uint64 queryid, Oid relid, ScanSignal *out)
 const char *
 SignalKindName(int kind)
 {
-	static const char *const kNames[kSigKinds] = {"",		  "=",		   "range",		  "IN",		   "LIKE",
-												  "LIKE %x",  "ILIKE",	   "ILIKE %x",	  "@>",		   "IS NULL",
+	static const char *const kNames[kSigKinds] = {"",		  "=",		   "range",	   "IN", "LIKE",
+												  "LIKE %x",  "ILIKE",	   "ILIKE %x", "@>", "IS NULL",
 												  "sort ASC", "sort DESC", "join key"};
 	return kind > 0 && kind < kSigKinds ? kNames[kind] : "?";
 }
-}	// namespace xray::pg
+} // namespace xray::pg

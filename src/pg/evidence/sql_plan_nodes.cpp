@@ -54,7 +54,7 @@ KeysetText(const OffsetEvidence &e)
 		{
 			AttrNumber att = ix->indkey.values[k];
 			if (att == 0)
-				break;	// an expression
+				break; // an expression
 			bool desc = options && (options->values[k] & INDOPTION_DESC);
 			AppendKey(&buf, e.key_rel, att, desc != ((e.key_desc & 1) != 0));
 		}
@@ -101,7 +101,7 @@ EmitStatements(FunctionCallInfo fcinfo, const xray::pg::StmtSlots<T> &table, Row
 	}
 	return (Datum) 0;
 }
-}	// namespace
+} // namespace
 
 Datum
 xray_plan_nodes(PG_FUNCTION_ARGS)

@@ -65,11 +65,12 @@ LockEdge *
 GroupEdge(LockEdge *edges, int n, int32 waiter, int32 blocker, const LOCKTAG &tag)
 {
 	for (int i = 0; i < n; i++)
-		if (edges[i].waiter == waiter && edges[i].blocker == blocker && memcmp(&edges[i].tag, &tag, sizeof(LOCKTAG)) == 0)
+		if (edges[i].waiter == waiter && edges[i].blocker == blocker &&
+			memcmp(&edges[i].tag, &tag, sizeof(LOCKTAG)) == 0)
 			return &edges[i];
 	return NULL;
 }
-}	// namespace
+} // namespace
 
 LockEdge *
 LockEdgesCollect(int *n)
@@ -193,7 +194,7 @@ RelationText(Oid dbid, Oid relid)
 	}
 	return psprintf("%u (database %u)", relid, dbid);
 }
-}	// namespace
+} // namespace
 
 char *
 LockObjectText(const LOCKTAG &tag)
@@ -234,4 +235,4 @@ LockObjectText(const LOCKTAG &tag)
 			return psprintf("%s lock", LockTagTypeNames[tag.locktag_type]);
 	}
 }
-}	// namespace xray::pg
+} // namespace xray::pg

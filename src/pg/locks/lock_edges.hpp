@@ -56,4 +56,4 @@ void LockModeNames(LOCKMETHODID method, LOCKMASK mask, StringInfo out);
 // "tuple (0,3) of public.t", "transaction 750", "advisory 1:42"). Relations
 // are named only in the current database (others by oid).
 char *LockObjectText(const LOCKTAG &tag);
-}	// namespace xray::pg
+} // namespace xray::pg

@@ -74,7 +74,7 @@ struct LockHistHeader
 {
 	LWLock *lock;
 	LockSamplerInfo info;
-	uint64 ring_next;	// edges ever written; slot = ring_next % ring_size
+	uint64 ring_next; // edges ever written; slot = ring_next % ring_size
 	int64 next_incident_id;
 	int history_used;
 	int profile_used;
@@ -337,8 +337,8 @@ void
 Publish(Tick &t, char (*root_query)[kIncidentQuery])
 {
 	// statement texts of both ends of every edge, before the lock
-	char (*wtext)[kHistoryQuery] = (char (*)[kHistoryQuery]) palloc0(kHistoryQuery * Max(t.nedges, 1));
-	char (*btext)[kHistoryQuery] = (char (*)[kHistoryQuery]) palloc0(kHistoryQuery * Max(t.nedges, 1));
+	char(*wtext)[kHistoryQuery] = (char(*)[kHistoryQuery]) palloc0(kHistoryQuery * Max(t.nedges, 1));
+	char(*btext)[kHistoryQuery] = (char(*)[kHistoryQuery]) palloc0(kHistoryQuery * Max(t.nedges, 1));
 	for (int i = 0; i < t.nedges; i++)
 	{
 		EdgeText(FindSession(t, t.edges[i].waiter), wtext[i], kHistoryQuery);
@@ -374,7 +374,9 @@ Publish(Tick &t, char (*root_query)[kIncidentQuery])
 		uint64 h = core::HashMix64(s.queryid ^ ((uint64) s.dbid << 32) ^ core::HashMix64(s.wait));
 		WaitProfEntry *e = Probe(
 			Profile(), kProfileEntries, hist->profile_used, h,
-			[&](const WaitProfEntry &x) { return x.queryid == s.queryid && x.dbid == s.dbid && x.wait_event_info == s.wait; },
+			[&](const WaitProfEntry &x) {
+				return x.queryid == s.queryid && x.dbid == s.dbid && x.wait_event_info == s.wait;
+			},
 			[&](WaitProfEntry &x) {
 				x.queryid = s.queryid;
 				x.dbid = s.dbid;
@@ -417,9 +419,9 @@ Publish(Tick &t, char (*root_query)[kIncidentQuery])
 
 		Oid relid = RelationOf(edge.tag);
 		uint32 text_hash = r.waiter_queryid == 0 ? hash_bytes((const unsigned char *) wtext[i], strlen(wtext[i])) : 0;
-		uint64 h = core::HashMix64(r.blocker_queryid ^ core::HashMix64(r.waiter_queryid ^ text_hash) ^ ((uint64) relid << 20) ^
-								   ((uint64) edge.tag.locktag_type << 8) ^ (uint64) edge.wait_mode ^
-								   ((uint64) r.waiter_db << 40));
+		uint64 h = core::HashMix64(r.blocker_queryid ^ core::HashMix64(r.waiter_queryid ^ text_hash) ^
+								   ((uint64) relid << 20) ^ ((uint64) edge.tag.locktag_type << 8) ^
+								   (uint64) edge.wait_mode ^ ((uint64) r.waiter_db << 40));
 		LockHistEntry *e = Probe(
 			History(), kHistoryEntries, hist->history_used, h,
 			[&](const LockHistEntry &x) {
@@ -481,8 +483,8 @@ SampleTick()
 	INSTR_TIME_SET_CURRENT(start);
 	Tick t{};
 	t.now = GetCurrentTimestamp();
-	t.interval_s = hist->prev_tick ? (double) (t.now - hist->prev_tick) / USECS_PER_SEC
-								   : guc_lock_sample_interval_ms / 1000.0;
+	t.interval_s =
+		hist->prev_tick ? (double) (t.now - hist->prev_tick) / USECS_PER_SEC : guc_lock_sample_interval_ms / 1000.0;
 	// a tick long after the previous one (interval raised, server busy) counts one interval
 	t.interval_s = Min(t.interval_s, 2.0 * guc_lock_sample_interval_ms / 1000.0);
 	hist->prev_tick = t.now;
@@ -494,7 +496,7 @@ SampleTick()
 	t.edges = any ? LockEdgesCollect(&t.nedges) : NULL;
 	BuildGraph(t);
 	// root blockers' query texts, cut to the incident's buffer
-	char (*root_query)[kIncidentQuery] = (char (*)[kIncidentQuery]) palloc0(kIncidentQuery * Max(t.nroots, 1));
+	char(*root_query)[kIncidentQuery] = (char(*)[kIncidentQuery]) palloc0(kIncidentQuery * Max(t.nroots, 1));
 	for (int r = 0; r < t.nroots; r++)
 	{
 		const Session *s = FindSession(t, t.root_pid[r]);
@@ -510,7 +512,7 @@ SampleTick()
 	SnapshotsOnTick(st);
 	INSTR_TIME_SET_CURRENT(end);
 	INSTR_TIME_SUBTRACT(end, start);
-	hist->info.tick_ms_total += INSTR_TIME_GET_MILLISEC(end);	// only the worker writes it
+	hist->info.tick_ms_total += INSTR_TIME_GET_MILLISEC(end); // only the worker writes it
 }
 
 template <typename T>
@@ -527,7 +529,7 @@ CopyUnderLock(const T *src, int n, int *out_n, bool (*keep)(const T &))
 	return out;
 }
 
-}	// namespace
+} // namespace
 
 void
 LockHistoryRequestShmem()
@@ -544,7 +546,8 @@ LockHistoryStartup()
 void
 LockHistoryRegisterWorker()
 {
-	BackgroundWorker w = WorkerDef("xray_lock_sampler_main", "pg_xray lock sampler", BgWorkerStart_ConsistentState, 5, 0);
+	BackgroundWorker w =
+		WorkerDef("xray_lock_sampler_main", "pg_xray lock sampler", BgWorkerStart_ConsistentState, 5, 0);
 	RegisterBackgroundWorker(&w);
 }
 
@@ -569,7 +572,7 @@ LockSampleRec *
 LockSamplesCopy(int *n)
 {
 	CheckPreloaded();
-	int size = hist->info.ring_size;	// fixed at start
+	int size = hist->info.ring_size; // fixed at start
 	// allocated before the lock: nothing under it may raise an ERROR
 	LockSampleRec *out = (LockSampleRec *) palloc(sizeof(LockSampleRec) * Max(size, 1));
 	LWLockAcquire(hist->lock, LW_SHARED);
@@ -612,7 +615,7 @@ LockSamplerGetInfo(LockSamplerInfo *info)
 	*info = hist->info;
 	LWLockRelease(hist->lock);
 }
-}	// namespace xray::pg
+} // namespace xray::pg
 
 void
 xray_lock_sampler_main(Datum arg)

@@ -10,11 +10,11 @@ extern "C" {
 
 namespace xray::pg
 {
-constexpr int kHistoryEntries = 2048;	// aggregated (blocker, waiter, object, mode) keys
-constexpr int kIncidents = 256;			// blocking episodes kept (newest replace oldest)
-constexpr int kProfileEntries = 8192;	// (database, query, wait event) keys
-constexpr int kIncidentQuery = 256;		// bytes of the root blocker's query kept
-constexpr int kHistoryQuery = 160;		// bytes of each statement kept with an aggregate
+constexpr int kHistoryEntries = 2048; // aggregated (blocker, waiter, object, mode) keys
+constexpr int kIncidents = 256;		  // blocking episodes kept (newest replace oldest)
+constexpr int kProfileEntries = 8192; // (database, query, wait event) keys
+constexpr int kIncidentQuery = 256;	  // bytes of the root blocker's query kept
+constexpr int kHistoryQuery = 160;	  // bytes of each statement kept with an aggregate
 
 // One edge at one tick of the sampler.
 struct LockSampleRec
@@ -33,17 +33,17 @@ struct LockSampleRec
 	uint64 blocker_queryid;
 	LOCKTAG tag;
 	LOCKMODE wait_mode;
-	LOCKMODE blocker_mode;	// the strongest conflicting mode held, or the queued mode
+	LOCKMODE blocker_mode; // the strongest conflicting mode held, or the queued mode
 	double waited_s;
 };
 
 struct LockHistEntry
 {
 	bool in_use;
-	Oid dbid;	// the waiter's database
+	Oid dbid; // the waiter's database
 	uint64 blocker_queryid;
 	uint64 waiter_queryid;
-	Oid relid;	// relation of relation/page/tuple locks, else 0
+	Oid relid; // relation of relation/page/tuple locks, else 0
 	uint8 locktype;
 	uint8 wait_mode;
 	int64 samples;
@@ -56,7 +56,7 @@ struct LockHistEntry
 	TimestampTz last_seen;
 	// the statements as first seen: a wait during parse analysis (a relation
 	// lock taken while opening tables) happens before the query id is known
-	uint32 waiter_text_hash;	// part of the key when waiter_queryid is 0
+	uint32 waiter_text_hash; // part of the key when waiter_queryid is 0
 	Oid waiter_user;
 	Oid blocker_user;
 	char waiter_query[kHistoryQuery];
@@ -70,7 +70,7 @@ struct IncidentRec : core::Incident
 	Oid root_user;
 	Oid root_db;
 	uint64 root_queryid;
-	uint8 root_state;	// BackendState of the root when first seen
+	uint8 root_state; // BackendState of the root when first seen
 	char root_query[kIncidentQuery];
 };
 
@@ -79,7 +79,7 @@ struct WaitProfEntry
 	bool in_use;
 	Oid dbid;
 	uint64 queryid;
-	uint32 wait_event_info;	// 0: running on CPU (no wait event)
+	uint32 wait_event_info; // 0: running on CPU (no wait event)
 	int64 samples;
 	TimestampTz first_seen;
 	TimestampTz last_seen;
@@ -91,7 +91,7 @@ struct LockSamplerInfo
 	int64 ticks;
 	double tick_ms_total;
 	TimestampTz last_tick;
-	int64 samples_written;	// edges ever written to the ring
+	int64 samples_written; // edges ever written to the ring
 	int64 history_dropped;
 	int64 profile_dropped;
 	int ring_size;
@@ -109,4 +109,4 @@ IncidentRec *LockIncidentsCopy(int *n);
 WaitProfEntry *WaitProfileCopy(int *n);
 void LockSamplerGetInfo(LockSamplerInfo *info);
 
-}	// namespace xray::pg
+} // namespace xray::pg

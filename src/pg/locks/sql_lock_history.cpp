@@ -42,7 +42,7 @@ RelationLockType(uint8 locktype)
 {
 	return LockTagTypeNames[locktype];
 }
-}	// namespace
+} // namespace
 
 Datum
 xray_lock_samples(PG_FUNCTION_ARGS)
@@ -138,8 +138,13 @@ xray_lock_incidents(PG_FUNCTION_ARGS)
 		row.Oid_(r.root_user);
 		row.Oid_(r.root_db);
 		access.Sees(r.root_user) ? row.QueryId(r.root_queryid) : row.Null();
-		static const char *const kStates[] = {"undefined", "idle", "active", "idle in transaction", "fastpath function call",
-											  "idle in transaction (aborted)", "disabled"};
+		static const char *const kStates[] = {"undefined",
+											  "idle",
+											  "active",
+											  "idle in transaction",
+											  "fastpath function call",
+											  "idle in transaction (aborted)",
+											  "disabled"};
 		row.Text(r.root_pid == 0 ? "prepared" : (r.root_state < lengthof(kStates) ? kStates[r.root_state] : NULL));
 		row.Text(r.root_pid == 0 ? NULL : access.Text(r.root_user, r.root_query));
 		row.Put(Int32GetDatum(r.max_depth));

@@ -66,8 +66,8 @@ BuildForestPod(const LockEdge *edges, int nedges, TimestampTz now)
 		std::vector<xray::core::WaitEdge> in;
 		in.reserve(nedges);
 		for (int i = 0; i < nedges; i++)
-			in.push_back(xray::core::WaitEdge{edges[i].waiter, edges[i].blocker,
-											   SecondsSince(edges[i].wait_start, now), std::string()});
+			in.push_back(xray::core::WaitEdge{edges[i].waiter, edges[i].blocker, SecondsSince(edges[i].wait_start, now),
+											  std::string()});
 		std::vector<xray::core::ForestNode> nodes = xray::core::BuildForest(in);
 		f.n = (int) nodes.size();
 		size_t n = Max(f.n, 1);
@@ -102,7 +102,6 @@ BuildForestPod(const LockEdge *edges, int nedges, TimestampTz now)
 	});
 	return f;
 }
-
 
 // SessionLabel: "user app: query" of pid from the backend status snapshot,
 // the query only where pg_stat_activity would show it.
@@ -139,7 +138,7 @@ SessionLabel(int32 pid)
 	}
 	return pstrdup("");
 }
-}	// namespace
+} // namespace
 
 namespace
 {
@@ -199,7 +198,7 @@ PidArray(const int32 *pids, int n)
 		elems[i] = Int32GetDatum(pids[i]);
 	return PointerGetDatum(construct_array(elems, n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
 }
-}	// namespace
+} // namespace
 
 Datum
 xray_lock_edges(PG_FUNCTION_ARGS)
@@ -309,7 +308,7 @@ xray_lock_graph(PG_FUNCTION_ARGS)
 			for (int i = 0; i < n; i++)
 			{
 				in.push_back(xray::core::WaitEdge{edges[i].waiter, edges[i].blocker,
-												   SecondsSince(edges[i].wait_start, now), edge_text[i]});
+												  SecondsSince(edges[i].wait_start, now), edge_text[i]});
 				by_pid[edges[i].waiter] = waiter_label[i];
 				by_pid[edges[i].blocker] = blocker_label[i];
 			}
@@ -339,7 +338,7 @@ ArgUint(FunctionCallInfo fcinfo, int n, bool is_oid)
 		return 0;
 	return is_oid ? (uint32) PG_GETARG_OID(n) : (uint32) PG_GETARG_DATUM(n);
 }
-}	// namespace
+} // namespace
 
 // xray.lock_object(locktype, database, relation, page, tuple, virtualxid,
 // transactionid, classid, objid, objsubid): a pg_locks row's object in the
@@ -394,7 +393,7 @@ xray_lock_object(PG_FUNCTION_ARGS)
 			tag.locktag_field1 = xid;
 			tag.locktag_field2 = objid;
 			break;
-		default:	// object, userlock, advisory (and any later kind): the object columns
+		default: // object, userlock, advisory (and any later kind): the object columns
 			tag.locktag_field1 = database;
 			tag.locktag_field2 = classid;
 			tag.locktag_field3 = objid;

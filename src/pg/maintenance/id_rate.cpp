@@ -26,14 +26,14 @@ namespace
 struct IdObservation
 {
 	TimestampTz at;
-	uint64 next_xid;	// full transaction id
-	uint64 next_mxid;	// multixact ids counted across wraps
+	uint64 next_xid;  // full transaction id
+	uint64 next_mxid; // multixact ids counted across wraps
 };
 
 struct IdRateHeader
 {
 	LWLock *lock;
-	uint64 count;	// observations ever written; slot = count % kIdObservations
+	uint64 count; // observations ever written; slot = count % kIdObservations
 	uint32 last_mxid;
 	IdObservation obs[kIdObservations];
 };
@@ -54,7 +54,7 @@ InitIdRate(void *mem, LWLock *lock)
 }
 
 const ShmemArea kArea = {"pg_xray id observations", "pg_xray_id_observations", IdRateSize, InitIdRate};
-}	// namespace
+} // namespace
 
 void
 IdRateRequestShmem()
@@ -106,4 +106,4 @@ IdConsumptionGet(IdConsumption *out)
 	out->xids_per_day = n >= 2 ? core::ConsumptionPerDay(first.next_xid, t0, last.next_xid, t1) : -1.0;
 	out->mxids_per_day = n >= 2 ? core::ConsumptionPerDay(first.next_mxid, t0, last.next_mxid, t1) : -1.0;
 }
-}	// namespace xray::pg
+} // namespace xray::pg

@@ -22,4 +22,4 @@ struct IdConsumption
 void IdRateRequestShmem();
 void IdRateStartup();
 void IdConsumptionGet(IdConsumption *out);
-}	// namespace xray::pg
+} // namespace xray::pg

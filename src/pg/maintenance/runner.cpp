@@ -66,8 +66,8 @@ struct MaintenanceSlot
 	bool dry_run;
 	int max_actions;
 	int64 budget_ms;
-	char kinds[kKindsSize];	 // comma-separated kinds, validated by the SQL function
-	char window_start[32];	 // times of day ('' : no window)
+	char kinds[kKindsSize]; // comma-separated kinds, validated by the SQL function
+	char window_start[32];	// times of day ('' : no window)
 	char window_end[32];
 	// the child's command and result
 	char command[kCommandSize];
@@ -125,7 +125,8 @@ RunTopLevel(const char *sql)
 {
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
-	MemoryContext parse_cxt = AllocSetContextCreate(TopMemoryContext, "pg_xray maintenance command", ALLOCSET_DEFAULT_SIZES);
+	MemoryContext parse_cxt =
+		AllocSetContextCreate(TopMemoryContext, "pg_xray maintenance command", ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(parse_cxt);
 	List *parsetrees = pg_parse_query(sql);
 	MemoryContextSwitchTo(old);
@@ -173,14 +174,14 @@ InWindow(const char *window_start, const char *window_end)
 	if (window_start == NULL || window_end == NULL)
 		return true;
 	char *in = WorkerSql(psprintf("SELECT CASE WHEN %s::time <= %s::time "
-							"THEN localtime BETWEEN %s::time AND %s::time "
-							"ELSE localtime >= %s::time OR localtime <= %s::time END",
-							quote_literal_cstr(window_start), quote_literal_cstr(window_end),
-							quote_literal_cstr(window_start), quote_literal_cstr(window_end),
-							quote_literal_cstr(window_start), quote_literal_cstr(window_end)));
+								  "THEN localtime BETWEEN %s::time AND %s::time "
+								  "ELSE localtime >= %s::time OR localtime <= %s::time END",
+								  quote_literal_cstr(window_start), quote_literal_cstr(window_end),
+								  quote_literal_cstr(window_start), quote_literal_cstr(window_end),
+								  quote_literal_cstr(window_start), quote_literal_cstr(window_end)));
 	return in != NULL && strcmp(in, "t") == 0;
 }
-}	// namespace
+} // namespace
 
 void
 MaintenanceRequestShmem()
@@ -193,7 +194,7 @@ MaintenanceStartup()
 {
 	slot = (MaintenanceSlot *) ShmemAreaAttach(kArea);
 }
-}	// namespace xray::pg
+} // namespace xray::pg
 
 using xray::pg::slot;
 
@@ -207,11 +208,12 @@ xray_run_maintenance(PG_FUNCTION_ARGS)
 	xray::pg::CheckPreloaded();
 	// EXECUTE on xray.run_maintenance is the privilege to run maintenance (this
 	// internal function is callable by everyone, but does nothing for others)
-	Datum fn = DirectFunctionCall1(to_regprocedure,
-								   CStringGetTextDatum("xray.run_maintenance(boolean,interval,integer,text[],time,time)"));
+	Datum fn = DirectFunctionCall1(
+		to_regprocedure, CStringGetTextDatum("xray.run_maintenance(boolean,interval,integer,text[],time,time)"));
 	if (fn == (Datum) 0 || XRAY_PROC_ACLCHECK(DatumGetObjectId(fn), GetUserId(), ACL_EXECUTE) != ACLCHECK_OK)
-		ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("permission denied for function run_maintenance"),
-						errhint("A superuser grants it: GRANT EXECUTE ON FUNCTION xray.run_maintenance TO role.")));
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE), errmsg("permission denied for function run_maintenance"),
+				 errhint("A superuser grants it: GRANT EXECUTE ON FUNCTION xray.run_maintenance TO role.")));
 	if (RecoveryInProgress())
 		ereport(ERROR, (errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION), errmsg("maintenance cannot run during recovery")));
 	for (int i = 0; i < 5; i++)
@@ -230,7 +232,8 @@ xray_run_maintenance(PG_FUNCTION_ARGS)
 	slot->budget_ms = PG_GETARG_INT64(2);
 	slot->max_actions = PG_GETARG_INT32(3);
 	strlcpy(slot->kinds, kinds, sizeof(slot->kinds));
-	strlcpy(slot->window_start, PG_ARGISNULL(5) ? "" : text_to_cstring(PG_GETARG_TEXT_PP(5)), sizeof(slot->window_start));
+	strlcpy(slot->window_start, PG_ARGISNULL(5) ? "" : text_to_cstring(PG_GETARG_TEXT_PP(5)),
+			sizeof(slot->window_start));
 	strlcpy(slot->window_end, PG_ARGISNULL(6) ? "" : text_to_cstring(PG_GETARG_TEXT_PP(6)), sizeof(slot->window_end));
 	slot->dbid = MyDatabaseId;
 	slot->userid = GetUserId();
@@ -273,8 +276,8 @@ MarkRunFailed(int64 run_id, const char *message)
 			  "WHERE run_id = $1 AND status = 'running'",
 			  2, t, v, NULL);
 }
-}	// namespace
-}	// namespace xray::pg
+} // namespace
+} // namespace xray::pg
 
 void
 xray_maintenance_coordinator_main(Datum arg)
@@ -304,7 +307,8 @@ xray_maintenance_coordinator_main(Datum arg)
 		char rn[10] = "         ";
 		if (slot->window_start[0] == '\0')
 			rn[6] = rn[7] = 'n';
-		(void) WorkerSql("INSERT INTO xray.maintenance_runs (run_id, requested_by, dry_run, time_budget, max_actions, kinds, "
+		(void) WorkerSql(
+			"INSERT INTO xray.maintenance_runs (run_id, requested_by, dry_run, time_budget, max_actions, kinds, "
 			"window_start, window_end, status, coordinator_pid) "
 			"VALUES ($1, (SELECT rolname FROM pg_roles WHERE oid = $2), $3, $4 * interval '1 ms', $5, "
 			"string_to_array($6, ','), $7::time, $8::time, 'running', $9)",
@@ -342,14 +346,15 @@ LastAttemptFailed(const char *command, int64 run_id)
 {
 	Datum v[2] = {CStringGetTextDatum(command), Int64GetDatum(run_id)};
 	Oid t[2] = {TEXTOID, INT8OID};
-	return WorkerSql("SELECT format('failed in run %s (%s); not repeated automatically: run it by hand once the cause is fixed', "
-					 "last.run_id, coalesce(last.error, 'error')) "
-					 "FROM (SELECT l.run_id, l.status, l.error FROM xray.maintenance_log l "
-					 "      JOIN xray.maintenance_runs r ON r.run_id = l.run_id "
-					 "      WHERE l.command = $1 AND l.run_id < $2 AND l.status IN ('done', 'failed') "
-					 "        AND r.requested_by = (SELECT requested_by FROM xray.maintenance_runs WHERE run_id = $2) "
-					 "      ORDER BY l.id DESC LIMIT 1) last WHERE last.status = 'failed'",
-					 2, t, v, NULL);
+	return WorkerSql(
+		"SELECT format('failed in run %s (%s); not repeated automatically: run it by hand once the cause is fixed', "
+		"last.run_id, coalesce(last.error, 'error')) "
+		"FROM (SELECT l.run_id, l.status, l.error FROM xray.maintenance_log l "
+		"      JOIN xray.maintenance_runs r ON r.run_id = l.run_id "
+		"      WHERE l.command = $1 AND l.run_id < $2 AND l.status IN ('done', 'failed') "
+		"        AND r.requested_by = (SELECT requested_by FROM xray.maintenance_runs WHERE run_id = $2) "
+		"      ORDER BY l.id DESC LIMIT 1) last WHERE last.status = 'failed'",
+		2, t, v, NULL);
 }
 
 void
@@ -402,28 +407,36 @@ CoordinatorRun(int64 run_id, TimestampTz started)
 		CHECK_FOR_INTERRUPTS();
 		const Action &a = actions[i];
 		const char *skip = NULL;
-		bool stop = false;	// the budget and the window end the run; the others skip one action
+		bool stop = false; // the budget and the window end the run; the others skip one action
 		if (slot->budget_ms > 0 && (GetCurrentTimestamp() - started) / 1000 >= slot->budget_ms)
 			skip = "time budget spent", stop = true;
 		else if (!InWindow(window_start, window_end))
 			skip = "outside the maintenance window", stop = true;
 		else if (strcmp(a.kind, "xmin_horizon") == 0 && strstr(a.command, "pg_drop_replication_slot") != NULL)
-			skip = "dropping a replication slot is never automatic: a standby that is only down would lose it; drop it by hand";
+			skip = "dropping a replication slot is never automatic: a standby that is only down would lose it; drop it "
+				   "by hand";
 		else
 			skip = slot->dry_run ? NULL : LastAttemptFailed(a.command, run_id);
-		Datum lv[7] = {Int64GetDatum(run_id), CStringGetTextDatum(a.kind), CStringGetTextDatum(a.action),
-					   CStringGetTextDatum(a.object ? a.object : ""), CStringGetTextDatum(a.command),
+		Datum lv[7] = {Int64GetDatum(run_id),
+					   CStringGetTextDatum(a.kind),
+					   CStringGetTextDatum(a.action),
+					   CStringGetTextDatum(a.object ? a.object : ""),
+					   CStringGetTextDatum(a.command),
 					   CStringGetTextDatum(a.reason ? a.reason : ""),
-					   CStringGetTextDatum(skip ? "skipped" : slot->dry_run ? "dry run" : "running")};
-		char *log_id = WorkerSql("INSERT INTO xray.maintenance_log (run_id, kind, action, object, command, reason, status, "
-						   "started_at, before) VALUES ($1, $2, $3, $4, $5, $6, $7, clock_timestamp(), "
-						   "xray.maintenance_measure($2, $4)) RETURNING id",
-						   7, types, lv, nulls);
+					   CStringGetTextDatum(skip			   ? "skipped"
+										   : slot->dry_run ? "dry run"
+														   : "running")};
+		char *log_id =
+			WorkerSql("INSERT INTO xray.maintenance_log (run_id, kind, action, object, command, reason, status, "
+					  "started_at, before) VALUES ($1, $2, $3, $4, $5, $6, $7, clock_timestamp(), "
+					  "xray.maintenance_measure($2, $4)) RETURNING id",
+					  7, types, lv, nulls);
 		if (skip)
 		{
 			Datum sv[2] = {CStringGetTextDatum(log_id), CStringGetTextDatum(skip)};
 			Oid st[2] = {TEXTOID, TEXTOID};
-			WorkerSql("UPDATE xray.maintenance_log SET error = $2, finished_at = clock_timestamp() WHERE id = $1::bigint", 2,
+			WorkerSql(
+				"UPDATE xray.maintenance_log SET error = $2, finished_at = clock_timestamp() WHERE id = $1::bigint", 2,
 				st, sv, nulls);
 			if (!stop)
 			{
@@ -462,19 +475,20 @@ CoordinatorRun(int64 run_id, TimestampTz started)
 		char fnulls[5] = "    ";
 		if (ok)
 			fnulls[2] = fnulls[3] = 'n';
-		WorkerSql("UPDATE xray.maintenance_log SET status = $2, error = $3, sqlstate = $4, finished_at = clock_timestamp(), "
+		WorkerSql(
+			"UPDATE xray.maintenance_log SET status = $2, error = $3, sqlstate = $4, finished_at = clock_timestamp(), "
 			"after = xray.maintenance_measure(kind, object) WHERE id = $1::bigint",
 			4, ft, fv, fnulls);
 	}
 	Datum ev[4] = {Int64GetDatum(run_id), Int32GetDatum(done), Int32GetDatum(failed), Int32GetDatum(skipped)};
 	Oid et[4] = {INT8OID, INT4OID, INT4OID, INT4OID};
 	WorkerSql("UPDATE xray.maintenance_runs SET status = 'finished', finished_at = clock_timestamp(), "
-		"actions_done = $2, actions_failed = $3, actions_skipped = $4, "
-		"actions_planned = (SELECT count(*) FROM xray.maintenance_log l WHERE l.run_id = $1) WHERE run_id = $1",
-		4, et, ev, nulls);
+			  "actions_done = $2, actions_failed = $3, actions_skipped = $4, "
+			  "actions_planned = (SELECT count(*) FROM xray.maintenance_log l WHERE l.run_id = $1) WHERE run_id = $1",
+			  4, et, ev, nulls);
 }
-}	// namespace
-}	// namespace xray::pg
+} // namespace
+} // namespace xray::pg
 
 void
 xray_maintenance_child_main(Datum arg)

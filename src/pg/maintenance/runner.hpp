@@ -7,4 +7,4 @@ namespace xray::pg
 {
 void MaintenanceRequestShmem();
 void MaintenanceStartup();
-}	// namespace xray::pg
+} // namespace xray::pg

@@ -57,7 +57,7 @@ ArrayArg(FunctionCallInfo fcinfo, int argno, Oid elemtype, const char *name, Dat
 			ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("%s must not contain NULL", name)));
 	return n;
 }
-}	// namespace
+} // namespace
 
 // xray._heap_estimate(tuples float8, lens int4[], aligns "char"[], widths float8[],
 //                     null_fracs float8[], packable bool[], varies bool[], fillfactor int)
@@ -72,16 +72,20 @@ xray_heap_estimate(PG_FUNCTION_ARGS)
 	int fillfactor = PG_GETARG_INT32(7);
 	Datum *lens, *aligns, *widths, *nulls, *packable, *varies;
 	int n = ArrayArg(fcinfo, 1, INT4OID, "lens", &lens);
-	if (ArrayArg(fcinfo, 2, CHAROID, "aligns", &aligns) != n || ArrayArg(fcinfo, 3, FLOAT8OID, "widths", &widths) != n ||
+	if (ArrayArg(fcinfo, 2, CHAROID, "aligns", &aligns) != n ||
+		ArrayArg(fcinfo, 3, FLOAT8OID, "widths", &widths) != n ||
 		ArrayArg(fcinfo, 4, FLOAT8OID, "null_fracs", &nulls) != n ||
-		ArrayArg(fcinfo, 5, BOOLOID, "packable", &packable) != n || ArrayArg(fcinfo, 6, BOOLOID, "varies", &varies) != n)
+		ArrayArg(fcinfo, 5, BOOLOID, "packable", &packable) != n ||
+		ArrayArg(fcinfo, 6, BOOLOID, "varies", &varies) != n)
 		ereport(ERROR, (errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR), errmsg("the column arrays must have the same length")));
 	if (n > MaxHeapAttributeNumber)
-		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED), errmsg("a heap row has at most %d columns", MaxHeapAttributeNumber)));
+		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						errmsg("a heap row has at most %d columns", MaxHeapAttributeNumber)));
 	xray::core::ColumnLayout *cols = (xray::core::ColumnLayout *) palloc(sizeof(xray::core::ColumnLayout) * Max(n, 1));
 	for (int i = 0; i < n; i++)
-		cols[i] = xray::core::ColumnLayout{DatumGetInt32(lens[i]), DatumGetChar(aligns[i]), DatumGetFloat8(widths[i]),
-										   DatumGetFloat8(nulls[i]), DatumGetBool(packable[i]), DatumGetBool(varies[i])};
+		cols[i] =
+			xray::core::ColumnLayout{DatumGetInt32(lens[i]),   DatumGetChar(aligns[i]),	  DatumGetFloat8(widths[i]),
+									 DatumGetFloat8(nulls[i]), DatumGetBool(packable[i]), DatumGetBool(varies[i])};
 	xray::core::TupleEstimate t = xray::core::EstimateTuple(cols, n);
 	Datum values[3];
 	bool isnull[3] = {false, false, false};
@@ -96,9 +100,9 @@ xray_heap_estimate(PG_FUNCTION_ARGS)
 // Reads up to max_pages pages spread evenly over the table (or its TOAST
 // relation) and measures the stored tuples (live and dead alike: the same
 // shapes): their mean MAXALIGNed length, the pages they take written one
-// after the other, and the line pointers of the pages (used or not). NULLs when the caller may not read the table (SELECT on
-// it, or pg_stat_scan_tables), for other sessions' temporary tables, other
-// table access methods and empty relations.
+// after the other, and the line pointers of the pages (used or not). NULLs when the caller may not read the table
+// (SELECT on it, or pg_stat_scan_tables), for other sessions' temporary tables, other table access methods and empty
+// relations.
 Datum
 xray_heap_sample(PG_FUNCTION_ARGS)
 {

@@ -26,11 +26,12 @@ MakeRecord(FunctionCallInfo fcinfo, Datum *values, bool *nulls)
 {
 	TupleDesc desc;
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("function returning record called in context that cannot accept type record")));
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						errmsg("function returning record called in context that cannot accept type record")));
 	desc = BlessTupleDesc(desc);
 	return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
 }
-}	// namespace
+} // namespace
 
 // xray.wraparound_forecast(age bigint, freeze_max_age bigint, per_day float8)
 Datum
@@ -60,8 +61,8 @@ xray_wraparound_forecast(PG_FUNCTION_ARGS)
 Datum
 xray_heap_pages_estimate(PG_FUNCTION_ARGS)
 {
-	xray::core::HeapShape h{PG_GETARG_FLOAT8(0), PG_GETARG_FLOAT8(1), PG_GETARG_INT32(2), PG_GETARG_BOOL(3),
-							 PG_GETARG_INT32(4), BLCKSZ};
+	xray::core::HeapShape h{PG_GETARG_FLOAT8(0), PG_GETARG_FLOAT8(1), PG_GETARG_INT32(2),
+							PG_GETARG_BOOL(3),	 PG_GETARG_INT32(4),  BLCKSZ};
 	PG_RETURN_FLOAT8(xray::core::EstimateHeapPages(h));
 }
 

@@ -36,8 +36,8 @@ namespace
 bool
 MonitoringLaunch()
 {
-	BackgroundWorker w = WorkerDef("xray_monitoring_main", "pg_xray snapshot", BgWorkerStart_RecoveryFinished,
-								   BGW_NEVER_RESTART, 0);
+	BackgroundWorker w =
+		WorkerDef("xray_monitoring_main", "pg_xray snapshot", BgWorkerStart_RecoveryFinished, BGW_NEVER_RESTART, 0);
 	strlcpy(w.bgw_extra, guc_monitoring_database ? guc_monitoring_database : "postgres", BGW_EXTRALEN);
 	return RegisterDynamicBackgroundWorker(&w, NULL);
 }
@@ -45,7 +45,7 @@ MonitoringLaunch()
 // when the sampler last started one (the sampler's own state: a restarted
 // sampler takes the next snapshot at its first tick)
 TimestampTz last_launch = 0;
-}	// namespace
+} // namespace
 
 void
 SnapshotsOnTick(const SamplerTick &t)
@@ -57,7 +57,7 @@ SnapshotsOnTick(const SamplerTick &t)
 	if (!MonitoringLaunch())
 		ereport(LOG, (errmsg("pg_xray: no worker slot free for a snapshot"), errhint("Raise max_worker_processes.")));
 }
-}	// namespace xray::pg
+} // namespace xray::pg
 
 void
 xray_monitoring_main(Datum arg)
@@ -73,7 +73,8 @@ xray_monitoring_main(Datum arg)
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	bool installed = OidIsValid(get_namespace_oid("xray", true)) &&
-					 OidIsValid(DatumGetObjectId(DirectFunctionCall1(to_regprocedure, CStringGetTextDatum("xray.snapshot(integer,integer)"))));
+					 OidIsValid(DatumGetObjectId(
+						 DirectFunctionCall1(to_regprocedure, CStringGetTextDatum("xray.snapshot(integer,integer)"))));
 	CommitTransactionCommand();
 	if (!installed)
 	{

@@ -60,7 +60,7 @@ S(const char *s)
 {
 	return s ? std::string(s) : std::string();
 }
-}	// namespace
+} // namespace
 
 Datum
 xray_report_html(PG_FUNCTION_ARGS)
@@ -69,26 +69,32 @@ xray_report_html(PG_FUNCTION_ARGS)
 	if (top < 1 || top > 1000)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("top must be between 1 and 1000")));
 	SPI_connect();
-	Table title = FetchRows("SELECT format('pg_xray report — database %s', current_database()), "
-						"format('generated %s on %s', to_char(clock_timestamp(), 'YYYY-MM-DD HH24:MI:SS TZ'), version())");
-	Table lat = FetchRows(psprintf("SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 200), min_exec_time, p50_exec_time, "
-							   "p95_exec_time, p99_exec_time, max_exec_time, mean_exec_time, calls FROM xray.statements "
-							   "WHERE queryid IS NOT NULL AND calls > 0 ORDER BY total_exec_time DESC LIMIT %d",
-							   top));
+	Table title =
+		FetchRows("SELECT format('pg_xray report — database %s', current_database()), "
+				  "format('generated %s on %s', to_char(clock_timestamp(), 'YYYY-MM-DD HH24:MI:SS TZ'), version())");
+	Table lat =
+		FetchRows(psprintf("SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 200), min_exec_time, p50_exec_time, "
+						   "p95_exec_time, p99_exec_time, max_exec_time, mean_exec_time, calls FROM xray.statements "
+						   "WHERE queryid IS NOT NULL AND calls > 0 ORDER BY total_exec_time DESC LIMIT %d",
+						   top));
 	Table ser = FetchRows("SELECT to_char(s.taken_at, 'MM-DD HH24:MI'), coalesce(sum(st.calls), 0), "
-					  "coalesce(sum(st.total_exec_time) / nullif(sum(st.calls), 0), 0) "
-					  "FROM (SELECT * FROM xray.snapshots ORDER BY snap_id DESC LIMIT 200) s "
-					  "LEFT JOIN xray.snapshot_statements st ON st.snap_id = s.snap_id "
-					  "WHERE s.prev_snap_id IS NOT NULL GROUP BY s.snap_id, s.taken_at ORDER BY s.snap_id");
-	Table edges = FetchRows("SELECT waiting_pid, blocking_pid, extract(epoch FROM wait_duration), object || ' ' || waiting_mode "
-						"FROM xray.lock_waits");
-	Table labels = FetchRows("SELECT pid, coalesce(usename::text, '') || coalesce(' (' || nullif(application_name, '') || ')', '') "
-						 "|| coalesce(': ' || left(query, 120), '') FROM xray.blocking_tree");
+						  "coalesce(sum(st.total_exec_time) / nullif(sum(st.calls), 0), 0) "
+						  "FROM (SELECT * FROM xray.snapshots ORDER BY snap_id DESC LIMIT 200) s "
+						  "LEFT JOIN xray.snapshot_statements st ON st.snap_id = s.snap_id "
+						  "WHERE s.prev_snap_id IS NOT NULL GROUP BY s.snap_id, s.taken_at ORDER BY s.snap_id");
+	Table edges =
+		FetchRows("SELECT waiting_pid, blocking_pid, extract(epoch FROM wait_duration), object || ' ' || waiting_mode "
+				  "FROM xray.lock_waits");
+	Table labels = FetchRows(
+		"SELECT pid, coalesce(usename::text, '') || coalesce(' (' || nullif(application_name, '') || ')', '') "
+		"|| coalesce(': ' || left(query, 120), '') FROM xray.blocking_tree");
 	Table alerts = FetchRows("SELECT severity, rule || ' on ' || subject || ': ' || evidence FROM xray.alerts() "
-						 "ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, rule");
-	Table regs = FetchRows("SELECT 'warning', slowdown || 'x slower since ' || to_char(changed_at, 'YYYY-MM-DD HH24:MI') || ': ' "
-					   "|| left(coalesce(query, ''), 120) || coalesce(' — ' || likely_cause, '') FROM xray.plan_regressions(0.5)");
-	Table maint = FetchRows(psprintf("SELECT kind, command || ' — ' || reason FROM xray.maintenance_advice ORDER BY priority LIMIT %d", top));
+							 "ORDER BY CASE severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, rule");
+	Table regs = FetchRows(
+		"SELECT 'warning', slowdown || 'x slower since ' || to_char(changed_at, 'YYYY-MM-DD HH24:MI') || ': ' "
+		"|| left(coalesce(query, ''), 120) || coalesce(' — ' || likely_cause, '') FROM xray.plan_regressions(0.5)");
+	Table maint = FetchRows(psprintf(
+		"SELECT kind, command || ' — ' || reason FROM xray.maintenance_advice ORDER BY priority LIMIT %d", top));
 	SPI_finish();
 
 	char *html = NULL;
@@ -104,14 +110,15 @@ xray_report_html(PG_FUNCTION_ARGS)
 			for (int i = 0; i < lat.nrows; i++)
 			{
 				char **c = lat.cells[i];
-				r.latency.push_back(xray::core::LatencyRow{S(c[0]), D(c[1]), D(c[2]), D(c[3]), D(c[4]), D(c[5]), D(c[6]),
-															(long long) D(c[7])});
+				r.latency.push_back(xray::core::LatencyRow{S(c[0]), D(c[1]), D(c[2]), D(c[3]), D(c[4]), D(c[5]),
+														   D(c[6]), (long long) D(c[7])});
 			}
 			for (int i = 0; i < ser.nrows; i++)
 				r.series.push_back(xray::core::SeriesPoint{S(ser.cells[i][0]), D(ser.cells[i][1]), D(ser.cells[i][2])});
 			for (int i = 0; i < edges.nrows; i++)
-				r.lock_edges.push_back(xray::core::WaitEdge{(int32_t) D(edges.cells[i][0]), (int32_t) D(edges.cells[i][1]),
-															 D(edges.cells[i][2]), S(edges.cells[i][3])});
+				r.lock_edges.push_back(xray::core::WaitEdge{(int32_t) D(edges.cells[i][0]),
+															(int32_t) D(edges.cells[i][1]), D(edges.cells[i][2]),
+															S(edges.cells[i][3])});
 			for (int i = 0; i < labels.nrows; i++)
 				r.session_labels.emplace_back((int32_t) D(labels.cells[i][0]), S(labels.cells[i][1]));
 			for (int i = 0; i < alerts.nrows; i++)

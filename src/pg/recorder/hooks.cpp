@@ -38,8 +38,7 @@ constexpr uint32 kHookSampleEvery = 16;
 inline bool
 Enabled(int level)
 {
-	return guc_enabled && !IsParallelWorker() &&
-		   (guc_track == kTrackAll || (guc_track == kTrackTop && level == 0));
+	return guc_enabled && !IsParallelWorker() && (guc_track == kTrackAll || (guc_track == kTrackTop && level == 0));
 }
 
 inline StmtKey
@@ -97,7 +96,7 @@ RecordExecutorError(QueryDesc *qd, int level)
 	RecordEvent ev{};
 	ev.kind = kEventError;
 	ev.key = KeyFor(queryid, level);
-	ev.planid = 0;	// the plan of a failed execution is not attributed
+	ev.planid = 0; // the plan of a failed execution is not attributed
 	ev.ms = ElapsedAtError(qd);
 	ev.source_text = qd->sourceText;
 	ev.stmt_location = qd->plannedstmt->stmt_location;
@@ -111,8 +110,8 @@ XrayPostParseAnalyze(ParseState *pstate, Query *query, JumbleState *jstate)
 {
 	if (prev_post_parse_analyze)
 		prev_post_parse_analyze(pstate, query, jstate);
-	if (!Enabled(nesting_level) || query->queryId == 0 || jstate == NULL ||
-		jstate->clocations_count <= 0 || !StoreReady())
+	if (!Enabled(nesting_level) || query->queryId == 0 || jstate == NULL || jstate->clocations_count <= 0 ||
+		!StoreReady())
 		return;
 	if (StoreStmtTextKnown(KeyFor(query->queryId, nesting_level)))
 		return;
@@ -166,7 +165,7 @@ XrayPlanner(Query *parse, const char *query_string, int cursorOptions, ParamList
 	bool sampled = OwnTimeStart(&own);
 	uint64 planid = PlanIdCompute(result);
 	PlanIdRemember(result, planid);
-	XRAY_SET_PLAN_ID(result, planid);	// 18: for other extensions and EXPLAIN
+	XRAY_SET_PLAN_ID(result, planid); // 18: for other extensions and EXPLAIN
 	RecordEvent ev{};
 	ev.kind = kEventPlan;
 	ev.key = KeyFor(parse->queryId, level);
@@ -318,8 +317,7 @@ XrayProcessUtility(XRAY_PROCESS_UTILITY_ARGS)
 	Node *parsetree = pstmt->utilityStmt;
 	uint64 queryid = pstmt->queryId;
 	int level = nesting_level;
-	if (!guc_track_utility || !Enabled(level) || queryid == 0 || SkippedUtility(parsetree) ||
-		!StoreReady())
+	if (!guc_track_utility || !Enabled(level) || queryid == 0 || SkippedUtility(parsetree) || !StoreReady())
 	{
 		// as pg_stat_statements: an untracked utility does not change the
 		// nesting level, so EXECUTE runs its statement at this level
@@ -382,7 +380,7 @@ XrayProcessUtility(XRAY_PROCESS_UTILITY_ARGS)
 	ev.walusage = &walusage;
 	StoreRecord(ev);
 }
-}	// namespace
+} // namespace
 
 void
 InstallHooks()
@@ -402,4 +400,4 @@ InstallHooks()
 	prev_ProcessUtility = ProcessUtility_hook;
 	ProcessUtility_hook = XrayProcessUtility;
 }
-}	// namespace xray::pg
+} // namespace xray::pg

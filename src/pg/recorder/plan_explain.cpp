@@ -105,7 +105,7 @@ DeparseVar(StringInfo buf, Var *v, const DeparseCtx &ctx)
 	if (rte->eref && v->varattno > 0 && v->varattno <= list_length(rte->eref->colnames))
 		col = strVal(list_nth(rte->eref->colnames, v->varattno - 1));
 	else if (v->varattno < 0 && rte->rtekind == RTE_RELATION)
-		col = get_attname(rte->relid, v->varattno, true);	// system column
+		col = get_attname(rte->relid, v->varattno, true); // system column
 	appendStringInfoString(buf, quote_identifier(Name(col)));
 }
 
@@ -200,8 +200,8 @@ Deparse(StringInfo buf, Node *node, const DeparseCtx &ctx)
 		}
 		case T_BooleanTest:
 		{
-			static const char *const kTests[] = {" IS TRUE",	 " IS NOT TRUE", " IS FALSE",
-												 " IS NOT FALSE", " IS UNKNOWN", " IS NOT UNKNOWN"};
+			static const char *const kTests[] = {" IS TRUE",	  " IS NOT TRUE", " IS FALSE",
+												 " IS NOT FALSE", " IS UNKNOWN",  " IS NOT UNKNOWN"};
 			BooleanTest *t = (BooleanTest *) node;
 			appendStringInfoChar(buf, '(');
 			Deparse(buf, (Node *) t->arg, ctx);
@@ -310,8 +310,8 @@ QualLine(const char *label, List *qual, Plan *plan, const Builder &b)
 }
 
 const char *
-KeyLine(const char *label, int n, const AttrNumber *cols, const Oid *ops, const bool *nulls_first,
-		Plan *input, const Builder &b)
+KeyLine(const char *label, int n, const AttrNumber *cols, const Oid *ops, const bool *nulls_first, Plan *input,
+		const Builder &b)
 {
 	if (n <= 0 || input == NULL)
 		return NULL;
@@ -406,8 +406,8 @@ IndexName(Oid indexid)
 const char *
 IndexTitle(const char *what, Oid indexid, ScanDirection dir, Scan *scan, const Builder &b)
 {
-	return psprintf("%s%s using %s%s", what, ScanDirectionIsBackward(dir) ? " Backward" : "",
-					IndexName(indexid), ScanTarget(scan, b));
+	return psprintf("%s%s using %s%s", what, ScanDirectionIsBackward(dir) ? " Backward" : "", IndexName(indexid),
+					ScanTarget(scan, b));
 }
 
 void
@@ -507,8 +507,7 @@ AddPlan(Builder &b, Plan *plan, int depth)
 		{
 			Sort *s = (Sort *) plan;
 			title = IsA(plan, Sort) ? "Sort" : "Incremental Sort";
-			d[0] = KeyLine("Sort Key", s->numCols, s->sortColIdx, s->sortOperators, s->nullsFirst,
-						   plan->lefttree, b);
+			d[0] = KeyLine("Sort Key", s->numCols, s->sortColIdx, s->sortOperators, s->nullsFirst, plan->lefttree, b);
 			break;
 		}
 		case T_Agg:
@@ -639,7 +638,7 @@ AddPlan(Builder &b, Plan *plan, int depth)
 
 	ForEachChildPlan(plan, [&](Plan *child) { AddPlan(b, child, depth + 1); });
 }
-}	// namespace
+} // namespace
 
 size_t
 PlanTextBuild(PlannedStmt *pstmt, char *out, size_t out_size)
@@ -647,7 +646,7 @@ PlanTextBuild(PlannedStmt *pstmt, char *out, size_t out_size)
 	if (pstmt == NULL || pstmt->planTree == NULL || out_size == 0)
 		return 0;
 	Builder b;
-	b.cap = 64;	// nodes beyond these would not fit a text budget anyway
+	b.cap = 64; // nodes beyond these would not fit a text budget anyway
 	b.nodes = (core::PlanTextNode *) palloc(sizeof(core::PlanTextNode) * b.cap);
 	b.n = 0;
 	b.rtable = pstmt->rtable;
@@ -672,4 +671,4 @@ PlanTextBuild(PlannedStmt *pstmt, char *out, size_t out_size)
 	}
 	return len;
 }
-}	// namespace xray::pg
+} // namespace xray::pg

@@ -39,8 +39,8 @@ using core::PlanIdBuilder;
 
 namespace
 {
-constexpr uint64 kValueToken = 0x76616c7565ULL;	// "value"
-constexpr uint64 kGenericToken = 0x67656e6572696cULL;	// "generic"
+constexpr uint64 kValueToken = 0x76616c7565ULL;		  // "value"
+constexpr uint64 kGenericToken = 0x67656e6572696cULL; // "generic"
 constexpr int kFingerprintSlots = 256;
 
 struct FingerprintSlot
@@ -135,13 +135,14 @@ HashExprWalker(Node *node, void *ctx)
 			b.Tagged(core::kTagOther, (uint64) ((SubPlan *) node)->plan_id);
 			break;
 		case T_List:
-			break;	// walked below, element by element
+			break; // walked below, element by element
 		default:
 			b.Tagged(core::kTagExprNode, nodeTag(node));
 			break;
 	}
 	b.Open();
-	bool r = expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(HashExprWalker)), ctx);
+	bool r =
+		expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(HashExprWalker)), ctx);
 	b.Close();
 	return r;
 }
@@ -325,9 +326,9 @@ Fingerprint(PlannedStmt *p)
 		h = core::HashMix64(h ^ bits ^ ((uint64) t->plan_width << 40));
 	}
 	h = core::HashMix64(h ^ ((uint64) list_length(p->rtable) << 8) ^ (uint64) list_length(p->subplans));
-	return h | 1;	// 0 marks an empty cache slot
+	return h | 1; // 0 marks an empty cache slot
 }
-}	// namespace
+} // namespace
 
 uint64
 PlanIdCompute(PlannedStmt *pstmt)
@@ -369,4 +370,4 @@ PlanIdOf(PlannedStmt *pstmt)
 	s.planid = id;
 	return id;
 }
-}	// namespace xray::pg
+} // namespace xray::pg

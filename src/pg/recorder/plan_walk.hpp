@@ -57,4 +57,4 @@ uint64 PlanIdOf(PlannedStmt *pstmt);
 // (NUL-terminated, cut to out_size) and returns its length. Uses catalog
 // lookups that do not fail on missing objects; allocates in the current context.
 size_t PlanTextBuild(PlannedStmt *pstmt, char *out, size_t out_size);
-}	// namespace xray::pg
+} // namespace xray::pg

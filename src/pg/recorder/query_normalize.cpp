@@ -29,7 +29,7 @@ struct StashSlot
 {
 	uint64 queryid;
 	size_t len;
-	char *text;	// guc_query_text_size bytes in TopMemoryContext
+	char *text; // guc_query_text_size bytes in TopMemoryContext
 };
 StashSlot stash[kStashSlots];
 
@@ -55,7 +55,7 @@ FillConstantLengths(LocationLen *locs, int count, const char *query)
 	{
 		int loc = locs[i].location;
 		if (XRAY_LOC_SQUASHED(locs[i]))
-			continue;	// a squashed list's span is known already
+			continue; // a squashed list's span is known already
 		if (loc < 0 || loc == last_loc)
 		{
 			locs[i].length = -1;
@@ -99,7 +99,7 @@ StashFor(uint64 queryid)
 {
 	return &stash[queryid % kStashSlots];
 }
-}	// namespace
+} // namespace
 
 size_t
 ClipText(const char *text, size_t len, size_t out_size)
@@ -125,9 +125,9 @@ NormalizedTextStash(const char *source, Query *query, JumbleState *js)
 	// (pg_stat_statements runs after us and expects its lengths at -1 and its
 	// order untouched): measure on a private copy, never write into it.
 	int count = js->clocations_count;
-	LocationLen on_stack[64];	// most statements have fewer constants: no allocation
-	LocationLen *found = count <= (int) lengthof(on_stack) ? on_stack
-														  : (LocationLen *) palloc(sizeof(LocationLen) * count);
+	LocationLen on_stack[64]; // most statements have fewer constants: no allocation
+	LocationLen *found =
+		count <= (int) lengthof(on_stack) ? on_stack : (LocationLen *) palloc(sizeof(LocationLen) * count);
 	memcpy(found, js->clocations, sizeof(LocationLen) * count);
 	// the usual literals are measured directly; the lexer only runs for the rest
 	size_t source_len = strlen(source);
@@ -139,7 +139,7 @@ NormalizedTextStash(const char *source, Query *query, JumbleState *js)
 	{
 		int at = found[i].location;
 		if (XRAY_LOC_SQUASHED(found[i]))
-			continue;	// its length (the whole list) is known
+			continue; // its length (the whole list) is known
 		if (XRAY_LOC_EXTERN_PARAM(found[i]) && !renumber)
 		{
 			found[i].location = -1;
@@ -194,8 +194,7 @@ NormalizedTextStash(const char *source, Query *query, JumbleState *js)
 }
 
 size_t
-QueryTextFor(uint64 queryid, const char *source, int stmt_location, int stmt_len, char *out,
-			 size_t out_size)
+QueryTextFor(uint64 queryid, const char *source, int stmt_location, int stmt_len, char *out, size_t out_size)
 {
 	if (out_size == 0)
 		return 0;
@@ -217,4 +216,4 @@ QueryTextFor(uint64 queryid, const char *source, int stmt_location, int stmt_len
 	out[keep] = '\0';
 	return keep;
 }
-}	// namespace xray::pg
+} // namespace xray::pg

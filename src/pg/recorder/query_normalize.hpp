@@ -13,10 +13,9 @@ void NormalizedTextStash(const char *source, Query *query, JumbleState *jstate);
 // QueryTextFor writes the text to store for queryid into out: the stashed
 // normalized text when there is one, otherwise the statement's own text.
 // Never allocates. Returns the length (0 when there is no text).
-size_t QueryTextFor(uint64 queryid, const char *source, int stmt_location, int stmt_len,
-					char *out, size_t out_size);
+size_t QueryTextFor(uint64 queryid, const char *source, int stmt_location, int stmt_len, char *out, size_t out_size);
 
 // ClipText cuts len bytes of text to fit out_size - 1 bytes on a character
 // boundary of the server encoding; returns the new length.
 size_t ClipText(const char *text, size_t len, size_t out_size);
-}	// namespace xray::pg
+} // namespace xray::pg

@@ -84,7 +84,8 @@ ExplainItems(PlannedStmt *plan, const char *query_string, ExplainState *es)
 	Oid ext = get_extension_oid("pg_xray", true);
 	if (!OidIsValid(ext))
 	{
-		ExplainPropertyText("Records", "none: pg_xray is not installed in this database (CREATE EXTENSION pg_xray)", es);
+		ExplainPropertyText("Records", "none: pg_xray is not installed in this database (CREATE EXTENSION pg_xray)",
+							es);
 		CloseSection("pg_xray", "pg_xray", es);
 		return;
 	}
@@ -101,8 +102,8 @@ ExplainItems(PlannedStmt *plan, const char *query_string, ExplainState *es)
 	Oid types[3] = {INT8OID, INT8OID, TEXTOID};
 	Datum values[3] = {Int64GetDatum((int64) plan->queryId), Int64GetDatum((int64) planid), CStringGetTextDatum(text)};
 	char nulls[3] = {plan->queryId == 0 ? 'n' : ' ', ' ', ' '};
-	SPI_execute_with_args("SELECT section, label, value FROM xray._explain_items($1, $2, $3)", 3, types, values,
-						  nulls, true, 0);
+	SPI_execute_with_args("SELECT section, label, value FROM xray._explain_items($1, $2, $3)", 3, types, values, nulls,
+						  true, 0);
 	const char *open = NULL;
 	for (uint64 i = 0; i < SPI_processed; i++)
 	{
@@ -139,7 +140,7 @@ XrayExplainPerPlan(PlannedStmt *plan, IntoClause *into, ExplainState *es, const 
 		ExplainItems(plan, query_string, es);
 }
 #endif
-}	// namespace
+} // namespace
 
 void
 ExplainOptionInit()
@@ -151,7 +152,7 @@ ExplainOptionInit()
 	explain_per_plan_hook = XrayExplainPerPlan;
 #endif
 }
-}	// namespace xray::pg
+} // namespace xray::pg
 
 // xray._explain_ids(query text, search_path text, OUT queryid bigint, OUT
 // planid bigint): the statement's query id (NULL when compute_query_id is off)

@@ -153,7 +153,7 @@ EmitStatements(FunctionCallInfo fcinfo, bool full)
 	}
 	return (Datum) 0;
 }
-}	// namespace
+} // namespace
 
 Datum
 xray_statements(PG_FUNCTION_ARGS)
@@ -233,12 +233,10 @@ xray_reset_query(PG_FUNCTION_ARGS)
 {
 	CheckPreloaded();
 	if (PG_ARGISNULL(0))
-		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-						errmsg("queryid must not be NULL")));
+		ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("queryid must not be NULL")));
 	int64 queryid = PG_GETARG_INT64(0);
 	if (queryid == 0)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("queryid 0 does not identify a statement"),
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("queryid 0 does not identify a statement"),
 						errhint("Use xray.reset() to discard all statistics.")));
 	// its statements and plans, and what sampled executions and repeats noted for it
 	int64 removed = SharedModulesForgetQuery((uint64) queryid);

@@ -51,8 +51,8 @@ StoreMem store;
 
 namespace
 {
-constexpr int kLocalIndexCap = 128;	// power of two, > 2 * kPendingItems
-constexpr int kKnownCacheSize = 1024;	// direct-mapped, power of two
+constexpr int kLocalIndexCap = 128;	  // power of two, > 2 * kPendingItems
+constexpr int kKnownCacheSize = 1024; // direct-mapped, power of two
 
 // This backend's pending slot and a private index of its items.
 BackendSlot *my_slot = NULL;
@@ -65,8 +65,7 @@ uint64 known_epoch = 0;
 
 struct Layout
 {
-	Size hdr, stmts, stmt_index, stmt_texts, plans, plan_index, plan_texts, slots, slot_texts,
-		slot_plan_texts, total;
+	Size hdr, stmts, stmt_index, stmt_texts, plans, plan_index, plan_texts, slots, slot_texts, slot_plan_texts, total;
 };
 
 Layout
@@ -96,8 +95,7 @@ ComputeLayout(uint32 max_stmts, uint32 max_plans, uint32 qsize, uint32 psize, ui
 Layout
 CurrentLayout()
 {
-	return ComputeLayout(guc_max_statements, guc_max_plans, guc_query_text_size, guc_plan_text_size,
-						 XRAY_PROC_SLOTS());
+	return ComputeLayout(guc_max_statements, guc_max_plans, guc_query_text_size, guc_plan_text_size, XRAY_PROC_SLOTS());
 }
 
 template <typename Entry>
@@ -216,7 +214,7 @@ MySlot(bool may_wait = true)
 	if (!LockStore(may_wait))
 		return NULL;
 	if (slot->nitems > 0)
-		FlushSlot(slot, n);	// left by a previous owner that could not flush
+		FlushSlot(slot, n); // left by a previous owner that could not flush
 	slot->owner_pid = MyProcPid;
 	slot->reset_epoch = pg_atomic_read_u64(&store.hdr->reset_epoch);
 	slot->window_start = GetCurrentStatementStartTimestamp();
@@ -230,8 +228,8 @@ MySlot(bool may_wait = true)
 // (found or inserted by key) and returns it, or NULL when it cannot be kept.
 template <typename Entry, typename Key>
 Entry *
-MergeInto(const Table<Entry> &t, const Key &key, uint64 hash, const PendingItem &it, bool has_text,
-		  const char *text, uint32 text_len, uint64 *known)
+MergeInto(const Table<Entry> &t, const Key &key, uint64 hash, const PendingItem &it, bool has_text, const char *text,
+		  uint32 text_len, uint64 *known)
 {
 	bool inserted;
 	int32 e = TableFindOrInsert(t, key, hash, it.first_seen, &inserted);
@@ -273,15 +271,15 @@ FlushSlot(BackendSlot *slot, uint32 slot_no)
 		const PendingItem &it = slot->items[i];
 		if (ResetDropsItem(it, slot->reset_epoch, cur_epoch))
 			continue;
-		StmtEntry *se = MergeInto(Stmts(), it.key, StmtKeyHash(it.key), it, it.has_text,
-								  SlotText(slot_no, i), it.text_len, known_stmt);
+		StmtEntry *se = MergeInto(Stmts(), it.key, StmtKeyHash(it.key), it, it.has_text, SlotText(slot_no, i),
+								  it.text_len, known_stmt);
 		if (se)
 			core::CountersMerge(se->c, it.c);
 		if (it.planid == 0 || it.c.exec.count == 0)
 			continue;
 		PlanKey pk{it.key.dbid, it.key.queryid, it.planid};
-		PlanEntry *pe = MergeInto(Plans(), pk, PlanKeyHash(pk), it, it.has_plan_text,
-								  SlotPlanText(slot_no, i), it.plan_text_len, known_plan);
+		PlanEntry *pe = MergeInto(Plans(), pk, PlanKeyHash(pk), it, it.has_plan_text, SlotPlanText(slot_no, i),
+								  it.plan_text_len, known_plan);
 		if (pe)
 			core::TimingMerge(pe->exec, it.c.exec);
 	}
@@ -304,13 +302,13 @@ LocalFind(BackendSlot *slot, uint64 hash, const StmtKey &key, uint64 planid)
 // CaptureTexts fills a slot item's texts when this backend has not seen them
 // stored. Runs before the item's flags are set, so readers never see a half-written text.
 void
-CaptureTexts(const RecordEvent &ev, uint32 slot_no, int idx, PendingItem *it, bool *has_text,
-			 uint32 *text_len, bool *has_plan_text, uint32 *plan_text_len)
+CaptureTexts(const RecordEvent &ev, uint32 slot_no, int idx, PendingItem *it, bool *has_text, uint32 *text_len,
+			 bool *has_plan_text, uint32 *plan_text_len)
 {
 	if (!it->has_text && !KnownHas(known_stmt, StmtKeyHash(ev.key)) && ev.source_text)
 	{
-		size_t len = QueryTextFor(ev.key.queryid, ev.source_text, ev.stmt_location, ev.stmt_len,
-								  SlotText(slot_no, idx), store.hdr->query_text_size);
+		size_t len = QueryTextFor(ev.key.queryid, ev.source_text, ev.stmt_location, ev.stmt_len, SlotText(slot_no, idx),
+								  store.hdr->query_text_size);
 		if (len > 0)
 		{
 			*has_text = true;
@@ -388,7 +386,7 @@ AddJit(core::JitCounters &j, const JitInstrumentation *ji)
 	j.deform_count += def > 0;
 	j.deform_time += def;
 }
-}	// namespace
+} // namespace
 
 uint64
 StmtKeyHash(const StmtKey &k)
@@ -406,8 +404,7 @@ PlanKeyHash(const PlanKey &k)
 bool
 StmtKeyEqual(const StmtKey &a, const StmtKey &b)
 {
-	return a.queryid == b.queryid && a.userid == b.userid && a.dbid == b.dbid &&
-		   a.toplevel == b.toplevel;
+	return a.queryid == b.queryid && a.userid == b.userid && a.dbid == b.dbid && a.toplevel == b.toplevel;
 }
 
 bool
@@ -494,7 +491,7 @@ StoreAttach()
 		h->plan_table.index_cap = core::IndexCapacityFor(guc_max_plans);
 		h->plan_table.text_size = guc_plan_text_size;
 		h->stats_reset = GetCurrentTimestamp();
-		h->total_size = l.total + shmem_areas_bytes;	// the store and every other area
+		h->total_size = l.total + shmem_areas_bytes; // the store and every other area
 		pg_atomic_init_u64(&h->reset_epoch, 0);
 		pg_atomic_init_u64(&h->text_epoch, 1);
 		pg_atomic_init_u64(&h->dropped, 0);
@@ -511,13 +508,11 @@ StoreAttach()
 	}
 }
 
-
 bool
 StoreReady()
 {
 	return store.hdr != NULL;
 }
-
 
 bool
 StoreStmtTextKnown(const StmtKey &key)
@@ -688,8 +683,7 @@ StoreResetQuery(uint64 queryid)
 		uint32 n = Min(*(volatile uint32 *) &slot->nitems, (uint32) kPendingItems);
 		pg_read_barrier();
 		for (uint32 i = 0; i < n; i++)
-			if (slot->items[i].key.queryid == queryid &&
-				!ResetDropsItem(slot->items[i], slot->reset_epoch, cur))
+			if (slot->items[i].key.queryid == queryid && !ResetDropsItem(slot->items[i], slot->reset_epoch, cur))
 				removed++;
 	}
 	if (removed > 0)
@@ -703,4 +697,4 @@ StoreResetQuery(uint64 queryid)
 	LWLockRelease(h->lock);
 	return removed;
 }
-}	// namespace xray::pg
+} // namespace xray::pg

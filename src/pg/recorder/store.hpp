@@ -43,16 +43,16 @@ struct RecordEvent
 	uint64 planid;
 	double ms;
 	int64 rows;
-	const BufferUsage *bufusage;	// may be NULL
-	const WalUsage *walusage;		// may be NULL
-	const struct JitInstrumentation *jit;	// may be NULL (no JIT for this execution)
-	int parallel_workers_to_launch;	// 18+: planned and launched parallel workers
+	const BufferUsage *bufusage;		  // may be NULL
+	const WalUsage *walusage;			  // may be NULL
+	const struct JitInstrumentation *jit; // may be NULL (no JIT for this execution)
+	int parallel_workers_to_launch;		  // 18+: planned and launched parallel workers
 	int parallel_workers_launched;
-	const char *source_text;		// for the query text, may be NULL
+	const char *source_text; // for the query text, may be NULL
 	int stmt_location;
 	int stmt_len;
-	PlannedStmt *plan;				// for the plan text, may be NULL
-	bool in_error;					// inside PG_CATCH: no catalog access, no allocation
+	PlannedStmt *plan; // for the plan text, may be NULL
+	bool in_error;	   // inside PG_CATCH: no catalog access, no allocation
 };
 
 // Rows returned to the views (palloc'd, merged from the shared tables and
@@ -65,7 +65,7 @@ struct StmtRow
 	TimestampTz first_seen;
 	TimestampTz last_seen;
 	int32 distinct_plans;
-	char *text;	// NULL when not stored
+	char *text; // NULL when not stored
 };
 
 struct PlanRow
@@ -97,11 +97,11 @@ struct StoreInfo
 // the store's part of the shared-memory table (shared_modules.cpp)
 void StoreReserve();
 void StoreAttach();
-bool StoreReady();	// attached (the hooks' cheap test)
+bool StoreReady(); // attached (the hooks' cheap test)
 
 void StoreRecord(const RecordEvent &ev);
 void StoreAddHookTime(double ms);
-void StoreFlushOwn();	// also registered as the exit callback
+void StoreFlushOwn(); // also registered as the exit callback
 
 StmtRow *StoreSnapshotStatements(int *nrows);
 PlanRow *StoreSnapshotPlans(int *nrows);
@@ -116,4 +116,4 @@ void StoreDumpFile(int code, Datum arg);
 // StoreStmtTextKnown: this backend has seen the shared entry for key with its
 // text stored (so no text needs to be prepared for it).
 bool StoreStmtTextKnown(const StmtKey &key);
-}	// namespace xray::pg
+} // namespace xray::pg

@@ -59,13 +59,13 @@ struct PendingItem
 	uint32 changecount;
 	bool has_text;
 	bool has_plan_text;
-	bool dead;	// removed by a reset the owner has not yet applied
+	bool dead; // removed by a reset the owner has not yet applied
 	StmtKey key;
 	uint64 planid;
 	uint64 hash;
 	uint32 text_len;
 	uint32 plan_text_len;
-	uint16 hist_lo;	// buckets outside [hist_lo, hist_hi] are zero
+	uint16 hist_lo; // buckets outside [hist_lo, hist_hi] are zero
 	uint16 hist_hi;
 	TimestampTz first_seen;
 	TimestampTz last_seen;
@@ -75,11 +75,11 @@ struct PendingItem
 
 struct BackendSlot
 {
-	uint32 nitems;	// published items; grows lock-free, shrinks to 0 only under the exclusive lock
+	uint32 nitems; // published items; grows lock-free, shrinks to 0 only under the exclusive lock
 	int32 owner_pid;
 	uint64 reset_epoch;
 	TimestampTz window_start;
-	double hook_time_ms;	// the owner's own hook time not yet flushed
+	double hook_time_ms; // the owner's own hook time not yet flushed
 	PendingItem items[kPendingItems];
 };
 
@@ -93,13 +93,13 @@ struct ResetFilter
 // TableState is the bookkeeping of one shared table (statements or plans).
 struct TableState
 {
-	uint32 max;			// capacity (entries)
-	uint32 index_cap;	// slots of the open-addressing index
-	uint32 text_size;	// bytes of each entry's text slot
+	uint32 max;		  // capacity (entries)
+	uint32 index_cap; // slots of the open-addressing index
+	uint32 text_size; // bytes of each entry's text slot
 	// below: protected by the store's lock
 	uint32 count;
-	int32 free_head;	// free entries, linked through next_free
-	uint32 hand;		// CLOCK hand
+	int32 free_head; // free entries, linked through next_free
+	uint32 hand;	 // CLOCK hand
 	int64 evictions;
 };
 
@@ -118,7 +118,7 @@ struct StoreHeader
 	ResetFilter resets[kResetRing];
 	// read without the lock
 	pg_atomic_uint64 reset_epoch;
-	pg_atomic_uint64 text_epoch;	// bumped by every eviction and reset
+	pg_atomic_uint64 text_epoch; // bumped by every eviction and reset
 	pg_atomic_uint64 dropped;
 	Size total_size;
 };
@@ -139,8 +139,8 @@ struct StoreMem
 	int32 *plan_index;
 	char *plan_texts;
 	BackendSlot *slots;
-	char *slot_texts;	// [nslots][kPendingItems] query texts
-	char *slot_plan_texts;	// [nslots][kPendingItems] plan texts
+	char *slot_texts;	   // [nslots][kPendingItems] query texts
+	char *slot_plan_texts; // [nslots][kPendingItems] plan texts
 };
 
 extern StoreMem store;
@@ -170,8 +170,7 @@ SlotPlanText(uint32 slot, int item)
 }
 
 // Table is one shared table as this process sees it.
-template <typename Entry>
-struct Table
+template <typename Entry> struct Table
 {
 	TableState *st;
 	Entry *entries;
@@ -216,8 +215,7 @@ void
 TableRemove(const Table<Entry> &t, uint32 i)
 {
 	Entry *e = &t.entries[i];
-	core::IndexErase(t.index, t.st->index_cap, e->hash, (int32) i,
-					 [&t](int32 x) { return t.entries[x].hash; });
+	core::IndexErase(t.index, t.st->index_cap, e->hash, (int32) i, [&t](int32 x) { return t.entries[x].hash; });
 	e->in_use = false;
 	e->next_free = t.st->free_head;
 	t.st->free_head = (int32) i;
@@ -232,9 +230,8 @@ int32
 TableFindOrInsert(const Table<Entry> &t, const Key &key, uint64 hash, TimestampTz now, bool *inserted)
 {
 	*inserted = false;
-	int32 e = core::IndexFind(t.index, t.st->index_cap, hash, [&](int32 i) {
-		return t.entries[i].hash == hash && KeyEqual(t.entries[i].key, key);
-	});
+	int32 e = core::IndexFind(t.index, t.st->index_cap, hash,
+							  [&](int32 i) { return t.entries[i].hash == hash && KeyEqual(t.entries[i].key, key); });
 	if (e != core::kIndexEmpty)
 		return e;
 	if (t.st->max == 0)
@@ -270,4 +267,4 @@ bool ResetDropsItem(const PendingItem &item, uint64 slot_epoch, uint64 current_e
 // CopyPendingItem copies a slot's item consistently (retrying while the owner
 // writes it); returns false when no consistent copy could be taken.
 bool CopyPendingItem(const PendingItem *src, PendingItem *dst);
-}	// namespace xray::pg
+} // namespace xray::pg

@@ -27,7 +27,7 @@ namespace xray::pg
 {
 namespace
 {
-constexpr uint32 kFileMagic = 0x59415258;	// "XRAY"
+constexpr uint32 kFileMagic = 0x59415258; // "XRAY"
 constexpr uint32 kFileVersion = 1;
 const char *const kStatFile = PGSTAT_STAT_PERMANENT_DIRECTORY "/pg_xray.stat";
 const char *const kStatTmp = PGSTAT_STAT_PERMANENT_DIRECTORY "/pg_xray.stat.tmp";
@@ -65,7 +65,7 @@ struct Writer
 struct FileReader
 {
 	FILE *f;
-	uint64 remaining;	// payload bytes left (the CRC excluded)
+	uint64 remaining; // payload bytes left (the CRC excluded)
 
 	bool Get(void *p, size_t n)
 	{
@@ -166,10 +166,10 @@ LoadTable(FileReader &r, const Table<Entry> &t, uint32 n, int64 *skipped, uint64
 void
 WarnDamaged(const char *why)
 {
-	ereport(WARNING, (errcode(ERRCODE_DATA_CORRUPTED),
-					  errmsg("pg_xray: skipping statistics file \"%s\": %s", kStatFile, why)));
+	ereport(WARNING,
+			(errcode(ERRCODE_DATA_CORRUPTED), errmsg("pg_xray: skipping statistics file \"%s\": %s", kStatFile, why)));
 }
-}	// namespace
+} // namespace
 
 void
 StoreDumpFile(int code, Datum arg)
@@ -180,14 +180,20 @@ StoreDumpFile(int code, Datum arg)
 	FILE *f = AllocateFile(kStatTmp, PG_BINARY_W);
 	if (f == NULL)
 	{
-		ereport(LOG, (errcode_for_file_access(),
-					  errmsg("pg_xray: could not write \"%s\": %m", kStatTmp)));
+		ereport(LOG, (errcode_for_file_access(), errmsg("pg_xray: could not write \"%s\": %m", kStatTmp)));
 		return;
 	}
 	Writer w{f, 0, true};
 	INIT_CRC32C(w.crc);
-	FileHeader fh{kFileMagic, kFileVersion, (uint32) sizeof(StmtEntry), (uint32) sizeof(PlanEntry),
-				  (uint32) kHistBuckets, h->stmt_table.count, h->plan_table.count, 0, h->stats_reset};
+	FileHeader fh{kFileMagic,
+				  kFileVersion,
+				  (uint32) sizeof(StmtEntry),
+				  (uint32) sizeof(PlanEntry),
+				  (uint32) kHistBuckets,
+				  h->stmt_table.count,
+				  h->plan_table.count,
+				  0,
+				  h->stats_reset};
 	w.Put(&fh, sizeof(fh));
 	DumpTable(w, Stmts());
 	DumpTable(w, Plans());
@@ -199,8 +205,7 @@ StoreDumpFile(int code, Datum arg)
 		w.ok = false;
 	if (!w.ok)
 	{
-		ereport(LOG, (errcode_for_file_access(),
-					  errmsg("pg_xray: could not write \"%s\": %m", kStatTmp)));
+		ereport(LOG, (errcode_for_file_access(), errmsg("pg_xray: could not write \"%s\": %m", kStatTmp)));
 		unlink(kStatTmp);
 		return;
 	}
@@ -248,11 +253,10 @@ LoadStream(FILE *f)
 	if (skipped > 0)
 	{
 		pg_atomic_fetch_add_u64(&h->dropped, skipped);
-		ereport(LOG, (errmsg("pg_xray: %lld saved entries did not fit the configured capacity",
-							 (long long) skipped)));
+		ereport(LOG, (errmsg("pg_xray: %lld saved entries did not fit the configured capacity", (long long) skipped)));
 	}
 }
-}	// namespace
+} // namespace
 
 void
 StoreLoadFile()
@@ -261,8 +265,7 @@ StoreLoadFile()
 	if (f == NULL)
 	{
 		if (errno != ENOENT)
-			ereport(LOG, (errcode_for_file_access(),
-						  errmsg("pg_xray: could not read \"%s\": %m", kStatFile)));
+			ereport(LOG, (errcode_for_file_access(), errmsg("pg_xray: could not read \"%s\": %m", kStatFile)));
 		return;
 	}
 	// gone before anything is read: whatever happens next, the next start does not see it
@@ -281,4 +284,4 @@ StoreLoadFile()
 	PG_END_TRY();
 	FreeFile(f);
 }
-}	// namespace xray::pg
+} // namespace xray::pg

@@ -153,7 +153,7 @@ ForEachPendingItem(Fn fn)
 		}
 	}
 }
-}	// namespace
+} // namespace
 
 StmtRow *
 StoreSnapshotStatements(int *nrows)
@@ -195,8 +195,8 @@ StoreSnapshotStatements(int *nrows)
 		}
 		for (uint32 i = 0; i < h->plan_table.max; i++)
 			if (store.plans[i].in_use)
-				triples[ntriples++] = PlanTriple{store.plans[i].key.dbid, store.plans[i].key.queryid,
-												 store.plans[i].key.planid};
+				triples[ntriples++] =
+					PlanTriple{store.plans[i].key.dbid, store.plans[i].key.queryid, store.plans[i].key.planid};
 
 		ForEachPendingItem([&](uint32 s, int i, const PendingItem &it) {
 			StmtRow &row = FindOrAddRow(rows, ix, &n, it.key, StmtKeyHash(it.key));
@@ -230,8 +230,7 @@ StoreSnapshotStatements(int *nrows)
 					hi = mid;
 			}
 			int32 count = 0;
-			for (uint32 t = lo; t < ntriples && triples[t].dbid == probe.dbid &&
-								triples[t].queryid == probe.queryid;
+			for (uint32 t = lo; t < ntriples && triples[t].dbid == probe.dbid && triples[t].queryid == probe.queryid;
 				 t++)
 				if (t == lo || triples[t].planid != triples[t - 1].planid)
 					count++;
@@ -320,4 +319,4 @@ StoreGetInfo(StoreInfo *info)
 	LWLockRelease(h->lock);
 	info->dropped = (int64) pg_atomic_read_u64(&h->dropped);
 }
-}	// namespace xray::pg
+} // namespace xray::pg
