@@ -1,0 +1,98 @@
+// workload.hpp - what the index advisor knows of the recorded workload, as
+// palloc'd plain structs (phase 1 of xray.index_advice(), see index_advice.cpp).
+//
+// workload.cpp fills them: the costliest recorded statements of this database,
+// parsed and planned as the roles that ran them; per statement and table the
+// columns it filters on (and how), sorts on and reads; per table row counts,
+// column statistics, existing indexes and the rows the workload writes.
+#pragma once
+#include "index_advisor.hpp"
+#include "advice_text.hpp"
+
+#include "pg_includes.hpp"
+#include "evidence/samples.hpp"
+
+namespace xray::pg
+{
+constexpr int kMaxCols = INDEX_MAX_KEYS;
+constexpr int kMaxExprCols = 16; // expressions per table considered
+constexpr int kMaxUpdates = 16;	 // UPDATE statements per table whose columns are kept
+
+struct ColPod
+{
+	char *name;	  // column name, or the expression's SQL text
+	bool is_expr; // an expression of the table's columns (lower(email))
+	double n_distinct;
+	double width;
+};
+
+struct RelPod
+{
+	Oid relid;
+	char *schema;
+	char *name;
+	double rows;
+	int natts;
+	int nexprs; // expression columns after the natts real ones
+	ColPod *cols;
+	int nindexes;
+	int16 (*index_keys)[kMaxCols];
+	int *index_nkeys;
+	char **index_names;
+	bool *index_droppable;
+	int ngin; // columns covered by an existing gin index
+	int gin_cols[kMaxCols];
+	double write_rows; // rows the recorded workload inserted or deleted
+	int nupdates;	   // UPDATE statements: columns set and rows
+	int update_ncols[kMaxUpdates];
+	int update_cols[kMaxUpdates][kMaxCols];
+	double update_rows[kMaxUpdates];
+};
+
+// UsePod: what one statement does with one table.
+struct UsePod
+{
+	int rel; // into the RelPod array
+	core::FilterList<kMaxCols> filters;
+	int nsort;
+	int sort_col[kMaxCols];
+	bool sort_desc[kMaxCols];
+	int nref; // columns it reads (for INCLUDE); -1 when unknown or too many
+	int ref_col[kMaxCols];
+	int query; // into the QueryPod array
+};
+
+struct QueryPod
+{
+	uint64 queryid;
+	double calls;
+	double rows;
+	Oid userid;			// the role that ran it: analyzed and planned as that role only
+	char *normalized;	// the recorded text (shown)
+	char *sql;			// the text planned: a sample run with its constants when kept, else normalized
+	SampleInfo *sample; // when sql is the sample
+	Query *query;
+	double cost;
+};
+
+struct Workload
+{
+	QueryPod *queries;
+	int nqueries;
+	RelPod *rels;
+	int nrels;
+	int relcap;
+	UsePod *uses;
+	int nuses;
+	int usecap;
+};
+
+static_assert(std::is_trivially_copyable<UsePod>::value && std::is_trivially_copyable<RelPod>::value &&
+				  std::is_trivially_copyable<QueryPod>::value,
+			  "the workload lives in palloc'd memory and is copied with memcpy");
+
+// CollectWorkload fills w with up to max_statements of the costliest recorded
+// statements of this database the caller may see (PostgreSQL side: raises on
+// cancel; a statement that no longer parses or plans is skipped).
+void CollectWorkload(Workload &w, int max_statements);
+} // namespace xray::pg
