@@ -80,45 +80,34 @@ Selectivity(const ColumnInfo &c, double rows) noexcept
 	return 1.0 / distinct;
 }
 
-std::vector<IndexCandidate>
-GenerateCandidates(const std::vector<RelationInfo> &relations, const std::vector<StatementInfo> &statements,
-				   const AdvisorOptions &options)
+namespace
 {
-	std::vector<IndexCandidate> out;
-	std::map<std::pair<int, std::vector<int>>, size_t> seen; // (relation, columns) -> candidate
+// CandidateSet collects candidates, each once, with the statements it may help.
+class CandidateSet
+{
+public:
+	CandidateSet(const std::vector<RelationInfo> &relations, const AdvisorOptions &options)
+		: relations_(relations), options_(options)
+	{
+	}
 
-	auto add = [&](const StatementInfo &st, size_t s, std::vector<int> cols, std::vector<bool> desc,
-				   std::vector<int> include = {}, int pred_col = -1, const std::string &pred_value = "") {
-		if (cols.empty())
+	// AddBtree: keys cols (desc per key), INCLUDE columns, and for a partial
+	// index WHERE pred_col = pred_value; nothing an existing index provides.
+	void AddBtree(const StatementInfo &st, size_t s, const std::vector<int> &cols, const std::vector<bool> &desc,
+				  const std::vector<int> &include = {}, int pred_col = -1, const std::string &pred_value = "")
+	{
+		if (cols.empty() || Provided(relations_[st.relation], cols, include, pred_col))
 			return;
-		const RelationInfo &rel = relations[st.relation];
-		for (const auto &existing : rel.btree_indexes)
+		auto key = std::make_pair(st.relation, Identity(cols, include, pred_col, pred_value));
+		auto it = seen_.find(key);
+		if (it != seen_.end())
 		{
-			bool provided = IsPrefix(cols, existing) && pred_col < 0;
-			for (int c : include)
-				provided = provided && Contains(existing, c);
-			if (provided)
-				return; // an existing index already provides it
-		}
-		std::vector<int> id = cols;
-		id.push_back(-1); // keys, then the INCLUDE columns, then the predicate
-		id.insert(id.end(), include.begin(), include.end());
-		id.push_back(-2);
-		id.push_back(pred_col);
-		auto key = std::make_pair(st.relation, id); // btree candidates only (gin ones are added apart)
-		if (pred_col >= 0)
-		{
-			const size_t value_hash = std::hash<std::string>()(pred_value);
-			key.second.push_back(static_cast<int>(value_hash & 0x7fffffff));
-		}
-		auto it = seen.find(key);
-		if (it != seen.end())
-		{
-			auto &stmts = out[it->second].statements;
+			auto &stmts = out_[it->second].statements;
 			if (std::find(stmts.begin(), stmts.end(), s) == stmts.end())
 				stmts.push_back(s);
 			return;
 		}
+		const RelationInfo &rel = relations_[st.relation];
 		IndexCandidate c;
 		c.relation = st.relation;
 		c.columns = cols;
@@ -128,22 +117,23 @@ GenerateCandidates(const std::vector<RelationInfo> &relations, const std::vector
 		c.predicate_value = pred_value;
 		double rows = pred_col >= 0 ? rel.rows * Selectivity(rel.columns[pred_col], rel.rows) : rel.rows;
 		c.size_bytes =
-			EstimateBtree(rows, KeyWidth(rel, cols) + KeyWidth(rel, include), options.block_size, 0.9).pages *
-			options.block_size;
+			EstimateBtree(rows, KeyWidth(rel, cols) + KeyWidth(rel, include), options_.block_size, 0.9).pages *
+			options_.block_size;
 		c.statements.push_back(s);
-		seen.emplace(key, out.size());
-		out.push_back(std::move(c));
-	};
+		seen_.emplace(key, out_.size());
+		out_.push_back(std::move(c));
+	}
 
-	// gin candidates: one column each, for LIKE patterns (pg_trgm) and jsonb containment
-	auto add_gin = [&](const StatementInfo &st, size_t s, int col, IndexMethod method) {
-		const RelationInfo &rel = relations[st.relation];
+	// AddGin: one column, for LIKE patterns (pg_trgm) or jsonb containment.
+	void AddGin(const StatementInfo &st, size_t s, int col, IndexMethod method)
+	{
+		const RelationInfo &rel = relations_[st.relation];
 		if (Contains(rel.gin_columns, col))
 			return;
-		for (IndexCandidate &c : out)
+		for (IndexCandidate &c : out_)
 			if (c.relation == st.relation && c.method == method && c.columns[0] == col)
 			{
-				if (!Contains(std::vector<int>(c.statements.begin(), c.statements.end()), static_cast<int>(s)))
+				if (std::find(c.statements.begin(), c.statements.end(), s) == c.statements.end())
 					c.statements.push_back(s);
 				return;
 			}
@@ -152,255 +142,384 @@ GenerateCandidates(const std::vector<RelationInfo> &relations, const std::vector
 		c.method = method;
 		c.columns = {col};
 		c.desc = {false};
-		c.size_bytes = EstimateGinPages(rel.rows, rel.columns[col].width, options.block_size) * options.block_size;
+		c.size_bytes = EstimateGinPages(rel.rows, rel.columns[col].width, options_.block_size) * options_.block_size;
 		c.statements.push_back(s);
-		out.push_back(std::move(c));
-	};
+		out_.push_back(std::move(c));
+	}
 
+	std::vector<IndexCandidate> Take() { return std::move(out_); }
+
+private:
+	static bool Provided(const RelationInfo &rel, const std::vector<int> &cols, const std::vector<int> &include,
+						 int pred_col)
+	{
+		for (const auto &existing : rel.btree_indexes)
+		{
+			bool provided = IsPrefix(cols, existing) && pred_col < 0;
+			for (int c : include)
+				provided = provided && Contains(existing, c);
+			if (provided)
+				return true;
+		}
+		return false;
+	}
+
+	// Identity: keys, then the INCLUDE columns, then the predicate (btree only)
+	static std::vector<int> Identity(const std::vector<int> &cols, const std::vector<int> &include, int pred_col,
+									 const std::string &value)
+	{
+		std::vector<int> id = cols;
+		id.push_back(-1);
+		id.insert(id.end(), include.begin(), include.end());
+		id.push_back(-2);
+		id.push_back(pred_col);
+		if (pred_col >= 0)
+		{
+			const size_t value_hash = std::hash<std::string>()(value);
+			id.push_back(static_cast<int>(value_hash & 0x7fffffff));
+		}
+		return id;
+	}
+
+	const std::vector<RelationInfo> &relations_;
+	const AdvisorOptions &options_;
+	std::vector<IndexCandidate> out_;
+	std::map<std::pair<int, std::vector<int>>, size_t> seen_; // (relation, identity) -> candidate
+};
+
+// KeyShape: the btree keys one statement suggests for one table.
+struct KeyShape
+{
+	std::vector<int> eq, range;	   // equality columns (most selective first), range columns
+	std::vector<int> key;		   // eq, then the first range column
+	std::vector<bool> desc;		   // of key
+	std::vector<int> sorted;	   // eq, then the ORDER BY columns
+	std::vector<bool> sorted_desc; // of sorted
+	bool sort_usable = false;	   // ORDER BY only of columns of this table
+	bool SortDiffers() const { return sort_usable && sorted != key; }
+};
+
+KeyShape
+ShapeOf(const RelationInfo &rel, const StatementInfo &st)
+{
+	auto column_ok = [&](int c) { return c >= 0 && c < static_cast<int>(rel.columns.size()); };
+	KeyShape k;
+	for (const ColumnUse &u : st.filters)
+	{
+		if (!column_ok(u.column) || (u.kind != PredKind::kEq && u.kind != PredKind::kRange))
+			continue;
+		std::vector<int> &into = u.kind == PredKind::kEq ? k.eq : k.range;
+		if (!Contains(into, u.column) && !Contains(k.eq, u.column))
+			into.push_back(u.column);
+	}
+	std::stable_sort(k.eq.begin(), k.eq.end(), [&](int a, int b) {
+		return Selectivity(rel.columns[a], rel.rows) < Selectivity(rel.columns[b], rel.rows);
+	});
+	k.key = k.eq;
+	k.desc.assign(k.eq.size(), false);
+	if (!k.range.empty())
+	{
+		k.key.push_back(k.range.front());
+		k.desc.push_back(false);
+	}
+	// ORDER BY columns can follow equality columns (not a range column)
+	k.sorted = k.eq;
+	k.sorted_desc.assign(k.eq.size(), false);
+	k.sort_usable = !st.order_by.empty();
+	for (const SortUse &o : st.order_by)
+	{
+		if (!column_ok(o.column))
+		{
+			k.sort_usable = false;
+			break;
+		}
+		if (!Contains(k.sorted, o.column))
+		{
+			k.sorted.push_back(o.column);
+			k.sorted_desc.push_back(o.desc);
+		}
+	}
+	return k;
+}
+
+// AddCovering: keys k with the few other columns the statement reads
+// INCLUDEd, for an index-only scan.
+void
+AddCovering(CandidateSet &set, const RelationInfo &rel, const StatementInfo &st, size_t s, const std::vector<int> &k,
+			const std::vector<bool> &d, const AdvisorOptions &options)
+{
+	if (k.empty() || st.referenced.empty())
+		return;
+	std::vector<int> extra;
+	double width = 0;
+	for (int c : st.referenced)
+		if (c >= 0 && c < static_cast<int>(rel.columns.size()) && !Contains(k, c) && !Contains(extra, c))
+		{
+			extra.push_back(c);
+			width += rel.columns[c].width;
+		}
+	if (!extra.empty() && static_cast<int>(extra.size()) <= options.max_include && width <= options.max_include_width)
+	{
+		std::sort(extra.begin(), extra.end());
+		set.AddBtree(st, s, k, d, extra);
+	}
+}
+
+// Without: keys k (and their directions) without column col.
+std::vector<int>
+Without(const std::vector<int> &k, const std::vector<bool> &d, int col, std::vector<bool> *out_desc)
+{
+	std::vector<int> r;
+	for (size_t i = 0; i < k.size(); i++)
+		if (k[i] != col)
+		{
+			r.push_back(k[i]);
+			out_desc->push_back(d[i]);
+		}
+	return r;
+}
+
+// AddPartial: the same literal on a low-cardinality column on every run: a
+// partial index on the other keys (the first such column only).
+void
+AddPartial(CandidateSet &set, const RelationInfo &rel, const StatementInfo &st, size_t s, const KeyShape &k,
+		   const AdvisorOptions &options)
+{
+	for (const ColumnUse &u : st.filters)
+	{
+		if (u.kind != PredKind::kEq || u.constant.empty() || u.constant.size() > 200 || u.column < 0 ||
+			u.column >= static_cast<int>(rel.columns.size()))
+			continue;
+		double distinct = 1.0 / Selectivity(rel.columns[u.column], rel.rows);
+		if (distinct > options.partial_max_distinct)
+			continue;
+		std::vector<bool> kd, sd;
+		std::vector<int> pk = Without(k.key, k.desc, u.column, &kd);
+		std::vector<int> ps = Without(k.sorted, k.sorted_desc, u.column, &sd);
+		set.AddBtree(st, s, pk, kd, {}, u.column, u.constant);
+		if (k.sort_usable && ps != pk)
+			set.AddBtree(st, s, ps, sd, {}, u.column, u.constant);
+		return;
+	}
+}
+
+// AddForStatement: every candidate statement s suggests, in order: gin ones,
+// the full key, the key with ORDER BY, their covering variants, the partial
+// ones, equality columns alone, single columns.
+void
+AddForStatement(CandidateSet &set, const RelationInfo &rel, const StatementInfo &st, size_t s,
+				const AdvisorOptions &options)
+{
+	for (const ColumnUse &u : st.filters)
+	{
+		if (u.column < 0 || u.column >= static_cast<int>(rel.columns.size()))
+			continue;
+		if (u.kind == PredKind::kTrigram && options.trigram_available)
+			set.AddGin(st, s, u.column, IndexMethod::kGinTrigram);
+		else if (u.kind == PredKind::kJsonContains)
+			set.AddGin(st, s, u.column, IndexMethod::kGinJsonbPath);
+	}
+	const KeyShape k = ShapeOf(rel, st);
+	set.AddBtree(st, s, k.key, k.desc);
+	if (k.SortDiffers())
+		set.AddBtree(st, s, k.sorted, k.sorted_desc);
+	AddCovering(set, rel, st, s, k.key, k.desc, options);
+	if (k.SortDiffers())
+		AddCovering(set, rel, st, s, k.sorted, k.sorted_desc, options);
+	AddPartial(set, rel, st, s, k, options);
+	if (!k.eq.empty() && k.key.size() > k.eq.size())
+		set.AddBtree(st, s, k.eq, std::vector<bool>(k.eq.size(), false));
+	for (int c : k.eq)
+		set.AddBtree(st, s, {c}, {false});
+	for (int c : k.range)
+		set.AddBtree(st, s, {c}, {false});
+}
+} // namespace
+
+std::vector<IndexCandidate>
+GenerateCandidates(const std::vector<RelationInfo> &relations, const std::vector<StatementInfo> &statements,
+				   const AdvisorOptions &options)
+{
+	CandidateSet set(relations, options);
 	for (size_t s = 0; s < statements.size(); s++)
 	{
 		const StatementInfo &st = statements[s];
 		if (st.relation < 0 || st.relation >= static_cast<int>(relations.size()))
 			continue;
 		const RelationInfo &rel = relations[st.relation];
-		if (rel.rows < options.min_table_rows)
-			continue;
-		auto column_ok = [&](int c) { return c >= 0 && c < static_cast<int>(rel.columns.size()); };
-		for (const ColumnUse &u : st.filters)
-		{
-			if (!column_ok(u.column))
-				continue;
-			if (u.kind == PredKind::kTrigram && options.trigram_available)
-				add_gin(st, s, u.column, IndexMethod::kGinTrigram);
-			else if (u.kind == PredKind::kJsonContains)
-				add_gin(st, s, u.column, IndexMethod::kGinJsonbPath);
-		}
-
-		// equality columns, most selective first; one range column after them
-		std::vector<int> eq, range;
-		for (const ColumnUse &u : st.filters)
-		{
-			if (!column_ok(u.column))
-				continue;
-			if (u.kind != PredKind::kEq && u.kind != PredKind::kRange)
-				continue;
-			std::vector<int> &into = u.kind == PredKind::kEq ? eq : range;
-			if (std::find(into.begin(), into.end(), u.column) == into.end() &&
-				std::find(eq.begin(), eq.end(), u.column) == eq.end())
-				into.push_back(u.column);
-		}
-		std::stable_sort(eq.begin(), eq.end(), [&](int a, int b) {
-			return Selectivity(rel.columns[a], rel.rows) < Selectivity(rel.columns[b], rel.rows);
-		});
-		std::vector<int> key = eq;
-		std::vector<bool> desc(eq.size(), false);
-		if (!range.empty())
-		{
-			key.push_back(range.front());
-			desc.push_back(false);
-		}
-		// ORDER BY columns can follow equality columns (not a range column)
-		std::vector<int> sorted = eq;
-		std::vector<bool> sorted_desc(eq.size(), false);
-		bool sort_usable = !st.order_by.empty();
-		for (const SortUse &o : st.order_by)
-		{
-			if (!column_ok(o.column))
-			{
-				sort_usable = false;
-				break;
-			}
-			if (std::find(sorted.begin(), sorted.end(), o.column) == sorted.end())
-			{
-				sorted.push_back(o.column);
-				sorted_desc.push_back(o.desc);
-			}
-		}
-		add(st, s, key, desc);
-		if (sort_usable && sorted != key)
-			add(st, s, sorted, sorted_desc);
-		// the few other columns it reads, INCLUDEd: an index-only scan
-		auto covering = [&](const std::vector<int> &k, const std::vector<bool> &d) {
-			if (k.empty() || st.referenced.empty())
-				return;
-			std::vector<int> extra;
-			double width = 0;
-			for (int c : st.referenced)
-				if (column_ok(c) && !Contains(k, c) && !Contains(extra, c))
-				{
-					extra.push_back(c);
-					width += rel.columns[c].width;
-				}
-			if (!extra.empty() && static_cast<int>(extra.size()) <= options.max_include &&
-				width <= options.max_include_width)
-			{
-				std::sort(extra.begin(), extra.end());
-				add(st, s, k, d, extra);
-			}
-		};
-		covering(key, desc);
-		if (sort_usable && sorted != key)
-			covering(sorted, sorted_desc);
-
-		// the same literal on a low-cardinality column every run: a partial index on the rest
-		for (const ColumnUse &u : st.filters)
-		{
-			if (u.kind != PredKind::kEq || u.constant.empty() || u.constant.size() > 200 || !column_ok(u.column))
-				continue;
-			double distinct = 1.0 / Selectivity(rel.columns[u.column], rel.rows);
-			if (distinct > options.partial_max_distinct)
-				continue;
-			auto without = [&](const std::vector<int> &k, const std::vector<bool> &d, std::vector<bool> *od) {
-				std::vector<int> r;
-				for (size_t i = 0; i < k.size(); i++)
-					if (k[i] != u.column)
-					{
-						r.push_back(k[i]);
-						od->push_back(d[i]);
-					}
-				return r;
-			};
-			std::vector<bool> kd, sd;
-			std::vector<int> pk = without(key, desc, &kd);
-			std::vector<int> ps = without(sorted, sorted_desc, &sd);
-			add(st, s, pk, kd, {}, u.column, u.constant);
-			if (sort_usable && ps != pk)
-				add(st, s, ps, sd, {}, u.column, u.constant);
-			break;
-		}
-		if (!eq.empty() && key.size() > eq.size())
-			add(st, s, eq, std::vector<bool>(eq.size(), false));
-		for (int c : eq)
-			add(st, s, {c}, {false});
-		for (int c : range)
-			add(st, s, {c}, {false});
+		if (rel.rows >= options.min_table_rows)
+			AddForStatement(set, rel, st, s, options);
 	}
-	return out;
+	return set.Take();
 }
+
+namespace
+{
+// Pick: what adding one candidate to the chosen set would do.
+struct Pick
+{
+	size_t candidate = SIZE_MAX;
+	size_t replaces = SIZE_MAX; // the chosen index it widens ("Extend"), or SIZE_MAX
+	double benefit = 0;			// weighted cost saved, less the write penalty
+	double extra_bytes = 0;
+	double ratio = 0; // benefit per byte
+};
+
+// Greedy is one run of SelectIndexes: the chosen set, the statements' current
+// costs and the oracle's cache.
+class Greedy
+{
+public:
+	Greedy(const std::vector<RelationInfo> &relations, const std::vector<StatementInfo> &statements,
+		   const std::vector<IndexCandidate> &candidates, const CostOracle &cost, const AdvisorOptions &options)
+		: relations_(relations), statements_(statements), candidates_(candidates), cost_(cost), options_(options),
+		  chosen_on_(relations.size()), current_(statements.size(), 0)
+	{
+		for (size_t s = 0; s < statements_.size(); s++)
+		{
+			current_[s] = StmtCost(s, {});
+			sel_.cost_before += statements_[s].weight * current_[s];
+		}
+		sel_.cost_after = sel_.cost_before;
+	}
+
+	Selection Run()
+	{
+		std::set<size_t> remaining;
+		for (size_t c = 0; c < candidates_.size(); c++)
+			remaining.insert(c);
+		while (static_cast<int>(sel_.chosen.size()) < options_.max_indexes && !remaining.empty())
+		{
+			Pick best;
+			for (size_t c : remaining)
+			{
+				Pick p = Evaluate(c);
+				if (p.candidate != SIZE_MAX && p.benefit > 0 && p.ratio > best.ratio)
+					best = p;
+			}
+			if (best.candidate == SIZE_MAX)
+				break;
+			Apply(best);
+			remaining.erase(best.candidate);
+		}
+		return sel_;
+	}
+
+private:
+	double StmtCost(size_t s, const std::vector<size_t> &config)
+	{
+		auto key = std::make_pair(s, config);
+		auto it = cache_.find(key);
+		if (it != cache_.end())
+			return it->second;
+		std::vector<const IndexCandidate *> ptrs;
+		for (size_t c : config)
+			ptrs.push_back(&candidates_[c]);
+		double v = cost_(s, ptrs);
+		sel_.oracle_calls++;
+		cache_.emplace(key, v);
+		return v;
+	}
+
+	// Evaluate: candidate c added (or widening the chosen index it covers);
+	// candidate SIZE_MAX when over a limit or when the gain is too small.
+	Pick Evaluate(size_t c)
+	{
+		const IndexCandidate &cand = candidates_[c];
+		const std::vector<size_t> &on = chosen_on_[cand.relation];
+		Pick p;
+		for (size_t q : on)
+			if (Covers(cand, candidates_[q]))
+				p.replaces = q;
+		const bool widens = p.replaces != SIZE_MAX;
+		p.extra_bytes = cand.size_bytes - (widens ? candidates_[p.replaces].size_bytes : 0);
+		if (used_bytes_ + p.extra_bytes > options_.budget_bytes ||
+			(!widens && static_cast<int>(on.size()) >= options_.max_per_table))
+			return Pick{};
+		std::vector<size_t> config;
+		for (size_t q : on)
+			if (q != p.replaces)
+				config.push_back(q);
+		config.push_back(c);
+		std::sort(config.begin(), config.end());
+		// only the statements it may help (and those of the index it replaces) can change
+		std::vector<size_t> affected = cand.statements;
+		if (widens)
+			affected.insert(affected.end(), candidates_[p.replaces].statements.begin(),
+							candidates_[p.replaces].statements.end());
+		std::sort(affected.begin(), affected.end());
+		affected.erase(std::unique(affected.begin(), affected.end()), affected.end());
+		double benefit = 0, affected_cost = 0;
+		for (size_t s : affected)
+			if (s < statements_.size() && statements_[s].relation == cand.relation &&
+				current_[s] > options_.served_cost)
+			{
+				benefit += statements_[s].weight * (current_[s] - StmtCost(s, config));
+				affected_cost += statements_[s].weight * current_[s];
+			}
+		// too small a gain is not worth an index (a covering twin of the primary key...)
+		if (benefit < options_.min_workload_gain * sel_.cost_before ||
+			benefit < options_.min_statement_gain * affected_cost)
+			return Pick{};
+		// the index writes it adds to the workload's inserts, deletes and updates
+		// (for a widened index, only what the widening adds)
+		const RelationInfo &rel = relations_[cand.relation];
+		double upkeep = WriteUpkeep(rel, cand.columns, cand.include);
+		if (widens)
+			upkeep -= WriteUpkeep(rel, candidates_[p.replaces].columns, candidates_[p.replaces].include);
+		p.candidate = c;
+		p.benefit = benefit - options_.write_penalty * upkeep;
+		p.ratio = p.benefit / std::max(p.extra_bytes, 1.0);
+		return p;
+	}
+
+	// Apply adds the pick and re-costs the statements of its table.
+	void Apply(const Pick &best)
+	{
+		const IndexCandidate &cand = candidates_[best.candidate];
+		auto &on = chosen_on_[cand.relation];
+		if (best.replaces != SIZE_MAX)
+		{
+			on.erase(std::remove(on.begin(), on.end(), best.replaces), on.end());
+			auto at = std::find(sel_.chosen.begin(), sel_.chosen.end(), best.replaces);
+			size_t pos = static_cast<size_t>(at - sel_.chosen.begin());
+			sel_.benefit[pos] += best.benefit;
+			*at = best.candidate; // the wider index takes the narrower one's place
+		}
+		on.push_back(best.candidate);
+		std::sort(on.begin(), on.end());
+		for (size_t s = 0; s < statements_.size(); s++)
+			if (statements_[s].relation == cand.relation)
+			{
+				double before = current_[s];
+				current_[s] = StmtCost(s, on);
+				sel_.cost_after -= statements_[s].weight * (before - current_[s]);
+			}
+		used_bytes_ += best.extra_bytes;
+		if (best.replaces == SIZE_MAX)
+		{
+			sel_.chosen.push_back(best.candidate);
+			sel_.benefit.push_back(best.benefit);
+		}
+	}
+
+	const std::vector<RelationInfo> &relations_;
+	const std::vector<StatementInfo> &statements_;
+	const std::vector<IndexCandidate> &candidates_;
+	const CostOracle &cost_;
+	const AdvisorOptions &options_;
+	Selection sel_{};
+	std::vector<std::vector<size_t>> chosen_on_; // chosen candidates per relation
+	std::map<std::pair<size_t, std::vector<size_t>>, double> cache_;
+	std::vector<double> current_; // each statement's cost with the chosen set
+	double used_bytes_ = 0;
+};
+} // namespace
 
 Selection
 SelectIndexes(const std::vector<RelationInfo> &relations, const std::vector<StatementInfo> &statements,
 			  const std::vector<IndexCandidate> &candidates, const CostOracle &cost, const AdvisorOptions &options)
 {
-	Selection sel{};
-	std::vector<std::vector<size_t>> chosen_on(relations.size()); // chosen candidates per relation
-	std::map<std::pair<size_t, std::vector<size_t>>, double> cache;
-
-	auto stmt_cost = [&](size_t s, const std::vector<size_t> &config) {
-		auto key = std::make_pair(s, config);
-		auto it = cache.find(key);
-		if (it != cache.end())
-			return it->second;
-		std::vector<const IndexCandidate *> ptrs;
-		for (size_t c : config)
-			ptrs.push_back(&candidates[c]);
-		double v = cost(s, ptrs);
-		sel.oracle_calls++;
-		cache.emplace(key, v);
-		return v;
-	};
-
-	std::vector<double> current(statements.size(), 0);
-	for (size_t s = 0; s < statements.size(); s++)
-	{
-		current[s] = stmt_cost(s, {});
-		sel.cost_before += statements[s].weight * current[s];
-	}
-	sel.cost_after = sel.cost_before;
-
-	std::set<size_t> remaining;
-	for (size_t c = 0; c < candidates.size(); c++)
-		remaining.insert(c);
-	double used_bytes = 0;
-
-	while (static_cast<int>(sel.chosen.size()) < options.max_indexes && !remaining.empty())
-	{
-		size_t best = SIZE_MAX, best_replaces = SIZE_MAX;
-		double best_ratio = 0, best_benefit = 0, best_bytes = 0;
-		for (size_t c : remaining)
-		{
-			const IndexCandidate &cand = candidates[c];
-			// "Extend": a candidate that widens a chosen index replaces it
-			size_t replaces = SIZE_MAX;
-			for (size_t p : chosen_on[cand.relation])
-				if (Covers(cand, candidates[p]))
-					replaces = p;
-			double extra_bytes = cand.size_bytes - (replaces != SIZE_MAX ? candidates[replaces].size_bytes : 0);
-			if (used_bytes + extra_bytes > options.budget_bytes)
-				continue;
-			if (replaces == SIZE_MAX && static_cast<int>(chosen_on[cand.relation].size()) >= options.max_per_table)
-				continue;
-			std::vector<size_t> config;
-			for (size_t p : chosen_on[cand.relation])
-				if (p != replaces)
-					config.push_back(p);
-			config.push_back(c);
-			std::sort(config.begin(), config.end());
-			// only the statements it may help (and those of the index it replaces) can change
-			double benefit = 0, affected_cost = 0;
-			std::vector<size_t> affected = cand.statements;
-			if (replaces != SIZE_MAX)
-				affected.insert(affected.end(), candidates[replaces].statements.begin(),
-								candidates[replaces].statements.end());
-			std::sort(affected.begin(), affected.end());
-			affected.erase(std::unique(affected.begin(), affected.end()), affected.end());
-			for (size_t s : affected)
-				if (s < statements.size() && statements[s].relation == cand.relation &&
-					current[s] > options.served_cost)
-				{
-					benefit += statements[s].weight * (current[s] - stmt_cost(s, config));
-					affected_cost += statements[s].weight * current[s];
-				}
-			// too small a gain is not worth an index (a covering twin of the primary key...)
-			if (benefit < options.min_workload_gain * sel.cost_before ||
-				benefit < options.min_statement_gain * affected_cost)
-				continue;
-			// the index writes it adds to the workload's inserts, deletes and updates
-			// (for a widened index, only what the widening adds)
-			const RelationInfo &rel = relations[cand.relation];
-			double upkeep = WriteUpkeep(rel, cand.columns, cand.include);
-			if (replaces != SIZE_MAX)
-				upkeep -= WriteUpkeep(rel, candidates[replaces].columns, candidates[replaces].include);
-			benefit -= options.write_penalty * upkeep;
-			double ratio = benefit / std::max(extra_bytes, 1.0);
-			if (benefit > 0 && ratio > best_ratio)
-			{
-				best = c;
-				best_replaces = replaces;
-				best_ratio = ratio;
-				best_benefit = benefit;
-				best_bytes = extra_bytes;
-			}
-		}
-		if (best == SIZE_MAX)
-			break;
-		const IndexCandidate &cand = candidates[best];
-		auto &on = chosen_on[cand.relation];
-		if (best_replaces != SIZE_MAX)
-		{
-			on.erase(std::remove(on.begin(), on.end(), best_replaces), on.end());
-			auto at = std::find(sel.chosen.begin(), sel.chosen.end(), best_replaces);
-			size_t pos = static_cast<size_t>(at - sel.chosen.begin());
-			sel.benefit[pos] += best_benefit;
-			*at = best; // the wider index takes the narrower one's place
-		}
-		on.push_back(best);
-		std::sort(on.begin(), on.end());
-		for (size_t s = 0; s < statements.size(); s++)
-			if (statements[s].relation == cand.relation)
-			{
-				double before = current[s];
-				current[s] = stmt_cost(s, chosen_on[cand.relation]);
-				sel.cost_after -= statements[s].weight * (before - current[s]);
-			}
-		used_bytes += best_bytes;
-		if (best_replaces == SIZE_MAX)
-		{
-			sel.chosen.push_back(best);
-			sel.benefit.push_back(best_benefit);
-		}
-		remaining.erase(best);
-	}
-	return sel;
+	return Greedy(relations, statements, candidates, cost, options).Run();
 }
 } // namespace xray::core

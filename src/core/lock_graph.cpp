@@ -102,8 +102,10 @@ CycleMembers(const Graph &g)
 }
 } // namespace
 
-std::vector<ForestNode>
-BuildForest(const std::vector<WaitEdge> &edges)
+namespace
+{
+Graph
+GraphOf(const std::vector<WaitEdge> &edges)
 {
 	Graph g;
 	for (const WaitEdge &e : edges)
@@ -116,21 +118,32 @@ BuildForest(const std::vector<WaitEdge> &edges)
 		if (e.waited_s < 0 && g.waited[w] < 0)
 			g.waited[w] = 0; // waiting, for an unknown time
 	}
-	const int n = static_cast<int>(g.pids.size());
-	for (int i = 0; i < n; i++)
+	for (size_t i = 0; i < g.pids.size(); i++)
 	{
 		SortByPid(g.waiters[i], g.pids);
 		SortByPid(g.blockers[i], g.pids);
 	}
-	std::vector<bool> cycle = CycleMembers(g);
+	return g;
+}
 
-	// roots: blocking without waiting; then, for what is left unreached, the
-	// smallest pid of a cycle (sessions below a cycle hang from it)
-	std::vector<int> parent(n, -2), depth(n, 0), root(n, -1);
-	std::vector<int> roots;
+// Tree: every session's place under its root.
+struct Tree
+{
+	std::vector<int> parent, depth, root; // parent -1 for a root, -2 unreached
+	std::vector<int> roots;				  // in the order found
+	std::vector<int> order;				  // every node, by pid
+
+	explicit Tree(const Graph &g) : parent(g.pids.size(), -2), depth(g.pids.size(), 0), root(g.pids.size(), -1)
+	{
+		for (size_t i = 0; i < g.pids.size(); i++)
+			order.push_back(static_cast<int>(i));
+		SortByPid(order, g.pids);
+	}
+
 	// Reach: breadth-first from sources (in pid order) along "is waited on by":
 	// each session gets the nearest source as its root, ties to the smaller pid
-	auto reach = [&](const std::vector<int> &sources) {
+	void Reach(const Graph &g, const std::vector<int> &sources)
+	{
 		std::vector<int> queue;
 		for (int r : sources)
 		{
@@ -151,28 +164,43 @@ BuildForest(const std::vector<WaitEdge> &edges)
 					queue.push_back(w);
 				}
 		}
-	};
-	std::vector<int> order(n);
-	for (int i = 0; i < n; i++)
-		order[i] = i;
-	SortByPid(order, g.pids);
+	}
+};
+
+// TreeOf: roots are sessions blocking without waiting; then, for what is left
+// unreached, the smallest pid of a cycle (sessions below a cycle hang from it).
+Tree
+TreeOf(const Graph &g, const std::vector<bool> &cycle)
+{
+	Tree t(g);
 	// all true roots first, so that a session below two roots sits under the nearest
 	std::vector<int> true_roots;
-	for (int i : order)
+	for (int i : t.order)
 		if (g.blockers[i].empty())
 			true_roots.push_back(i);
-	reach(true_roots);
-	for (int i : order)
-		if (parent[i] == -2 && cycle[i])
-			reach({i}); // the smallest unreached pid of this cycle (order is by pid)
-	for (int i : order)
-		if (parent[i] == -2)
-			reach({i}); // waits on a cycle's member only: reached above; defensive fallback
+	t.Reach(g, true_roots);
+	for (int i : t.order)
+		if (t.parent[i] == -2 && cycle[i])
+			t.Reach(g, {i}); // the smallest unreached pid of this cycle (order is by pid)
+	for (int i : t.order)
+		if (t.parent[i] == -2)
+			t.Reach(g, {i}); // waits on a cycle's member only: reached above; defensive fallback
+	return t;
+}
 
-	// blocked_sessions: every node reachable over "waits on" edges reversed;
-	// depth_below: the farthest of them (breadth-first distance)
-	std::vector<int> blocked(n, 0), below(n, 0);
-	std::vector<double> blocked_wait(n, 0.0);
+// Below: per session, every session reachable over "waits on" edges reversed,
+// their waits, and the farthest of them (breadth-first distance).
+struct Below
+{
+	std::vector<int> blocked, depth;
+	std::vector<double> wait_s;
+};
+
+Below
+BelowOf(const Graph &g)
+{
+	const int n = static_cast<int>(g.pids.size());
+	Below b{std::vector<int>(n, 0), std::vector<int>(n, 0), std::vector<double>(n, 0.0)};
 	std::vector<int> mark(n, -1), dist(n, 0);
 	for (int s = 0; s < n; s++)
 	{
@@ -187,23 +215,35 @@ BuildForest(const std::vector<WaitEdge> &edges)
 				{
 					mark[w] = s;
 					dist[w] = dist[v] + 1;
-					blocked[s]++;
-					blocked_wait[s] += std::max(0.0, g.waited[w]);
-					below[s] = std::max(below[s], dist[w]);
+					b.blocked[s]++;
+					b.wait_s[s] += std::max(0.0, g.waited[w]);
+					b.depth[s] = std::max(b.depth[s], dist[w]);
 					queue.push_back(w);
 				}
 		}
 	}
+	return b;
+}
+} // namespace
+
+std::vector<ForestNode>
+BuildForest(const std::vector<WaitEdge> &edges)
+{
+	const Graph g = GraphOf(edges);
+	const int n = static_cast<int>(g.pids.size());
+	const std::vector<bool> cycle = CycleMembers(g);
+	Tree t = TreeOf(g, cycle);
+	const Below below = BelowOf(g);
 
 	// display order: roots by blocked sessions, subtrees depth-first by pid
-	std::stable_sort(roots.begin(), roots.end(), [&](int a, int b) { return blocked[a] > blocked[b]; });
+	std::stable_sort(t.roots.begin(), t.roots.end(), [&](int a, int b) { return below.blocked[a] > below.blocked[b]; });
 	std::vector<std::vector<int>> children(n);
-	for (int i : order)
-		if (parent[i] >= 0)
-			children[parent[i]].push_back(i);
+	for (int i : t.order)
+		if (t.parent[i] >= 0)
+			children[t.parent[i]].push_back(i);
 	std::vector<ForestNode> out;
 	out.reserve(n);
-	for (int r : roots)
+	for (int r : t.roots)
 	{
 		std::vector<int> stack{r};
 		while (!stack.empty())
@@ -212,16 +252,16 @@ BuildForest(const std::vector<WaitEdge> &edges)
 			stack.pop_back();
 			ForestNode node;
 			node.pid = g.pids[v];
-			node.root = g.pids[root[v]];
-			node.parent = parent[v] >= 0 ? g.pids[parent[v]] : 0;
-			node.depth = depth[v];
+			node.root = g.pids[t.root[v]];
+			node.parent = t.parent[v] >= 0 ? g.pids[t.parent[v]] : 0;
+			node.depth = t.depth[v];
 			node.waiting = !g.blockers[v].empty();
 			node.in_cycle = cycle[v];
-			node.blocked_sessions = blocked[v];
-			node.blocked_wait_s = blocked_wait[v];
-			node.depth_below = below[v];
+			node.blocked_sessions = below.blocked[v];
+			node.blocked_wait_s = below.wait_s[v];
+			node.depth_below = below.depth[v];
 			node.waited_s = node.waiting ? std::max(0.0, g.waited[v]) : -1.0;
-			for (int a = v; a >= 0; a = parent[a])
+			for (int a = v; a >= 0; a = t.parent[a])
 				node.path.push_back(g.pids[a]);
 			std::reverse(node.path.begin(), node.path.end());
 			out.push_back(std::move(node));

@@ -55,8 +55,9 @@ const struct config_enum_entry kTrackOptions[] = {
 };
 } // namespace
 
+// the recorder: what is recorded, how much is kept, when it is merged
 void
-DefineGucs()
+DefineRecorderGucs()
 {
 	DefineCustomBoolVariable("xray.enabled", "Records statements, plans and their timings.", NULL, &guc_enabled, true,
 							 PGC_SUSET, 0, NULL, NULL, NULL);
@@ -83,6 +84,12 @@ DefineGucs()
 							"Longest time a backend keeps counts in its own slot before merging them.",
 							"Readers always see pending counts; this bounds how long they stay there.",
 							&guc_flush_interval_ms, 1000, 10, 3600000, PGC_SIGHUP, GUC_UNIT_MS, NULL, NULL, NULL);
+}
+
+// the advisors: which statements, what budget, what evidence
+void
+DefineAdviceGucs()
+{
 	DefineCustomIntVariable("xray.index_advice_statements",
 							"How many of the costliest recorded statements xray.index_advice considers.", NULL,
 							&guc_index_advice_statements, 500, 1, 100000, PGC_USERSET, 0, NULL, NULL, NULL);
@@ -100,6 +107,12 @@ DefineGucs()
 							 "Sampled executions count rows per plan node (no timers); counting in "
 							 "xray.statements stays exact whatever this is.",
 							 &guc_advice_sample_rate, 0.01, 0.0, 1.0, PGC_SUSET, 0, NULL, NULL, NULL);
+}
+
+// the lock sampler and the diagnostics it feeds
+void
+DefineLockGucs()
+{
 	DefineCustomIntVariable("xray.lock_sample_interval",
 							"How often the lock sampler records lock waits and wait events; 0 turns it off.",
 							"Each tick reads backend status; the lock manager is asked only when a process "
@@ -111,6 +124,18 @@ DefineGucs()
 	DefineCustomIntVariable(
 		"xray.long_transaction_threshold", "Transactions open longer than this are listed by xray.long_transactions.",
 		NULL, &guc_long_transaction_threshold_ms, 60000, 0, INT_MAX, PGC_USERSET, GUC_UNIT_MS, NULL, NULL, NULL);
+	DefineCustomIntVariable("xray.connection_observation",
+							"How long the connection samples must cover before xray.settings_advice sizes "
+							"max_connections.",
+							"Peaks seen over a short time say little about the busiest hour.",
+							&guc_connection_observation_min, 60, 1, 24 * 60, PGC_USERSET, GUC_UNIT_MIN, NULL, NULL,
+							NULL);
+}
+
+// history snapshots and alerts
+void
+DefineMonitoringGucs()
+{
 	DefineCustomIntVariable("xray.history_retention", "How long xray.snapshot() keeps history snapshots.",
 							"Older snapshots are deleted by the next xray.snapshot().", &guc_history_retention_min,
 							7 * 24 * 60, 1, INT_MAX, PGC_SIGHUP, GUC_UNIT_MIN, NULL, NULL, NULL);
@@ -119,14 +144,17 @@ DefineGucs()
 		"How often pg_xray itself takes a history snapshot and checks alerts; 0 leaves it to pg_cron.",
 		"A short-lived worker runs xray.snapshot() and xray.check_alerts() in xray.monitoring_database.",
 		&guc_snapshot_interval_s, 0, 0, 7 * 24 * 3600, PGC_SIGHUP, GUC_UNIT_S, NULL, NULL, NULL);
-	DefineCustomIntVariable("xray.connection_observation",
-							"How long the connection samples must cover before xray.settings_advice sizes "
-							"max_connections.",
-							"Peaks seen over a short time say little about the busiest hour.",
-							&guc_connection_observation_min, 60, 1, 24 * 60, PGC_USERSET, GUC_UNIT_MIN, NULL, NULL,
-							NULL);
 	DefineCustomStringVariable("xray.monitoring_database", "Database where xray.snapshot_interval takes snapshots.",
 							   NULL, &guc_monitoring_database, "postgres", PGC_SIGHUP, 0, NULL, NULL, NULL);
+}
+
+void
+DefineGucs()
+{
+	DefineRecorderGucs();
+	DefineAdviceGucs();
+	DefineLockGucs();
+	DefineMonitoringGucs();
 	MarkGUCPrefixReserved("xray");
 }
 } // namespace xray::pg

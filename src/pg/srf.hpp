@@ -16,6 +16,19 @@ CheckSrfColumns(ReturnSetInfo *rsinfo, int built)
 				 errhint("Run ALTER EXTENSION pg_xray UPDATE, or reinstall pg_xray.")));
 }
 
+// RecordResult: the one row of a function returning a record, from values
+// and nulls in the order of its declared columns.
+inline Datum
+RecordResult(FunctionCallInfo fcinfo, Datum *values, bool *nulls)
+{
+	TupleDesc desc;
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						errmsg("function returning record called in context that cannot accept type record")));
+	desc = BlessTupleDesc(desc);
+	return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
+}
+
 // StartSrf prepares a materialized result set and returns it.
 inline ReturnSetInfo *
 StartSrf(FunctionCallInfo fcinfo)

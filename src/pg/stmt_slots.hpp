@@ -8,6 +8,7 @@
 // Used for the scan signals (per statement and table), the plan-node evidence
 // and the repeats (per statement).
 #pragma once
+#include <type_traits>
 #include <cstring>
 
 #include "hash_index.hpp"
@@ -30,6 +31,8 @@ struct SlotKey
 
 template <typename T> class StmtSlots
 {
+	static_assert(std::is_trivially_copyable<T>::value, "shared memory holds PODs (slots are memset and copied)");
+
 public:
 	struct Slot
 	{

@@ -46,11 +46,15 @@ is "$(q "$port" "SELECT holds_xmin_horizon FROM xray.long_transactions('0') WHER
 is "$(q "$port" "SELECT count(*) FROM xray.long_transactions('1 hour')")" "0" "long_transactions: nothing past a 1-hour threshold"
 is "$(q "$port" "SELECT count(*) FROM xray.lock_incidents WHERE ongoing")" "2" "incidents: two ongoing while it lasts"
 wait # everything finishes within about 3 s
-sleep 0.5
+# a client that has exited may leave its backend ending for a moment (slower under load):
+# wait until the server has let go of every lock and the sampler has seen it
+wait_for "SELECT count(*) = 0 FROM pg_locks WHERE NOT granted"
 is "$(q "$port" "SELECT count(*) FROM xray.lock_waits")" "0" "live: nothing waits once the holders finish"
+wait_for "SELECT count(*) = 0 FROM xray.lock_incidents WHERE ongoing"
 is "$(q "$port" "SELECT count(*) FROM xray.lock_incidents WHERE ongoing")" "0" "incidents: over"
-is "$(q "$port" "SELECT max_sessions_blocked || ' ' || max_depth || ' ' || root_state FROM xray.lock_incidents
-                 WHERE root_query LIKE 'UPDATE acct%' OR root_state LIKE 'idle in%' ORDER BY started_at LIMIT 1")" \
+# the worst the idle root did (one incident, or two if a loaded tick missed the root in between)
+is "$(q "$port" "SELECT max(max_sessions_blocked) || ' ' || max(max_depth) || ' ' || min(root_state)
+                 FROM xray.lock_incidents WHERE root_state LIKE 'idle in%'")" \
 	"3 2 idle in transaction" "incidents: the idle-in-transaction root blocked 3 sessions, 2 deep"
 ok "$(q "$port" "SELECT bool_and(duration > interval '1 s' AND blocked_seconds > 1) FROM xray.lock_incidents")" \
 	"incidents: duration and blocked-seconds measured"

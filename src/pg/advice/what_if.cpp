@@ -193,8 +193,10 @@ ColumnWidth(Oid relid, AttrNumber attnum, Oid typ, int32 typmod)
 }
 
 // ParseIndex turns one CREATE INDEX statement into a hypothetical btree or gin index.
-void
-ParseIndex(const char *sql, HypoIndex *h, Oid oid)
+// IndexStmtOf parses sql as one CREATE INDEX on a table or materialized view
+// with btree or gin, transformed as CREATE INDEX would (raises otherwise).
+IndexStmt *
+IndexStmtOf(const char *sql, Oid *relam_out, const char **am_out, Oid *relid_out)
 {
 	List *raw = raw_parser(sql, RAW_PARSE_DEFAULT);
 	if (list_length(raw) != 1 || !IsA(((RawStmt *) linitial(raw))->stmt, IndexStmt))
@@ -220,9 +222,17 @@ ParseIndex(const char *sql, HypoIndex *h, Oid oid)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("access method \"%s\" does not support %s", am_name,
 																stmt->unique ? "unique indexes" : "included columns")));
 
-	int nkey = list_length(stmt->indexParams);
-	int ncol = nkey + list_length(stmt->indexIncludingParams);
-	// what CREATE INDEX would refuse is refused here too (DefineIndex's checks)
+	*relam_out = relam;
+	*am_out = am_name;
+	*relid_out = relid;
+	return stmt;
+}
+
+// CheckIndexOptions refuses what DefineIndex would refuse: column counts, an
+// unknown tablespace, invalid storage parameters.
+void
+CheckIndexOptions(IndexStmt *stmt, Oid relam, int nkey, int ncol)
+{
 	if (ncol > INDEX_MAX_KEYS)
 		ereport(ERROR, (errcode(ERRCODE_TOO_MANY_COLUMNS),
 						errmsg("cannot use more than %d columns in an index", INDEX_MAX_KEYS)));
@@ -237,6 +247,83 @@ ParseIndex(const char *sql, HypoIndex *h, Oid oid)
 		IndexAmRoutine *amroutine = GetIndexAmRoutineByAmId(relam, false);
 		(void) index_reloptions(amroutine->amoptions, reloptions, true);
 	}
+}
+
+// AddIndexColumn sets column i of h from index element e (a key column when
+// i < nkey) and appends its text to cols.
+void
+AddIndexColumn(HypoIndex *h, IndexElem *e, int i, int nkey, Oid relam, const char *am_name, StringInfo cols)
+{
+	const Oid relid = h->relid;
+	Oid typ, coll;
+	int32 typmod;
+	if (e->name)
+	{
+		AttrNumber attnum = get_attnum(relid, e->name);
+		if (attnum == InvalidAttrNumber)
+			ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN), errmsg("column \"%s\" does not exist", e->name)));
+		get_atttypetypmodcoll(relid, attnum, &typ, &typmod, &coll);
+		h->indexkeys[i] = attnum;
+		if (i < nkey)
+			h->key_width += ColumnWidth(relid, attnum, typ, typmod);
+		appendStringInfo(cols, "%s%s", i ? ", " : "", quote_identifier(e->name));
+	}
+	else
+	{
+		if (contain_mutable_functions((Node *) expression_planner((Expr *) copyObjectImpl(e->expr))))
+			ereport(ERROR, (errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+							errmsg("functions in index expression must be marked IMMUTABLE")));
+		Node *expr = eval_const_expressions(NULL, e->expr);
+		fix_opfuncids(expr);
+		typ = exprType(expr);
+		typmod = exprTypmod(expr);
+		coll = exprCollation(expr);
+		h->indexprs = lappend(h->indexprs, expr);
+		if (i < nkey)
+			h->key_width += get_typavgwidth(typ, typmod);
+		List *ctx = deparse_context_for(get_rel_name(relid), relid);
+		appendStringInfo(cols, "%s%s", i ? ", " : "", deparse_expression(e->expr, ctx, false, false));
+	}
+	if (i < nkey && relam != BTREE_AM_OID &&
+		(e->ordering != SORTBY_DEFAULT || e->nulls_ordering != SORTBY_NULLS_DEFAULT))
+		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						errmsg("access method \"%s\" does not support ASC/DESC or NULLS options", am_name)));
+	if (i < nkey)
+	{
+		if (e->collation)
+			coll = get_collation_oid(e->collation, false);
+		Oid opclass = ResolveOpClass(e->opclass, typ, am_name, relam);
+		h->opfamily[i] = get_opclass_family(opclass);
+		h->opcintype[i] = get_opclass_input_type(opclass);
+		h->collations[i] = coll;
+		h->reverse[i] = e->ordering == SORTBY_DESC;
+		h->nulls_first[i] =
+			e->nulls_ordering == SORTBY_NULLS_FIRST || (e->nulls_ordering == SORTBY_NULLS_DEFAULT && h->reverse[i]);
+	}
+}
+
+// IndexPredicate: the partial index's WHERE clause, planned (implicit AND).
+List *
+IndexPredicate(Node *where)
+{
+	if (contain_mutable_functions((Node *) expression_planner((Expr *) copyObjectImpl(where))))
+		ereport(ERROR, (errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
+						errmsg("functions in index predicate must be marked IMMUTABLE")));
+	Node *pred = eval_const_expressions(NULL, where);
+	pred = (Node *) canonicalize_qual((Expr *) pred, true);
+	fix_opfuncids(pred);
+	return make_ands_implicit((Expr *) pred);
+}
+
+void
+ParseIndex(const char *sql, HypoIndex *h, Oid oid)
+{
+	Oid relam, relid;
+	const char *am_name;
+	IndexStmt *stmt = IndexStmtOf(sql, &relam, &am_name, &relid);
+	int nkey = list_length(stmt->indexParams);
+	int ncol = nkey + list_length(stmt->indexIncludingParams);
+	CheckIndexOptions(stmt, relam, nkey, ncol);
 	memset(h, 0, sizeof(*h));
 	h->oid = oid;
 	h->relid = relid;
@@ -249,72 +336,14 @@ ParseIndex(const char *sql, HypoIndex *h, Oid oid)
 	h->opcintype = (Oid *) palloc0(sizeof(Oid) * ncol);
 	h->reverse = (bool *) palloc0(sizeof(bool) * ncol);
 	h->nulls_first = (bool *) palloc0(sizeof(bool) * ncol);
-
-	List *params = list_concat_copy(stmt->indexParams, stmt->indexIncludingParams);
-	ListCell *lc;
-	int i = 0;
 	StringInfoData cols;
 	initStringInfo(&cols);
-	foreach (lc, params)
-	{
-		IndexElem *e = (IndexElem *) lfirst(lc);
-		Oid typ, coll;
-		int32 typmod;
-		if (e->name)
-		{
-			AttrNumber attnum = get_attnum(relid, e->name);
-			if (attnum == InvalidAttrNumber)
-				ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN), errmsg("column \"%s\" does not exist", e->name)));
-			get_atttypetypmodcoll(relid, attnum, &typ, &typmod, &coll);
-			h->indexkeys[i] = attnum;
-			if (i < nkey)
-				h->key_width += ColumnWidth(relid, attnum, typ, typmod);
-			appendStringInfo(&cols, "%s%s", i ? ", " : "", quote_identifier(e->name));
-		}
-		else
-		{
-			if (contain_mutable_functions((Node *) expression_planner((Expr *) copyObjectImpl(e->expr))))
-				ereport(ERROR, (errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-								errmsg("functions in index expression must be marked IMMUTABLE")));
-			Node *expr = eval_const_expressions(NULL, e->expr);
-			fix_opfuncids(expr);
-			typ = exprType(expr);
-			typmod = exprTypmod(expr);
-			coll = exprCollation(expr);
-			h->indexprs = lappend(h->indexprs, expr);
-			if (i < nkey)
-				h->key_width += get_typavgwidth(typ, typmod);
-			List *ctx = deparse_context_for(get_rel_name(relid), relid);
-			appendStringInfo(&cols, "%s%s", i ? ", " : "", deparse_expression(e->expr, ctx, false, false));
-		}
-		if (i < nkey && relam != BTREE_AM_OID &&
-			(e->ordering != SORTBY_DEFAULT || e->nulls_ordering != SORTBY_NULLS_DEFAULT))
-			ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-							errmsg("access method \"%s\" does not support ASC/DESC or NULLS options", am_name)));
-		if (i < nkey)
-		{
-			if (e->collation)
-				coll = get_collation_oid(e->collation, false);
-			Oid opclass = ResolveOpClass(e->opclass, typ, am_name, relam);
-			h->opfamily[i] = get_opclass_family(opclass);
-			h->opcintype[i] = get_opclass_input_type(opclass);
-			h->collations[i] = coll;
-			h->reverse[i] = e->ordering == SORTBY_DESC;
-			h->nulls_first[i] =
-				e->nulls_ordering == SORTBY_NULLS_FIRST || (e->nulls_ordering == SORTBY_NULLS_DEFAULT && h->reverse[i]);
-		}
-		i++;
-	}
+	ListCell *lc;
+	int i = 0;
+	foreach (lc, list_concat_copy(stmt->indexParams, stmt->indexIncludingParams))
+		AddIndexColumn(h, (IndexElem *) lfirst(lc), i++, nkey, relam, am_name, &cols);
 	if (stmt->whereClause)
-	{
-		if (contain_mutable_functions((Node *) expression_planner((Expr *) copyObjectImpl(stmt->whereClause))))
-			ereport(ERROR, (errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
-							errmsg("functions in index predicate must be marked IMMUTABLE")));
-		Node *pred = eval_const_expressions(NULL, stmt->whereClause);
-		pred = (Node *) canonicalize_qual((Expr *) pred, true);
-		fix_opfuncids(pred);
-		h->indpred = make_ands_implicit((Expr *) pred);
-	}
+		h->indpred = IndexPredicate(stmt->whereClause);
 	Relation rel = relation_open(relid, NoLock);
 	double tuples = rel->rd_rel->reltuples > 0 ? rel->rd_rel->reltuples : 0;
 	relation_close(rel, NoLock);

@@ -15,6 +15,8 @@
 // (the advisors) take it shared.
 #include <cstring>
 
+#include <type_traits>
+
 #include "hash_index.hpp"
 #include "param_text.hpp"
 
@@ -47,6 +49,9 @@ struct SamplesHeader
 	uint32 nslots;
 	uint32 text_size;
 };
+
+static_assert(std::is_trivially_copyable<SampleSlot>::value && std::is_trivially_copyable<SamplesHeader>::value,
+			  "shared memory holds PODs");
 
 SamplesHeader *samples = NULL;
 

@@ -56,4 +56,21 @@ void LockModeNames(LOCKMETHODID method, LOCKMASK mask, StringInfo out);
 // "tuple (0,3) of public.t", "transaction 750", "advisory 1:42"). Relations
 // are named only in the current database (others by oid).
 char *LockObjectText(const LOCKTAG &tag);
+
+// LockTagRelation: the relation a relation, extension, page or tuple lock is
+// on; InvalidOid for other lock types.
+inline Oid
+LockTagRelation(const LOCKTAG &tag)
+{
+	switch ((LockTagType) tag.locktag_type)
+	{
+		case LOCKTAG_RELATION:
+		case LOCKTAG_RELATION_EXTEND:
+		case LOCKTAG_PAGE:
+		case LOCKTAG_TUPLE:
+			return tag.locktag_field2;
+		default:
+			return InvalidOid;
+	}
+}
 } // namespace xray::pg

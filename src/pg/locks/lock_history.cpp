@@ -30,8 +30,9 @@
 //
 // Locking: one LWLock for the lock history. The worker takes it exclusively once per tick to
 // publish (after all lock-manager and snapshot work is done); readers take it
-// shared. The hash tables use open addressing without deletion (cleared only
-// by xray.reset()), so a lookup is O(1) and bounded by the probe limit.
+// shared. The aggregates and the profile fill their arrays in order and are
+// found through core/hash_index.hpp (linear probing, at least half the slots
+// empty, so a lookup is O(1) expected); they are emptied only by xray.reset().
 //
 // Races accepted: the snapshot of backend status and the lock edges are taken
 // a few microseconds apart; a query id may belong to the next statement of a
@@ -68,8 +69,6 @@ namespace xray::pg
 {
 namespace
 {
-constexpr int kProbeLimit = 64;
-
 struct LockHistHeader
 {
 	LWLock *lock;
@@ -82,6 +81,12 @@ struct LockHistHeader
 };
 
 LockHistHeader *hist = NULL;
+
+// hash index slots: a power of two, at least twice the entries (hash_index.hpp)
+constexpr uint32 kHistorySlots = 2 * kHistoryEntries;
+constexpr uint32 kProfileSlots = 2 * kProfileEntries;
+static_assert((kHistorySlots & (kHistorySlots - 1)) == 0 && (kProfileSlots & (kProfileSlots - 1)) == 0,
+			  "hash index capacities are powers of two");
 
 static_assert(std::is_trivially_copyable<LockSampleRec>::value, "shared memory holds PODs");
 static_assert(std::is_trivially_copyable<LockHistEntry>::value, "shared memory holds PODs");
@@ -103,6 +108,8 @@ HistSize()
 	s = add_size(s, MAXALIGN(sizeof(LockHistEntry) * kHistoryEntries));
 	s = add_size(s, MAXALIGN(sizeof(IncidentRec) * kIncidents));
 	s = add_size(s, MAXALIGN(sizeof(WaitProfEntry) * kProfileEntries));
+	s = add_size(s, MAXALIGN(sizeof(int32) * kHistorySlots));
+	s = add_size(s, MAXALIGN(sizeof(int32) * kProfileSlots));
 	return s;
 }
 
@@ -130,12 +137,38 @@ Profile()
 	return (WaitProfEntry *) ((char *) Incidents() + MAXALIGN(sizeof(IncidentRec) * kIncidents));
 }
 
+// the aggregates' and the profile's hash indexes (core/hash_index.hpp)
+int32 *
+HistorySlots()
+{
+	return (int32 *) ((char *) Profile() + MAXALIGN(sizeof(WaitProfEntry) * kProfileEntries));
+}
+
+int32 *
+ProfileSlots()
+{
+	return (int32 *) ((char *) HistorySlots() + MAXALIGN(sizeof(int32) * kHistorySlots));
+}
+
+void
+ClearKeyed()
+{
+	memset(History(), 0, sizeof(LockHistEntry) * kHistoryEntries);
+	memset(Profile(), 0, sizeof(WaitProfEntry) * kProfileEntries);
+	core::IndexClear(HistorySlots(), kHistorySlots);
+	core::IndexClear(ProfileSlots(), kProfileSlots);
+	hist->history_used = 0;
+	hist->profile_used = 0;
+}
+
 void
 InitHist(void *mem, LWLock *lock)
 {
 	LockHistHeader *h = (LockHistHeader *) mem;
 	h->lock = lock;
 	h->info.ring_size = guc_lock_history_size;
+	hist = h;
+	ClearKeyed();
 }
 
 const ShmemArea kArea = {"pg_xray lock history", "pg_xray_lock_history", HistSize, InitHist};
@@ -282,42 +315,25 @@ StrongestMode(LOCKMASK mask)
 	return NoLock;
 }
 
-Oid
-RelationOf(const LOCKTAG &tag)
-{
-	switch ((LockTagType) tag.locktag_type)
-	{
-		case LOCKTAG_RELATION:
-		case LOCKTAG_RELATION_EXTEND:
-		case LOCKTAG_PAGE:
-		case LOCKTAG_TUPLE:
-			return tag.locktag_field2;
-		default:
-			return InvalidOid;
-	}
-}
-
+// FindOrAdd returns the entry of entries[0..used) matching hash and match(),
+// else the next free one, zeroed, marked in use and set by init(); NULL when
+// all cap are taken. Entries are never removed one by one (only a reset
+// empties the table), so they fill the array in order.
 template <typename Entry, typename Match, typename Init>
 Entry *
-Probe(Entry *table, int cap, int &used, uint64 hash, Match match, Init init)
+FindOrAdd(Entry *entries, int32 *slots, uint32 nslots, int cap, int &used, uint64 hash, Match match, Init init)
 {
-	for (int i = 0; i < kProbeLimit; i++)
-	{
-		Entry *e = &table[(hash + i) % cap];
-		if (e->in_use && match(*e))
-			return e;
-		if (!e->in_use)
-		{
-			if (used >= cap * 9 / 10)
-				return NULL;
-			memset(e, 0, sizeof(*e));
-			e->in_use = true;
-			init(*e);
-			used++;
-			return e;
-		}
-	}
-	return NULL;
+	int32 found = core::IndexFind(slots, nslots, hash, [&](int32 e) { return match(entries[e]); });
+	if (found != core::kIndexEmpty)
+		return &entries[found];
+	if (used >= cap)
+		return NULL;
+	Entry *e = &entries[used];
+	memset(e, 0, sizeof(*e));
+	e->in_use = true;
+	init(*e);
+	core::IndexInsert(slots, nslots, hash, used++);
+	return e;
 }
 
 // EdgeText copies a session's current statement (clipped) into buf.
@@ -332,11 +348,10 @@ EdgeText(const Session *s, char *buf, int size)
 		strlcpy(buf, q, pg_mbcliplen(q, strlen(q), size - 1) + 1);
 }
 
-// Publish writes the tick into shared memory (exclusive lock, no allocation).
+// EdgeTexts: the statement texts of both ends of every edge (before the lock).
 void
-Publish(Tick &t, char (*root_query)[kIncidentQuery])
+EdgeTexts(const Tick &t, char (**wtext_out)[kHistoryQuery], char (**btext_out)[kHistoryQuery])
 {
-	// statement texts of both ends of every edge, before the lock
 	char(*wtext)[kHistoryQuery] = (char(*)[kHistoryQuery]) palloc0(kHistoryQuery * Max(t.nedges, 1));
 	char(*btext)[kHistoryQuery] = (char(*)[kHistoryQuery]) palloc0(kHistoryQuery * Max(t.nedges, 1));
 	for (int i = 0; i < t.nedges; i++)
@@ -344,7 +359,14 @@ Publish(Tick &t, char (*root_query)[kIncidentQuery])
 		EdgeText(FindSession(t, t.edges[i].waiter), wtext[i], kHistoryQuery);
 		EdgeText(t.edges[i].blocker != 0 ? FindSession(t, t.edges[i].blocker) : NULL, btext[i], kHistoryQuery);
 	}
-	// this tick's roots as the incident tracker sees them, before the lock
+	*wtext_out = wtext;
+	*btext_out = btext;
+}
+
+// RootsSeen: this tick's roots as the incident tracker sees them (before the lock).
+core::RootSeen *
+RootsSeen(const Tick &t)
+{
 	core::RootSeen *roots = (core::RootSeen *) palloc0(sizeof(core::RootSeen) * Max(t.nroots, 1));
 	for (int r = 0; r < t.nroots; r++)
 	{
@@ -360,20 +382,22 @@ Publish(Tick &t, char (*root_query)[kIncidentQuery])
 		root.depth = t.root_depth[r];
 		root.sessions = t.root_sessions[r];
 	}
-	int *slot_of = (int *) palloc0(sizeof(int) * Max(t.nroots, 1));
-	bool *opened = (bool *) palloc0(sizeof(bool) * Max(t.nroots, 1));
-	bool *seen = (bool *) palloc0(sizeof(bool) * kIncidents);
-	LWLockAcquire(hist->lock, LW_EXCLUSIVE);
+	return roots;
+}
+
+// PublishProfile: one wait-profile sample per active backend (lock held).
+void
+PublishProfile(const Tick &t)
+{
 	LockSamplerInfo &info = hist->info;
-	// wait profile: one sample per active backend
 	for (int i = 0; i < t.nsessions; i++)
 	{
 		const Session &s = t.sessions[i];
 		if (s.state != STATE_RUNNING || s.type != B_BACKEND || s.queryid == 0)
 			continue;
 		uint64 h = core::HashMix64(s.queryid ^ ((uint64) s.dbid << 32) ^ core::HashMix64(s.wait));
-		WaitProfEntry *e = Probe(
-			Profile(), kProfileEntries, hist->profile_used, h,
+		WaitProfEntry *e = FindOrAdd(
+			Profile(), ProfileSlots(), kProfileSlots, kProfileEntries, hist->profile_used, h,
 			[&](const WaitProfEntry &x) {
 				return x.queryid == s.queryid && x.dbid == s.dbid && x.wait_event_info == s.wait;
 			},
@@ -391,39 +415,53 @@ Publish(Tick &t, char (*root_query)[kIncidentQuery])
 		e->samples++;
 		e->last_seen = t.now;
 	}
-	// edges: ring and aggregates
+}
+
+// SampleOf fills edge i's ring record.
+void
+SampleOf(const Tick &t, int i, LockSampleRec &r)
+{
+	const LockEdge &edge = t.edges[i];
+	const Session *w = FindSession(t, edge.waiter);
+	const Session *b = edge.blocker != 0 ? FindSession(t, edge.blocker) : NULL;
+	r.ts = t.now;
+	r.waiter_pid = edge.waiter;
+	r.blocker_pid = edge.blocker;
+	r.root_pid = t.root_of[i];
+	r.depth = t.depth_of[i];
+	r.granted = edge.granted;
+	r.in_cycle = t.cycle_of[i];
+	r.waiter_db = w ? w->dbid : InvalidOid;
+	r.waiter_user = w ? w->userid : InvalidOid;
+	r.blocker_user = b ? b->userid : InvalidOid;
+	r.waiter_queryid = w ? w->queryid : 0;
+	r.blocker_queryid = b ? b->queryid : 0;
+	r.tag = edge.tag;
+	r.wait_mode = edge.wait_mode;
+	r.blocker_mode = edge.granted ? StrongestMode(edge.held_mask) : edge.queued_mode;
+	r.waited_s = edge.wait_start ? (double) (t.now - edge.wait_start) / USECS_PER_SEC : 0.0;
+}
+
+// PublishEdges: every edge into the ring and its (blocker, waiter, object,
+// mode) aggregate (lock held).
+void
+PublishEdges(const Tick &t, char (*wtext)[kHistoryQuery], char (*btext)[kHistoryQuery])
+{
+	LockSamplerInfo &info = hist->info;
 	for (int i = 0; i < t.nedges; i++)
 	{
 		const LockEdge &edge = t.edges[i];
-		const Session *w = FindSession(t, edge.waiter);
-		const Session *b = edge.blocker != 0 ? FindSession(t, edge.blocker) : NULL;
 		LockSampleRec &r = Ring()[hist->ring_next % (uint64) info.ring_size];
 		hist->ring_next++;
 		info.samples_written++;
-		r.ts = t.now;
-		r.waiter_pid = edge.waiter;
-		r.blocker_pid = edge.blocker;
-		r.root_pid = t.root_of[i];
-		r.depth = t.depth_of[i];
-		r.granted = edge.granted;
-		r.in_cycle = t.cycle_of[i];
-		r.waiter_db = w ? w->dbid : InvalidOid;
-		r.waiter_user = w ? w->userid : InvalidOid;
-		r.blocker_user = b ? b->userid : InvalidOid;
-		r.waiter_queryid = w ? w->queryid : 0;
-		r.blocker_queryid = b ? b->queryid : 0;
-		r.tag = edge.tag;
-		r.wait_mode = edge.wait_mode;
-		r.blocker_mode = edge.granted ? StrongestMode(edge.held_mask) : edge.queued_mode;
-		r.waited_s = edge.wait_start ? (double) (t.now - edge.wait_start) / USECS_PER_SEC : 0.0;
-
-		Oid relid = RelationOf(edge.tag);
+		SampleOf(t, i, r);
+		Oid relid = LockTagRelation(edge.tag);
 		uint32 text_hash = r.waiter_queryid == 0 ? hash_bytes((const unsigned char *) wtext[i], strlen(wtext[i])) : 0;
 		uint64 h = core::HashMix64(r.blocker_queryid ^ core::HashMix64(r.waiter_queryid ^ text_hash) ^
 								   ((uint64) relid << 20) ^ ((uint64) edge.tag.locktag_type << 8) ^
 								   (uint64) edge.wait_mode ^ ((uint64) r.waiter_db << 40));
-		LockHistEntry *e = Probe(
-			History(), kHistoryEntries, hist->history_used, h,
+		LockHistEntry *e = FindOrAdd(
+			History(), HistorySlots(), kHistorySlots, kHistoryEntries, hist->history_used, h,
 			[&](const LockHistEntry &x) {
 				return x.blocker_queryid == r.blocker_queryid && x.waiter_queryid == r.waiter_queryid &&
 					   x.relid == relid && x.locktype == edge.tag.locktag_type && x.wait_mode == edge.wait_mode &&
@@ -456,7 +494,14 @@ Publish(Tick &t, char (*root_query)[kIncidentQuery])
 		e->blocker_modes |= edge.granted ? edge.held_mask : LOCKBIT_ON(edge.queued_mode);
 		e->last_seen = t.now;
 	}
-	// incidents: roots blocking others now (core/lock_incidents.hpp)
+}
+
+// PublishIncidents: roots blocking others now open, update or close incidents
+// (core/lock_incidents.hpp; lock held).
+void
+PublishIncidents(const Tick &t, const core::RootSeen *roots, char (*root_query)[kIncidentQuery], int *slot_of,
+				 bool *opened, bool *seen)
+{
 	IncidentRec *inc = Incidents();
 	core::IncidentsTick(inc, kIncidents, &hist->next_incident_id, roots, t.nroots, t.now, t.interval_s, slot_of, opened,
 						seen);
@@ -471,8 +516,26 @@ Publish(Tick &t, char (*root_query)[kIncidentQuery])
 			open.root_state = s ? (uint8) s->state : 0;
 			memcpy(open.root_query, root_query[r], kIncidentQuery);
 		}
-	info.ticks++;
-	info.last_tick = t.now;
+}
+
+// Publish writes the tick into shared memory (exclusive lock, no allocation
+// under it).
+void
+Publish(Tick &t, char (*root_query)[kIncidentQuery])
+{
+	char(*wtext)[kHistoryQuery];
+	char(*btext)[kHistoryQuery];
+	EdgeTexts(t, &wtext, &btext);
+	core::RootSeen *roots = RootsSeen(t);
+	int *slot_of = (int *) palloc0(sizeof(int) * Max(t.nroots, 1));
+	bool *opened = (bool *) palloc0(sizeof(bool) * Max(t.nroots, 1));
+	bool *seen = (bool *) palloc0(sizeof(bool) * kIncidents);
+	LWLockAcquire(hist->lock, LW_EXCLUSIVE);
+	PublishProfile(t);
+	PublishEdges(t, wtext, btext);
+	PublishIncidents(t, roots, root_query, slot_of, opened, seen);
+	hist->info.ticks++;
+	hist->info.last_tick = t.now;
 	LWLockRelease(hist->lock);
 }
 
@@ -557,12 +620,9 @@ LockHistoryReset()
 	CheckPreloaded();
 	LWLockAcquire(hist->lock, LW_EXCLUSIVE);
 	memset(Ring(), 0, RingBytes());
-	memset(History(), 0, sizeof(LockHistEntry) * kHistoryEntries);
 	memset(Incidents(), 0, sizeof(IncidentRec) * kIncidents);
-	memset(Profile(), 0, sizeof(WaitProfEntry) * kProfileEntries);
+	ClearKeyed();
 	hist->ring_next = 0;
-	hist->history_used = 0;
-	hist->profile_used = 0;
 	hist->info.history_dropped = 0;
 	hist->info.profile_dropped = 0;
 	LWLockRelease(hist->lock);

@@ -68,11 +68,7 @@ xray_lock_samples(PG_FUNCTION_ARGS)
 		access.Sees(r.waiter_user) ? row.QueryId(r.waiter_queryid) : row.Null();
 		access.Sees(r.blocker_user) ? row.QueryId(r.blocker_queryid) : row.Null();
 		row.Text(RelationLockType(r.tag.locktag_type));
-		Oid relid = InvalidOid;
-		if (r.tag.locktag_type == LOCKTAG_RELATION || r.tag.locktag_type == LOCKTAG_RELATION_EXTEND ||
-			r.tag.locktag_type == LOCKTAG_PAGE || r.tag.locktag_type == LOCKTAG_TUPLE)
-			relid = r.tag.locktag_field2;
-		row.Oid_(relid);
+		row.Oid_(LockTagRelation(r.tag));
 		row.Text(LockObjectText(r.tag));
 		row.Text(ModeName(r.tag.locktag_type, r.wait_mode));
 		row.Text(ModeName(r.tag.locktag_type, r.blocker_mode));

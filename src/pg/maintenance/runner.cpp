@@ -21,6 +21,8 @@
 // (before_shmem_exit), or by the caller if the worker cannot be started. The
 // child's result fields are written by the child before it exits and read by
 // the coordinator after WaitForBackgroundWorkerShutdown.
+#include <type_traits>
+
 #include "bgworker_def.hpp"
 #include "compat.hpp"
 #include "shared_modules.hpp"
@@ -107,6 +109,8 @@ ReleaseSlot(int code, Datum arg)
 		pg_atomic_write_u32(&slot->busy, 0);
 	}
 }
+
+static_assert(std::is_trivially_copyable<MaintenanceSlot>::value, "shared memory holds PODs");
 
 struct Action
 {
@@ -357,19 +361,15 @@ LastAttemptFailed(const char *command, int64 run_id)
 		2, t, v, NULL);
 }
 
-void
-CoordinatorRun(int64 run_id, TimestampTz started)
+// ReadActions: the advice, in priority order, of the kinds asked for, read as
+// the role that asked for the run (in a security-restricted operation): it
+// sees and evaluates only what that role may. Kept in TopMemoryContext.
+Action *
+ReadActions(int64 run_id, int *n_out)
 {
-	Oid types[8] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-	Datum v[8];
-	char nulls[9] = "        ";
-	v[0] = Int64GetDatum(run_id);
-	v[1] = CStringGetTextDatum(slot->kinds);
-	v[2] = Int32GetDatum(slot->max_actions);
-	Oid t3[3] = {INT8OID, TEXTOID, INT4OID};
-	// the advice, in priority order, of the kinds asked for, read as the role
-	// that asked for the run (in a security-restricted operation): it sees and
-	// evaluates only what that role may
+	Datum v[3] = {Int64GetDatum(run_id), CStringGetTextDatum(slot->kinds), Int32GetDatum(slot->max_actions)};
+	Oid types[3] = {INT8OID, TEXTOID, INT4OID};
+	char nulls[4] = "   ";
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	SPI_connect();
@@ -381,7 +381,7 @@ CoordinatorRun(int64 run_id, TimestampTz started)
 	int rc = SPI_execute_with_args("SELECT kind, action, object, command, reason FROM xray.maintenance_advice "
 								   "WHERE kind = ANY (pg_catalog.string_to_array($2, ',')) AND command IS NOT NULL "
 								   "ORDER BY priority LIMIT $3",
-								   3, t3, v, nulls, true, 0);
+								   3, types, v, nulls, true, 0);
 	SetUserIdAndSecContext(save_user, save_sec);
 	int n = rc == SPI_OK_SELECT ? (int) SPI_processed : 0;
 	Action *actions = (Action *) MemoryContextAllocZero(TopMemoryContext, sizeof(Action) * Max(n, 1));
@@ -398,7 +398,111 @@ CoordinatorRun(int64 run_id, TimestampTz started)
 	SPI_finish();
 	PopActiveSnapshot();
 	CommitTransactionCommand();
+	*n_out = n;
+	return actions;
+}
 
+// SkipReason: why action a is not run, or NULL; *stop when the reason ends
+// the whole run (the time budget, the window) rather than this action.
+const char *
+SkipReason(const Action &a, int64 run_id, TimestampTz started, const char *window_start, const char *window_end,
+		   bool *stop)
+{
+	*stop = true;
+	if (slot->budget_ms > 0 && (GetCurrentTimestamp() - started) / 1000 >= slot->budget_ms)
+		return "time budget spent";
+	if (!InWindow(window_start, window_end))
+		return "outside the maintenance window";
+	*stop = false;
+	if (strcmp(a.kind, "xmin_horizon") == 0 && strstr(a.command, "pg_drop_replication_slot") != NULL)
+		return "dropping a replication slot is never automatic: a standby that is only down would lose it; drop it "
+			   "by hand";
+	return slot->dry_run ? NULL : LastAttemptFailed(a.command, run_id);
+}
+
+// LogAction writes the action's row of xray.maintenance_log; returns its id.
+char *
+LogAction(int64 run_id, const Action &a, const char *status)
+{
+	Oid types[7] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	char nulls[8] = "       ";
+	Datum v[7] = {Int64GetDatum(run_id),		  CStringGetTextDatum(a.kind),
+				  CStringGetTextDatum(a.action),  CStringGetTextDatum(a.object ? a.object : ""),
+				  CStringGetTextDatum(a.command), CStringGetTextDatum(a.reason ? a.reason : ""),
+				  CStringGetTextDatum(status)};
+	return WorkerSql("INSERT INTO xray.maintenance_log (run_id, kind, action, object, command, reason, status, "
+					 "started_at, before) VALUES ($1, $2, $3, $4, $5, $6, $7, clock_timestamp(), "
+					 "xray.maintenance_measure($2, $4)) RETURNING id",
+					 7, types, v, nulls);
+}
+
+void
+LogSkipped(const char *log_id, const char *reason)
+{
+	Datum v[2] = {CStringGetTextDatum(log_id), CStringGetTextDatum(reason)};
+	Oid types[2] = {TEXTOID, TEXTOID};
+	char nulls[3] = "  ";
+	WorkerSql("UPDATE xray.maintenance_log SET error = $2, finished_at = clock_timestamp() WHERE id = $1::bigint", 2,
+			  types, v, nulls);
+}
+
+// RunCommand runs the command in a child worker as the calling role; true
+// when it succeeded (slot->child_error and child_sqlstate say why not).
+bool
+RunCommand(const Action &a)
+{
+	strlcpy(slot->command, a.command, sizeof(slot->command));
+	slot->child_ok = false;
+	slot->child_error[0] = '\0';
+	strlcpy(slot->child_sqlstate, "XX000", sizeof(slot->child_sqlstate));
+	BackgroundWorker w = WorkerFor("xray_maintenance_child_main", "pg_xray maintenance command");
+	BackgroundWorkerHandle *handle;
+	if (!RegisterDynamicBackgroundWorker(&w, &handle))
+	{
+		strlcpy(slot->child_error, "could not start a worker for the command (max_worker_processes)",
+				sizeof(slot->child_error));
+		return false;
+	}
+	pid_t pid;
+	if (WaitForBackgroundWorkerStartup(handle, &pid) == BGWH_STARTED)
+		(void) WaitForBackgroundWorkerShutdown(handle);
+	else
+		strlcpy(slot->child_error, "the command's worker did not start", sizeof(slot->child_error));
+	return slot->child_ok;
+}
+
+void
+LogFinished(const char *log_id, bool ok)
+{
+	Datum v[4] = {CStringGetTextDatum(log_id), CStringGetTextDatum(ok ? "done" : "failed"),
+				  CStringGetTextDatum(slot->child_error), CStringGetTextDatum(slot->child_sqlstate)};
+	Oid types[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
+	char nulls[5] = "    ";
+	if (ok)
+		nulls[2] = nulls[3] = 'n';
+	WorkerSql(
+		"UPDATE xray.maintenance_log SET status = $2, error = $3, sqlstate = $4, finished_at = clock_timestamp(), "
+		"after = xray.maintenance_measure(kind, object) WHERE id = $1::bigint",
+		4, types, v, nulls);
+}
+
+void
+FinishRun(int64 run_id, int done, int failed, int skipped)
+{
+	Datum v[4] = {Int64GetDatum(run_id), Int32GetDatum(done), Int32GetDatum(failed), Int32GetDatum(skipped)};
+	Oid types[4] = {INT8OID, INT4OID, INT4OID, INT4OID};
+	char nulls[5] = "    ";
+	WorkerSql("UPDATE xray.maintenance_runs SET status = 'finished', finished_at = clock_timestamp(), "
+			  "actions_done = $2, actions_failed = $3, actions_skipped = $4, "
+			  "actions_planned = (SELECT count(*) FROM xray.maintenance_log l WHERE l.run_id = $1) WHERE run_id = $1",
+			  4, types, v, nulls);
+}
+
+void
+CoordinatorRun(int64 run_id, TimestampTz started)
+{
+	int n;
+	Action *actions = ReadActions(run_id, &n);
 	char *window_start = slot->window_start[0] ? pstrdup(slot->window_start) : NULL;
 	char *window_end = slot->window_end[0] ? pstrdup(slot->window_end) : NULL;
 	int done = 0, failed = 0, skipped = 0;
@@ -406,86 +510,27 @@ CoordinatorRun(int64 run_id, TimestampTz started)
 	{
 		CHECK_FOR_INTERRUPTS();
 		const Action &a = actions[i];
-		const char *skip = NULL;
-		bool stop = false; // the budget and the window end the run; the others skip one action
-		if (slot->budget_ms > 0 && (GetCurrentTimestamp() - started) / 1000 >= slot->budget_ms)
-			skip = "time budget spent", stop = true;
-		else if (!InWindow(window_start, window_end))
-			skip = "outside the maintenance window", stop = true;
-		else if (strcmp(a.kind, "xmin_horizon") == 0 && strstr(a.command, "pg_drop_replication_slot") != NULL)
-			skip = "dropping a replication slot is never automatic: a standby that is only down would lose it; drop it "
-				   "by hand";
-		else
-			skip = slot->dry_run ? NULL : LastAttemptFailed(a.command, run_id);
-		Datum lv[7] = {Int64GetDatum(run_id),
-					   CStringGetTextDatum(a.kind),
-					   CStringGetTextDatum(a.action),
-					   CStringGetTextDatum(a.object ? a.object : ""),
-					   CStringGetTextDatum(a.command),
-					   CStringGetTextDatum(a.reason ? a.reason : ""),
-					   CStringGetTextDatum(skip			   ? "skipped"
-										   : slot->dry_run ? "dry run"
-														   : "running")};
-		char *log_id =
-			WorkerSql("INSERT INTO xray.maintenance_log (run_id, kind, action, object, command, reason, status, "
-					  "started_at, before) VALUES ($1, $2, $3, $4, $5, $6, $7, clock_timestamp(), "
-					  "xray.maintenance_measure($2, $4)) RETURNING id",
-					  7, types, lv, nulls);
+		bool stop;
+		const char *skip = SkipReason(a, run_id, started, window_start, window_end, &stop);
+		char *log_id = LogAction(run_id, a, skip ? "skipped" : slot->dry_run ? "dry run" : "running");
 		if (skip)
 		{
-			Datum sv[2] = {CStringGetTextDatum(log_id), CStringGetTextDatum(skip)};
-			Oid st[2] = {TEXTOID, TEXTOID};
-			WorkerSql(
-				"UPDATE xray.maintenance_log SET error = $2, finished_at = clock_timestamp() WHERE id = $1::bigint", 2,
-				st, sv, nulls);
-			if (!stop)
+			LogSkipped(log_id, skip);
+			if (stop)
 			{
-				skipped++;
-				continue;
+				skipped += n - i;
+				break;
 			}
-			skipped += n - i;
-			break;
+			skipped++;
+			continue;
 		}
 		if (slot->dry_run)
 			continue;
-		// the command runs in a child worker as the calling role
-		strlcpy(slot->command, a.command, sizeof(slot->command));
-		slot->child_ok = false;
-		slot->child_error[0] = '\0';
-		strlcpy(slot->child_sqlstate, "XX000", sizeof(slot->child_sqlstate));
-		BackgroundWorker w = WorkerFor("xray_maintenance_child_main", "pg_xray maintenance command");
-		BackgroundWorkerHandle *handle;
-		bool started_child = RegisterDynamicBackgroundWorker(&w, &handle);
-		if (started_child)
-		{
-			pid_t pid;
-			if (WaitForBackgroundWorkerStartup(handle, &pid) == BGWH_STARTED)
-				(void) WaitForBackgroundWorkerShutdown(handle);
-			else
-				strlcpy(slot->child_error, "the command's worker did not start", sizeof(slot->child_error));
-		}
-		else
-			strlcpy(slot->child_error, "could not start a worker for the command (max_worker_processes)",
-					sizeof(slot->child_error));
-		bool ok = started_child && slot->child_ok;
+		bool ok = RunCommand(a);
 		ok ? done++ : failed++;
-		Datum fv[4] = {CStringGetTextDatum(log_id), CStringGetTextDatum(ok ? "done" : "failed"),
-					   CStringGetTextDatum(slot->child_error), CStringGetTextDatum(slot->child_sqlstate)};
-		Oid ft[4] = {TEXTOID, TEXTOID, TEXTOID, TEXTOID};
-		char fnulls[5] = "    ";
-		if (ok)
-			fnulls[2] = fnulls[3] = 'n';
-		WorkerSql(
-			"UPDATE xray.maintenance_log SET status = $2, error = $3, sqlstate = $4, finished_at = clock_timestamp(), "
-			"after = xray.maintenance_measure(kind, object) WHERE id = $1::bigint",
-			4, ft, fv, fnulls);
+		LogFinished(log_id, ok);
 	}
-	Datum ev[4] = {Int64GetDatum(run_id), Int32GetDatum(done), Int32GetDatum(failed), Int32GetDatum(skipped)};
-	Oid et[4] = {INT8OID, INT4OID, INT4OID, INT4OID};
-	WorkerSql("UPDATE xray.maintenance_runs SET status = 'finished', finished_at = clock_timestamp(), "
-			  "actions_done = $2, actions_failed = $3, actions_skipped = $4, "
-			  "actions_planned = (SELECT count(*) FROM xray.maintenance_log l WHERE l.run_id = $1) WHERE run_id = $1",
-			  4, et, ev, nulls);
+	FinishRun(run_id, done, failed, skipped);
 }
 } // namespace
 } // namespace xray::pg

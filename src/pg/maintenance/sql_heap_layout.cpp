@@ -3,6 +3,7 @@
 // from its columns' statistics, and a bounded sample of a relation's pages
 // measuring the tuples as they are stored (for TOAST relations, tables with
 // dropped columns, and the exact mode's packed size).
+#include "srf.hpp"
 #include "heap_layout.hpp"
 
 #include "compat.hpp"
@@ -25,16 +26,6 @@ PGDLLEXPORT Datum xray_heap_sample(PG_FUNCTION_ARGS);
 
 namespace
 {
-Datum
-MakeRecord(FunctionCallInfo fcinfo, Datum *values, bool *nulls)
-{
-	TupleDesc desc;
-	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						errmsg("function returning record called in context that cannot accept type record")));
-	desc = BlessTupleDesc(desc);
-	return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
-}
 
 // Elements of a one-dimensional array argument without NULLs, as Datums.
 int
@@ -92,7 +83,7 @@ xray_heap_estimate(PG_FUNCTION_ARGS)
 	values[0] = Float8GetDatum(xray::core::PackedPages(tuples, t, fillfactor, BLCKSZ));
 	values[1] = Float8GetDatum(t.bytes);
 	values[2] = BoolGetDatum(t.fixed);
-	return MakeRecord(fcinfo, values, isnull);
+	return xray::pg::RecordResult(fcinfo, values, isnull);
 }
 
 // xray._heap_sample(rel regclass, toast bool, max_pages int, fillfactor int)
@@ -120,10 +111,10 @@ xray_heap_sample(PG_FUNCTION_ARGS)
 	bool missing = false;
 	if (pg_class_aclcheck_ext(relid, user, ACL_SELECT, &missing) != ACLCHECK_OK &&
 		(missing || !has_privs_of_role(user, ROLE_PG_STAT_SCAN_TABLES)))
-		return MakeRecord(fcinfo, values, nulls);
+		return xray::pg::RecordResult(fcinfo, values, nulls);
 	Relation owner = try_relation_open(relid, AccessShareLock);
 	if (owner == NULL)
-		return MakeRecord(fcinfo, values, nulls);
+		return xray::pg::RecordResult(fcinfo, values, nulls);
 	Relation rel = owner;
 	char kind = owner->rd_rel->relkind;
 	bool readable = (kind == RELKIND_RELATION || kind == RELKIND_MATVIEW) && !RELATION_IS_OTHER_TEMP(owner) &&
@@ -183,5 +174,5 @@ xray_heap_sample(PG_FUNCTION_ARGS)
 	if (rel != NULL && rel != owner)
 		relation_close(rel, AccessShareLock);
 	relation_close(owner, AccessShareLock);
-	return MakeRecord(fcinfo, values, nulls);
+	return xray::pg::RecordResult(fcinfo, values, nulls);
 }

@@ -1,6 +1,7 @@
 // sql_maintenance.cpp - SQL wrappers of the core maintenance arithmetic
 // (wraparound forecasts, autovacuum triggers, heap estimates) and of the
 // sampler's id-consumption observations, used by the maintenance views.
+#include "srf.hpp"
 #include "maintenance.hpp"
 
 #include "compat.hpp"
@@ -18,20 +19,6 @@ PGDLLEXPORT Datum xray_autovacuum_trigger(PG_FUNCTION_ARGS);
 PGDLLEXPORT Datum xray_suggested_scale_factor(PG_FUNCTION_ARGS);
 PGDLLEXPORT Datum xray_id_consumption(PG_FUNCTION_ARGS);
 }
-
-namespace
-{
-Datum
-MakeRecord(FunctionCallInfo fcinfo, Datum *values, bool *nulls)
-{
-	TupleDesc desc;
-	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-						errmsg("function returning record called in context that cannot accept type record")));
-	desc = BlessTupleDesc(desc);
-	return HeapTupleGetDatum(heap_form_tuple(desc, values, nulls));
-}
-} // namespace
 
 // xray.wraparound_forecast(age bigint, freeze_max_age bigint, per_day float8)
 Datum
@@ -54,7 +41,7 @@ xray_wraparound_forecast(PG_FUNCTION_ARGS)
 	values[3] = Float8GetDatum(f.days_to_stop);
 	nulls[3] = f.days_to_stop < 0;
 	values[4] = BoolGetDatum(f.forced_now);
-	return MakeRecord(fcinfo, values, nulls);
+	return xray::pg::RecordResult(fcinfo, values, nulls);
 }
 
 // xray.heap_pages_estimate(reltuples, data_width, natts, has_nulls, fillfactor)
@@ -97,5 +84,5 @@ xray_id_consumption(PG_FUNCTION_ARGS)
 	values[3] = TimestampTzGetDatum(c.to);
 	nulls[3] = c.observations == 0;
 	values[4] = Int32GetDatum(c.observations);
-	return MakeRecord(fcinfo, values, nulls);
+	return xray::pg::RecordResult(fcinfo, values, nulls);
 }

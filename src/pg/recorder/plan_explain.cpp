@@ -124,6 +124,99 @@ DeparseList(StringInfo buf, List *args, const char *sep, const DeparseCtx &ctx)
 }
 
 void
+DeparseOp(StringInfo buf, OpExpr *op, const DeparseCtx &ctx)
+{
+	const char *name = Name(get_opname(op->opno));
+	appendStringInfoChar(buf, '(');
+	if (list_length(op->args) == 2)
+	{
+		Deparse(buf, (Node *) linitial(op->args), ctx);
+		appendStringInfo(buf, " %s ", name);
+		Deparse(buf, (Node *) lsecond(op->args), ctx);
+	}
+	else
+	{
+		appendStringInfo(buf, "%s ", name);
+		DeparseList(buf, op->args, ", ", ctx);
+	}
+	appendStringInfoChar(buf, ')');
+}
+
+void
+DeparseBool(StringInfo buf, BoolExpr *b, const DeparseCtx &ctx)
+{
+	if (b->boolop == NOT_EXPR)
+	{
+		appendStringInfoString(buf, "(NOT ");
+		DeparseList(buf, b->args, "", ctx);
+		appendStringInfoChar(buf, ')');
+		return;
+	}
+	appendStringInfoChar(buf, '(');
+	DeparseList(buf, b->args, b->boolop == AND_EXPR ? " AND " : " OR ", ctx);
+	appendStringInfoChar(buf, ')');
+}
+
+// DeparseTest: "(x IS NULL)", "(x IS NOT TRUE)", ...
+void
+DeparseTest(StringInfo buf, Node *arg, const char *test, const DeparseCtx &ctx)
+{
+	appendStringInfoChar(buf, '(');
+	Deparse(buf, arg, ctx);
+	appendStringInfoString(buf, test);
+	appendStringInfoChar(buf, ')');
+}
+
+const char *
+BooleanTestText(BoolTestType t)
+{
+	static const char *const kTests[] = {" IS TRUE",	  " IS NOT TRUE", " IS FALSE",
+										 " IS NOT FALSE", " IS UNKNOWN",  " IS NOT UNKNOWN"};
+	int k = (int) t;
+	return (k >= 0 && k < 6) ? kTests[k] : " IS ?";
+}
+
+void
+DeparseFunc(StringInfo buf, FuncExpr *f, const DeparseCtx &ctx)
+{
+	if (f->funcformat == COERCE_IMPLICIT_CAST && f->args != NIL)
+	{
+		Deparse(buf, (Node *) linitial(f->args), ctx);
+		return;
+	}
+	appendStringInfo(buf, "%s(", quote_identifier(Name(get_func_name(f->funcid))));
+	DeparseList(buf, f->args, ", ", ctx);
+	appendStringInfoChar(buf, ')');
+}
+
+void
+DeparseAgg(StringInfo buf, Aggref *a, const DeparseCtx &ctx)
+{
+	appendStringInfo(buf, "%s(", quote_identifier(Name(get_func_name(a->aggfnoid))));
+	if (a->aggstar)
+		appendStringInfoChar(buf, '*');
+	ListCell *lc;
+	bool first = true;
+	foreach (lc, a->aggstar ? NIL : a->args)
+	{
+		if (!first)
+			appendStringInfoString(buf, ", ");
+		first = false;
+		Deparse(buf, (Node *) ((TargetEntry *) lfirst(lc))->expr, ctx);
+	}
+	appendStringInfoChar(buf, ')');
+}
+
+// DeparseWrapped: open, the items separated by ", ", close ("ARRAY[a, b]").
+void
+DeparseWrapped(StringInfo buf, const char *open, List *items, char close, const DeparseCtx &ctx)
+{
+	appendStringInfoString(buf, open);
+	DeparseList(buf, items, ", ", ctx);
+	appendStringInfoChar(buf, close);
+}
+
+void
 Deparse(StringInfo buf, Node *node, const DeparseCtx &ctx)
 {
 	if (node == NULL)
@@ -147,24 +240,8 @@ Deparse(StringInfo buf, Node *node, const DeparseCtx &ctx)
 		case T_OpExpr:
 		case T_DistinctExpr:
 		case T_NullIfExpr:
-		{
-			OpExpr *op = (OpExpr *) node;
-			const char *name = Name(get_opname(op->opno));
-			appendStringInfoChar(buf, '(');
-			if (list_length(op->args) == 2)
-			{
-				Deparse(buf, (Node *) linitial(op->args), ctx);
-				appendStringInfo(buf, " %s ", name);
-				Deparse(buf, (Node *) lsecond(op->args), ctx);
-			}
-			else
-			{
-				appendStringInfo(buf, "%s ", name);
-				DeparseList(buf, op->args, ", ", ctx);
-			}
-			appendStringInfoChar(buf, ')');
+			DeparseOp(buf, (OpExpr *) node, ctx);
 			break;
-		}
 		case T_ScalarArrayOpExpr:
 		{
 			ScalarArrayOpExpr *op = (ScalarArrayOpExpr *) node;
@@ -176,74 +253,22 @@ Deparse(StringInfo buf, Node *node, const DeparseCtx &ctx)
 			break;
 		}
 		case T_BoolExpr:
-		{
-			BoolExpr *b = (BoolExpr *) node;
-			if (b->boolop == NOT_EXPR)
-			{
-				appendStringInfoString(buf, "(NOT ");
-				DeparseList(buf, b->args, "", ctx);
-				appendStringInfoChar(buf, ')');
-				break;
-			}
-			appendStringInfoChar(buf, '(');
-			DeparseList(buf, b->args, b->boolop == AND_EXPR ? " AND " : " OR ", ctx);
-			appendStringInfoChar(buf, ')');
+			DeparseBool(buf, (BoolExpr *) node, ctx);
 			break;
-		}
 		case T_NullTest:
-		{
-			NullTest *t = (NullTest *) node;
-			appendStringInfoChar(buf, '(');
-			Deparse(buf, (Node *) t->arg, ctx);
-			appendStringInfoString(buf, t->nulltesttype == IS_NULL ? " IS NULL)" : " IS NOT NULL)");
+			DeparseTest(buf, (Node *) ((NullTest *) node)->arg,
+						((NullTest *) node)->nulltesttype == IS_NULL ? " IS NULL" : " IS NOT NULL", ctx);
 			break;
-		}
 		case T_BooleanTest:
-		{
-			static const char *const kTests[] = {" IS TRUE",	  " IS NOT TRUE", " IS FALSE",
-												 " IS NOT FALSE", " IS UNKNOWN",  " IS NOT UNKNOWN"};
-			BooleanTest *t = (BooleanTest *) node;
-			appendStringInfoChar(buf, '(');
-			Deparse(buf, (Node *) t->arg, ctx);
-			int k = (int) t->booltesttype;
-			appendStringInfoString(buf, (k >= 0 && k < 6) ? kTests[k] : " IS ?");
-			appendStringInfoChar(buf, ')');
+			DeparseTest(buf, (Node *) ((BooleanTest *) node)->arg,
+						BooleanTestText(((BooleanTest *) node)->booltesttype), ctx);
 			break;
-		}
 		case T_FuncExpr:
-		{
-			FuncExpr *f = (FuncExpr *) node;
-			if (f->funcformat == COERCE_IMPLICIT_CAST && f->args != NIL)
-			{
-				Deparse(buf, (Node *) linitial(f->args), ctx);
-				break;
-			}
-			appendStringInfo(buf, "%s(", quote_identifier(Name(get_func_name(f->funcid))));
-			DeparseList(buf, f->args, ", ", ctx);
-			appendStringInfoChar(buf, ')');
+			DeparseFunc(buf, (FuncExpr *) node, ctx);
 			break;
-		}
 		case T_Aggref:
-		{
-			Aggref *a = (Aggref *) node;
-			appendStringInfo(buf, "%s(", quote_identifier(Name(get_func_name(a->aggfnoid))));
-			if (a->aggstar)
-				appendStringInfoChar(buf, '*');
-			else
-			{
-				ListCell *lc;
-				bool first = true;
-				foreach (lc, a->args)
-				{
-					if (!first)
-						appendStringInfoString(buf, ", ");
-					first = false;
-					Deparse(buf, (Node *) ((TargetEntry *) lfirst(lc))->expr, ctx);
-				}
-			}
-			appendStringInfoChar(buf, ')');
+			DeparseAgg(buf, (Aggref *) node, ctx);
 			break;
-		}
 		case T_RelabelType:
 			Deparse(buf, (Node *) ((RelabelType *) node)->arg, ctx);
 			break;
@@ -257,19 +282,13 @@ Deparse(StringInfo buf, Node *node, const DeparseCtx &ctx)
 			appendStringInfoString(buf, "(alternative subplans)");
 			break;
 		case T_CoalesceExpr:
-			appendStringInfoString(buf, "COALESCE(");
-			DeparseList(buf, ((CoalesceExpr *) node)->args, ", ", ctx);
-			appendStringInfoChar(buf, ')');
+			DeparseWrapped(buf, "COALESCE(", ((CoalesceExpr *) node)->args, ')', ctx);
 			break;
 		case T_ArrayExpr:
-			appendStringInfoString(buf, "ARRAY[");
-			DeparseList(buf, ((ArrayExpr *) node)->elements, ", ", ctx);
-			appendStringInfoChar(buf, ']');
+			DeparseWrapped(buf, "ARRAY[", ((ArrayExpr *) node)->elements, ']', ctx);
 			break;
 		case T_RowExpr:
-			appendStringInfoString(buf, "ROW(");
-			DeparseList(buf, ((RowExpr *) node)->args, ", ", ctx);
-			appendStringInfoChar(buf, ')');
+			DeparseWrapped(buf, "ROW(", ((RowExpr *) node)->args, ')', ctx);
 			break;
 		case T_List:
 			DeparseList(buf, (List *) node, " AND ", ctx);
@@ -410,223 +429,263 @@ IndexTitle(const char *what, Oid indexid, ScanDirection dir, Scan *scan, const B
 					ScanTarget(scan, b));
 }
 
+// SimpleTitle: nodes whose line is their name alone; NULL for the others.
+const char *
+SimpleTitle(NodeTag tag)
+{
+	switch (tag)
+	{
+		case T_ProjectSet:
+			return "ProjectSet";
+		case T_Append:
+			return "Append";
+		case T_RecursiveUnion:
+			return "Recursive Union";
+		case T_BitmapAnd:
+			return "BitmapAnd";
+		case T_BitmapOr:
+			return "BitmapOr";
+		case T_Hash:
+			return "Hash";
+		case T_Material:
+			return "Materialize";
+		case T_Memoize:
+			return "Memoize";
+		case T_Limit:
+			return "Limit";
+		case T_LockRows:
+			return "LockRows";
+		case T_Unique:
+			return "Unique";
+		case T_WindowAgg:
+			return "WindowAgg";
+		case T_Gather:
+			return "Gather";
+		case T_GatherMerge:
+			return "Gather Merge";
+		default:
+			return NULL;
+	}
+}
+
+// ScanTitle: scans shown as "<kind> on <relation>" with no condition line of
+// their own; NULL for other nodes.
+const char *
+ScanTitle(Plan *plan, Builder &b)
+{
+	const char *kind;
+	switch (nodeTag(plan))
+	{
+		case T_SeqScan:
+			kind = "Seq Scan";
+			break;
+		case T_SampleScan:
+			kind = "Sample Scan";
+			break;
+		case T_TidRangeScan:
+			kind = "Tid Range Scan";
+			break;
+		case T_SubqueryScan:
+			kind = "Subquery Scan";
+			break;
+		case T_FunctionScan:
+			kind = "Function Scan";
+			break;
+		case T_ValuesScan:
+			kind = "Values Scan";
+			break;
+		case T_TableFuncScan:
+			kind = "Table Function Scan";
+			break;
+		case T_CteScan:
+			kind = "CTE Scan";
+			break;
+		case T_NamedTuplestoreScan:
+			kind = "Named Tuplestore Scan";
+			break;
+		case T_WorkTableScan:
+			kind = "WorkTable Scan";
+			break;
+		case T_ForeignScan:
+			kind = "Foreign Scan";
+			break;
+		case T_CustomScan:
+			return psprintf("Custom Scan (%s)%s", Name(((CustomScan *) plan)->methods->CustomName),
+							ScanTarget((Scan *) plan, b));
+		default:
+			return NULL;
+	}
+	return psprintf("%s%s", kind, ScanTarget((Scan *) plan, b));
+}
+
+// CondScanTitle: index, bitmap and TID scans, with their condition lines in d.
+const char *
+CondScanTitle(Plan *plan, Builder &b, const char **d)
+{
+	switch (nodeTag(plan))
+	{
+		case T_IndexScan:
+		{
+			IndexScan *s = (IndexScan *) plan;
+			d[0] = QualLine("Index Cond", s->indexqualorig, plan, b);
+			d[1] = QualLine("Order By", s->indexorderbyorig, plan, b);
+			return IndexTitle("Index Scan", s->indexid, s->indexorderdir, &s->scan, b);
+		}
+		case T_IndexOnlyScan:
+		{
+			IndexOnlyScan *s = (IndexOnlyScan *) plan;
+			d[0] = QualLine("Index Cond", s->indexqual, plan, b);
+			d[1] = QualLine("Order By", s->indexorderby, plan, b);
+			return IndexTitle("Index Only Scan", s->indexid, s->indexorderdir, &s->scan, b);
+		}
+		case T_BitmapIndexScan:
+		{
+			BitmapIndexScan *s = (BitmapIndexScan *) plan;
+			d[0] = QualLine("Index Cond", s->indexqualorig, plan, b);
+			return psprintf("Bitmap Index Scan on %s", IndexName(s->indexid));
+		}
+		case T_BitmapHeapScan:
+			d[0] = QualLine("Recheck Cond", ((BitmapHeapScan *) plan)->bitmapqualorig, plan, b);
+			return psprintf("Bitmap Heap Scan%s", ScanTarget((Scan *) plan, b));
+		case T_TidScan:
+			d[0] = QualLine("TID Cond", ((TidScan *) plan)->tidquals, plan, b);
+			return psprintf("Tid Scan%s", ScanTarget((Scan *) plan, b));
+		default:
+			return NULL;
+	}
+}
+
+// JoinLines: joins, with their join conditions in d.
+const char *
+JoinLines(Plan *plan, Builder &b, const char **d)
+{
+	Join *j = (Join *) plan;
+	switch (nodeTag(plan))
+	{
+		case T_NestLoop:
+			d[0] = QualLine("Join Filter", j->joinqual, plan, b);
+			return JoinTitle("Nested Loop", j->jointype);
+		case T_MergeJoin:
+			d[0] = QualLine("Merge Cond", ((MergeJoin *) plan)->mergeclauses, plan, b);
+			d[1] = QualLine("Join Filter", j->joinqual, plan, b);
+			return JoinTitle("Merge", j->jointype);
+		case T_HashJoin:
+			d[0] = QualLine("Hash Cond", ((HashJoin *) plan)->hashclauses, plan, b);
+			d[1] = QualLine("Join Filter", j->joinqual, plan, b);
+			return JoinTitle("Hash", j->jointype);
+		default:
+			return NULL;
+	}
+}
+
+const char *
+AggTitle(AggStrategy strategy)
+{
+	switch (strategy)
+	{
+		case AGG_HASHED:
+			return "HashAggregate";
+		case AGG_SORTED:
+			return "GroupAggregate";
+		case AGG_MIXED:
+			return "MixedAggregate";
+		default:
+			return "Aggregate";
+	}
+}
+
+// ModifyTitle: "Insert on t", "Update on t", ...
+const char *
+ModifyTitle(ModifyTable *m, Builder &b)
+{
+	const char *op = "Modify";
+	switch (m->operation)
+	{
+		case CMD_INSERT:
+			op = "Insert";
+			break;
+		case CMD_UPDATE:
+			op = "Update";
+			break;
+		case CMD_DELETE:
+			op = "Delete";
+			break;
+		case CMD_MERGE:
+			op = "Merge";
+			break;
+		default:
+			break;
+	}
+	Oid rel = InvalidOid;
+	if (m->resultRelations != NIL)
+	{
+		Index rti = linitial_int(m->resultRelations);
+		if (rti > 0 && rti <= (Index) list_length(b.rtable))
+			rel = rt_fetch(rti, b.rtable)->relid;
+	}
+	return psprintf("%s on %s", op, quote_identifier(Name(get_rel_name(rel))));
+}
+
+// KeyedLines: sorts, aggregates, groups, merge appends (their key lines in d),
+// table modifications, results and set operations.
+const char *
+KeyedLines(Plan *plan, Builder &b, const char **d)
+{
+	switch (nodeTag(plan))
+	{
+		case T_Sort:
+		case T_IncrementalSort:
+		{
+			Sort *s = (Sort *) plan;
+			d[0] = KeyLine("Sort Key", s->numCols, s->sortColIdx, s->sortOperators, s->nullsFirst, plan->lefttree, b);
+			return IsA(plan, Sort) ? "Sort" : "Incremental Sort";
+		}
+		case T_Agg:
+		{
+			Agg *a = (Agg *) plan;
+			d[0] = KeyLine("Group Key", a->numCols, a->grpColIdx, NULL, NULL, plan->lefttree, b);
+			return AggTitle(a->aggstrategy);
+		}
+		case T_Group:
+			d[0] = KeyLine("Group Key", ((Group *) plan)->numCols, ((Group *) plan)->grpColIdx, NULL, NULL,
+						   plan->lefttree, b);
+			return "Group";
+		case T_MergeAppend:
+		{
+			MergeAppend *m = (MergeAppend *) plan;
+			d[0] = KeyLine("Sort Key", m->numCols, m->sortColIdx, m->sortOperators, m->nullsFirst, plan, b);
+			return "Merge Append";
+		}
+		case T_ModifyTable:
+			return ModifyTitle((ModifyTable *) plan, b);
+		case T_Result:
+			d[0] = QualLine("One-Time Filter", (List *) ((Result *) plan)->resconstantqual, plan, b);
+			return "Result";
+		case T_SetOp:
+			return ((SetOp *) plan)->strategy == SETOP_HASHED ? "HashSetOp" : "SetOp";
+		default:
+			return NULL;
+	}
+}
+
 void
 AddPlan(Builder &b, Plan *plan, int depth)
 {
 	if (plan == NULL || b.n >= b.cap)
 		return;
 	check_stack_depth();
-	const char *title = NULL;
 	const char *d[4] = {NULL, NULL, NULL, NULL};
-	switch (nodeTag(plan))
-	{
-		case T_SeqScan:
-			title = psprintf("Seq Scan%s", ScanTarget((Scan *) plan, b));
-			break;
-		case T_SampleScan:
-			title = psprintf("Sample Scan%s", ScanTarget((Scan *) plan, b));
-			break;
-		case T_IndexScan:
-		{
-			IndexScan *s = (IndexScan *) plan;
-			title = IndexTitle("Index Scan", s->indexid, s->indexorderdir, &s->scan, b);
-			d[0] = QualLine("Index Cond", s->indexqualorig, plan, b);
-			d[1] = QualLine("Order By", s->indexorderbyorig, plan, b);
-			break;
-		}
-		case T_IndexOnlyScan:
-		{
-			IndexOnlyScan *s = (IndexOnlyScan *) plan;
-			title = IndexTitle("Index Only Scan", s->indexid, s->indexorderdir, &s->scan, b);
-			d[0] = QualLine("Index Cond", s->indexqual, plan, b);
-			d[1] = QualLine("Order By", s->indexorderby, plan, b);
-			break;
-		}
-		case T_BitmapIndexScan:
-		{
-			BitmapIndexScan *s = (BitmapIndexScan *) plan;
-			title = psprintf("Bitmap Index Scan on %s", IndexName(s->indexid));
-			d[0] = QualLine("Index Cond", s->indexqualorig, plan, b);
-			break;
-		}
-		case T_BitmapHeapScan:
-			title = psprintf("Bitmap Heap Scan%s", ScanTarget((Scan *) plan, b));
-			d[0] = QualLine("Recheck Cond", ((BitmapHeapScan *) plan)->bitmapqualorig, plan, b);
-			break;
-		case T_TidScan:
-			title = psprintf("Tid Scan%s", ScanTarget((Scan *) plan, b));
-			d[0] = QualLine("TID Cond", ((TidScan *) plan)->tidquals, plan, b);
-			break;
-		case T_TidRangeScan:
-			title = psprintf("Tid Range Scan%s", ScanTarget((Scan *) plan, b));
-			break;
-		case T_SubqueryScan:
-			title = psprintf("Subquery Scan%s", ScanTarget((Scan *) plan, b));
-			break;
-		case T_FunctionScan:
-			title = psprintf("Function Scan%s", ScanTarget((Scan *) plan, b));
-			break;
-		case T_ValuesScan:
-			title = psprintf("Values Scan%s", ScanTarget((Scan *) plan, b));
-			break;
-		case T_TableFuncScan:
-			title = psprintf("Table Function Scan%s", ScanTarget((Scan *) plan, b));
-			break;
-		case T_CteScan:
-			title = psprintf("CTE Scan%s", ScanTarget((Scan *) plan, b));
-			break;
-		case T_NamedTuplestoreScan:
-			title = psprintf("Named Tuplestore Scan%s", ScanTarget((Scan *) plan, b));
-			break;
-		case T_WorkTableScan:
-			title = psprintf("WorkTable Scan%s", ScanTarget((Scan *) plan, b));
-			break;
-		case T_ForeignScan:
-			title = psprintf("Foreign Scan%s", ScanTarget((Scan *) plan, b));
-			break;
-		case T_CustomScan:
-			title = psprintf("Custom Scan (%s)%s", Name(((CustomScan *) plan)->methods->CustomName),
-							 ScanTarget((Scan *) plan, b));
-			break;
-		case T_NestLoop:
-			title = JoinTitle("Nested Loop", ((Join *) plan)->jointype);
-			d[0] = QualLine("Join Filter", ((Join *) plan)->joinqual, plan, b);
-			break;
-		case T_MergeJoin:
-			title = JoinTitle("Merge", ((Join *) plan)->jointype);
-			d[0] = QualLine("Merge Cond", ((MergeJoin *) plan)->mergeclauses, plan, b);
-			d[1] = QualLine("Join Filter", ((Join *) plan)->joinqual, plan, b);
-			break;
-		case T_HashJoin:
-			title = JoinTitle("Hash", ((Join *) plan)->jointype);
-			d[0] = QualLine("Hash Cond", ((HashJoin *) plan)->hashclauses, plan, b);
-			d[1] = QualLine("Join Filter", ((Join *) plan)->joinqual, plan, b);
-			break;
-		case T_Sort:
-		case T_IncrementalSort:
-		{
-			Sort *s = (Sort *) plan;
-			title = IsA(plan, Sort) ? "Sort" : "Incremental Sort";
-			d[0] = KeyLine("Sort Key", s->numCols, s->sortColIdx, s->sortOperators, s->nullsFirst, plan->lefttree, b);
-			break;
-		}
-		case T_Agg:
-		{
-			Agg *a = (Agg *) plan;
-			switch (a->aggstrategy)
-			{
-				case AGG_HASHED:
-					title = "HashAggregate";
-					break;
-				case AGG_SORTED:
-					title = "GroupAggregate";
-					break;
-				case AGG_MIXED:
-					title = "MixedAggregate";
-					break;
-				default:
-					title = "Aggregate";
-					break;
-			}
-			d[0] = KeyLine("Group Key", a->numCols, a->grpColIdx, NULL, NULL, plan->lefttree, b);
-			break;
-		}
-		case T_Group:
-			title = "Group";
-			d[0] = KeyLine("Group Key", ((Group *) plan)->numCols, ((Group *) plan)->grpColIdx, NULL, NULL,
-						   plan->lefttree, b);
-			break;
-		case T_ModifyTable:
-		{
-			ModifyTable *m = (ModifyTable *) plan;
-			const char *op = "Modify";
-			switch (m->operation)
-			{
-				case CMD_INSERT:
-					op = "Insert";
-					break;
-				case CMD_UPDATE:
-					op = "Update";
-					break;
-				case CMD_DELETE:
-					op = "Delete";
-					break;
-				case CMD_MERGE:
-					op = "Merge";
-					break;
-				default:
-					break;
-			}
-			Oid rel = InvalidOid;
-			if (m->resultRelations != NIL)
-			{
-				Index rti = linitial_int(m->resultRelations);
-				if (rti > 0 && rti <= (Index) list_length(b.rtable))
-					rel = rt_fetch(rti, b.rtable)->relid;
-			}
-			title = psprintf("%s on %s", op, quote_identifier(Name(get_rel_name(rel))));
-			break;
-		}
-		case T_Result:
-			title = "Result";
-			d[0] = QualLine("One-Time Filter", (List *) ((Result *) plan)->resconstantqual, plan, b);
-			break;
-		case T_ProjectSet:
-			title = "ProjectSet";
-			break;
-		case T_Append:
-			title = "Append";
-			break;
-		case T_MergeAppend:
-		{
-			MergeAppend *m = (MergeAppend *) plan;
-			title = "Merge Append";
-			d[0] = KeyLine("Sort Key", m->numCols, m->sortColIdx, m->sortOperators, m->nullsFirst, plan, b);
-			break;
-		}
-		case T_RecursiveUnion:
-			title = "Recursive Union";
-			break;
-		case T_BitmapAnd:
-			title = "BitmapAnd";
-			break;
-		case T_BitmapOr:
-			title = "BitmapOr";
-			break;
-		case T_Hash:
-			title = "Hash";
-			break;
-		case T_Material:
-			title = "Materialize";
-			break;
-		case T_Memoize:
-			title = "Memoize";
-			break;
-		case T_Limit:
-			title = "Limit";
-			break;
-		case T_LockRows:
-			title = "LockRows";
-			break;
-		case T_Unique:
-			title = "Unique";
-			break;
-		case T_SetOp:
-			title = ((SetOp *) plan)->strategy == SETOP_HASHED ? "HashSetOp" : "SetOp";
-			break;
-		case T_WindowAgg:
-			title = "WindowAgg";
-			break;
-		case T_Gather:
-			title = "Gather";
-			break;
-		case T_GatherMerge:
-			title = "Gather Merge";
-			break;
-		default:
-			title = "Plan node";
-			break;
-	}
+	const char *title = SimpleTitle(nodeTag(plan));
+	if (title == NULL)
+		title = ScanTitle(plan, b);
+	if (title == NULL)
+		title = CondScanTitle(plan, b, d);
+	if (title == NULL)
+		title = JoinLines(plan, b, d);
+	if (title == NULL)
+		title = KeyedLines(plan, b, d);
+	if (title == NULL)
+		title = "Plan node";
 	d[2] = QualLine("Filter", plan->qual, plan, b);
 
 	int nd = 0;

@@ -59,19 +59,17 @@ HashExpr(PlanIdBuilder &b, Node *node)
 		HashExprWalker(node, &b);
 }
 
+// HashLeaf: a constant, parameter or column (nothing below it); false for
+// other nodes.
 bool
-HashExprWalker(Node *node, void *ctx)
+HashLeaf(PlanIdBuilder &b, Node *node)
 {
-	if (node == NULL)
-		return false;
-	check_stack_depth();
-	PlanIdBuilder &b = *static_cast<PlanIdBuilder *>(ctx);
 	switch (nodeTag(node))
 	{
 		case T_Const:
 			b.Tagged(core::kTagExprNode, kValueToken);
 			b.Tagged(core::kTagOther, ((Const *) node)->consttype);
-			return false;
+			return true;
 		case T_Param:
 		{
 			Param *p = (Param *) node;
@@ -86,15 +84,26 @@ HashExprWalker(Node *node, void *ctx)
 				b.Tagged(core::kTagExprNode, T_Param);
 				b.Tagged(core::kTagOther, (uint64) p->paramkind);
 			}
-			return false;
+			return true;
 		}
 		case T_Var:
 		{
 			Var *v = (Var *) node;
 			b.Tagged(core::kTagExprNode, T_Var);
 			b.Tagged(core::kTagColumn, ((uint64) (uint32) v->varno << 20) ^ (uint32) (v->varattno + 2000));
-			return false;
+			return true;
 		}
+		default:
+			return false;
+	}
+}
+
+// HashHead: what identifies an expression node besides its arguments.
+void
+HashHead(PlanIdBuilder &b, Node *node)
+{
+	switch (nodeTag(node))
+	{
 		case T_OpExpr:
 		case T_DistinctExpr:
 		case T_NullIfExpr:
@@ -140,6 +149,18 @@ HashExprWalker(Node *node, void *ctx)
 			b.Tagged(core::kTagExprNode, nodeTag(node));
 			break;
 	}
+}
+
+bool
+HashExprWalker(Node *node, void *ctx)
+{
+	if (node == NULL)
+		return false;
+	check_stack_depth();
+	PlanIdBuilder &b = *static_cast<PlanIdBuilder *>(ctx);
+	if (HashLeaf(b, node))
+		return false;
+	HashHead(b, node);
 	b.Open();
 	bool r =
 		expression_tree_walker(node, reinterpret_cast<bool (*)()>(reinterpret_cast<void (*)()>(HashExprWalker)), ctx);
@@ -170,6 +191,153 @@ HashCols(PlanIdBuilder &b, int n, const AttrNumber *cols, const Oid *ops, const 
 	}
 }
 
+// HashScanFields: an index, bitmap or TID scan's index, direction and conditions;
+// false for other nodes.
+bool
+HashScanFields(PlanIdBuilder &b, Plan *plan)
+{
+	switch (nodeTag(plan))
+	{
+		case T_IndexScan:
+		{
+			IndexScan *s = (IndexScan *) plan;
+			b.Tagged(core::kTagIndex, s->indexid);
+			b.Tagged(core::kTagDirection, (uint64) (s->indexorderdir + 2));
+			b.Tagged(core::kTagQual, 1);
+			HashExpr(b, (Node *) s->indexqualorig);
+			b.Tagged(core::kTagQual, 2);
+			HashExpr(b, (Node *) s->indexorderbyorig);
+			return true;
+		}
+		case T_IndexOnlyScan:
+		{
+			IndexOnlyScan *s = (IndexOnlyScan *) plan;
+			b.Tagged(core::kTagIndex, s->indexid);
+			b.Tagged(core::kTagDirection, (uint64) (s->indexorderdir + 2));
+			b.Tagged(core::kTagQual, 1);
+			HashExpr(b, (Node *) s->indexqual);
+			b.Tagged(core::kTagQual, 2);
+			HashExpr(b, (Node *) s->indexorderby);
+			return true;
+		}
+		case T_BitmapIndexScan:
+		{
+			BitmapIndexScan *s = (BitmapIndexScan *) plan;
+			b.Tagged(core::kTagIndex, s->indexid);
+			b.Tagged(core::kTagQual, 1);
+			HashExpr(b, (Node *) s->indexqualorig);
+			return true;
+		}
+		case T_BitmapHeapScan:
+			b.Tagged(core::kTagQual, 3);
+			HashExpr(b, (Node *) ((BitmapHeapScan *) plan)->bitmapqualorig);
+			return true;
+		case T_TidScan:
+			b.Tagged(core::kTagQual, 4);
+			HashExpr(b, (Node *) ((TidScan *) plan)->tidquals);
+			return true;
+		default:
+			return false;
+	}
+}
+
+// HashJoinFields: a join's type and conditions; false for other nodes.
+bool
+HashJoinFields(PlanIdBuilder &b, Plan *plan)
+{
+	switch (nodeTag(plan))
+	{
+		case T_NestLoop:
+		case T_MergeJoin:
+		case T_HashJoin:
+		{
+			Join *j = (Join *) plan;
+			b.Tagged(core::kTagJoinType, (uint64) j->jointype);
+			b.Tagged(core::kTagQual, 5);
+			HashExpr(b, (Node *) j->joinqual);
+			if (IsA(plan, MergeJoin))
+			{
+				b.Tagged(core::kTagQual, 6);
+				HashExpr(b, (Node *) ((MergeJoin *) plan)->mergeclauses);
+			}
+			else if (IsA(plan, HashJoin))
+			{
+				b.Tagged(core::kTagQual, 7);
+				HashExpr(b, (Node *) ((HashJoin *) plan)->hashclauses);
+			}
+			return true;
+		}
+		default:
+			return false;
+	}
+}
+
+// HashKeyFields: the keys and strategy of sorts, aggregates, groups, windows,
+// set operations, limits, table modifications and results; false for others.
+bool
+HashKeyFields(PlanIdBuilder &b, Plan *plan, List *rtable)
+{
+	switch (nodeTag(plan))
+	{
+		case T_Sort:
+		case T_IncrementalSort:
+		{
+			Sort *s = (Sort *) plan;
+			HashCols(b, s->numCols, s->sortColIdx, s->sortOperators, s->nullsFirst);
+			return true;
+		}
+		case T_MergeAppend:
+		{
+			MergeAppend *m = (MergeAppend *) plan;
+			HashCols(b, m->numCols, m->sortColIdx, m->sortOperators, m->nullsFirst);
+			return true;
+		}
+		case T_Agg:
+		{
+			Agg *a = (Agg *) plan;
+			b.Tagged(core::kTagOther, (uint64) a->aggstrategy);
+			b.Tagged(core::kTagOther, (uint64) a->aggsplit);
+			HashCols(b, a->numCols, a->grpColIdx, NULL, NULL);
+			return true;
+		}
+		case T_Group:
+			HashCols(b, ((Group *) plan)->numCols, ((Group *) plan)->grpColIdx, NULL, NULL);
+			return true;
+		case T_Unique:
+			HashCols(b, ((Unique *) plan)->numCols, ((Unique *) plan)->uniqColIdx, NULL, NULL);
+			return true;
+		case T_WindowAgg:
+		{
+			WindowAgg *w = (WindowAgg *) plan;
+			HashCols(b, w->partNumCols, w->partColIdx, NULL, NULL);
+			HashCols(b, w->ordNumCols, w->ordColIdx, NULL, NULL);
+			return true;
+		}
+		case T_SetOp:
+			b.Tagged(core::kTagOther, (uint64) ((SetOp *) plan)->cmd);
+			b.Tagged(core::kTagOther, (uint64) ((SetOp *) plan)->strategy);
+			return true;
+		case T_Limit:
+			b.Tagged(core::kTagOther, (uint64) ((Limit *) plan)->limitOption);
+			return true;
+		case T_ModifyTable:
+		{
+			ModifyTable *m = (ModifyTable *) plan;
+			b.Tagged(core::kTagOther, (uint64) m->operation);
+			ListCell *lc;
+			foreach (lc, m->resultRelations)
+				b.Tagged(core::kTagRelation, ScanRelid(lfirst_int(lc), rtable));
+			return true;
+		}
+		case T_Result:
+			b.Tagged(core::kTagQual, 8);
+			HashExpr(b, ((Result *) plan)->resconstantqual);
+			return true;
+		default:
+			return false;
+	}
+}
+
 void
 HashPlan(PlanIdBuilder &b, Plan *plan, List *rtable)
 {
@@ -184,123 +352,8 @@ HashPlan(PlanIdBuilder &b, Plan *plan, List *rtable)
 	// the scan nodes are contiguous, SeqScan to CustomScan (16 has no T_Scan tag)
 	if (tag >= T_SeqScan && tag <= T_CustomScan)
 		b.Tagged(core::kTagRelation, ScanRelid(((Scan *) plan)->scanrelid, rtable));
-	switch (tag)
-	{
-		case T_IndexScan:
-		{
-			IndexScan *s = (IndexScan *) plan;
-			b.Tagged(core::kTagIndex, s->indexid);
-			b.Tagged(core::kTagDirection, (uint64) (s->indexorderdir + 2));
-			b.Tagged(core::kTagQual, 1);
-			HashExpr(b, (Node *) s->indexqualorig);
-			b.Tagged(core::kTagQual, 2);
-			HashExpr(b, (Node *) s->indexorderbyorig);
-			break;
-		}
-		case T_IndexOnlyScan:
-		{
-			IndexOnlyScan *s = (IndexOnlyScan *) plan;
-			b.Tagged(core::kTagIndex, s->indexid);
-			b.Tagged(core::kTagDirection, (uint64) (s->indexorderdir + 2));
-			b.Tagged(core::kTagQual, 1);
-			HashExpr(b, (Node *) s->indexqual);
-			b.Tagged(core::kTagQual, 2);
-			HashExpr(b, (Node *) s->indexorderby);
-			break;
-		}
-		case T_BitmapIndexScan:
-		{
-			BitmapIndexScan *s = (BitmapIndexScan *) plan;
-			b.Tagged(core::kTagIndex, s->indexid);
-			b.Tagged(core::kTagQual, 1);
-			HashExpr(b, (Node *) s->indexqualorig);
-			break;
-		}
-		case T_BitmapHeapScan:
-			b.Tagged(core::kTagQual, 3);
-			HashExpr(b, (Node *) ((BitmapHeapScan *) plan)->bitmapqualorig);
-			break;
-		case T_TidScan:
-			b.Tagged(core::kTagQual, 4);
-			HashExpr(b, (Node *) ((TidScan *) plan)->tidquals);
-			break;
-		case T_NestLoop:
-		case T_MergeJoin:
-		case T_HashJoin:
-		{
-			Join *j = (Join *) plan;
-			b.Tagged(core::kTagJoinType, (uint64) j->jointype);
-			b.Tagged(core::kTagQual, 5);
-			HashExpr(b, (Node *) j->joinqual);
-			if (tag == T_MergeJoin)
-			{
-				b.Tagged(core::kTagQual, 6);
-				HashExpr(b, (Node *) ((MergeJoin *) plan)->mergeclauses);
-			}
-			else if (tag == T_HashJoin)
-			{
-				b.Tagged(core::kTagQual, 7);
-				HashExpr(b, (Node *) ((HashJoin *) plan)->hashclauses);
-			}
-			break;
-		}
-		case T_Sort:
-		case T_IncrementalSort:
-		{
-			Sort *s = (Sort *) plan;
-			HashCols(b, s->numCols, s->sortColIdx, s->sortOperators, s->nullsFirst);
-			break;
-		}
-		case T_MergeAppend:
-		{
-			MergeAppend *m = (MergeAppend *) plan;
-			HashCols(b, m->numCols, m->sortColIdx, m->sortOperators, m->nullsFirst);
-			break;
-		}
-		case T_Agg:
-		{
-			Agg *a = (Agg *) plan;
-			b.Tagged(core::kTagOther, (uint64) a->aggstrategy);
-			b.Tagged(core::kTagOther, (uint64) a->aggsplit);
-			HashCols(b, a->numCols, a->grpColIdx, NULL, NULL);
-			break;
-		}
-		case T_Group:
-			HashCols(b, ((Group *) plan)->numCols, ((Group *) plan)->grpColIdx, NULL, NULL);
-			break;
-		case T_Unique:
-			HashCols(b, ((Unique *) plan)->numCols, ((Unique *) plan)->uniqColIdx, NULL, NULL);
-			break;
-		case T_WindowAgg:
-		{
-			WindowAgg *w = (WindowAgg *) plan;
-			HashCols(b, w->partNumCols, w->partColIdx, NULL, NULL);
-			HashCols(b, w->ordNumCols, w->ordColIdx, NULL, NULL);
-			break;
-		}
-		case T_SetOp:
-			b.Tagged(core::kTagOther, (uint64) ((SetOp *) plan)->cmd);
-			b.Tagged(core::kTagOther, (uint64) ((SetOp *) plan)->strategy);
-			break;
-		case T_Limit:
-			b.Tagged(core::kTagOther, (uint64) ((Limit *) plan)->limitOption);
-			break;
-		case T_ModifyTable:
-		{
-			ModifyTable *m = (ModifyTable *) plan;
-			b.Tagged(core::kTagOther, (uint64) m->operation);
-			ListCell *lc;
-			foreach (lc, m->resultRelations)
-				b.Tagged(core::kTagRelation, ScanRelid(lfirst_int(lc), rtable));
-			break;
-		}
-		case T_Result:
-			b.Tagged(core::kTagQual, 8);
-			HashExpr(b, ((Result *) plan)->resconstantqual);
-			break;
-		default:
-			break;
-	}
+	if (!HashScanFields(b, plan) && !HashJoinFields(b, plan))
+		(void) HashKeyFields(b, plan, rtable);
 	b.Tagged(core::kTagQual, 0);
 	HashExpr(b, (Node *) plan->qual);
 

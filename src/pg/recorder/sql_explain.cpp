@@ -7,6 +7,7 @@
 // holds for it; xray._explain_items() (SQL) gathers that under the reader's
 // visibility rules, and this file lays it out: as rows for xray.explain(), or
 // as EXPLAIN properties (text, JSON, YAML or XML) under "pg_xray".
+#include "srf.hpp"
 #include "compat.hpp"
 #include "recorder/plan_walk.hpp"
 #include "advice/what_if.hpp"
@@ -174,11 +175,7 @@ xray_explain_ids(PG_FUNCTION_ARGS)
 	Query *query = WhatIfQuery(sql);
 	PlannedStmt *plan = WhatIfPlan(query, sql, NULL, 0, NULL, GetUserId());
 	AtEOXact_GUC(true, guc_level);
-	TupleDesc desc;
-	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
-		ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED), errmsg("xray._explain_ids must return a record")));
-	desc = BlessTupleDesc(desc);
 	Datum values[2] = {Int64GetDatum((int64) query->queryId), Int64GetDatum((int64) PlanIdCompute(plan))};
 	bool nulls[2] = {query->queryId == 0, false};
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, values, nulls)));
+	PG_RETURN_DATUM(RecordResult(fcinfo, values, nulls));
 }

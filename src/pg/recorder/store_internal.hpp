@@ -127,6 +127,8 @@ static_assert(std::is_trivially_copyable_v<StmtEntry>, "shared memory holds PODs
 static_assert(std::is_trivially_copyable_v<PlanEntry>, "shared memory holds PODs only");
 static_assert(std::is_trivially_copyable_v<PendingItem>, "shared memory holds PODs only");
 static_assert(std::is_trivially_copyable_v<BackendSlot>, "shared memory holds PODs only");
+static_assert(std::is_trivially_copyable_v<TableState>, "shared memory holds PODs only");
+static_assert(std::is_trivially_copyable_v<StoreHeader>, "shared memory holds PODs only");
 
 // StoreMem: this process's pointers into the segment.
 struct StoreMem
