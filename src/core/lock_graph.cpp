@@ -272,6 +272,35 @@ BuildForest(const std::vector<WaitEdge> &edges)
 	return out;
 }
 
+std::vector<WaiterPlace>
+PlaceWaiters(const std::vector<ForestNode> &nodes, const std::vector<int32_t> &waiters)
+{
+	std::map<int32_t, const ForestNode *> by_pid;
+	for (const ForestNode &n : nodes)
+		by_pid[n.pid] = &n;
+	std::vector<WaiterPlace> out(waiters.size());
+	for (size_t i = 0; i < waiters.size(); i++)
+	{
+		auto it = by_pid.find(waiters[i]);
+		if (it != by_pid.end())
+			out[i] = WaiterPlace{it->second->root, it->second->depth, it->second->in_cycle};
+	}
+	return out;
+}
+
+std::vector<RootSummary>
+ForestRoots(const std::vector<ForestNode> &nodes, size_t max_roots)
+{
+	std::map<int32_t, bool> cycle_below; // root pid -> a member of its tree is in a cycle
+	for (const ForestNode &n : nodes)
+		cycle_below[n.root] = cycle_below[n.root] || n.in_cycle;
+	std::vector<RootSummary> out;
+	for (const ForestNode &n : nodes)
+		if (n.depth == 0 && out.size() < max_roots)
+			out.push_back(RootSummary{n.pid, n.blocked_sessions, n.depth_below, n.in_cycle || cycle_below[n.pid]});
+	return out;
+}
+
 namespace
 {
 // Escaped returns s safe inside a double-quoted dot or mermaid string.

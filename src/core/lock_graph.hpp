@@ -49,6 +49,31 @@ struct ForestNode
 // (children by pid).
 std::vector<ForestNode> BuildForest(const std::vector<WaitEdge> &edges);
 
+// WaiterPlace: where a waiting session sits in the forest (all zero for a pid
+// the forest does not hold).
+struct WaiterPlace
+{
+	int32_t root = 0;
+	int depth = 0;
+	bool in_cycle = false;
+};
+
+// PlaceWaiters: the place of each of waiters (the lock sampler's edges, in
+// their order).
+std::vector<WaiterPlace> PlaceWaiters(const std::vector<ForestNode> &nodes, const std::vector<int32_t> &waiters);
+
+// RootSummary: a root blocker as the incident tracker sees it.
+struct RootSummary
+{
+	int32_t pid;
+	int sessions;	 // blocked, directly or transitively
+	int depth_below; // longest chain below it
+	bool cycle;		 // it or a session below it waits in a cycle
+};
+
+// ForestRoots: the roots of nodes in display order, at most max_roots.
+std::vector<RootSummary> ForestRoots(const std::vector<ForestNode> &nodes, size_t max_roots);
+
 enum class GraphFormat
 {
 	kText,

@@ -136,3 +136,30 @@ TEST(LockGraph, Renderings)
 	EXPECT_NE(mermaid.find("p30 -->|\"1.0s\"| p20"), std::string::npos);
 	EXPECT_EQ(RenderForest({}, {}, {}, GraphFormat::kText), "no session is waiting for a lock\n");
 }
+
+TEST(LockGraph, PlaceWaitersAndRootsForTheSampler)
+{
+	// 10 blocks 11 and 12; 12 blocks 13; 20 <-> 21 wait in a cycle, 22 waits on 21
+	std::vector<WaitEdge> edges = {E(11, 10), E(12, 10), E(13, 12), E(20, 21), E(21, 20), E(22, 21)};
+	std::vector<ForestNode> f = BuildForest(edges);
+	std::vector<int32_t> waiters = {11, 13, 22, 99};
+	std::vector<WaiterPlace> p = PlaceWaiters(f, waiters);
+	ASSERT_EQ(p.size(), 4u);
+	EXPECT_EQ(p[0].root, 10);
+	EXPECT_EQ(p[0].depth, 1);
+	EXPECT_FALSE(p[0].in_cycle);
+	EXPECT_EQ(p[1].root, 10);
+	EXPECT_EQ(p[1].depth, 2);
+	EXPECT_EQ(p[2].root, 20);
+	EXPECT_FALSE(p[2].in_cycle) << "waits on a cycle without being in it";
+	EXPECT_EQ(p[3].root, 0) << "a pid the forest does not hold";
+	std::vector<RootSummary> roots = ForestRoots(f, 10);
+	ASSERT_EQ(roots.size(), 2u);
+	EXPECT_EQ(roots[0].pid, 10) << "three blocked first";
+	EXPECT_EQ(roots[0].sessions, 3);
+	EXPECT_EQ(roots[0].depth_below, 2);
+	EXPECT_FALSE(roots[0].cycle);
+	EXPECT_EQ(roots[1].pid, 20);
+	EXPECT_TRUE(roots[1].cycle);
+	EXPECT_EQ(ForestRoots(f, 1).size(), 1u);
+}

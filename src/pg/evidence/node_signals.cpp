@@ -12,6 +12,7 @@
 // Locking: the table's LWLock, taken with LWLockConditionalAcquire once per
 // sampled execution (never per statement; when it is busy that execution's
 // evidence is dropped); readers take it shared and copy (stmt_slots.hpp).
+#include "worst_of.hpp"
 #include "compat.hpp"
 #include "evidence/node_signals.hpp"
 #include "evidence/scan_signals.hpp"
@@ -54,31 +55,16 @@ IsIndexScan(Plan *p)
 }
 
 // Keep replaces the execution's worst node of a kind with candidate c when c
-// is worse (a spill also notes the memory settings it ran with).
+// is worse (core/worst_of.hpp); a spill also notes the memory settings it ran with.
 template <typename T>
 void
 Keep(T &worst, const T &c, NodeEvidence *e, bool spill)
 {
-	if (c.Worst() <= worst.Worst())
-		return;
-	worst = c;
-	worst.runs = 1;
-	if (spill)
+	if (core::KeepWorse(worst, c) && spill)
 	{
 		e->work_mem_kb = work_mem;
 		e->hash_mem_multiplier = hash_mem_multiplier;
 	}
-}
-
-// MergeWorst adds an execution's count of a kind and keeps the worse node.
-template <typename T>
-void
-MergeWorst(T &into, const T &from)
-{
-	uint32 runs = into.runs + from.runs;
-	if (from.Worst() > into.Worst())
-		into = from;
-	into.runs = runs;
 }
 
 void
@@ -248,24 +234,16 @@ NodeSignalsRecord(Oid dbid, uint64 queryid, const NodeEvidence &e)
 {
 	node_signals.Update(dbid, queryid, [&](NodeEvidence &s) {
 		s.runs++;
-		MergeWorst(s.nl, e.nl);
-		MergeWorst(s.hj, e.hj);
-		MergeWorst(s.sort, e.sort);
-		MergeWorst(s.agg, e.agg);
+		core::MergeWorse(s.nl, e.nl);
+		core::MergeWorse(s.hj, e.hj);
+		core::MergeWorse(s.sort, e.sort);
+		core::MergeWorse(s.agg, e.agg);
 		if (e.work_mem_kb > 0)
 		{
 			s.work_mem_kb = e.work_mem_kb;
 			s.hash_mem_multiplier = e.hash_mem_multiplier;
 		}
-		if (e.offset.runs > 0)
-		{
-			OffsetEvidence keep = e.offset.key_rel != InvalidOid ? e.offset : s.offset;
-			keep.runs = s.offset.runs + e.offset.runs;
-			keep.skipped = s.offset.skipped + e.offset.skipped;
-			keep.skipped_max = Max(s.offset.skipped_max, e.offset.skipped_max);
-			keep.returned = s.offset.returned + e.offset.returned;
-			s.offset = keep;
-		}
+		core::MergePaged(s.offset, e.offset, e.offset.key_rel != InvalidOid);
 	});
 }
 } // namespace xray::pg

@@ -262,6 +262,38 @@ GatherSessions(Tick &t)
 	pfree(waits);
 }
 
+// PlaceForest: each edge's root, depth and cycle and the tick's roots, from
+// the core forest (C++ only: runs under XRAY_GUARD, no PostgreSQL call).
+void
+PlaceForest(Tick &t)
+{
+	std::vector<core::WaitEdge> in;
+	std::vector<int32_t> waiters;
+	in.reserve(t.nedges);
+	for (int i = 0; i < t.nedges; i++)
+	{
+		in.push_back(core::WaitEdge{t.edges[i].waiter, t.edges[i].blocker, 0.0, std::string()});
+		waiters.push_back(t.edges[i].waiter);
+	}
+	std::vector<core::ForestNode> nodes = core::BuildForest(in);
+	std::vector<core::WaiterPlace> places = core::PlaceWaiters(nodes, waiters);
+	for (int i = 0; i < t.nedges; i++)
+	{
+		t.root_of[i] = places[i].root;
+		t.depth_of[i] = (int16) places[i].depth;
+		t.cycle_of[i] = places[i].in_cycle;
+	}
+	std::vector<core::RootSummary> roots = core::ForestRoots(nodes, static_cast<size_t>(t.nedges));
+	t.nroots = static_cast<int>(roots.size());
+	for (int r = 0; r < t.nroots; r++)
+	{
+		t.root_pid[r] = roots[r].pid;
+		t.root_sessions[r] = roots[r].sessions;
+		t.root_cycle[r] = roots[r].cycle;
+		t.root_depth[r] = roots[r].depth_below;
+	}
+}
+
 void
 BuildGraph(Tick &t)
 {
@@ -275,35 +307,7 @@ BuildGraph(Tick &t)
 	t.nroots = 0;
 	if (t.nedges == 0)
 		return;
-	// C++ only between here and the end of the guard: no PostgreSQL call inside
-	XRAY_GUARD({
-		std::vector<core::WaitEdge> in;
-		in.reserve(t.nedges);
-		for (int i = 0; i < t.nedges; i++)
-			in.push_back(core::WaitEdge{t.edges[i].waiter, t.edges[i].blocker, 0.0, std::string()});
-		std::vector<core::ForestNode> nodes = core::BuildForest(in);
-		for (int i = 0; i < t.nedges; i++)
-			for (const core::ForestNode &n : nodes)
-				if (n.pid == t.edges[i].waiter)
-				{
-					t.root_of[i] = n.root;
-					t.depth_of[i] = (int16) n.depth;
-					t.cycle_of[i] = n.in_cycle;
-				}
-		for (const core::ForestNode &n : nodes)
-		{
-			if (n.depth != 0 || t.nroots >= t.nedges)
-				continue;
-			int r = t.nroots++;
-			t.root_pid[r] = n.pid;
-			t.root_sessions[r] = n.blocked_sessions;
-			t.root_cycle[r] = n.in_cycle;
-			t.root_depth[r] = n.depth_below;
-			for (const core::ForestNode &m : nodes)
-				if (m.root == n.pid)
-					t.root_cycle[r] = t.root_cycle[r] || m.in_cycle;
-		}
-	});
+	XRAY_GUARD(PlaceForest(t));
 }
 
 LOCKMODE

@@ -416,19 +416,7 @@ PlanKeyEqual(const PlanKey &a, const PlanKey &b)
 bool
 ResetDropsItem(const PendingItem &item, uint64 slot_epoch, uint64 current_epoch)
 {
-	if (item.dead)
-		return true;
-	if (slot_epoch >= current_epoch)
-		return false;
-	if (current_epoch - slot_epoch > (uint64) kResetRing)
-		return true;
-	for (uint64 e = slot_epoch + 1; e <= current_epoch; e++)
-	{
-		const ResetFilter &f = store.hdr->resets[e % kResetRing];
-		if (f.epoch != e || f.all || f.queryid == item.key.queryid)
-			return true;
-	}
-	return false;
+	return item.dead || core::ResetDrops(store.hdr->resets, slot_epoch, current_epoch, item.key.queryid);
 }
 
 bool

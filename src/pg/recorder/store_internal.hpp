@@ -8,6 +8,7 @@
 #include <cstring>
 #include <type_traits>
 
+#include "reset_ring.hpp"
 #include "clock_evict.hpp"
 #include "hash_index.hpp"
 
@@ -19,7 +20,7 @@ namespace xray::pg
 // when they are all taken, when xray.flush_interval has passed, and at exit.
 constexpr int kPendingItems = 16;
 // Reset requests remembered for backends that have not yet seen them.
-constexpr int kResetRing = 8;
+using core::kResetRing;
 // Bound on the CLOCK sweep per eviction.
 constexpr uint32 kEvictMaxSteps = 64;
 
@@ -83,12 +84,7 @@ struct BackendSlot
 	PendingItem items[kPendingItems];
 };
 
-struct ResetFilter
-{
-	uint64 epoch;
-	bool all;
-	uint64 queryid;
-};
+using core::ResetFilter;
 
 // TableState is the bookkeeping of one shared table (statements or plans).
 struct TableState
