@@ -53,8 +53,12 @@ SELECT * FROM adv_tiny WHERE v = 'v5';
 SELECT * FROM adv_tiny WHERE v = 'v6';
 SELECT count(*) FROM adv_orders;
 SELECT * FROM adv_hot WHERE x = 5;
-UPDATE adv_hot SET x = x + 1, y = y + 1;
-UPDATE adv_hot SET x = x + 1, y = y + 1;
+-- recurring updates of x (not one-off bulk writes: 4,000 rows each, five times, through the primary key)
+UPDATE adv_hot SET x = x + 1, y = y + 1 WHERE id > 0 AND id <= 4000;
+UPDATE adv_hot SET x = x + 1, y = y + 1 WHERE id > 4000 AND id <= 8000;
+UPDATE adv_hot SET x = x + 1, y = y + 1 WHERE id > 8000 AND id <= 12000;
+UPDATE adv_hot SET x = x + 1, y = y + 1 WHERE id > 12000 AND id <= 16000;
+UPDATE adv_hot SET x = x + 1, y = y + 1 WHERE id > 16000 AND id <= 20000;
 SELECT sum(qty) FROM "Order ""Items""" WHERE "Order ID" = 7;
 SELECT sum(qty) FROM "Order ""Items""" WHERE "Order ID" = 8;
 SELECT status FROM adv_cov WHERE customer_id = 11;

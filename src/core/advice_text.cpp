@@ -155,12 +155,43 @@ AdviceReason(const ReasonFacts &f)
 	std::string s = std::to_string(f.statements) + (f.statements == 1 ? " statement" : " statements") + " (" +
 					Format("%.0f", f.calls) + " calls) on " + f.table + " (" + Format("%.0f", f.table_rows) +
 					" rows) filter or sort on (" + f.columns + "); with this index their estimated workload cost " +
-					"falls by " + Format("%.0f", f.gain_pct) + "%";
+					"falls by " + Format(f.gain_pct < 1 ? "%.2f" : "%.0f", f.gain_pct) + "%";
 	if (f.sampled_runs > 0)
 		s += "; in " + std::to_string(f.sampled_runs) + (f.sampled_runs == 1 ? " sampled run" : " sampled runs") +
 			 " its scans returned " + Format("%.0f", f.sampled_rows / f.sampled_runs) +
 			 " rows and their filters removed " + Format("%.0f", f.sampled_removed / f.sampled_runs) + " per run";
+	if (f.top_queryid != 0 && f.top_mean_ms >= 0)
+	{
+		s += "; statement " + std::to_string(static_cast<int64_t>(f.top_queryid)) + ": mean " + Latency(f.top_mean_ms);
+		if (f.top_p95_ms >= 0)
+			s += ", p95 " + Latency(f.top_p95_ms);
+		s += " now, about " + Latency(f.top_mean_ms * f.top_cost_ratio);
+		if (f.top_p95_ms >= 0)
+			s += ", p95 " + Latency(f.top_p95_ms * f.top_cost_ratio);
+		s += " with it";
+	}
+	if (f.bulk_rows > 0)
+		s += "; makes the one-off write of " + Format("%.0f", f.bulk_rows) + " rows (a load or backfill) about " +
+			 Format("%.0f", f.bulk_slower_pct) + "% slower";
 	return s;
+}
+
+double
+BulkSlowdownPct(int existing_indexes) noexcept
+{
+	return 100.0 * kIndexEntryPerHeapRow / (1.0 + std::max(existing_indexes, 0) * kIndexEntryPerHeapRow);
+}
+
+std::string
+Latency(double ms)
+{
+	if (ms >= 1000)
+		return Format("%.1f s", ms / 1000);
+	if (ms >= 10)
+		return Format("%.0f ms", ms);
+	if (ms >= 1)
+		return Format("%.1f ms", ms);
+	return Format("%.2f ms", ms);
 }
 
 bool

@@ -82,7 +82,26 @@ struct ReasonFacts
 	uint32_t sampled_runs;
 	double sampled_rows;	// rows the sampled runs' scans returned, all runs together
 	double sampled_removed; // rows their filters removed, all runs together
+	// the statement it helps most: its recorded latency, and its estimated cost
+	// with the index as a share of its cost without (latency scales with it)
+	uint64_t top_queryid = 0; // 0: none to name
+	double top_mean_ms = -1, top_p95_ms = -1;
+	double top_cost_ratio = 1;
+	// one-off bulk writes into the table (loads, backfills): rows, and how much
+	// slower the index would make them
+	double bulk_rows = 0;
+	double bulk_slower_pct = 0;
 };
+
+// BulkSlowdownPct: how much slower one more btree index makes a bulk write
+// into a table with existing_indexes indexes: an index entry costs about
+// kIndexEntryPerHeapRow times a heap row (measured: test/bench/index_upkeep.sql,
+// docs/performance.md), rough but the right order of magnitude.
+constexpr double kIndexEntryPerHeapRow = 3.0;
+double BulkSlowdownPct(int existing_indexes) noexcept;
+
+// Latency: "0.42 ms", "12 ms", "3.1 s".
+std::string Latency(double ms);
 
 // AdviceReason: the sentence of xray.index_advice.reason.
 std::string AdviceReason(const ReasonFacts &f);

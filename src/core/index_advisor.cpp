@@ -365,15 +365,25 @@ struct Pick
 	double ratio = 0; // benefit per byte
 };
 
-// Greedy is one run of SelectIndexes: the chosen set, the statements' current
-// costs and the oracle's cache.
+// OracleCache: the costs planned so far, per (statement, configuration),
+// shared by the runs of one SelectIndexes call.
+struct OracleCache
+{
+	std::map<std::pair<size_t, std::vector<size_t>>, double> costs;
+	size_t calls = 0;
+	bool capped = false;
+};
+
+// Greedy is one run of SelectIndexes: the chosen set and the statements'
+// current costs.
 class Greedy
 {
 public:
 	Greedy(const std::vector<RelationInfo> &relations, const std::vector<StatementInfo> &statements,
-		   const std::vector<IndexCandidate> &candidates, const CostOracle &cost, const AdvisorOptions &options)
+		   const std::vector<IndexCandidate> &candidates, const CostOracle &cost, const AdvisorOptions &options,
+		   OracleCache &cache)
 		: relations_(relations), statements_(statements), candidates_(candidates), cost_(cost), options_(options),
-		  chosen_on_(relations.size()), current_(statements.size(), 0)
+		  cache_(cache), chosen_on_(relations.size()), current_(statements.size(), 0)
 	{
 		for (size_t s = 0; s < statements_.size(); s++)
 		{
@@ -383,8 +393,10 @@ public:
 		sel_.cost_after = sel_.cost_before;
 	}
 
-	Selection Run()
+	// Run picks greedily by benefit, or by benefit per byte (by_ratio).
+	Selection Run(bool by_ratio)
 	{
+		sel_.by_ratio = by_ratio;
 		std::set<size_t> remaining;
 		for (size_t c = 0; c < candidates_.size(); c++)
 			remaining.insert(c);
@@ -394,7 +406,7 @@ public:
 			for (size_t c : remaining)
 			{
 				Pick p = Evaluate(c);
-				if (p.candidate != SIZE_MAX && p.benefit > 0 && p.ratio > best.ratio)
+				if (p.candidate != SIZE_MAX && p.benefit > 0 && Better(p, best, by_ratio))
 					best = p;
 			}
 			if (best.candidate == SIZE_MAX)
@@ -402,22 +414,49 @@ public:
 			Apply(best);
 			remaining.erase(best.candidate);
 		}
+		sel_.oracle_calls = cache_.calls;
+		sel_.oracle_capped = cache_.capped;
 		return sel_;
+	}
+
+	bool BudgetSkipped() const { return budget_skipped_; }
+
+	// Better: p beats best by benefit (by_ratio: by benefit per byte). Savings
+	// within kNearTie of each other are a tie a DBA settles by size: a covering
+	// variant three times larger for a few cost units more is not the better index.
+	static bool Better(const Pick &p, const Pick &best, bool by_ratio)
+	{
+		constexpr double kNearTie = 1.10;
+		if (best.candidate == SIZE_MAX)
+			return true;
+		if (by_ratio)
+			return p.ratio > best.ratio;
+		if (p.benefit > best.benefit * kNearTie)
+			return true;
+		if (p.benefit * kNearTie < best.benefit)
+			return false;
+		return p.ratio > best.ratio;
 	}
 
 private:
 	double StmtCost(size_t s, const std::vector<size_t> &config)
 	{
 		auto key = std::make_pair(s, config);
-		auto it = cache_.find(key);
-		if (it != cache_.end())
+		auto it = cache_.costs.find(key);
+		if (it != cache_.costs.end())
 			return it->second;
+		// the statements as they are are always planned; new configurations up to the cap
+		if (!config.empty() && cache_.calls >= options_.max_oracle_calls)
+		{
+			cache_.capped = true;
+			return -1; // not planned
+		}
 		std::vector<const IndexCandidate *> ptrs;
 		for (size_t c : config)
 			ptrs.push_back(&candidates_[c]);
 		double v = cost_(s, ptrs);
-		sel_.oracle_calls++;
-		cache_.emplace(key, v);
+		cache_.calls++;
+		cache_.costs.emplace(key, v);
 		return v;
 	}
 
@@ -433,9 +472,13 @@ private:
 				p.replaces = q;
 		const bool widens = p.replaces != SIZE_MAX;
 		p.extra_bytes = cand.size_bytes - (widens ? candidates_[p.replaces].size_bytes : 0);
-		if (used_bytes_ + p.extra_bytes > options_.budget_bytes ||
-			(!widens && static_cast<int>(on.size()) >= options_.max_per_table))
+		if (!widens && static_cast<int>(on.size()) >= options_.max_per_table)
 			return Pick{};
+		if (used_bytes_ + p.extra_bytes > options_.budget_bytes)
+		{
+			budget_skipped_ = true;
+			return Pick{};
+		}
 		std::vector<size_t> config;
 		for (size_t q : on)
 			if (q != p.replaces)
@@ -450,16 +493,25 @@ private:
 		std::sort(affected.begin(), affected.end());
 		affected.erase(std::unique(affected.begin(), affected.end()), affected.end());
 		double benefit = 0, affected_cost = 0;
+		bool speeds_up = false; // one of its statements at least min_statement_speedup times cheaper
 		for (size_t s : affected)
 			if (s < statements_.size() && statements_[s].relation == cand.relation &&
 				current_[s] > options_.served_cost)
 			{
-				benefit += statements_[s].weight * (current_[s] - StmtCost(s, config));
+				double after = StmtCost(s, config);
+				if (after < 0)
+					return Pick{}; // not planned (max_oracle_calls): no claim without a plan
+				benefit += statements_[s].weight * (current_[s] - after);
 				affected_cost += statements_[s].weight * current_[s];
+				// much cheaper, and by more than a few page reads a call
+				speeds_up = speeds_up || (after * options_.min_statement_speedup <= current_[s] &&
+										  current_[s] - after >= options_.served_cost);
 			}
-		// too small a gain is not worth an index (a covering twin of the primary key...)
-		if (benefit < options_.min_workload_gain * sel_.cost_before ||
-			benefit < options_.min_statement_gain * affected_cost)
+		// too small a gain is not worth an index (a covering twin of the primary key...),
+		// unless a statement becomes much faster
+		bool share = benefit >= options_.min_workload_gain * sel_.cost_before &&
+					 benefit >= options_.min_statement_gain * affected_cost;
+		if (!share && !speeds_up)
 			return Pick{};
 		// the index writes it adds to the workload's inserts, deletes and updates
 		// (for a widened index, only what the widening adds)
@@ -491,9 +543,11 @@ private:
 		for (size_t s = 0; s < statements_.size(); s++)
 			if (statements_[s].relation == cand.relation)
 			{
-				double before = current_[s];
-				current_[s] = StmtCost(s, on);
-				sel_.cost_after -= statements_[s].weight * (before - current_[s]);
+				double before = current_[s], now = StmtCost(s, on);
+				if (now < 0)
+					continue; // not planned (max_oracle_calls): counted as unchanged
+				current_[s] = now;
+				sel_.cost_after -= statements_[s].weight * (before - now);
 			}
 		used_bytes_ += best.extra_bytes;
 		if (best.replaces == SIZE_MAX)
@@ -508,18 +562,38 @@ private:
 	const std::vector<IndexCandidate> &candidates_;
 	const CostOracle &cost_;
 	const AdvisorOptions &options_;
+	OracleCache &cache_;
 	Selection sel_{};
 	std::vector<std::vector<size_t>> chosen_on_; // chosen candidates per relation
-	std::map<std::pair<size_t, std::vector<size_t>>, double> cache_;
-	std::vector<double> current_; // each statement's cost with the chosen set
+	std::vector<double> current_;				 // each statement's cost with the chosen set
 	double used_bytes_ = 0;
+	bool budget_skipped_ = false; // a candidate did not fit in the storage budget
 };
+
+double
+TotalBenefit(const Selection &s)
+{
+	double t = 0;
+	for (double b : s.benefit)
+		t += b;
+	return t;
+}
 } // namespace
 
 Selection
 SelectIndexes(const std::vector<RelationInfo> &relations, const std::vector<StatementInfo> &statements,
 			  const std::vector<IndexCandidate> &candidates, const CostOracle &cost, const AdvisorOptions &options)
 {
-	return Greedy(relations, statements, candidates, cost, options).Run();
+	// the best K for any K: greedy by benefit; when the storage budget kept a
+	// candidate out, greedy by benefit per byte may do better within it
+	OracleCache cache;
+	Greedy by_benefit(relations, statements, candidates, cost, options, cache);
+	Selection sel = by_benefit.Run(false);
+	if (!by_benefit.BudgetSkipped())
+		return sel;
+	Selection per_byte = Greedy(relations, statements, candidates, cost, options, cache).Run(true);
+	sel.oracle_calls = per_byte.oracle_calls;
+	sel.oracle_capped = per_byte.oracle_capped;
+	return TotalBenefit(per_byte) > TotalBenefit(sel) ? per_byte : sel;
 }
 } // namespace xray::core

@@ -22,6 +22,7 @@ extern int guc_flush_interval_ms;
 extern int guc_index_advice_statements;
 extern int guc_index_advice_budget_kb;
 extern int guc_index_advice_min_rows;
+extern int guc_index_advice_max_plans;
 extern bool guc_store_sample_values;
 extern double guc_advice_sample_rate;
 extern int guc_lock_sample_interval_ms;

@@ -35,6 +35,7 @@ int guc_flush_interval_ms = 1000;
 int guc_index_advice_statements = 500;
 int guc_index_advice_budget_kb = 1048576;
 int guc_index_advice_min_rows = 10000;
+int guc_index_advice_max_plans = 20000;
 bool guc_store_sample_values = true;
 double guc_advice_sample_rate = 0.01;
 int guc_lock_sample_interval_ms = 100;
@@ -98,6 +99,10 @@ DefineAdviceGucs()
 							NULL, NULL);
 	DefineCustomIntVariable("xray.index_advice_min_rows", "Tables with fewer rows get no index suggestion.", NULL,
 							&guc_index_advice_min_rows, 10000, 0, INT_MAX, PGC_USERSET, 0, NULL, NULL, NULL);
+	DefineCustomIntVariable("xray.index_advice_max_plans", "Most what-if plannings one run of xray.index_advice makes.",
+							"Each is cached; past the cap no new combination of indexes is tried (the run says so at "
+							"DEBUG1).",
+							&guc_index_advice_max_plans, 20000, 100, 10000000, PGC_USERSET, 0, NULL, NULL, NULL);
 	DefineCustomBoolVariable("xray.store_sample_values",
 							 "Keeps one run of each statement with its constants, for the advisors.",
 							 "Turn off when constants in statements must not be kept in memory.",

@@ -7,7 +7,8 @@ CREATE TABLE xray.alert_rules (
     name text PRIMARY KEY,
     metric text NOT NULL CHECK (metric IN ('statement_p95_seconds', 'cache_hit_ratio', 'lock_wait_seconds',
         'transaction_age_seconds', 'idle_in_transaction_seconds', 'connections_used_ratio',
-        'statement_temp_bytes_per_call', 'dead_tuple_ratio', 'xid_age_ratio', 'plan_regression_slowdown')),
+        'statement_temp_bytes_per_call', 'dead_tuple_ratio', 'xid_age_ratio', 'plan_regression_slowdown',
+        'advised_index_slowdown')),
     threshold double precision NOT NULL,
     severity text NOT NULL DEFAULT 'warning' CHECK (severity IN ('info', 'warning', 'critical')),
     enabled boolean NOT NULL DEFAULT true,
@@ -23,7 +24,8 @@ INSERT INTO xray.alert_rules (name, metric, threshold, severity, description) VA
     ('temp_spills', 'statement_temp_bytes_per_call', 100 * 1024 * 1024, 'warning', 'a statement writes more temporary file bytes per call than the threshold'),
     ('dead_tuples', 'dead_tuple_ratio', 0.2, 'warning', 'dead rows are over this fraction of a table''s rows (tables of 10,000 rows or more)'),
     ('wraparound', 'xid_age_ratio', 0.5, 'critical', 'a database''s transaction-id age is over this fraction of autovacuum_freeze_max_age'),
-    ('plan_regression', 'plan_regression_slowdown', 2, 'warning', 'a statement''s newest plan is slower than the previous one by this factor or more');
+    ('plan_regression', 'plan_regression_slowdown', 2, 'warning', 'a statement''s newest plan is slower than the previous one by this factor or more'),
+    ('advice_regressed', 'advised_index_slowdown', 1.2, 'warning', 'the statements an index pg_xray advised was built for run slower with it by this factor or more (xray.advice_outcomes)');
 SELECT pg_catalog.pg_extension_config_dump('xray.alert_rules', '');
 GRANT SELECT ON xray.alert_rules TO PUBLIC;
 
@@ -121,6 +123,14 @@ FROM r CROSS JOIN LATERAL (
                   round(p.old_mean_ms::numeric, 2), round(p.new_mean_ms::numeric, 2), coalesce('; ' || p.likely_cause, ''))
     FROM xray.plan_regressions(0) p
     WHERE r.metric = 'plan_regression_slowdown' AND p.slowdown >= r.threshold
+    UNION ALL
+    SELECT format('index %s', o.index_name), o.mean_after_ms / o.mean_before_ms,
+           format('advised %s for %s statement(s) on %s: mean %s ms before, %s ms with it (%s)',
+                  to_char(o.advised_at, 'YYYY-MM-DD HH24:MI'), o.statements_using, o.table_name,
+                  round(o.mean_before_ms::numeric, 2), round(o.mean_after_ms::numeric, 2), o.verdict)
+    FROM xray.advice_outcomes o
+    WHERE r.metric = 'advised_index_slowdown' AND o.mean_before_ms > 0
+      AND o.mean_after_ms / o.mean_before_ms >= r.threshold
 ) a;
 $$;
 REVOKE ALL ON FUNCTION xray.alerts() FROM PUBLIC;

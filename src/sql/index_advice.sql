@@ -191,8 +191,12 @@ LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION xray.what_if(text, text[]) IS 'pg_xray: estimated cost and plan of a statement with and without hypothetical btree indexes (nothing is built)';
 
 -- Index advice -------------------------------------------------------------------
+-- The best max_indexes indexes for the recorded workload (each statement weighed
+-- by its calls per hour), within budget (a size: '500 MB'; NULL:
+-- xray.index_advice_budget); rank 1 is the one that saves the most.
 CREATE FUNCTION xray.index_advice(
     max_indexes integer DEFAULT 10,
+    budget text DEFAULT NULL,
     OUT rank integer,
     OUT table_name text,
     OUT index_type text,
@@ -217,6 +221,7 @@ GRANT SELECT ON xray.index_advice TO PUBLIC;
 
 CREATE FUNCTION xray.index_advice_queries(
     max_indexes integer DEFAULT 10,
+    budget text DEFAULT NULL,
     OUT rank integer,
     OUT index_name text,
     OUT queryid bigint,
@@ -237,6 +242,6 @@ COMMENT ON VIEW xray.index_advice_queries IS 'pg_xray: for each advised index, t
 GRANT SELECT ON xray.index_advice_queries TO PUBLIC;
 
 -- what the remaining objects of this file are for (the others have their COMMENT ON next to them)
-COMMENT ON FUNCTION xray.index_advice(integer) IS 'pg_xray: up to max_indexes indexes advised for the recorded workload, each checked by what-if planning';
-COMMENT ON FUNCTION xray.index_advice_queries(integer) IS 'pg_xray: the statements each advised index helps, with their cost before and after';
+COMMENT ON FUNCTION xray.index_advice(integer, text) IS 'pg_xray: the best max_indexes indexes for the recorded workload within a storage budget, each checked by what-if planning';
+COMMENT ON FUNCTION xray.index_advice_queries(integer, text) IS 'pg_xray: the statements each advised index helps, with their cost before and after';
 COMMENT ON FUNCTION xray.predicates() IS 'pg_xray: filters, sort and join keys sampled executions applied per statement and table';

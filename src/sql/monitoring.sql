@@ -193,6 +193,8 @@ BEGIN
     DELETE FROM xray.snapshots WHERE taken_at < t0 - current_setting('xray.history_retention')::interval;
     DELETE FROM xray.snapshot_texts x
     WHERE NOT EXISTS (SELECT 1 FROM xray.snapshot_statements s WHERE s.dbid = x.dbid AND s.queryid = x.queryid);
+    -- advised indexes built since (xray.advice_outcomes)
+    PERFORM xray._advice_seen();
     RETURN sid;
 END $$;
 COMMENT ON FUNCTION xray.snapshot(integer, integer) IS 'pg_xray: record a history snapshot (deltas since the previous one) and prune history past xray.history_retention';

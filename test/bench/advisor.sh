@@ -29,11 +29,14 @@ head -1000 "$XRAY_TMP/advisor/all.sql" >"$XRAY_TMP/advisor/workload.sql"
 chown postgres: "$XRAY_TMP/advisor/workload.sql"
 psql_at "$port" -f "$XRAY_TMP/advisor/workload.sql" >/dev/null
 echo "recorded statements: $(psql_at "$port" -At -c "SELECT count(*) FROM xray.statements WHERE query ~ '^SELECT [a-z0-9]+ FROM b[0-9]+ '")"
-echo "| statements considered | advice rows | run time (s) |"
-echo "|---|---|---|"
+echo "| statements considered | advice rows | what-if plannings | run time (s) |"
+echo "|---|---|---|---|"
 for k in 100 1000; do
 	start=$(date +%s.%N)
-	rows=$(psql_at "$port" -At -c "SET xray.index_advice_statements = $k" -c "SELECT count(*) FROM xray.index_advice")
+	out=$(psql_at "$port" -At -c "SET xray.index_advice_statements = $k" -c "SET client_min_messages = debug1" \
+		-c "SELECT count(*) FROM xray.index_advice" 2>&1)
 	end=$(date +%s.%N)
-	printf '| %d | %s | %.2f |\n' "$k" "$rows" "$(echo "$end - $start" | bc -l)"
+	rows=$(echo "$out" | grep -E '^[0-9]+$' | tail -1)
+	planned=$(echo "$out" | grep -oE 'planned [0-9]+ what-if' | grep -oE '[0-9]+')
+	printf '| %d | %s | %s | %.2f |\n' "$k" "$rows" "$planned" "$(echo "$end - $start" | bc -l)"
 done

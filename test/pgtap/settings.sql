@@ -18,6 +18,7 @@ SELECT is(current_setting('xray.store_sample_values'), 'on', 'xray.store_sample_
 SELECT is(current_setting('xray.advice_sample_rate'), '0.01', 'xray.advice_sample_rate default');
 SELECT is(current_setting('xray.index_advice_statements'), '500', 'xray.index_advice_statements default');
 SELECT is(current_setting('xray.index_advice_min_rows'), '10000', 'xray.index_advice_min_rows default');
+SELECT is(current_setting('xray.index_advice_max_plans'), '20000', 'xray.index_advice_max_plans default');
 SELECT throws_ok('SET xray.advice_sample_rate = 2', '22023', NULL, 'xray.advice_sample_rate is a fraction');
 SET LOCAL ROLE xray_tap_user;
 SELECT throws_ok('SET xray.store_sample_values = off', '42501', NULL, 'only a superuser decides whether constants are kept');

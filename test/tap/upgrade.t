@@ -27,13 +27,13 @@ SELECT 'relation ' || c.relkind::text || ' ' || c.oid::regclass::text || E'\nacl
                                   FROM pg_attribute a LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
                                   WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '') ||
        CASE WHEN c.relkind = 'v' THEN E'\n' || pg_get_viewdef(c.oid) ELSE '' END ||
-       coalesce(E'\nindexes ' || (SELECT string_agg(pg_get_indexdef(i.indexrelid), '; ' ORDER BY 1)
+       coalesce(E'\nindexes ' || (SELECT string_agg(pg_get_indexdef(i.indexrelid), '; ' ORDER BY pg_get_indexdef(i.indexrelid))
                                  FROM pg_index i WHERE i.indrelid = c.oid), '') ||
-       coalesce(E'\nconstraints ' || (SELECT string_agg(k.conname || ' ' || pg_get_constraintdef(k.oid), '; ' ORDER BY 1)
+       coalesce(E'\nconstraints ' || (SELECT string_agg(k.conname || ' ' || pg_get_constraintdef(k.oid), '; ' ORDER BY k.conname)
                                      FROM pg_constraint k WHERE k.conrelid = c.oid), '')
 FROM members m JOIN pg_class c ON m.classid = 'pg_class'::regclass AND c.oid = m.objid
 UNION ALL
-SELECT 'dump config ' || coalesce((SELECT string_agg(x::regclass::text, ', ' ORDER BY 1) FROM unnest(e.extconfig) x), '')
+SELECT 'dump config ' || coalesce((SELECT string_agg(x::regclass::text, ', ' ORDER BY x::regclass::text) FROM unnest(e.extconfig) x), '')
 FROM pg_extension e WHERE e.extname = 'pg_xray'
 ORDER BY 1;
 SQL

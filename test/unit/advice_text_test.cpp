@@ -207,3 +207,24 @@ TEST(AdviceText, FilterListKeepsTheFirstWayAColumnIsUsed)
 	EXPECT_TRUE(f.Has(1));
 	EXPECT_FALSE(f.Has(2));
 }
+
+TEST(AdviceText, ReasonNamesTheStatementLatencyAndTheOneOffLoad)
+{
+	ReasonFacts f{1, 40, "big", 600000, "a", 30, 0, 0, 0};
+	f.top_queryid = 77;
+	f.top_mean_ms = 120;
+	f.top_p95_ms = 180;
+	f.top_cost_ratio = 0.02;
+	f.bulk_rows = 600000;
+	f.bulk_slower_pct = BulkSlowdownPct(0);
+	std::string r = AdviceReason(f);
+	EXPECT_NE(r.find("; statement 77: mean 120 ms, p95 180 ms now, about 2.4 ms, p95 3.6 ms with it"),
+			  std::string::npos)
+		<< r;
+	EXPECT_NE(r.find("; makes the one-off write of 600000 rows (a load or backfill) about 300% slower"),
+			  std::string::npos)
+		<< r;
+	EXPECT_LT(BulkSlowdownPct(2), BulkSlowdownPct(1));
+	EXPECT_EQ(Latency(0.421), "0.42 ms");
+	EXPECT_EQ(Latency(3100), "3.1 s");
+}

@@ -308,3 +308,78 @@ TEST(IndexAdvisor, AStatementAlreadyServedCheaplyGetsNoIndex)
 		EXPECT_EQ(sel.chosen.empty(), before <= AdvisorOptions{}.served_cost) << "cost before " << before;
 	}
 }
+
+TEST(IndexAdvisor, RankIsByBenefitSoTheFirstKAreTheBestK)
+{
+	// a small index that saves little, a big one that saves a lot: the big one first
+	// (by benefit per byte the small one would come first)
+	std::vector<RelationInfo> rels = {Orders()};
+	rels[0].columns[4].width = 400; // note: a wide key
+	std::vector<StatementInfo> stmts = {{1, 10, 0, {{2, PredKind::kEq}}, {}}, {2, 1000, 0, {{4, PredKind::kEq}}, {}}};
+	auto cands = GenerateCandidates(rels, stmts, AdvisorOptions{});
+	Selection sel = SelectIndexes(rels, stmts, cands, Oracle(rels, stmts), AdvisorOptions{});
+	ASSERT_GE(sel.chosen.size(), 2u);
+	EXPECT_EQ(cands[sel.chosen[0]].columns, std::vector<int>{4});
+	EXPECT_FALSE(sel.by_ratio);
+	EXPECT_GE(sel.benefit[0], sel.benefit[1]);
+}
+
+TEST(IndexAdvisor, ABindingBudgetRanksByBenefitPerByte)
+{
+	std::vector<RelationInfo> rels = {Orders()};
+	rels[0].columns[4].width = 400;
+	std::vector<StatementInfo> stmts = {{1, 600, 0, {{2, PredKind::kEq}}, {}},
+										{2, 700, 0, {{4, PredKind::kEq}}, {}},
+										{3, 600, 0, {{3, PredKind::kEq}}, {}}};
+	auto cands = GenerateCandidates(rels, stmts, AdvisorOptions{});
+	double small = 0, wide = 0;
+	for (const auto &c : cands)
+		(c.columns == std::vector<int>{4} ? wide : small) =
+			std::max(c.columns == std::vector<int>{4} ? wide : small, c.size_bytes);
+	AdvisorOptions opt;
+	opt.budget_bytes = wide; // the wide one alone, or the two small ones together
+	ASSERT_LT(2 * small, wide);
+	Selection sel = SelectIndexes(rels, stmts, cands, Oracle(rels, stmts), opt);
+	double used = 0;
+	for (size_t c : sel.chosen)
+		used += cands[c].size_bytes;
+	EXPECT_LE(used, opt.budget_bytes);
+	EXPECT_TRUE(sel.by_ratio) << "the two small indexes save more within the budget";
+	EXPECT_EQ(sel.chosen.size(), 2u);
+}
+
+TEST(IndexAdvisor, ASmallStatementMadeMuchFasterGetsItsIndex)
+{
+	// one statement is 99.9 % of the workload and no index helps it; a small one goes
+	// from a sequential scan to an index scan: advised, although it saves 0.1 %
+	std::vector<RelationInfo> rels = {Orders(0)};
+	std::vector<StatementInfo> stmts = {{1, 100000, 0, {{4, PredKind::kOther}}, {}},
+										{2, 100, 0, {{1, PredKind::kEq}}, {}}};
+	auto cands = GenerateCandidates(rels, stmts, AdvisorOptions{});
+	Selection sel = SelectIndexes(rels, stmts, cands, Oracle(rels, stmts), AdvisorOptions{});
+	ASSERT_EQ(sel.chosen.size(), 1u);
+	EXPECT_EQ(cands[sel.chosen[0]].columns, std::vector<int>{1});
+	EXPECT_LT(sel.benefit[0], 0.005 * sel.cost_before);
+}
+
+TEST(IndexAdvisor, WhatIfCallsAreCapped)
+{
+	std::vector<RelationInfo> rels = {Orders()};
+	std::vector<StatementInfo> stmts;
+	for (int i = 0; i < 40; i++)
+		stmts.push_back(
+			{static_cast<uint64_t>(i), 10, 0, {{1 + i % 4, PredKind::kEq}, {1 + (i / 4) % 4, PredKind::kRange}}, {}});
+	auto cands = GenerateCandidates(rels, stmts, AdvisorOptions{});
+	AdvisorOptions opt;
+	opt.max_oracle_calls = 60;
+	size_t calls = 0;
+	auto base = Oracle(rels, stmts);
+	CostOracle counting = [&](size_t s, const std::vector<const IndexCandidate *> &c) {
+		calls++;
+		return base(s, c);
+	};
+	Selection sel = SelectIndexes(rels, stmts, cands, counting, opt);
+	EXPECT_TRUE(sel.oracle_capped);
+	EXPECT_EQ(sel.oracle_calls, calls);
+	EXPECT_LE(calls, opt.max_oracle_calls + stmts.size()) << "base costs, then at most the cap";
+}

@@ -21,6 +21,7 @@
 #include "advice_text.hpp"
 #include "index_advisor.hpp"
 
+#include "advice/advice_log.hpp"
 #include "advice/what_if.hpp"
 #include "advice/workload.hpp"
 #include "evidence/scan_signals.hpp"
@@ -34,6 +35,7 @@ extern "C" {
 #include "catalog/pg_am_d.h"
 #include "mb/pg_wchar.h"
 #include "optimizer/optimizer.h"
+#include "utils/builtins.h"
 #include "utils/lsyscache.h"
 
 PG_FUNCTION_INFO_V1(xray_index_advice);
@@ -168,18 +170,29 @@ IndexSql(const RelPod &rel, const ResultPod &r, IndexText kind, const char *quot
 
 // --- phase 2: selection ---------------------------------------------------------
 
-// PlanCostGuarded plans query q with the hypothetical indexes; a PostgreSQL
-// error becomes a C++ exception (we are inside the core's selection).
+// PlanCostGuarded plans query q with the hypothetical indexes (we are inside
+// the core's selection). A cancel or timeout becomes a C++ exception that
+// ends the run; any other planning error costs the statement as it is (no
+// gain claimed) and is said at DEBUG1 with its SQLSTATE.
 double
 PlanCostGuarded(Workload &w, int q, HypoIndex **hypos, int n)
 {
 	double cost = 0;
 	const QueryPod &qp = w.queries[q];
-	ThrowIfFailed(PgCall([&]() noexcept {
+	ErrorData *err = PgCall([&]() noexcept {
 		CHECK_FOR_INTERRUPTS();
 		cost = WhatIfPlan(qp.query, qp.sql, hypos, n, NULL, qp.userid)->planTree->total_cost;
+	});
+	if (err == NULL)
+		return cost;
+	if (IsInterrupt(err))
+		ThrowIfFailed(err);
+	ThrowIfFailed(PgCall([&]() noexcept {
+		ereport(DEBUG1, (errmsg("pg_xray: index advice could not plan statement %lld with hypothetical indexes: %s",
+								(long long) qp.queryid, err->message),
+						 errdetail("SQLSTATE %s", unpack_sql_state(err->sqlerrcode))));
 	}));
-	return cost;
+	return qp.cost;
 }
 
 ResultPod
@@ -254,7 +267,7 @@ StatementsOf(const Workload &w)
 		const UsePod &up = w.uses[u];
 		core::StatementInfo s;
 		s.queryid = w.queries[up.query].queryid;
-		s.weight = w.queries[up.query].calls;
+		s.weight = w.queries[up.query].weight;
 		s.relation = up.rel;
 		for (int i = 0; i < up.filters.n; i++)
 			s.filters.push_back(
@@ -270,7 +283,8 @@ StatementsOf(const Workload &w)
 
 // Select chooses the indexes (C++ side, under XRAY_GUARD) and copies them to out.
 int
-Select(Workload &w, const core::AdvisorOptions &opt, ResultPod *out, int max_out)
+Select(Workload &w, const core::AdvisorOptions &opt, ResultPod *out, int max_out, size_t *planned, bool *capped,
+	   bool *by_ratio, size_t *ncands)
 {
 	std::vector<core::RelationInfo> rels = RelationsOf(w);
 	std::vector<core::StatementInfo> stmts = StatementsOf(w); // statement s is use s
@@ -288,6 +302,10 @@ Select(Workload &w, const core::AdvisorOptions &opt, ResultPod *out, int max_out
 		return PlanCostGuarded(w, w.uses[s].query, set.data(), static_cast<int>(set.size()));
 	};
 	core::Selection sel = core::SelectIndexes(rels, stmts, cands, oracle, opt);
+	*planned = sel.oracle_calls;
+	*capped = sel.oracle_capped;
+	*by_ratio = sel.by_ratio;
+	*ncands = cands.size();
 	int n = 0;
 	for (size_t i = 0; i < sel.chosen.size() && n < max_out; i++)
 	{
@@ -389,10 +407,24 @@ PlanWithAdvised(Advice &a)
 	{
 		CHECK_FOR_INTERRUPTS();
 		const QueryPod &qp = w.queries[q];
-		a.used[q] = (bool *) palloc0(sizeof(bool) * nres);
-		a.plan_after[q] = WhatIfPlan(qp.query, qp.sql, a.hypos, nres, a.used[q], qp.userid);
-		a.before += qp.calls * qp.cost;
-		a.after += qp.calls * a.plan_after[q]->planTree->total_cost;
+		bool *used = (bool *) palloc0(sizeof(bool) * nres);
+		PlannedStmt *after = NULL;
+		ErrorData *err =
+			PgCall([&]() noexcept { after = WhatIfPlan(qp.query, qp.sql, a.hypos, nres, used, qp.userid); });
+		RaiseIfInterrupt(err);
+		a.before += qp.weight * qp.cost;
+		if (err)
+		{
+			// counted as it is; uses nothing
+			a.after += qp.weight * qp.cost;
+			ereport(DEBUG1, (errmsg("pg_xray: index advice could not plan statement %lld with the advised set: %s",
+									(long long) qp.queryid, err->message),
+							 errdetail("SQLSTATE %s", unpack_sql_state(err->sqlerrcode))));
+			continue;
+		}
+		a.used[q] = used;
+		a.plan_after[q] = after;
+		a.after += qp.weight * after->planTree->total_cost;
 	}
 }
 
@@ -418,11 +450,12 @@ DropUnused(Advice &a)
 }
 
 core::AdvisorOptions
-OptionsFor(int max_indexes)
+OptionsFor(int max_indexes, double budget_bytes)
 {
 	core::AdvisorOptions opt;
 	opt.max_indexes = max_indexes;
-	opt.budget_bytes = (double) guc_index_advice_budget_kb * 1024.0;
+	opt.budget_bytes = budget_bytes;
+	opt.max_oracle_calls = (size_t) guc_index_advice_max_plans;
 	opt.min_table_rows = guc_index_advice_min_rows;
 	opt.block_size = BLCKSZ;
 	// "served": about ten random page reads per call (the planner's own unit)
@@ -433,18 +466,24 @@ OptionsFor(int max_indexes)
 }
 
 void
-RunAdvice(Advice &a, int max_indexes)
+RunAdvice(Advice &a, int max_indexes, double budget_bytes)
 {
 	if (max_indexes < 1 || max_indexes > 100)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("max_indexes must be between 1 and 100")));
 	CheckPreloaded();
 	a = Advice{};
 	CollectWorkload(a.w, guc_index_advice_statements);
-	a.opt = OptionsFor(max_indexes);
+	a.opt = OptionsFor(max_indexes, budget_bytes);
 	a.res = (ResultPod *) palloc0(sizeof(ResultPod) * max_indexes);
 	int nres = 0;
-	XRAY_GUARD(nres = Select(a.w, a.opt, a.res, max_indexes));
+	size_t planned = 0, ncands = 0;
+	bool capped = false, by_ratio = false;
+	XRAY_GUARD(nres = Select(a.w, a.opt, a.res, max_indexes, &planned, &capped, &by_ratio, &ncands));
 	a.nres = nres;
+	ereport(DEBUG1, (errmsg("pg_xray: index advice planned %zu what-if configurations for %d statements and %zu "
+							"candidates%s; %d chosen%s",
+							planned, a.w.nqueries, ncands, capped ? " (the cap, xray.index_advice_max_plans)" : "",
+							nres, by_ratio ? ", ranked by benefit per byte (the budget binds)" : "")));
 	PlanWithAdvised(a);
 	DropUnused(a);
 }
@@ -468,10 +507,35 @@ Replaced(const RelPod &rel, const ResultPod &r, int *out)
 	return static_cast<int>(replaced.size());
 }
 
-char *
-ReasonText(const core::ReasonFacts &facts)
+// ReasonPod: core::ReasonFacts as plain data, filled on the PostgreSQL side.
+struct ReasonPod
 {
-	std::string s = core::AdviceReason(facts);
+	int statements;
+	double calls;
+	const char *table; // quoted
+	double table_rows;
+	const char *columns;
+	double gain_pct;
+	uint32 sampled_runs;
+	double sampled_rows, sampled_removed;
+	uint64 top_queryid;
+	double top_mean_ms, top_p95_ms, top_cost_ratio;
+	double bulk_rows, bulk_slower_pct;
+};
+
+// ReasonText: the reason sentence (C++ side, under XRAY_GUARD).
+char *
+ReasonText(const ReasonPod &p)
+{
+	core::ReasonFacts f{p.statements, p.calls,		  p.table,		  p.table_rows,		p.columns,
+						p.gain_pct,	  p.sampled_runs, p.sampled_rows, p.sampled_removed};
+	f.top_queryid = p.top_queryid;
+	f.top_mean_ms = p.top_mean_ms;
+	f.top_p95_ms = p.top_p95_ms;
+	f.top_cost_ratio = p.top_cost_ratio;
+	f.bulk_rows = p.bulk_rows;
+	f.bulk_slower_pct = p.bulk_slower_pct;
+	std::string s = core::AdviceReason(f);
 	return GuardCopyString(s.data(), s.size());
 }
 
@@ -489,12 +553,27 @@ PlanLine(const char *plan_text, const char *quoted)
 
 using namespace xray::pg;
 
-// StartAdvice computes the advice for max_indexes (argument 0, default 10) and
-// prepares the function's result set; both SQL functions start here.
+// BudgetBytes: argument 1 (a size: '500 MB', '2GB', bytes), or
+// xray.index_advice_budget when NULL or absent.
+static double
+BudgetBytes(FunctionCallInfo fcinfo)
+{
+	if (PG_NARGS() < 2 || PG_ARGISNULL(1))
+		return (double) guc_index_advice_budget_kb * 1024.0;
+	int64 bytes = DatumGetInt64(DirectFunctionCall1(pg_size_bytes, PG_GETARG_DATUM(1)));
+	if (bytes < 0)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("budget must not be negative"),
+						errhint("Give a size such as '500 MB', or NULL for xray.index_advice_budget.")));
+	return (double) bytes;
+}
+
+// StartAdvice computes the advice for max_indexes (argument 0, default 10)
+// within budget (argument 1) and prepares the function's result set; both SQL
+// functions start here.
 static ReturnSetInfo *
 StartAdvice(FunctionCallInfo fcinfo, Advice &a)
 {
-	RunAdvice(a, PG_ARGISNULL(0) ? 10 : PG_GETARG_INT32(0));
+	RunAdvice(a, PG_ARGISNULL(0) ? 10 : PG_GETARG_INT32(0), BudgetBytes(fcinfo));
 	XRAY_INIT_MATERIALIZED_SRF(fcinfo);
 	return (ReturnSetInfo *) fcinfo->resultinfo;
 }
@@ -520,17 +599,81 @@ SampledEvidence(const Advice &a, int i)
 	return total;
 }
 
+// LogEntryOf fills result i's entry of xray.advice_log: its keys as the advice
+// writes them, and its statements with their recorded latency now.
+static void
+LogEntryOf(const Advice &a, int i, const char *cols, const char *create, AdviceLogEntry *e)
+{
+	const ResultPod &r = a.res[i];
+	const RelPod &rel = a.w.rels[r.rel];
+	e->table_oid = rel.relid;
+	e->table_name = QualifiedName(rel);
+	e->index_type = r.method == xray::core::IndexMethod::kBtree ? "btree" : "gin";
+	e->columns = cols;
+	e->create_statement = create;
+	e->nkeys = r.ncols;
+	for (int k = 0; k < r.ncols; k++)
+	{
+		e->keys[k] = ColumnSql(rel, r.cols[k]);
+		e->desc[k] = r.desc[k];
+	}
+	e->partial_column = r.pred_col >= 0 ? ColumnSql(rel, r.pred_col) : NULL;
+	const int nq = a.w.nqueries;
+	e->queries = (int64 *) palloc(sizeof(int64) * Max(nq, 1));
+	e->calls = (double *) palloc(sizeof(double) * Max(nq, 1));
+	e->mean_ms = (double *) palloc(sizeof(double) * Max(nq, 1));
+	e->p95_ms = (double *) palloc(sizeof(double) * Max(nq, 1));
+	for (int q = 0; q < nq; q++)
+		if (a.used[q] && a.used[q][i])
+		{
+			const QueryPod &qp = a.w.queries[q];
+			e->queries[e->nqueries] = (int64) qp.queryid;
+			e->calls[e->nqueries] = qp.calls;
+			e->mean_ms[e->nqueries] = qp.mean_ms;
+			e->p95_ms[e->nqueries++] = qp.p95_ms;
+		}
+}
+
+// NameTopStatement: of the statements result i helps, the one it saves the
+// most (weight x cost), with its recorded latency and its cost ratio.
+static void
+NameTopStatement(const Advice &a, int i, ReasonPod *f)
+{
+	double best = 0;
+	f->top_cost_ratio = 1;
+	f->top_mean_ms = f->top_p95_ms = -1;
+	for (int q = 0; q < a.w.nqueries; q++)
+	{
+		if (!(a.used[q] && a.used[q][i]) || a.plan_after[q] == NULL)
+			continue;
+		const QueryPod &qp = a.w.queries[q];
+		double after = a.plan_after[q]->planTree->total_cost;
+		double gain = qp.weight * (qp.cost - after);
+		if (gain > best && qp.cost > 0)
+		{
+			best = gain;
+			f->top_queryid = qp.queryid;
+			f->top_mean_ms = qp.mean_ms;
+			f->top_p95_ms = qp.p95_ms;
+			f->top_cost_ratio = after / qp.cost;
+		}
+	}
+}
+
 Datum
 xray_index_advice(PG_FUNCTION_ARGS)
 {
 	Advice a;
 	ReturnSetInfo *rsinfo = StartAdvice(fcinfo, a);
 	const Workload &w = a.w;
+	AdviceLogEntry *log = (AdviceLogEntry *) palloc0(sizeof(AdviceLogEntry) * Max(a.nres, 1));
 	for (int i = 0; i < a.nres; i++)
 	{
 		const ResultPod &r = a.res[i];
 		const RelPod &rel = w.rels[r.rel];
 		char *cols = IndexSql(rel, r, IndexText::kColumns);
+		char *create = IndexSql(rel, r, IndexText::kCreateAdvised, quote_identifier(a.idxname[i]));
+		LogEntryOf(a, i, cols, create, &log[i]);
 		Datum *qids = (Datum *) palloc(sizeof(Datum) * Max(w.nqueries, 1));
 		int nq = 0;
 		double calls = 0;
@@ -548,16 +691,21 @@ xray_index_advice(PG_FUNCTION_ARGS)
 			repl[k] = CStringGetTextDatum(quote_identifier(rel.index_names[replaced[k]]));
 		double pct = a.before > 0 ? 100.0 * r.benefit / a.before : 0.0;
 		ScanSignal seen = SampledEvidence(a, i);
-		const char *quoted_table = quote_identifier(rel.name);
+		ReasonPod facts{nq, calls, quote_identifier(rel.name), rel.rows, cols, pct, seen.runs, seen.rows, seen.removed};
+		NameTopStatement(a, i, &facts);
+		if (rel.bulk_rows > 0)
+		{
+			facts.bulk_rows = rel.bulk_rows;
+			facts.bulk_slower_pct = xray::core::BulkSlowdownPct(rel.nindexes);
+		}
 		char *reason = NULL;
-		XRAY_GUARD(reason =
-					   ReasonText({nq, calls, quoted_table, rel.rows, cols, pct, seen.runs, seen.rows, seen.removed}));
+		XRAY_GUARD(reason = ReasonText(facts));
 		SrfRow row;
 		row.Put(Int32GetDatum(i + 1));
 		row.Put(CStringGetTextDatum(QualifiedName(rel)));
 		row.Put(CStringGetTextDatum(r.method == xray::core::IndexMethod::kBtree ? "btree" : "gin"));
 		row.Put(CStringGetTextDatum(cols));
-		row.Put(CStringGetTextDatum(IndexSql(rel, r, IndexText::kCreateAdvised, quote_identifier(a.idxname[i]))));
+		row.Put(CStringGetTextDatum(create));
 		row.Put(Int64GetDatum((int64) r.size_bytes));
 		row.Put(Float8GetDatum(a.before));
 		row.Put(Float8GetDatum(a.after));
@@ -568,6 +716,7 @@ xray_index_advice(PG_FUNCTION_ARGS)
 		row.Put(CStringGetTextDatum(reason));
 		row.Done(rsinfo);
 	}
+	AdviceLogWrite(log, a.nres);
 	return (Datum) 0;
 }
 

@@ -13,6 +13,7 @@
 // Everything is PostgreSQL code; the ranking of the recorded statements is
 // core's (RankWorkload), run under XRAY_GUARD.
 #include <cstring>
+#include <map>
 #include <vector>
 
 #include "advice/workload.hpp"
@@ -20,6 +21,7 @@
 #include "compat.hpp"
 #include "guard.hpp"
 #include "evidence/scan_signals.hpp"
+#include "histogram.hpp"
 #include "query_text.hpp"
 #include "recorder/plan_walk.hpp"
 #include "recorder/store.hpp"
@@ -512,26 +514,46 @@ CountWriteRows(Workload &w, const char *sql, double rows)
 		w.rels[rel].write_rows += rows;
 }
 
-// RankInto copies the ranked statements into out (C++ side, under XRAY_GUARD).
+// RankInto copies the ranked statements into out (C++ side, under XRAY_GUARD):
+// weights are calls per hour since first recorded (at least a minute), p95
+// from the statement's latency histograms merged over its rows.
 int
-RankInto(const StmtRow *rows, int nrows, const bool *eligible, int max_statements, QueryPod *out)
+RankInto(const StmtRow *rows, int nrows, const bool *eligible, int max_statements, TimestampTz now, QueryPod *out)
 {
 	std::vector<core::RecordedStatement> recorded;
+	std::map<uint64, std::vector<uint64>> hist; // per query id, merged
+	std::map<uint64, TimestampTz> first_seen;	// per query id, the earliest
 	for (int i = 0; i < nrows; i++)
-		if (eligible[i])
-			recorded.push_back({rows[i].key.queryid, rows[i].key.userid, static_cast<size_t>(i),
-								static_cast<double>(rows[i].c.exec.count), static_cast<double>(rows[i].c.rows),
-								rows[i].c.exec.total});
+	{
+		if (!eligible[i])
+			continue;
+		const StmtRow &r = rows[i];
+		recorded.push_back({r.key.queryid, r.key.userid, static_cast<size_t>(i), static_cast<double>(r.c.exec.count),
+							static_cast<double>(r.c.rows), r.c.exec.total});
+		std::vector<uint64> &h = hist[r.key.queryid];
+		h.resize(kHistBuckets, 0);
+		for (int b = 0; b < kHistBuckets; b++)
+			h[b] += r.hist[b];
+		auto f = first_seen.find(r.key.queryid);
+		if (f == first_seen.end() || r.first_seen < f->second)
+			first_seen[r.key.queryid] = r.first_seen;
+	}
 	std::vector<core::RecordedStatement> ranked =
 		core::RankWorkload(recorded, static_cast<size_t>(std::max(max_statements, 0)));
 	for (size_t k = 0; k < ranked.size(); k++)
 	{
-		out[k].queryid = ranked[k].queryid;
-		out[k].userid = ranked[k].userid;
-		out[k].normalized = rows[ranked[k].row].text;
-		out[k].sql = out[k].normalized;
-		out[k].calls = ranked[k].calls;
-		out[k].rows = ranked[k].rows;
+		QueryPod &q = out[k];
+		q.queryid = ranked[k].queryid;
+		q.userid = ranked[k].userid;
+		q.normalized = rows[ranked[k].row].text;
+		q.sql = q.normalized;
+		q.calls = ranked[k].calls;
+		q.rows = ranked[k].rows;
+		q.total_ms = ranked[k].total_ms;
+		q.mean_ms = q.calls > 0 ? q.total_ms / q.calls : -1;
+		q.p95_ms = core::HistQuantile(hist[q.queryid].data(), 0.95);
+		double span_s = std::max(60.0, (double) (now - first_seen[q.queryid]) / 1e6);
+		q.weight = q.calls * 3600.0 / span_s;
 	}
 	return static_cast<int>(ranked.size());
 }
@@ -549,23 +571,34 @@ RankRecorded(Workload &w, int max_statements)
 		eligible[i] = rows[i].key.dbid == MyDatabaseId && rows[i].c.exec.count > 0 && rows[i].text != NULL &&
 					  access.Sees(rows[i].key.userid) && strstr(rows[i].text, "xray.") == NULL;
 	w.queries = (QueryPod *) palloc0(sizeof(QueryPod) * Max(nrows, 1));
+	TimestampTz now = GetCurrentTimestamp();
 	int n = 0;
-	XRAY_GUARD(n = RankInto(rows, nrows, eligible, max_statements, w.queries));
+	XRAY_GUARD(n = RankInto(rows, nrows, eligible, max_statements, now, w.queries));
 	w.nqueries = n;
 }
 
 // NoteWrites: rows a write statement changes cost upkeep of every index of its
-// table; an UPDATE keeps the columns it sets (they decide whether an index
-// makes it lose HOT).
+// table, per hour as its calls; an UPDATE keeps the columns it sets (they
+// decide whether an index makes it lose HOT). A one-off bulk write is kept
+// apart: its upkeep is paid once, the advice says what it adds to it.
 void
-NoteWrites(Workload &w, Query *q, double rows)
+NoteWrites(Workload &w, QueryPod &qp)
 {
+	Query *q = qp.query;
 	if (q->resultRelation <= 0 || q->commandType == CMD_SELECT)
 		return;
 	int rel = RelOfRangeEntry(w, q->rtable, q->resultRelation);
 	if (rel < 0)
 		return;
 	RelPod &rp = w.rels[rel];
+	qp.one_off = qp.calls <= kOneOffCalls && qp.rows >= kBulkRows * qp.calls;
+	if (qp.one_off)
+	{
+		rp.bulk_rows += qp.rows;
+		rp.bulk_ms += qp.total_ms;
+		return;
+	}
+	const double rows = qp.calls > 0 ? qp.rows * qp.weight / qp.calls : 0; // an hour
 	if (q->commandType != CMD_UPDATE || rp.nupdates >= kMaxUpdates)
 	{
 		rp.write_rows += rows;
@@ -614,7 +647,7 @@ void
 AnalyzeStatement(Workload &w, QueryPod &qp, int slot, int first_use)
 {
 	qp.query = WhatIfQuery(qp.sql, qp.userid);
-	NoteWrites(w, qp.query, qp.rows);
+	NoteWrites(w, qp);
 	PlannedStmt *p = WhatIfPlan(qp.query, qp.sql, NULL, 0, NULL, qp.userid);
 	qp.cost = p->planTree->total_cost;
 	w.queries[slot] = qp;
@@ -633,6 +666,7 @@ bool
 TryAnalyze(Workload &w, QueryPod qp, int slot)
 {
 	const int saved_uses = w.nuses, saved_rels = w.nrels;
+	ErrorData *last = NULL;
 	auto attempt = [&](char *sql, SampleInfo *sample) {
 		w.nuses = saved_uses;
 		w.nrels = saved_rels;
@@ -640,6 +674,7 @@ TryAnalyze(Workload &w, QueryPod qp, int slot)
 		qp.sample = sample;
 		ErrorData *err = PgCall([&]() noexcept { AnalyzeStatement(w, qp, slot, saved_uses); });
 		RaiseIfInterrupt(err);
+		last = err ? err : last;
 		return err == NULL;
 	};
 	SampleInfo *sample = (SampleInfo *) palloc0(sizeof(SampleInfo));
@@ -653,7 +688,14 @@ TryAnalyze(Workload &w, QueryPod qp, int slot)
 		return true;
 	w.nuses = saved_uses;
 	w.nrels = saved_rels;
-	RaiseIfInterrupt(PgCall([&]() noexcept { CountWriteRows(w, qp.sql, qp.rows); }));
+	if (last)
+		ereport(DEBUG1,
+				(errmsg("pg_xray: index advice leaves out statement %lld: %s", (long long) qp.queryid, last->message),
+				 errdetail("SQLSTATE %s", unpack_sql_state(last->sqlerrcode))));
+	const double rows = qp.calls > 0 ? qp.rows * qp.weight / qp.calls : 0;
+	bool one_off = qp.calls <= kOneOffCalls && qp.rows >= kBulkRows * qp.calls;
+	if (!one_off)
+		RaiseIfInterrupt(PgCall([&]() noexcept { CountWriteRows(w, qp.sql, rows); }));
 	return false;
 }
 } // namespace

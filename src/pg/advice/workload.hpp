@@ -42,11 +42,13 @@ struct RelPod
 	bool *index_droppable;
 	int ngin; // columns covered by an existing gin index
 	int gin_cols[kMaxCols];
-	double write_rows; // rows the recorded workload inserted or deleted
+	double write_rows; // rows an hour the recorded workload inserts or deletes (one-off loads apart)
+	double bulk_rows;  // rows of one-off bulk writes (loads, backfills): not a recurring cost
+	double bulk_ms;	   // their execution time
 	int nupdates;	   // UPDATE statements: columns set and rows
 	int update_ncols[kMaxUpdates];
 	int update_cols[kMaxUpdates][kMaxCols];
-	double update_rows[kMaxUpdates];
+	double update_rows[kMaxUpdates]; // rows an hour
 };
 
 // UsePod: what one statement does with one table.
@@ -67,10 +69,14 @@ struct QueryPod
 	uint64 queryid;
 	double calls;
 	double rows;
-	Oid userid;			// the role that ran it: analyzed and planned as that role only
-	char *normalized;	// the recorded text (shown)
-	char *sql;			// the text planned: a sample run with its constants when kept, else normalized
-	SampleInfo *sample; // when sql is the sample
+	double weight;			// calls per hour since it was first recorded (the advisor's weight)
+	double total_ms;		// execution time, all calls
+	double mean_ms, p95_ms; // per call (p95 from the merged latency histograms; < 0 unknown)
+	bool one_off;			// a bulk write: few calls, many rows each (its index upkeep is one-off too)
+	Oid userid;				// the role that ran it: analyzed and planned as that role only
+	char *normalized;		// the recorded text (shown)
+	char *sql;				// the text planned: a sample run with its constants when kept, else normalized
+	SampleInfo *sample;		// when sql is the sample
 	Query *query;
 	double cost;
 };
@@ -90,6 +96,11 @@ struct Workload
 static_assert(std::is_trivially_copyable<UsePod>::value && std::is_trivially_copyable<RelPod>::value &&
 				  std::is_trivially_copyable<QueryPod>::value,
 			  "the workload lives in palloc'd memory and is copied with memcpy");
+
+// A write statement with at most kOneOffCalls calls of at least kBulkRows rows
+// each is a one-off bulk write (a load, a backfill, a migration).
+constexpr double kOneOffCalls = 3;
+constexpr double kBulkRows = 10000;
 
 // CollectWorkload fills w with up to max_statements of the costliest recorded
 // statements of this database the caller may see (PostgreSQL side: raises on
