@@ -112,7 +112,7 @@ EXPLAIN (COSTS OFF) SELECT id FROM adv_docs WHERE title LIKE '%ab12%';
 EXPLAIN (COSTS OFF) SELECT id FROM adv_docs WHERE body @> '{"tag": "t7"}';
 EXPLAIN (COSTS OFF) SELECT id FROM adv_jobs WHERE status = 'pending' AND queue = 1 ORDER BY created LIMIT 5;
 -- and with them in place there is nothing left to advise
-SELECT count(*) AS advice_after_building FROM xray.index_advice;
+SELECT table_name AS advice_after_building, columns, reason FROM xray.index_advice;
 DO $$ BEGIN EXECUTE format('ALTER DATABASE %I RESET xray.advice_sample_rate', current_database()); END $$;
 DROP TABLE adv_users, adv_orders, adv_events, adv_tiny, adv_hot, adv_cov, adv_docs, adv_jobs, "Order ""Items""";
 DROP EXTENSION pg_trgm;

@@ -75,10 +75,48 @@ SlotText(SampleSlot *s)
 	return (char *) s + MAXALIGN(sizeof(SampleSlot));
 }
 
+// The table is 2-way set associative: a statement lives in one of the two
+// slots of its set, so two statements whose hashes meet do not evict each
+// other (a direct-mapped table lost a statement's sample to such a collision,
+// and the advisor then planned it without its constants).
 uint32
+SetFor(Oid dbid, uint64 queryid)
+{
+	uint32 sets = Max(samples->nslots / 2, 1);
+	return (uint32) (core::HashMix64(queryid ^ ((uint64) dbid << 32)) % sets) * 2;
+}
+
+bool
+Holds(const SampleSlot *s, Oid dbid, uint64 queryid)
+{
+	return s->queryid == queryid && s->dbid == dbid && s->len > 0;
+}
+
+// FindSlot: the slot that holds the statement, or NULL.
+SampleSlot *
+FindSlot(Oid dbid, uint64 queryid)
+{
+	uint32 set = SetFor(dbid, queryid);
+	for (uint32 k = 0; k < 2 && set + k < samples->nslots; k++)
+		if (Holds(Slot(set + k), dbid, queryid))
+			return Slot(set + k);
+	return NULL;
+}
+
+// SlotFor: the slot that holds the statement, else the one of its set to
+// take: an empty one, or the one whose statement was sampled fewer times.
+SampleSlot *
 SlotFor(Oid dbid, uint64 queryid)
 {
-	return (uint32) (core::HashMix64(queryid ^ ((uint64) dbid << 32)) % samples->nslots);
+	SampleSlot *s = FindSlot(dbid, queryid);
+	if (s != NULL)
+		return s;
+	uint32 set = SetFor(dbid, queryid);
+	SampleSlot *a = Slot(set);
+	if (set + 1 >= samples->nslots || a->len == 0)
+		return a;
+	SampleSlot *b = Slot(set + 1);
+	return (b->len == 0 || b->nsamples <= a->nsamples) ? b : a;
 }
 
 void
@@ -119,8 +157,8 @@ SamplePut(Oid dbid, uint64 queryid, const char *text, size_t len, const SampleCo
 	// best effort: a busy lock means this sample is skipped, the statement never waits
 	if (!LWLockConditionalAcquire(samples->lock, LW_EXCLUSIVE))
 		return;
-	SampleSlot *s = Slot(SlotFor(dbid, queryid));
-	bool same = s->queryid == queryid && s->dbid == dbid && s->len > 0;
+	SampleSlot *s = SlotFor(dbid, queryid);
+	bool same = Holds(s, dbid, queryid);
 	if (same && s->bound && !bound)
 	{
 		// "... = $1" parsed again: the text with bound values kept is richer
@@ -234,8 +272,8 @@ SampleGet(Oid dbid, uint64 queryid, SampleInfo *info)
 	// allocated before the lock: nothing under it may raise an ERROR
 	char *text = (char *) palloc(samples->text_size + 1);
 	LWLockAcquire(samples->lock, LW_SHARED);
-	SampleSlot *s = Slot(SlotFor(dbid, queryid));
-	if (s->queryid == queryid && s->dbid == dbid && s->len > 0)
+	SampleSlot *s = FindSlot(dbid, queryid);
+	if (s != NULL)
 	{
 		size_t len = Min((size_t) s->len, (size_t) samples->text_size);
 		memcpy(text, SlotText(s), len);
