@@ -57,29 +57,29 @@ VACUUM ANALYZE;
 SQL
 }
 # template | runs; %i is replaced by the run number
-templates() {
+templates() { # template | runs | hand-picked candidates for it alone (";"-separated)
 	cat <<'T'
-SELECT id FROM users WHERE lower(email) = lower('User%i@example.com')|40
-SELECT id, total FROM orders WHERE user_id = %i AND status = 'paid' ORDER BY created DESC LIMIT 10|40
-SELECT product_id, qty FROM order_items WHERE order_id = %i|40
-SELECT title, price FROM products WHERE sku = 'sku-%i'|30
-SELECT id FROM products WHERE attrs @> '{"color": "c7"}' LIMIT 20|20
-SELECT id FROM events WHERE data @> '{"kind": "k3"}' AND user_id > 0 LIMIT 20|10
-SELECT id FROM jobs WHERE status = 'pending' AND queue = 3 ORDER BY created LIMIT 1|40
-SELECT id, at FROM events WHERE level = 'error' ORDER BY at DESC LIMIT 20|20
-SELECT id, created FROM orders WHERE created < now() - interval '%i minutes' ORDER BY created DESC LIMIT 20|20
-SELECT id FROM products WHERE title LIKE '%ab%i%'|10
-SELECT category, count(*) FROM products WHERE price BETWEEN 100 AND 120 GROUP BY category|10
-SELECT id, title FROM products WHERE category = 17 ORDER BY price LIMIT 20|20
-SELECT status FROM orders WHERE id = %i|40
-SELECT u.name FROM users u JOIN orders o ON o.user_id = u.id WHERE o.id = %i|20
+SELECT id FROM users WHERE lower(email) = lower('User%i@example.com')|40|CREATE INDEX ON users ((lower(email)))
+SELECT id, total FROM orders WHERE user_id = %i AND status = 'paid' ORDER BY created DESC LIMIT 10|40|CREATE INDEX ON orders (user_id, status, created DESC);CREATE INDEX ON orders (user_id)
+SELECT product_id, qty FROM order_items WHERE order_id = %i|40|CREATE INDEX ON order_items (order_id)
+SELECT title, price FROM products WHERE sku = 'sku-%i'|30|CREATE INDEX ON products (sku)
+SELECT id FROM products WHERE attrs @> '{"color": "c7"}' LIMIT 20|20|CREATE INDEX ON products USING gin (attrs jsonb_path_ops)
+SELECT id FROM events WHERE data @> '{"kind": "k3"}' AND user_id > 0 LIMIT 20|10|CREATE INDEX ON events USING gin (data jsonb_path_ops)
+SELECT id FROM jobs WHERE status = 'pending' AND queue = 3 ORDER BY created LIMIT 1|40|CREATE INDEX ON jobs (queue, created) WHERE status = 'pending';CREATE INDEX ON jobs (status, queue, created)
+SELECT id, at FROM events WHERE level = 'error' ORDER BY at DESC LIMIT 20|20|CREATE INDEX ON events (at) WHERE level = 'error';CREATE INDEX ON events (level, at DESC)
+SELECT id, created FROM orders WHERE created < now() - interval '%i minutes' ORDER BY created DESC LIMIT 20|20|CREATE INDEX ON orders (created)
+SELECT id FROM products WHERE title LIKE '%ab%i%'|10|CREATE INDEX ON products USING gin (title gin_trgm_ops)
+SELECT category, count(*) FROM products WHERE price BETWEEN 100 AND 120 GROUP BY category|10|CREATE INDEX ON products (price);CREATE INDEX ON products (price, category)
+SELECT id, title FROM products WHERE category = 17 ORDER BY price LIMIT 20|20|CREATE INDEX ON products (category, price)
+SELECT status FROM orders WHERE id = %i|40|
+SELECT u.name FROM users u JOIN orders o ON o.user_id = u.id WHERE o.id = %i|20|
 T
 }
 reads() {
 	templates | python3 -c '
 import sys
 for line in sys.stdin:
-    t, runs = line.rstrip("\n").rsplit("|", 1)
+    t, runs, _ = line.rstrip("\n").rsplit("|", 2)
     for i in range(1, int(runs) + 1):
         print(t.replace("%i", str(i * 7 + 1)) + ";")
 ' >"$work/reads.sql"
@@ -92,7 +92,7 @@ eval_sql() {
 import sys
 rows = []
 for line in sys.stdin:
-    t, runs = line.rstrip("\n").rsplit("|", 1)
+    t, runs, _ = line.rstrip("\n").rsplit("|", 2)
     rows.append("($q$" + t.replace("%i", "8") + "$q$, " + runs + ")")
 print("CREATE OR REPLACE FUNCTION pg_temp.costs(idx text[]) RETURNS TABLE (s text, runs int, c float8) LANGUAGE sql AS $f$")
 print("SELECT s, runs, (xray.what_if(s, idx)).cost_after FROM (VALUES " + ",\n".join(rows) + ") v(s, runs) $f$;")
@@ -101,9 +101,10 @@ print("SELECT s, runs, (xray.what_if(s, idx)).cost_after FROM (VALUES " + ",\n".
 eval_sql >"$work/eval.sql"
 chown postgres: "$work/eval.sql"
 run_eval() {
-	local label=$1 k=$2 indexes_sql=$3
+	local label=$1 k=$2 indexes_sql=$3 prelude=${4:-$work/eval.sql}
 	psql_at "$port" -At <<SQL
 \i $work/eval.sql
+\i $prelude
 CREATE TEMP TABLE idx AS $indexes_sql;
 CREATE TEMP TABLE base AS SELECT * FROM pg_temp.costs('{}');
 CREATE TEMP TABLE withi AS SELECT * FROM pg_temp.costs(coalesce((SELECT array_agg(s) FROM idx), '{}'));
@@ -124,6 +125,23 @@ for k in 3 5 10; do
 	run_eval "pg_xray" "$k" "SELECT replace(create_statement, ' CONCURRENTLY', '') AS s FROM xray.index_advice($k)"
 done
 # (pg_qualstats 2.0.4 writes gist_trgm_ops in a gin index: taken as gin_trgm_ops, in its favour)
+# per-query hand-picked best: for each template alone, the best of its hand-picked
+# candidates by what-if planning; the picks ranked by runs x saving, the top K kept
+templates | python3 -c '
+import sys
+rows = []
+for line in sys.stdin:
+    t, runs, cands = line.rstrip("\n").rsplit("|", 2)
+    for c in filter(None, cands.split(";")):
+        rows.append("($q$" + t.replace("%i", "8") + "$q$, " + runs + ", $c$" + c + "$c$)")
+print("CREATE TEMP TABLE picks AS SELECT DISTINCT ON (s) s, c, runs * (b.cost_before - b.cost_after) AS saving")
+print("FROM (VALUES " + ",\n".join(rows) + ") v(s, runs, c), LATERAL xray.what_if(s, ARRAY[c]) b")
+print("ORDER BY s, b.cost_after;")
+' >"$work/picks.sql"
+chown postgres: "$work/picks.sql"
+for k in 3 5 10; do
+	run_eval "per-query hand-picked best" "$k" "SELECT c AS s FROM picks ORDER BY saving DESC LIMIT $k" "$work/picks.sql"
+done
 run_eval "pg_qualstats (all it proposes)" "-" \
 	"SELECT replace(json_array_elements_text(pg_qualstats_index_advisor(forbidden_am => '{hash,gist,brin,spgist}')->'indexes'), 'gist_trgm_ops', 'gin_trgm_ops') AS s"
 reads_only=$(advice_set)
