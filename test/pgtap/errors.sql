@@ -12,6 +12,9 @@ SELECT throws_ok('SET xray.max_statements = 10', '55P02', NULL, 'capacity is fix
 SELECT throws_ok($$SELECT xray.what_if(NULL, '{}')$$, '22004', 'query must not be NULL');
 SELECT throws_ok($$SELECT * FROM xray.index_advice(0)$$, '22023', 'max_indexes must be between 1 and 100');
 SELECT throws_ok($$SELECT * FROM xray.index_advice_queries(101)$$, '22023', 'max_indexes must be between 1 and 100');
+SELECT throws_ok($$SELECT * FROM xray.index_advice(10, '-1 MB')$$, '22023', 'budget must not be negative');
+SELECT throws_ok($$SELECT * FROM xray.index_advice(10, 'lots')$$, '22023', NULL, 'a budget that is no size');
+SELECT lives_ok($$SELECT * FROM xray.index_advice(10, NULL)$$, 'a NULL budget is xray.index_advice_budget');
 SELECT throws_ok($$SELECT xray.what_if('SELECT 1', '{"CREATE TABLE t (a int)"}')$$, '42601', NULL, 'what_if: not an index statement');
 SELECT throws_ok($$SELECT xray.what_if('SELECT 1', '{"CREATE INDEX ON pg_xray_nosuch (a)"}')$$, '42P01', NULL, 'what_if: unknown table');
 SELECT throws_ok($$SELECT xray.what_if('SELECT 1', '{"CREATE INDEX ON pg_class USING hash (relname)"}')$$, '0A000', NULL, 'what_if: only btree');

@@ -9,6 +9,15 @@ SELECT has_view('xray', 'info', 'view xray.info exists');
 SELECT has_view('xray', 'index_health', 'view xray.index_health exists');
 SELECT has_view('xray', 'index_advice', 'view xray.index_advice exists');
 SELECT has_view('xray', 'index_advice_queries', 'view xray.index_advice_queries exists');
+SELECT has_function('xray', 'index_advice', ARRAY['integer', 'text'], 'xray.index_advice(max_indexes, budget)');
+SELECT has_function('xray', 'index_advice_queries', ARRAY['integer', 'text'], 'xray.index_advice_queries(max_indexes, budget)');
+SELECT has_view('xray', 'advice_outcomes', 'view xray.advice_outcomes exists');
+SELECT has_table('xray', 'advice_log', 'table xray.advice_log exists');
+SELECT columns_are('xray', 'advice_outcomes', ARRAY['id', 'advised_at', 'table_name', 'index_type', 'columns',
+    'create_statement', 'index_name', 'created_seen_at', 'statements', 'statements_using', 'mean_before_ms',
+    'mean_after_ms', 'p95_before_ms', 'p95_after_ms', 'index_scans', 'index_size_bytes', 'verdict', 'drop_statement'],
+    'xray.advice_outcomes columns');
+SELECT is((SELECT count(*)::int FROM xray.advice_outcomes), 0, 'nothing advised yet: no outcome');
 SELECT has_view('xray', 'predicates', 'view xray.predicates exists');
 SELECT has_view('xray', 'plan_regressions', 'view xray.plan_regressions exists');
 SELECT has_view('xray', 'connection_advice', 'view xray.connection_advice exists');

@@ -28,6 +28,11 @@ SELECT ok(NOT has_function_privilege('xray_tap_user', 'xray.reset()', 'EXECUTE')
 SELECT ok(NOT has_function_privilege('xray_tap_user', 'xray.reset_query(bigint)', 'EXECUTE'), 'reset_query is revoked from PUBLIC');
 SELECT ok(NOT has_function_privilege('xray_tap_monitor', 'xray.reset()', 'EXECUTE'), 'monitoring roles cannot reset');
 SELECT ok(NOT has_table_privilege('xray_tap_user', 'xray.statements', 'INSERT'), 'views are read-only for users');
+SELECT ok(NOT has_table_privilege('xray_tap_user', 'xray.advice_outcomes', 'SELECT'), 'advice outcomes are not public');
+SELECT ok(has_table_privilege('xray_tap_monitor', 'xray.advice_outcomes', 'SELECT'), 'pg_read_all_stats reads advice outcomes');
+SELECT ok(NOT has_table_privilege('xray_tap_user', 'xray.advice_log', 'SELECT'), 'the advice log is not public');
+SELECT ok(NOT has_table_privilege('xray_tap_monitor', 'xray.advice_log', 'INSERT'), 'monitoring roles do not write the advice log');
+SELECT ok(NOT has_function_privilege('xray_tap_user', 'xray._advice_seen()', 'EXECUTE'), '_advice_seen is revoked from PUBLIC');
 SELECT ok(has_function_privilege('xray_tap_user', 'xray.what_if(text, text[])', 'EXECUTE'), 'everyone may run what_if');
 SELECT ok(has_function_privilege('xray_tap_monitor', 'xray.plan_nodes()', 'EXECUTE'), 'pg_read_all_stats reads the sampled plan nodes');
 SELECT ok(has_function_privilege('xray_tap_monitor', 'xray.repeats()', 'EXECUTE'), 'pg_read_all_stats reads the repeats');
