@@ -577,6 +577,20 @@ RankRecorded(Workload &w, int max_statements)
 	w.nqueries = n;
 }
 
+// IsOneOff: a bulk write (a load, a backfill): few calls of many rows each.
+bool
+IsOneOff(const QueryPod &qp)
+{
+	return qp.calls <= kOneOffCalls && qp.rows >= kBulkRows * qp.calls;
+}
+
+// RowsPerHour: the rows a statement touches an hour, at its rate.
+double
+RowsPerHour(const QueryPod &qp)
+{
+	return qp.calls > 0 ? qp.rows * qp.weight / qp.calls : 0;
+}
+
 // NoteWrites: rows a write statement changes cost upkeep of every index of its
 // table, per hour as its calls; an UPDATE keeps the columns it sets (they
 // decide whether an index makes it lose HOT). A one-off bulk write is kept
@@ -591,14 +605,14 @@ NoteWrites(Workload &w, QueryPod &qp)
 	if (rel < 0)
 		return;
 	RelPod &rp = w.rels[rel];
-	qp.one_off = qp.calls <= kOneOffCalls && qp.rows >= kBulkRows * qp.calls;
+	qp.one_off = IsOneOff(qp);
 	if (qp.one_off)
 	{
 		rp.bulk_rows += qp.rows;
 		rp.bulk_ms += qp.total_ms;
 		return;
 	}
-	const double rows = qp.calls > 0 ? qp.rows * qp.weight / qp.calls : 0; // an hour
+	const double rows = RowsPerHour(qp);
 	if (q->commandType != CMD_UPDATE || rp.nupdates >= kMaxUpdates)
 	{
 		rp.write_rows += rows;
@@ -692,9 +706,8 @@ TryAnalyze(Workload &w, QueryPod qp, int slot)
 		ereport(DEBUG1,
 				(errmsg("pg_xray: index advice leaves out statement %lld: %s", (long long) qp.queryid, last->message),
 				 errdetail("SQLSTATE %s", unpack_sql_state(last->sqlerrcode))));
-	const double rows = qp.calls > 0 ? qp.rows * qp.weight / qp.calls : 0;
-	bool one_off = qp.calls <= kOneOffCalls && qp.rows >= kBulkRows * qp.calls;
-	if (!one_off)
+	const double rows = RowsPerHour(qp);
+	if (!IsOneOff(qp))
 		RaiseIfInterrupt(PgCall([&]() noexcept { CountWriteRows(w, qp.sql, rows); }));
 	return false;
 }
