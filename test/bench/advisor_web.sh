@@ -16,9 +16,8 @@
 # of every table first, then the same reads: the advice should be the same.
 set -euo pipefail
 source "$(dirname "$0")/../../scripts/lib.sh"
-dpkg-query -W -f='${Status}' postgresql-15-pg-qualstats 2>/dev/null | grep -q 'install ok installed' ||
-	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q postgresql-15-pg-qualstats >/dev/null
-trap pg_stop_all EXIT
+source "$(dirname "$0")/advisor_lib.sh"
+[ -n "${XRAY_BENCH_KEEP:-}" ] || trap pg_stop_all EXIT # XRAY_BENCH_KEEP=1: the server stays up to look into
 work="$XRAY_TMP/advweb"
 mkdir -p "$work"
 chown postgres: "$work"
@@ -56,7 +55,6 @@ INSERT INTO events SELECT g, 1 + g % 100000, CASE WHEN g % 500 = 0 THEN 'error' 
 VACUUM ANALYZE;
 SQL
 }
-# template | runs; %i is replaced by the run number
 templates() { # template | runs | hand-picked candidates for it alone (";"-separated)
 	cat <<'T'
 SELECT id FROM users WHERE lower(email) = lower('User%i@example.com')|40|CREATE INDEX ON users ((lower(email)))
@@ -75,84 +73,25 @@ SELECT status FROM orders WHERE id = %i|40|
 SELECT u.name FROM users u JOIN orders o ON o.user_id = u.id WHERE o.id = %i|20|
 T
 }
-reads() {
-	templates | python3 -c '
-import sys
-for line in sys.stdin:
-    t, runs, _ = line.rstrip("\n").rsplit("|", 2)
-    for i in range(1, int(runs) + 1):
-        print(t.replace("%i", str(i * 7 + 1)) + ";")
-' >"$work/reads.sql"
-	chown postgres: "$work/reads.sql"
-	psql_at "$port" -f "$work/reads.sql" >/dev/null
-}
-# evaluation: per template, runs x cost with the indexes, relative to none
-eval_sql() {
-	templates | python3 -c '
-import sys
-rows = []
-for line in sys.stdin:
-    t, runs, _ = line.rstrip("\n").rsplit("|", 2)
-    rows.append("($q$" + t.replace("%i", "8") + "$q$, " + runs + ")")
-print("CREATE OR REPLACE FUNCTION pg_temp.costs(idx text[]) RETURNS TABLE (s text, runs int, c float8) LANGUAGE sql AS $f$")
-print("SELECT s, runs, (xray.what_if(s, idx)).cost_after FROM (VALUES " + ",\n".join(rows) + ") v(s, runs) $f$;")
-'
-}
-eval_sql >"$work/eval.sql"
-chown postgres: "$work/eval.sql"
-run_eval() {
-	local label=$1 k=$2 indexes_sql=$3 prelude=${4:-$work/eval.sql}
-	psql_at "$port" -At <<SQL
-\i $work/eval.sql
-\i $prelude
-CREATE TEMP TABLE idx AS $indexes_sql;
-CREATE TEMP TABLE base AS SELECT * FROM pg_temp.costs('{}');
-CREATE TEMP TABLE withi AS SELECT * FROM pg_temp.costs(coalesce((SELECT array_agg(s) FROM idx), '{}'));
-SELECT format('| %s | %s | %s | %s | %s |', '$label', '$k', (SELECT count(*) FROM idx),
-       round((SELECT sum(w.runs * w.c) / sum(b.runs * b.c) FROM withi w JOIN base b USING (s))::numeric, 3),
-       round((SELECT exp(avg(ln(w.c / b.c))) FROM withi w JOIN base b USING (s))::numeric, 3));
-SQL
-}
 advice_set() { psql_at "$port" -At -c "SELECT string_agg(table_name || ' (' || columns || ')', '; ' ORDER BY rank) FROM xray.index_advice(10)"; }
 
 schema
 load
 psql_at "$port" -c "SELECT xray.reset()" -c "SELECT pg_qualstats_reset()" >/dev/null
-reads
-echo "| advisor | K | indexes | workload cost vs. no new index | geometric mean of per-statement cost |"
-echo "|---|---|---|---|---|"
-for k in 3 5 10; do
-	run_eval "pg_xray" "$k" "SELECT replace(create_statement, ' CONCURRENTLY', '') AS s FROM xray.index_advice($k)"
-done
-# (pg_qualstats 2.0.4 writes gist_trgm_ops in a gin index: taken as gin_trgm_ops, in its favour)
-# per-query hand-picked best: for each template alone, the best of its hand-picked
-# candidates by what-if planning; the picks ranked by runs x saving, the top K kept
-templates | python3 -c '
-import sys
-rows = []
-for line in sys.stdin:
-    t, runs, cands = line.rstrip("\n").rsplit("|", 2)
-    for c in filter(None, cands.split(";")):
-        rows.append("($q$" + t.replace("%i", "8") + "$q$, " + runs + ", $c$" + c + "$c$)")
-print("CREATE TEMP TABLE picks AS SELECT DISTINCT ON (s) s, c, runs * (b.cost_before - b.cost_after) AS saving")
-print("FROM (VALUES " + ",\n".join(rows) + ") v(s, runs, c), LATERAL xray.what_if(s, ARRAY[c]) b")
-print("ORDER BY s, b.cost_after;")
-' >"$work/picks.sql"
-chown postgres: "$work/picks.sql"
-for k in 3 5 10; do
-	run_eval "per-query hand-picked best" "$k" "SELECT c AS s FROM picks ORDER BY saving DESC LIMIT $k" "$work/picks.sql"
-done
-run_eval "pg_qualstats (all it proposes)" "-" \
-	"SELECT replace(json_array_elements_text(pg_qualstats_index_advisor(forbidden_am => '{hash,gist,brin,spgist}')->'indexes'), 'gist_trgm_ops', 'gin_trgm_ops') AS s"
+advisor_reads
+# taken at once, as in run 2 (the rates of calls per hour depend on the time since first seen)
 reads_only=$(advice_set)
+advisor_eval_init
+advisor_table
 psql_at "$port" -At -c "SELECT '    pg_qualstats: ' || s FROM json_array_elements_text(pg_qualstats_index_advisor(forbidden_am => '{hash,gist,brin,spgist}')->'indexes') s" >&2
+psql_at "$port" -At -f "$work/hypo.sql" -c "SELECT '    HypoPG: ' || c FROM hypo ORDER BY saving DESC" >&2
 psql_at "$port" -At -c "SELECT '    pg_xray: ' || create_statement FROM xray.index_advice(10)" >&2
 
 # benchmark c: the loads recorded before the same reads
 schema
 psql_at "$port" -c "SELECT xray.reset()" >/dev/null
 load
-reads
+advisor_reads
 with_loads=$(advice_set)
 echo
 if [ "$reads_only" = "$with_loads" ]; then

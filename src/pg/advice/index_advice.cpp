@@ -282,9 +282,18 @@ StatementsOf(const Workload &w)
 }
 
 // Select chooses the indexes (C++ side, under XRAY_GUARD) and copies them to out.
+// Traced: the first candidates, for the DEBUG2 trace of a run ("why not
+// this index?"); filled only when the trace is wanted (max 0 otherwise).
+struct Traced
+{
+	ResultPod *pods;
+	int max;
+	int n;
+};
+
 int
 Select(Workload &w, const core::AdvisorOptions &opt, ResultPod *out, int max_out, size_t *planned, bool *capped,
-	   bool *by_ratio, size_t *ncands)
+	   bool *by_ratio, size_t *ncands, Traced *trace)
 {
 	std::vector<core::RelationInfo> rels = RelationsOf(w);
 	std::vector<core::StatementInfo> stmts = StatementsOf(w); // statement s is use s
@@ -306,6 +315,11 @@ Select(Workload &w, const core::AdvisorOptions &opt, ResultPod *out, int max_out
 	*capped = sel.oracle_capped;
 	*by_ratio = sel.by_ratio;
 	*ncands = cands.size();
+	for (size_t i = 0; i < cands.size() && trace->n < trace->max; i++)
+	{
+		trace->pods[trace->n] = ToPod(cands[i]);
+		trace->pods[trace->n++].benefit = static_cast<double>(cands[i].statements.size());
+	}
 	int n = 0;
 	for (size_t i = 0; i < sel.chosen.size() && n < max_out; i++)
 	{
@@ -478,8 +492,20 @@ RunAdvice(Advice &a, int max_indexes, double budget_bytes)
 	int nres = 0;
 	size_t planned = 0, ncands = 0;
 	bool capped = false, by_ratio = false;
-	XRAY_GUARD(nres = Select(a.w, a.opt, a.res, max_indexes, &planned, &capped, &by_ratio, &ncands));
+	Traced trace = {NULL, 0, 0};
+	if (message_level_is_interesting(DEBUG2))
+	{
+		trace.max = 200;
+		trace.pods = (ResultPod *) palloc0(sizeof(ResultPod) * trace.max);
+	}
+	XRAY_GUARD(nres = Select(a.w, a.opt, a.res, max_indexes, &planned, &capped, &by_ratio, &ncands, &trace));
 	a.nres = nres;
+	for (int i = 0; i < trace.n; i++)
+		ereport(DEBUG2, (errmsg("pg_xray: index advice candidate %d: %s (%s) for %d statement(s)", i + 1,
+								QualifiedName(a.w.rels[trace.pods[i].rel]),
+								CopyIndexText(ShapeOf(a.w.rels[trace.pods[i].rel], trace.pods[i]), IndexText::kColumns,
+											  NULL),
+								(int) trace.pods[i].benefit)));
 	ereport(DEBUG1, (errmsg("pg_xray: index advice planned %zu what-if configurations for %d statements and %zu "
 							"candidates%s; %d chosen%s",
 							planned, a.w.nqueries, ncands, capped ? " (the cap, xray.index_advice_max_plans)" : "",

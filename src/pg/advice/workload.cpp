@@ -210,7 +210,7 @@ AddFilter(Workload &w, int query, List *rtable, Var *v, core::PredKind kind, cha
 }
 
 // StableLiteral returns the literal text of a constant of the planned sample
-// that was the same in every run seen (at least 3), or NULL.
+// that was the same in most runs compared (SampleInfo::Stable), or NULL.
 char *
 StableLiteral(const Workload &w, int query, Node *node)
 {
@@ -225,7 +225,7 @@ StableLiteral(const Workload &w, int query, Node *node)
 	for (int i = 0; i < qp.sample->nconst; i++)
 	{
 		const SampleConst &c = qp.sample->consts[i];
-		if (c.at != loc || qp.sample->varied[i] || (size_t) (c.at + c.len) > textlen)
+		if (c.at != loc || !qp.sample->Stable(i) || (size_t) (c.at + c.len) > textlen)
 			continue;
 		// only a plain number or quoted string goes into an index predicate
 		if (core::ConstantLength(qp.sample->text, textlen, (size_t) c.at) != c.len)

@@ -8,9 +8,14 @@
 // slot. Nothing is persisted. xray.store_sample_values = off keeps none (the
 // constants of statements may be private).
 //
-// Locking: one LWLock. A backend writes a sample only when it first meets a
-// statement whose text is not known to be stored (with the normalized text),
-// never per execution, and only if it gets the lock at once
+// The first run is kept; later runs only count, per constant, how often its
+// value differed (a literal the same in most runs is a partial index's
+// predicate). A statement's first kSampleFirstRuns runs are all compared, then
+// one in kSampleLaterOneIn at random (SampleWanted, a peek without the lock).
+//
+// Locking: one LWLock. A backend writes a sample when it meets a statement
+// whose text is not known to be stored (with the normalized text), and for the
+// runs SampleWanted picks, and only if it gets the lock at once
 // (LWLockConditionalAcquire): a statement never waits for a sample. Readers
 // (the advisors) take it shared.
 #include <cstring>
@@ -26,10 +31,17 @@
 #include "evidence/samples.hpp"
 #include "shmem_area.hpp"
 
+extern "C" {
+#include "common/pg_prng.h"
+}
+
 namespace xray::pg
 {
 namespace
 {
+constexpr uint32 kSampleFirstRuns = 16; // every run compared up to this many
+constexpr uint32 kSampleLaterOneIn = 64; // then one run in this many (a power of two)
+
 struct SampleSlot
 {
 	uint64 queryid;
@@ -37,9 +49,9 @@ struct SampleSlot
 	uint32 len;
 	uint32 nsamples;
 	int32 nconst;
-	bool bound;	   // text with an execution's parameter values in place of $n
-	uint64 varied; // bit i: constant i differed in a later run
+	bool bound; // text with an execution's parameter values in place of $n
 	SampleConst consts[kSampleConsts];
+	uint16 differed[kSampleConsts]; // later runs in which constant i differed (saturating)
 	uint32 const_hash[kSampleConsts];
 };
 
@@ -169,9 +181,10 @@ SamplePut(Oid dbid, uint64 queryid, const char *text, size_t len, const SampleCo
 	{
 		// the same statement again: note which constants changed
 		for (int i = 0; i < n; i++)
-			if (s->const_hash[i] != hashes[i])
-				s->varied |= UINT64CONST(1) << i;
-		s->nsamples++;
+			if (s->const_hash[i] != hashes[i] && s->differed[i] < PG_UINT16_MAX)
+				s->differed[i]++;
+		if (s->nsamples < PG_UINT32_MAX)
+			s->nsamples++;
 	}
 	else
 	{
@@ -183,14 +196,26 @@ SamplePut(Oid dbid, uint64 queryid, const char *text, size_t len, const SampleCo
 		s->nsamples = 1;
 		s->nconst = n;
 		s->bound = bound;
-		s->varied = 0;
 		for (int i = 0; i < n; i++)
 		{
 			s->consts[i] = consts[i];
 			s->const_hash[i] = hashes[i];
+			s->differed[i] = 0;
 		}
 	}
 	LWLockRelease(samples->lock);
+}
+
+bool
+SampleWanted(Oid dbid, uint64 queryid)
+{
+	if (samples == NULL || !guc_store_sample_values || samples->nslots == 0)
+		return false;
+	// read without the lock: a torn or stale count only changes one decision
+	const SampleSlot *s = FindSlot(dbid, queryid);
+	if (s == NULL || s->nsamples < kSampleFirstRuns)
+		return true;
+	return (pg_prng_uint32(&pg_global_prng_state) & (kSampleLaterOneIn - 1)) == 0;
 }
 
 void
@@ -284,7 +309,7 @@ SampleGet(Oid dbid, uint64 queryid, SampleInfo *info)
 		for (int i = 0; i < s->nconst; i++)
 		{
 			info->consts[i] = s->consts[i];
-			info->varied[i] = (s->varied >> i) & 1;
+			info->differed[i] = s->differed[i];
 		}
 		found = true;
 	}

@@ -16,14 +16,18 @@ struct SampleConst
 };
 
 // SampleInfo is what the advisors get back: the first run kept, where its
-// constants stand, and which of them differed in later runs.
+// constants stand, and in how many later runs each of them differed.
 struct SampleInfo
 {
 	char *text;
 	int nconst;
 	SampleConst consts[kSampleConsts];
-	bool varied[kSampleConsts];
+	uint32 differed[kSampleConsts];
 	uint32 nsamples; // runs compared (first one included)
+
+	// Stable: constant i had the first run's value in at least 90 % of the runs
+	// compared, and at least 3 were (the literal of most runs: a partial index)
+	bool Stable(int i) const { return nsamples >= 3 && differed[i] * 10 <= nsamples - 1; }
 };
 
 // SamplePut keeps text with its constants for (dbid, queryid). The first run is
@@ -32,6 +36,10 @@ struct SampleInfo
 // the "$n" text of the statement parsed again).
 void SamplePut(Oid dbid, uint64 queryid, const char *text, size_t len, const SampleConst *consts, int nconst,
 			   bool bound = false);
+
+// SampleWanted: whether this run of a statement whose text is stored already
+// should be compared with its kept sample (every run at first, then a few).
+bool SampleWanted(Oid dbid, uint64 queryid);
 
 // SampleBoundParams keeps, for a sampled execution of a statement sent with
 // parameters (extended protocol), its text with the bound values in place of

@@ -17,6 +17,7 @@
 #include "recorder/query_normalize.hpp"
 #include "evidence/repeat_signals.hpp"
 #include "evidence/scan_signals.hpp"
+#include "evidence/samples.hpp"
 #include "recorder/store.hpp"
 
 namespace xray::pg
@@ -113,9 +114,10 @@ XrayPostParseAnalyze(ParseState *pstate, Query *query, JumbleState *jstate)
 	if (!Enabled(nesting_level) || query->queryId == 0 || jstate == NULL || jstate->clocations_count <= 0 ||
 		!StoreReady())
 		return;
-	if (StoreStmtTextKnown(KeyFor(query->queryId, nesting_level)))
-		return;
-	NormalizedTextStash(pstate->p_sourcetext, query, jstate);
+	if (!StoreStmtTextKnown(KeyFor(query->queryId, nesting_level)))
+		NormalizedTextStash(pstate->p_sourcetext, query, jstate);
+	else if (SampleWanted(MyDatabaseId, query->queryId))
+		ConstantsSample(pstate->p_sourcetext, query, jstate); // a known text: its constants, now and then
 }
 
 PlannedStmt *

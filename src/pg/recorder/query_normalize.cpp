@@ -111,15 +111,26 @@ ClipText(const char *text, size_t len, size_t out_size)
 	return len;
 }
 
-void
-NormalizedTextStash(const char *source, Query *query, JumbleState *js)
+namespace
 {
-	if (js == NULL || js->clocations_count <= 0 || source == NULL)
-		return;
+// Constants: where a statement's constants stand in its own text, sorted, with
+// their lengths (the jumble's private copy measured; see NormalizedTextStash).
+struct Constants
+{
+	const char *stmt; // the statement's text within the source
+	int len;
+	core::ConstLocation *locs; // palloc'd
+	int n;
+};
+
+Constants
+MeasureConstants(const char *source, Query *query, JumbleState *js)
+{
+	Constants c;
 	int loc = query->stmt_location;
-	int len = query->stmt_len;
-	const char *stmt = CleanQuerytext(source, &loc, &len);
-	int shift = (int) (stmt - source);
+	c.len = query->stmt_len;
+	c.stmt = CleanQuerytext(source, &loc, &c.len);
+	int shift = (int) (c.stmt - source);
 
 	// The JumbleState is shared with every other post_parse_analyze hook
 	// (pg_stat_statements runs after us and expects its lengths at -1 and its
@@ -152,34 +163,49 @@ NormalizedTextStash(const char *source, Query *query, JumbleState *js)
 	}
 	if (need_lexer)
 		FillConstantLengths(found, count, source);
-	core::ConstLocation *locs = (core::ConstLocation *) palloc(sizeof(core::ConstLocation) * count);
-	int n = 0;
+	c.locs = (core::ConstLocation *) palloc(sizeof(core::ConstLocation) * count);
+	c.n = 0;
 	for (int i = 0; i < count; i++)
 	{
 		int at = found[i].location - shift;
-		if (at < 0 || at >= len || found[i].length < 0)
+		if (at < 0 || at >= c.len || found[i].length < 0)
 			continue;
-		locs[n++] = core::ConstLocation{at, found[i].length, XRAY_LOC_SQUASHED(found[i])};
+		c.locs[c.n++] = core::ConstLocation{at, found[i].length, XRAY_LOC_SQUASHED(found[i])};
 	}
 	if (found != on_stack)
 		pfree(found);
-	size_t cap = core::NormalizedSizeBound((size_t) len, n);
-	char *buf = (char *) palloc(cap);
-	size_t out = core::NormalizeQuery(stmt, (size_t) len, locs, n, js->highest_extern_param_id, buf, cap);
+	return c;
+}
 
-	// the statement as run, with where its constants stand (locs are sorted now;
-	// overlapping ones were not replaced), for the advisors' re-planning
+// PutSample keeps the statement as run, with where its constants stand (locs
+// are sorted; overlapping ones were not replaced), for the advisors' re-planning.
+void
+PutSample(const Constants &c, uint64 queryid)
+{
 	SampleConst consts[kSampleConsts];
 	int nconst = 0;
 	int end = -1;
 	// (a squashed list stays as written: its elements are the statement's own)
-	for (int i = 0; i < n && nconst < kSampleConsts; i++)
-		if (locs[i].length >= 0 && locs[i].location >= end && !locs[i].squashed)
+	for (int i = 0; i < c.n && nconst < kSampleConsts; i++)
+		if (c.locs[i].length >= 0 && c.locs[i].location >= end && !c.locs[i].squashed)
 		{
-			consts[nconst++] = SampleConst{locs[i].location, locs[i].length};
-			end = locs[i].location + locs[i].length;
+			consts[nconst++] = SampleConst{c.locs[i].location, c.locs[i].length};
+			end = c.locs[i].location + c.locs[i].length;
 		}
-	SamplePut(MyDatabaseId, query->queryId, stmt, (size_t) len, consts, nconst);
+	SamplePut(MyDatabaseId, queryid, c.stmt, (size_t) c.len, consts, nconst);
+}
+} // namespace
+
+void
+NormalizedTextStash(const char *source, Query *query, JumbleState *js)
+{
+	if (js == NULL || js->clocations_count <= 0 || source == NULL)
+		return;
+	Constants c = MeasureConstants(source, query, js);
+	size_t cap = core::NormalizedSizeBound((size_t) c.len, c.n);
+	char *buf = (char *) palloc(cap);
+	size_t out = core::NormalizeQuery(c.stmt, (size_t) c.len, c.locs, c.n, js->highest_extern_param_id, buf, cap);
+	PutSample(c, query->queryId);
 
 	StashSlot *slot = StashFor(query->queryId);
 	if (slot->text == NULL)
@@ -190,7 +216,17 @@ NormalizedTextStash(const char *source, Query *query, JumbleState *js)
 	slot->len = keep;
 	slot->queryid = query->queryId;
 	pfree(buf);
-	pfree(locs);
+	pfree(c.locs);
+}
+
+void
+ConstantsSample(const char *source, Query *query, JumbleState *js)
+{
+	if (js == NULL || js->clocations_count <= 0 || source == NULL)
+		return;
+	Constants c = MeasureConstants(source, query, js);
+	PutSample(c, query->queryId);
+	pfree(c.locs);
 }
 
 size_t

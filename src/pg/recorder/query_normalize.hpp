@@ -10,6 +10,12 @@ namespace xray::pg
 // backend-local stash.
 void NormalizedTextStash(const char *source, Query *query, JumbleState *jstate);
 
+// ConstantsSample keeps only the statement's constants as run (no normalized
+// text): called for a sampled share of the runs of statements whose text is
+// stored already, so that the advisors see whether a literal stays the same
+// from run to run (a partial index's predicate).
+void ConstantsSample(const char *source, Query *query, JumbleState *jstate);
+
 // QueryTextFor writes the text to store for queryid into out: the stashed
 // normalized text when there is one, otherwise the statement's own text.
 // Never allocates. Returns the length (0 when there is no text).
