@@ -501,11 +501,11 @@ RunAdvice(Advice &a, int max_indexes, double budget_bytes)
 	XRAY_GUARD(nres = Select(a.w, a.opt, a.res, max_indexes, &planned, &capped, &by_ratio, &ncands, &trace));
 	a.nres = nres;
 	for (int i = 0; i < trace.n; i++)
-		ereport(DEBUG2, (errmsg("pg_xray: index advice candidate %d: %s (%s) for %d statement(s)", i + 1,
-								QualifiedName(a.w.rels[trace.pods[i].rel]),
-								CopyIndexText(ShapeOf(a.w.rels[trace.pods[i].rel], trace.pods[i]), IndexText::kColumns,
-											  NULL),
-								(int) trace.pods[i].benefit)));
+		ereport(DEBUG2,
+				(errmsg("pg_xray: index advice candidate %d: %s (%s) for %d statement(s)", i + 1,
+						QualifiedName(a.w.rels[trace.pods[i].rel]),
+						CopyIndexText(ShapeOf(a.w.rels[trace.pods[i].rel], trace.pods[i]), IndexText::kColumns, NULL),
+						(int) trace.pods[i].benefit)));
 	ereport(DEBUG1, (errmsg("pg_xray: index advice planned %zu what-if configurations for %d statements and %zu "
 							"candidates%s; %d chosen%s",
 							planned, a.w.nqueries, ncands, capped ? " (the cap, xray.index_advice_max_plans)" : "",

@@ -39,7 +39,7 @@ namespace xray::pg
 {
 namespace
 {
-constexpr uint32 kSampleFirstRuns = 16; // every run compared up to this many
+constexpr uint32 kSampleFirstRuns = 16;	 // every run compared up to this many
 constexpr uint32 kSampleLaterOneIn = 64; // then one run in this many (a power of two)
 
 struct SampleSlot
