@@ -147,6 +147,43 @@ public:
 		out_.push_back(std::move(c));
 	}
 
+	// AddMerges: for two btree candidates of one table where the first one's keys
+	// are equality columns of every statement of the second, their merge (the
+	// first's keys, then the second's others but those an existing index leads)
+	// serves both: one index instead of two, tried next to them ("Extend" with
+	// merging).
+	void AddMerges(const std::vector<StatementInfo> &statements)
+	{
+		constexpr size_t kMaxKeys = 4;
+		constexpr int kMaxMergesPerTable = 24;
+		std::map<int, int> merges; // per relation
+		const size_t n = out_.size();
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = 0; j < n; j++)
+			{
+				if (i == j || !Mergeable(out_[i]) || !Mergeable(out_[j]) || out_[i].relation != out_[j].relation ||
+					!ServesOthers(out_[i], out_[j]) || !KeysEqualIn(out_[i].columns, out_[j].statements, statements))
+					continue;
+				std::vector<int> cols = out_[i].columns;
+				std::vector<bool> desc = out_[i].desc;
+				for (size_t k = 0; k < out_[j].columns.size(); k++)
+					if (!Contains(cols, out_[j].columns[k]) &&
+						!LeadsAnIndex(relations_[out_[i].relation], out_[j].columns[k]))
+					{
+						cols.push_back(out_[j].columns[k]);
+						desc.push_back(out_[j].desc[k]);
+					}
+				if (cols.size() == out_[i].columns.size() || cols.size() > kMaxKeys ||
+					merges[out_[i].relation] >= kMaxMergesPerTable)
+					continue;
+				merges[out_[i].relation]++;
+				std::vector<size_t> stmts = out_[i].statements; // (copied: AddBtree may grow out_)
+				stmts.insert(stmts.end(), out_[j].statements.begin(), out_[j].statements.end());
+				for (size_t st : stmts)
+					AddBtree(statements[st], st, cols, desc);
+			}
+	}
+
 	std::vector<IndexCandidate> Take() { return std::move(out_); }
 
 private:
@@ -162,6 +199,47 @@ private:
 				return true;
 		}
 		return false;
+	}
+
+	// LeadsAnIndex: an existing index serves equality on col already (the
+	// primary key of a join): a merge does not carry it along
+	static bool LeadsAnIndex(const RelationInfo &rel, int col)
+	{
+		for (const auto &existing : rel.btree_indexes)
+			if (!existing.empty() && existing[0] == col)
+				return true;
+		return false;
+	}
+
+	// ServesOthers: a is there for a statement b is not (else a merge of a
+	// statement's own candidates only reorders b's keys)
+	static bool ServesOthers(const IndexCandidate &a, const IndexCandidate &b)
+	{
+		for (size_t st : a.statements)
+			if (std::find(b.statements.begin(), b.statements.end(), st) == b.statements.end())
+				return true;
+		return false;
+	}
+
+	static bool Mergeable(const IndexCandidate &c)
+	{
+		return c.method == IndexMethod::kBtree && c.predicate_column < 0 && c.include.empty();
+	}
+
+	// KeysEqualIn: every statement compares every one of keys with =
+	static bool KeysEqualIn(const std::vector<int> &keys, const std::vector<size_t> &stmts,
+							const std::vector<StatementInfo> &statements)
+	{
+		for (size_t st : stmts)
+			for (int k : keys)
+			{
+				bool eq = false;
+				for (const ColumnUse &u : statements[st].filters)
+					eq = eq || (u.column == k && u.kind == PredKind::kEq);
+				if (!eq)
+					return false;
+			}
+		return true;
 	}
 
 	// Identity: keys, then the INCLUDE columns, then the predicate (btree only)
@@ -303,9 +381,30 @@ AddPartial(CandidateSet &set, const RelationInfo &rel, const StatementInfo &st, 
 	}
 }
 
+// AddWithoutIndexed: the keys without the equality columns an existing index
+// leads (a join column the primary key serves: (p_container, p_brand), not
+// (p_partkey, p_container, p_brand)), when other keys remain.
+void
+AddWithoutIndexed(CandidateSet &set, const RelationInfo &rel, const StatementInfo &st, size_t s, const KeyShape &k)
+{
+	std::vector<int> keys = k.key;
+	std::vector<bool> desc = k.desc;
+	for (const auto &existing : rel.btree_indexes)
+	{
+		if (existing.empty() || !Contains(k.eq, existing[0]))
+			continue;
+		std::vector<bool> d;
+		keys = Without(keys, desc, existing[0], &d);
+		desc = d;
+	}
+	if (!keys.empty() && keys.size() < k.key.size())
+		set.AddBtree(st, s, keys, desc);
+}
+
 // AddForStatement: every candidate statement s suggests, in order: gin ones,
 // the full key, the key with ORDER BY, their covering variants, the partial
-// ones, equality columns alone, single columns.
+// ones, the keys without columns an index leads, equality columns alone,
+// single columns.
 void
 AddForStatement(CandidateSet &set, const RelationInfo &rel, const StatementInfo &st, size_t s,
 				const AdvisorOptions &options)
@@ -327,6 +426,7 @@ AddForStatement(CandidateSet &set, const RelationInfo &rel, const StatementInfo 
 	if (k.SortDiffers())
 		AddCovering(set, rel, st, s, k.sorted, k.sorted_desc, options);
 	AddPartial(set, rel, st, s, k, options);
+	AddWithoutIndexed(set, rel, st, s, k);
 	if (!k.eq.empty() && k.key.size() > k.eq.size())
 		set.AddBtree(st, s, k.eq, std::vector<bool>(k.eq.size(), false));
 	for (int c : k.eq)
@@ -350,6 +450,7 @@ GenerateCandidates(const std::vector<RelationInfo> &relations, const std::vector
 		if (rel.rows >= options.min_table_rows)
 			AddForStatement(set, rel, st, s, options);
 	}
+	set.AddMerges(statements);
 	return set.Take();
 }
 
@@ -362,8 +463,8 @@ struct Pick
 	size_t replaces = SIZE_MAX; // the chosen index it widens ("Extend"), or SIZE_MAX
 	double benefit = 0;			// weighted cost saved, less the write penalty
 	double extra_bytes = 0;
-	double ratio = 0;		// benefit per byte
-	double worst_after = 0; // the highest cost a call of the statements it helps keeps
+	double ratio = 0; // benefit per byte
+	double calls = 0; // the weight of the statements it helps
 };
 
 // OracleCache: the costs planned so far, per (statement, configuration),
@@ -423,25 +524,23 @@ public:
 	bool BudgetSkipped() const { return budget_skipped_; }
 
 	// Better: p beats best by benefit (by_ratio: by benefit per byte). Savings
-	// within kNearTie of each other are a tie a DBA settles by size: a covering
-	// variant three times larger for a few cost units more is not the better index.
-	// Unless one of them leaves a statement it helps kSlower times slower than the
-	// other and not yet served (a feed's bitmap scan and sort of 800 rows next to
-	// an index scan of 20: the same share of a seq scan saved, not the same page).
+	// within kNearTie of each other, and apart by no more than a few page reads
+	// a call (kFewPages of a served statement's cost), are a tie a DBA settles by
+	// size: a covering variant three times larger for a few cost units more is
+	// not the better index; a feed's index scan of 20 rows next to a bitmap scan
+	// and sort of 800, or one merged index that also serves a second statement's
+	// other key, are.
 	static bool Better(const Pick &p, const Pick &best, bool by_ratio, double served_cost)
 	{
-		constexpr double kNearTie = 1.10, kSlower = 2.0;
+		constexpr double kNearTie = 1.10, kFewPages = 0.25; // of served_cost: 2-3 random page reads
 		if (best.candidate == SIZE_MAX)
 			return true;
 		if (by_ratio)
 			return p.ratio > best.ratio;
-		if (p.benefit > best.benefit * kNearTie)
-			return true;
-		if (p.benefit * kNearTie < best.benefit)
-			return false;
-		if (std::max(p.worst_after, best.worst_after) > served_cost &&
-			(p.worst_after * kSlower < best.worst_after || best.worst_after * kSlower < p.worst_after))
-			return p.worst_after < best.worst_after;
+		const bool near = p.benefit <= best.benefit * kNearTie && best.benefit <= p.benefit * kNearTie &&
+						  std::abs(p.benefit - best.benefit) <= kFewPages * served_cost * std::max(p.calls, best.calls);
+		if (!near)
+			return p.benefit > best.benefit;
 		return p.ratio > best.ratio;
 	}
 
@@ -510,14 +609,14 @@ private:
 					return Pick{}; // not planned (max_oracle_calls): no claim without a plan
 				benefit += statements_[s].weight * (current_[s] - after);
 				affected_cost += statements_[s].weight * current_[s];
-				p.worst_after = std::max(p.worst_after, after);
+				p.calls += statements_[s].weight;
 				// much cheaper, and by more than a few page reads a call
 				speeds_up = speeds_up || (after * options_.min_statement_speedup <= current_[s] &&
 										  current_[s] - after >= options_.served_cost);
 			}
 		// too small a gain is not worth an index (a covering twin of the primary key...),
 		// unless a statement becomes much faster
-		bool share = benefit >= options_.min_workload_gain * sel_.cost_before &&
+		bool share = benefit >= options_.min_workload_gain * sel_.cost_after &&
 					 benefit >= options_.min_statement_gain * affected_cost;
 		if (!share && !speeds_up)
 			return Pick{};

@@ -73,7 +73,8 @@ SELECT status FROM orders WHERE id = %i|40|
 SELECT u.name FROM users u JOIN orders o ON o.user_id = u.id WHERE o.id = %i|20|
 T
 }
-advice_set() { psql_at "$port" -At -c "SELECT string_agg(table_name || ' (' || columns || ')', '; ' ORDER BY rank) FROM xray.index_advice(10)"; }
+# the advised set (by table and columns: near ties may swap ranks from run to run)
+advice_set() { psql_at "$port" -At -c "SELECT string_agg(table_name || ' (' || columns || ')', '; ' ORDER BY table_name, columns) FROM xray.index_advice(10)"; }
 
 schema
 load

@@ -94,4 +94,31 @@ ok "$(psql_at "$port" -v VERBOSITY=verbose -c "SELECT * FROM xray.index_advice(1
 ok "$(psql_at "$port" -c "SET client_min_messages = debug1" -c "SELECT count(*) FROM xray.index_advice" 2>&1 |
 	grep -qE 'index advice planned [0-9]+ what-if configurations for [0-9]+ statements' && echo t)" \
 	"the run says at DEBUG1 how many what-if plannings it made"
+
+# candidate kinds where each is the right answer: a four-column composite with
+# ORDER BY ... DESC (a "my orders" page per user, tenant and status), a merge of
+# two statements' keys into one index (K = 1: the index that serves both), and a
+# partial index from the same literal in most of many runs of one session
+psql_at "$port" -c "SELECT xray.reset()" \
+	-c "CREATE TABLE page (id int, user_id int, tenant int, status int, created timestamptz, pad text)" \
+	-c "INSERT INTO page SELECT g, g % 500, g % 10, (g / 7) % 5, now() - g * interval '1 s', repeat('p', 40) FROM generate_series(1, 300000) g" \
+	-c "CREATE TABLE acct (id int, region int, domain int, queue int, state text, pad text)" \
+	-c "INSERT INTO acct SELECT g, (g * 13) % 500, (g * 7) % 20000, g % 20, CASE WHEN g % 50 = 0 THEN 'pending' ELSE 'done' END, repeat('a', 40) FROM generate_series(1, 200000) g" \
+	-c "ANALYZE page" -c "ANALYZE acct" -c "SELECT xray.reset()" >/dev/null
+for i in $(seq 1 40); do
+	echo "SELECT id FROM page WHERE user_id = $((i * 37 % 500)) AND tenant = $((i % 10)) AND status = $((i % 5)) ORDER BY created DESC LIMIT 10;"
+done | psql_at "$port" >/dev/null
+is "$(q "$port" "SELECT columns FROM xray.index_advice WHERE table_name = 'public.page'")" "user_id, tenant, status, created DESC" \
+	"four keys: the equality columns by selectivity, then ORDER BY created DESC"
+psql_at "$port" -c "SELECT xray.reset()" >/dev/null
+for i in $(seq 1 40); do
+	echo "SELECT count(*) FROM acct WHERE region = $((i * 7 % 500));"
+	echo "SELECT id FROM acct WHERE region = $((i * 7 % 500)) AND domain = $((i * 11 % 20000));"
+	# 'pending' in 38 of 40 runs
+	echo "SELECT id FROM acct WHERE queue = $((i % 20)) AND state = '$([ $((i % 20)) = 5 ] && echo failed || echo pending)' ORDER BY id LIMIT 5;"
+done | psql_at "$port" >/dev/null
+is "$(q "$port" "SELECT columns FROM xray.index_advice(1) WHERE table_name = 'public.acct'")" "region, domain" \
+	"the merge of (region) and (domain, region): the one index that serves both statements"
+ok "$(q "$port" "SELECT count(*) = 1 FROM xray.index_advice WHERE table_name = 'public.acct' AND columns LIKE '%WHERE state = ''pending''' AND rank <= 5")" \
+	"a partial index for the literal of 38 of 40 runs ($(q "$port" "SELECT string_agg(columns, '; ') FROM xray.index_advice WHERE table_name = 'public.acct'"))"
 done_testing

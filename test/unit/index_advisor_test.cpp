@@ -383,3 +383,40 @@ TEST(IndexAdvisor, WhatIfCallsAreCapped)
 	EXPECT_EQ(sel.oracle_calls, calls);
 	EXPECT_LE(calls, opt.max_oracle_calls + stmts.size()) << "base costs, then at most the cap";
 }
+
+TEST(IndexAdvisor, TwoCandidatesMergedIntoOneIndexThatServesBoth)
+{
+	// S1: status = x (a feed by status); S2: customer_id = x AND status = y. Their
+	// own keys are (status) and (customer_id, status); the merge (status,
+	// customer_id) serves both, and with one index allowed it is the pick
+	std::vector<RelationInfo> rels = {Orders()};
+	std::vector<StatementInfo> stmts = {
+		{1, 100, 0, {{2, PredKind::kEq}}, {}},
+		{2, 100, 0, {{1, PredKind::kEq}, {2, PredKind::kEq}}, {}},
+	};
+	auto cands = GenerateCandidates(rels, stmts, AdvisorOptions{});
+	auto merged = std::find_if(cands.begin(), cands.end(), [](const IndexCandidate &c) {
+		return c.columns == std::vector<int>{2, 1};
+	});
+	ASSERT_NE(merged, cands.end());
+	EXPECT_EQ(merged->statements.size(), 2u);
+	AdvisorOptions opt;
+	opt.max_indexes = 1;
+	Selection sel = SelectIndexes(rels, stmts, cands, Oracle(rels, stmts), opt);
+	ASSERT_EQ(sel.chosen.size(), 1u);
+	EXPECT_EQ(cands[sel.chosen[0]].columns, (std::vector<int>{2, 1}));
+	// no merge when the second statement does not compare the first one's keys with =
+	stmts[1].filters = {{1, PredKind::kEq}, {2, PredKind::kRange}};
+	EXPECT_FALSE(Has(GenerateCandidates(rels, stmts, AdvisorOptions{}), {2, 1}));
+}
+
+TEST(IndexAdvisor, KeysWithoutAJoinColumnThePrimaryKeyLeads)
+{
+	// id = outer.id AND status = x AND customer_id = y: the primary key serves id;
+	// (customer_id, status) is proposed next to (id, customer_id, status)
+	std::vector<RelationInfo> rels = {Orders()};
+	std::vector<StatementInfo> stmts = {{1, 100, 0, {{0, PredKind::kEq}, {2, PredKind::kEq}, {1, PredKind::kEq}}, {}}};
+	auto cands = GenerateCandidates(rels, stmts, AdvisorOptions{});
+	EXPECT_TRUE(Has(cands, {0, 1, 2}));
+	EXPECT_TRUE(Has(cands, {1, 2}));
+}

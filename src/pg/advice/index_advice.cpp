@@ -468,6 +468,8 @@ OptionsFor(int max_indexes, double budget_bytes)
 {
 	core::AdvisorOptions opt;
 	opt.max_indexes = max_indexes;
+	// a fact table read many ways may need more than 3 of 10 (TPC-H's lineitem)
+	opt.max_per_table = Max(3, max_indexes / 2);
 	opt.budget_bytes = budget_bytes;
 	opt.max_oracle_calls = (size_t) guc_index_advice_max_plans;
 	opt.min_table_rows = guc_index_advice_min_rows;
