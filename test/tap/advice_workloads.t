@@ -121,4 +121,19 @@ is "$(q "$port" "SELECT columns FROM xray.index_advice(1) WHERE table_name = 'pu
 	"the merge of (region) and (domain, region): the one index that serves both statements"
 ok "$(q "$port" "SELECT count(*) = 1 FROM xray.index_advice WHERE table_name = 'public.acct' AND columns LIKE '%WHERE state = ''pending''' AND rank <= 5")" \
 	"a partial index for the literal of 38 of 40 runs ($(q "$port" "SELECT string_agg(columns, '; ') FROM xray.index_advice WHERE table_name = 'public.acct'"))"
+
+# weights are rates in the recent window (the history snapshots): a statement
+# busy before the last snapshot and idle since weighs nothing now
+psql_at "$port" -c "SELECT xray.reset()" \
+	-c "CREATE TABLE hist_a AS SELECT g AS id, g % 5000 AS k, md5(g::text) AS pad FROM generate_series(1, 200000) g" \
+	-c "CREATE TABLE hist_b AS SELECT g AS id, g % 5000 AS k, md5(g::text) AS pad FROM generate_series(1, 200000) g" \
+	-c "ANALYZE hist_a" -c "ANALYZE hist_b" -c "DELETE FROM xray.snapshots" -c "SELECT xray.reset()" >/dev/null
+for i in $(seq 1 60); do echo "SELECT pad FROM hist_a WHERE k = $i;"; done | psql_at "$port" >/dev/null
+psql_at "$port" -c "SELECT xray.snapshot()" >/dev/null
+for i in $(seq 1 20); do echo "SELECT pad FROM hist_b WHERE k = $i;"; done | psql_at "$port" >/dev/null
+is "$(q "$port" "SELECT string_agg(table_name, ' ') FROM xray.index_advice WHERE table_name LIKE 'public.hist%'")" "public.hist_b" \
+	"60 calls before the snapshot and none since: no index; 20 calls since: its index"
+psql_at "$port" -c "DELETE FROM xray.snapshots" >/dev/null
+is "$(q "$port" "SELECT table_name FROM xray.index_advice(1)")" "public.hist_a" \
+	"without the snapshot, calls since first recorded: the 60-call statement first"
 done_testing

@@ -16,6 +16,8 @@
 #include <map>
 #include <vector>
 
+#include "call_rate.hpp"
+
 #include "advice/workload.hpp"
 #include "advice/what_if.hpp"
 #include "compat.hpp"
@@ -515,7 +517,8 @@ CountWriteRows(Workload &w, const char *sql, double rows)
 }
 
 // RankInto copies the ranked statements into out (C++ side, under XRAY_GUARD):
-// weights are calls per hour since first recorded (at least a minute), p95
+// weights are calls per hour since first recorded (at least a minute; the
+// snapshots of the recent window refine them, ApplySnapshotRates), p95
 // from the statement's latency histograms merged over its rows.
 int
 RankInto(const StmtRow *rows, int nrows, const bool *eligible, int max_statements, TimestampTz now, QueryPod *out)
@@ -552,8 +555,8 @@ RankInto(const StmtRow *rows, int nrows, const bool *eligible, int max_statement
 		q.total_ms = ranked[k].total_ms;
 		q.mean_ms = q.calls > 0 ? q.total_ms / q.calls : -1;
 		q.p95_ms = core::HistQuantile(hist[q.queryid].data(), 0.95);
-		double span_s = std::max(60.0, (double) (now - first_seen[q.queryid]) / 1e6);
-		q.weight = q.calls * 3600.0 / span_s;
+		q.first_seen = first_seen[q.queryid];
+		q.weight = core::RecentCallsPerHour(q.calls, (double) (now - q.first_seen) / 1e6, false, 0, 0);
 	}
 	return static_cast<int>(ranked.size());
 }
@@ -721,6 +724,7 @@ CollectWorkload(Workload &w, int max_statements)
 	w.usecap = 64;
 	w.uses = (UsePod *) palloc(sizeof(UsePod) * w.usecap);
 	RankRecorded(w, max_statements);
+	ApplySnapshotRates(w);
 	int kept = 0;
 	for (int q = 0; q < w.nqueries; q++)
 	{

@@ -69,7 +69,8 @@ struct QueryPod
 	uint64 queryid;
 	double calls;
 	double rows;
-	double weight;			// calls per hour since it was first recorded (the advisor's weight)
+	double weight;			// calls per hour in its recent window (the advisor's weight; snapshot_rates.cpp)
+	TimestampTz first_seen; // its first record (the earliest of its rows)
 	double total_ms;		// execution time, all calls
 	double mean_ms, p95_ms; // per call (p95 from the merged latency histograms; < 0 unknown)
 	bool one_off;			// a bulk write: few calls, many rows each (its index upkeep is one-off too)
@@ -106,4 +107,11 @@ constexpr double kBulkRows = 10000;
 // statements of this database the caller may see (PostgreSQL side: raises on
 // cancel; a statement that no longer parses or plans is skipped).
 void CollectWorkload(Workload &w, int max_statements);
+
+// ApplySnapshotRates sets the weight of every statement the oldest history
+// snapshot of the last kRateWindowHours counted (xray.snapshot()) to its calls
+// an hour since that snapshot, when the caller may read the history tables
+// (PostgreSQL side; SPI as the caller, search_path pinned to pg_catalog).
+constexpr int kRateWindowHours = 24;
+void ApplySnapshotRates(Workload &w);
 } // namespace xray::pg
