@@ -155,7 +155,7 @@ public:
 	void AddMerges(const std::vector<StatementInfo> &statements)
 	{
 		constexpr size_t kMaxKeys = 4;
-		constexpr int kMaxMergesPerTable = 24;
+		constexpr int kMaxMergesPerTable = 8;
 		std::map<int, int> merges; // per relation
 		const size_t n = out_.size();
 		for (size_t i = 0; i < n; i++)
