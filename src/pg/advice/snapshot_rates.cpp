@@ -27,14 +27,13 @@ namespace
 constexpr const char *kMayRead = "SELECT pg_catalog.has_table_privilege('xray.snapshots', 'SELECT') "
 								 "AND pg_catalog.has_table_privilege('xray.snapshot_statements', 'SELECT')";
 // the oldest snapshot of the window, and what it counted of this database
-constexpr const char *kCounted =
-	"SELECT s.queryid, s.userid, s.calls_total, "
-	"pg_catalog.date_part('epoch', pg_catalog.now() - n.taken_at)::pg_catalog.float8 "
-	"FROM (SELECT snap_id, taken_at FROM xray.snapshots "
-	"      WHERE taken_at >= pg_catalog.now() - pg_catalog.make_interval(hours => $2) "
-	"      ORDER BY taken_at LIMIT 1) n "
-	"JOIN xray.snapshot_statements s ON s.snap_id = n.snap_id "
-	"WHERE s.dbid = $1 AND s.calls_total IS NOT NULL AND s.queryid IS NOT NULL";
+constexpr const char *kCounted = "SELECT s.queryid, s.userid, s.calls_total, "
+								 "pg_catalog.date_part('epoch', pg_catalog.now() - n.taken_at)::pg_catalog.float8 "
+								 "FROM (SELECT snap_id, taken_at FROM xray.snapshots "
+								 "      WHERE taken_at >= pg_catalog.now() - pg_catalog.make_interval(hours => $2) "
+								 "      ORDER BY taken_at LIMIT 1) n "
+								 "JOIN xray.snapshot_statements s ON s.snap_id = n.snap_id "
+								 "WHERE s.dbid = $1 AND s.calls_total IS NOT NULL AND s.queryid IS NOT NULL";
 
 struct ByQueryId
 {
@@ -82,8 +81,7 @@ Counted(const Workload &w, const ByQueryId *sorted, double *calls_then, bool *co
 		age = DatumGetFloat8(SPI_getbinval(t, d, 4, &n4));
 		if (n2 || !access.Sees(userid))
 			continue;
-		const ByQueryId *hit =
-			(const ByQueryId *) bsearch(&key, sorted, w.nqueries, sizeof(ByQueryId), CompareQueryId);
+		const ByQueryId *hit = (const ByQueryId *) bsearch(&key, sorted, w.nqueries, sizeof(ByQueryId), CompareQueryId);
 		if (hit == NULL)
 			continue;
 		calls_then[hit->index] += calls;
@@ -106,8 +104,8 @@ ApplySnapshotRates(Workload &w)
 	bool *counted = (bool *) palloc0(sizeof(bool) * w.nqueries);
 
 	int nest = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true,
-							 0, false);
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
+							 false);
 	SPI_connect();
 	double age = MayReadHistory() ? Counted(w, sorted, calls_then, counted) : -1;
 	SPI_finish();
@@ -118,8 +116,8 @@ ApplySnapshotRates(Workload &w)
 	for (int i = 0; i < w.nqueries; i++)
 	{
 		QueryPod &q = w.queries[i];
-		q.weight = core::RecentCallsPerHour(q.calls, (double) (now - q.first_seen) / 1e6, counted[i], calls_then[i],
-											age);
+		q.weight =
+			core::RecentCallsPerHour(q.calls, (double) (now - q.first_seen) / 1e6, counted[i], calls_then[i], age);
 	}
 }
 } // namespace xray::pg
