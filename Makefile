@@ -51,7 +51,7 @@ $(CORE_SRCS:.cpp=.o): override CPPFLAGS += -DXRAY_CORE_BUILD
 $(OBJS): $(wildcard src/core/*.hpp src/pg/*.hpp src/pg/*/*.hpp)
 
 # the install script: the main file, then one file per view family
-SQL_SRCS = src/sql/recorder.sql src/sql/index_advice.sql src/sql/advice_outcomes.sql src/sql/locks.sql src/sql/maintenance.sql src/sql/monitoring.sql src/sql/alerts.sql src/sql/metrics.sql src/sql/diagnostics.sql src/sql/explain.sql
+SQL_SRCS = src/sql/recorder.sql src/sql/fleet.sql src/sql/index_advice.sql src/sql/advice_outcomes.sql src/sql/locks.sql src/sql/maintenance.sql src/sql/monitoring.sql src/sql/alerts.sql src/sql/metrics.sql src/sql/diagnostics.sql src/sql/explain.sql
 pg_xray--$(EXTVERSION).sql: $(SQL_SRCS) pg_xray.control
 	cat $(SQL_SRCS) > $@
 

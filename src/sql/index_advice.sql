@@ -77,6 +77,16 @@ droppable AS (
 since AS (
     SELECT coalesce(pg_stat_get_db_stat_reset_time(d.oid), pg_postmaster_start_time()) AS since
     FROM pg_database d WHERE d.datname = current_database()
+),
+-- the scans of the fleet's other nodes (none when no node is registered), read once
+fleet AS (
+    SELECT u.* FROM xray._fleet_index_usage() u WHERE u.node <> 'local'
+),
+fleet_usage AS (
+    SELECT f.* FROM fleet f WHERE f.index_name IS NOT NULL
+),
+fleet_down AS (
+    SELECT string_agg(f.node, ', ' ORDER BY f.node) AS unreachable FROM fleet f WHERE f.index_name IS NULL
 )
 -- an invalid index is a failed build: a _ccnew/_ccold leftover of REINDEX CONCURRENTLY (the
 -- original index is still there) or a failed CREATE INDEX CONCURRENTLY. Rebuilding it repeats
@@ -91,12 +101,23 @@ SELECT 'invalid'::text AS kind, i.schema_name, i.table_name, i.index_name,
        format('DROP INDEX CONCURRENTLY IF EXISTS %s;', i.qualified_index) AS fix
 FROM idx i WHERE NOT i.indisvalid
 UNION ALL
+-- unused: no scan here, nor on any fleet node that answers (xray.nodes); a node that does
+-- not answer now is named, and the DROP waits for it (commented out)
 SELECT 'unused', d.schema_name, d.table_name, d.index_name,
-       format('0 scans since %s; %s', to_char(s.since, 'YYYY-MM-DD HH24:MI'), pg_size_pretty(d.size_bytes)),
+       format('0 scans since %s; %s', to_char(s.since, 'YYYY-MM-DD HH24:MI'), pg_size_pretty(d.size_bytes)) ||
+           coalesce('; 0 scans on ' || fl.checked, '') || coalesce('; not checked on ' || fl.unreachable || ' (not answering)', ''),
        d.size_bytes, d.scans,
-       format('DROP INDEX CONCURRENTLY %s;', d.qualified_index)
+       CASE WHEN fl.unreachable IS NULL THEN format('DROP INDEX CONCURRENTLY %s;', d.qualified_index)
+            ELSE format('-- once %s answer%s: DROP INDEX CONCURRENTLY %s;', fl.unreachable,
+                        CASE WHEN fl.unreachable LIKE '%,%' THEN '' ELSE 's' END, d.qualified_index) END
 FROM droppable d CROSS JOIN since s
-WHERE d.indisvalid AND d.scans = 0 AND NOT d.serves_foreign_key
+CROSS JOIN LATERAL (
+    SELECT string_agg(format('%s (since %s)', u.node, to_char(u.since, 'YYYY-MM-DD HH24:MI')), ', ' ORDER BY u.node) AS checked,
+           bool_or(u.scans > 0) AS scanned, (SELECT fd.unreachable FROM fleet_down fd) AS unreachable
+    FROM fleet_usage u
+    WHERE u.schema_name = d.schema_name AND u.index_name = d.index_name
+) fl
+WHERE d.indisvalid AND d.scans = 0 AND NOT d.serves_foreign_key AND NOT coalesce(fl.scanned, false)
 UNION ALL
 SELECT 'duplicate', d.schema_name, d.table_name, d.index_name,
        format('same definition as %I (%s scans); %s', o.index_name, o.scans, pg_size_pretty(d.size_bytes)),

@@ -19,5 +19,12 @@ SELECT throws_ok($$SELECT xray.what_if('SELECT 1', '{"CREATE TABLE t (a int)"}')
 SELECT throws_ok($$SELECT xray.what_if('SELECT 1', '{"CREATE INDEX ON pg_xray_nosuch (a)"}')$$, '42P01', NULL, 'what_if: unknown table');
 SELECT throws_ok($$SELECT xray.what_if('SELECT 1', '{"CREATE INDEX ON pg_class USING hash (relname)"}')$$, '0A000', NULL, 'what_if: only btree');
 SELECT throws_ok($$SELECT xray.what_if('VACUUM', '{}')$$, '0A000', NULL, 'what_if: not a utility statement');
+SELECT throws_ok($$SELECT xray.add_node(NULL, 'x')$$, '22004', NULL, 'add_node: NULL name');
+SELECT throws_ok($$SELECT xray.add_node('n', 'pg_xray_no_such_server')$$, '42704', NULL, 'add_node: unknown server');
+SELECT throws_ok($$SELECT xray.add_node('LOCAL', 'x')$$, '22023', NULL, 'add_node: the name local is this server');
+SELECT throws_ok($$SELECT xray.remove_node('pg_xray_no_such_node')$$, '42704', NULL, 'remove_node: unknown node');
+SELECT throws_ok($$SELECT xray.histogram_quantile('{1}', '{1}', 1.5)$$, '22023', NULL, 'histogram_quantile: q above 1');
+SELECT throws_ok($$SELECT xray.histogram_quantile('{1,2}', '{1}', 0.5)$$, '2202E', NULL, 'histogram_quantile: arrays of different lengths');
+SELECT throws_ok($$SELECT xray.histogram_quantile('{999}', '{1}', 0.5)$$, '22023', NULL, 'histogram_quantile: bucket out of range');
 SELECT * FROM finish();
 ROLLBACK;

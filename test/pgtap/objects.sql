@@ -229,5 +229,24 @@ SELECT volatility_is('xray', 'statements', ARRAY[]::name[], 'volatile');
 SELECT isnt_strict('xray', 'reset_query', ARRAY['bigint'], 'reset_query handles NULL itself');
 SELECT is(p.proparallel, 'r', 'reset is PARALLEL RESTRICTED')
   FROM pg_proc p WHERE p.oid = 'xray.reset()'::regprocedure;
+-- 0.6.0: the fleet (#14)
+SELECT has_table('xray', 'nodes', 'table xray.nodes exists');
+SELECT columns_are('xray', 'nodes', ARRAY['name', 'server', 'enabled', 'added_at'], 'xray.nodes columns: no connection string');
+SELECT has_view('xray', 'fleet_status', 'view xray.fleet_status exists');
+SELECT has_view('xray', 'fleet_statements', 'view xray.fleet_statements exists');
+SELECT has_view('xray', 'fleet_statements_merged', 'view xray.fleet_statements_merged exists');
+SELECT has_view('xray', 'fleet_index_usage', 'view xray.fleet_index_usage exists');
+SELECT is((SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'xray.fleet_statements'::regclass AND attnum > 1),
+          (SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'xray.statements'::regclass AND attnum > 0),
+          'xray.fleet_statements: node, then the columns of xray.statements');
+SELECT has_function('xray', 'add_node', ARRAY['text', 'text'], 'xray.add_node(name, server)');
+SELECT has_function('xray', 'remove_node', ARRAY['text'], 'xray.remove_node(name)');
+SELECT has_function('xray', 'discover_nodes', ARRAY[]::text[], 'xray.discover_nodes()');
+SELECT is((SELECT string_agg(node || ' ' || reachable || ' ' || role, ', ') FROM xray.fleet_status), 'local true primary',
+          'no node registered: fleet_status is this server');
+SELECT is(xray.histogram_quantile('{10,20}', '{1,1}', 0.5) < xray.histogram_quantile('{10,20}', '{1,1}', 1.0), true,
+          'histogram_quantile: the median below the maximum');
+SELECT is(xray.histogram_quantile('{}', '{}', 0.5), NULL, 'histogram_quantile of no counts: NULL');
+SELECT isnt_strict('xray', 'histogram_quantile', ARRAY['integer[]', 'bigint[]', 'double precision'], 'histogram_quantile handles NULL itself');
 SELECT * FROM finish();
 ROLLBACK;

@@ -61,5 +61,12 @@ SET LOCAL ROLE xray_tap_monitor;
 SELECT ok((SELECT count(*) FROM xray.statements WHERE query = '<insufficient privilege>') = 0,
           'pg_read_all_stats sees every text');
 RESET ROLE;
+SELECT ok(NOT has_table_privilege('xray_tap_user', 'xray.nodes', 'SELECT'), 'the node list is not public');
+SELECT ok(has_table_privilege('xray_tap_monitor', 'xray.nodes', 'SELECT'), 'pg_read_all_stats reads the node list');
+SELECT ok(NOT has_table_privilege('xray_tap_monitor', 'xray.nodes', 'INSERT'), 'monitoring roles do not register nodes');
+SELECT ok(NOT has_table_privilege('xray_tap_user', 'xray.fleet_statements', 'SELECT'), 'fleet statements are not public');
+SELECT ok(has_table_privilege('xray_tap_monitor', 'xray.fleet_statements_merged', 'SELECT'), 'pg_read_all_stats reads the merged fleet statements');
+SELECT ok(NOT has_function_privilege('xray_tap_monitor', 'xray.add_node(text, text)', 'EXECUTE'), 'add_node is not for monitoring roles');
+SELECT ok(NOT has_function_privilege('xray_tap_user', 'xray.remove_node(text)', 'EXECUTE'), 'remove_node is not public');
 SELECT * FROM finish();
 ROLLBACK;

@@ -562,12 +562,22 @@ RankInto(const StmtRow *rows, int nrows, const bool *eligible, int max_statement
 }
 
 // RankRecorded: the recorded statements of this database the caller may see
-// (pg_xray's own left out), merged per query id, the costliest first.
+// (pg_xray's own left out), with those of the fleet's nodes, merged per query
+// id, the costliest first.
 void
 RankRecorded(Workload &w, int max_statements)
 {
-	int nrows;
-	StmtRow *rows = StoreSnapshotStatements(&nrows);
+	int nlocal, nfleet;
+	StmtRow *local = StoreSnapshotStatements(&nlocal);
+	StmtRow *fleet = FleetStatementRows(&nfleet); // the standbys' statements (#14)
+	int nrows = nlocal + nfleet;
+	StmtRow *rows = local;
+	if (nfleet > 0)
+	{
+		rows = (StmtRow *) palloc(sizeof(StmtRow) * nrows);
+		memcpy(rows, local, sizeof(StmtRow) * nlocal);
+		memcpy(rows + nlocal, fleet, sizeof(StmtRow) * nfleet);
+	}
 	TextAccess access;
 	bool *eligible = (bool *) palloc0(sizeof(bool) * Max(nrows, 1));
 	for (int i = 0; i < nrows; i++)

@@ -114,4 +114,10 @@ void CollectWorkload(Workload &w, int max_statements);
 // (PostgreSQL side; SPI as the caller, search_path pinned to pg_catalog).
 constexpr int kRateWindowHours = 24;
 void ApplySnapshotRates(Workload &w);
+
+// FleetStatementRows: the statements the registered fleet nodes recorded in this
+// database (xray.fleet_statements, read as the caller), as store rows without
+// histograms (fleet_workload.cpp); NULL and *n = 0 when there are none to read.
+struct StmtRow;
+StmtRow *FleetStatementRows(int *n);
 } // namespace xray::pg

@@ -1,0 +1,126 @@
+# A primary and two streaming standbys as one system (#14): standbys registered
+# over postgres_fdw foreign servers, their statements in the fleet views (summed,
+# percentiles merged from the histograms), an index scanned on one standby only is
+# not unused, a stopped standby leaves the views answering and shows unreachable,
+# errors with SQLSTATEs, hostile names, and what a plain role may not see or do.
+source "$(dirname "$0")/tap_lib.sh"
+port=$(free_port 56800)
+dir="$XRAY_TMP/tap/fleet_primary"
+pg_start "$dir" "$port" "wal_level = replica" "max_wal_senders = 6" "max_parallel_workers_per_gather = 0" || exit 1
+psql_at "$port" -c "CREATE EXTENSION pg_xray" -c "CREATE EXTENSION postgres_fdw" \
+	-c "CREATE TABLE fl (id int PRIMARY KEY, k int, k2 int, pad text)" \
+	-c "INSERT INTO fl SELECT g, g % 5000, g % 7000, md5(g::text) FROM generate_series(1, 200000) g" \
+	-c "CREATE INDEX fl_k2_idx ON fl (k2)" -c "CREATE INDEX fl_never_idx ON fl (pad)" -c "ANALYZE fl" >/dev/null
+# two standbys, named by cluster_name (their walreceivers' application_name)
+declare -A sport
+for s in s1 s2; do
+	sdir="$XRAY_TMP/tap/fleet_$s"
+	sport[$s]=$(free_port $((port + ${s#s} * 3)))
+	rm -rf "$sdir"
+	as_pg pg_basebackup -h /tmp -p "$port" -D "$sdir" -R -X stream >/dev/null 2>&1
+	sed -i "s/^port = .*/port = ${sport[$s]}/" "$sdir/postgresql.conf"
+	echo "cluster_name = '$s'" >>"$sdir/postgresql.conf"
+	rm -f "$sdir/postmaster.pid"
+	as_pg pg_ctl -D "$sdir" -l "$sdir/server.log" -w start >/dev/null
+	XRAY_STARTED+=("$sdir")
+done
+for i in $(seq 1 50); do
+	[ "$(q "$port" "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")" = 2 ] && break
+	sleep 0.2
+done
+is "$(q "$port" "SELECT string_agg(name || ' ' || registered, ', ' ORDER BY name) FROM xray.discover_nodes()")" "s1 false, s2 false" \
+	"discover_nodes: the two streaming standbys, not registered yet"
+ok "$(q "$port" "SELECT bool_and(suggested_sql LIKE 'CREATE SERVER%postgres_fdw%SELECT xray.add_node(%') FROM xray.discover_nodes()")" \
+	"discover_nodes: the SQL that registers each"
+
+for s in s1 s2; do
+	psql_at "$port" -c "CREATE SERVER $s FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '/tmp', port '${sport[$s]}', dbname 'postgres', connect_timeout '3', async_capable 'true')" \
+		-c "CREATE USER MAPPING FOR PUBLIC SERVER $s OPTIONS (user 'postgres', password_required 'false')" \
+		-c "SELECT xray.add_node('$s', '$s')" >/dev/null
+done
+is "$(q "$port" "SELECT string_agg(node || ' ' || reachable || ' ' || role, ', ' ORDER BY node) FROM xray.fleet_status")" \
+	"local true primary, s1 true standby, s2 true standby" "fleet_status: the primary and two reachable standbys"
+
+# reads on the standbys only: a seq scan on s1, an index scan of fl_k2_idx on s2
+for i in $(seq 1 30); do echo "SELECT pad FROM fl WHERE k = $i;"; done | psql_at "${sport[s1]}" >/dev/null
+for i in $(seq 1 20); do echo "SELECT count(*) FROM fl WHERE k2 = $i;"; done | psql_at "${sport[s2]}" >/dev/null
+is "$(q "$port" "SELECT string_agg(node || ' ' || calls, ', ' ORDER BY node) FROM xray.fleet_statements WHERE query LIKE 'SELECT pad FROM fl WHERE k = %'")" \
+	"s1 30" "fleet_statements: the standby's statement, with the node that ran it"
+is "$(q "$port" "SELECT calls || ' ' || array_to_string(nodes, ',') || ' ' || (p95_exec_time > 0) || ' ' || (p99_exec_time >= p95_exec_time)
+                 FROM xray.fleet_statements_merged WHERE query LIKE 'SELECT pad FROM fl WHERE k = %'")" "30 s1 true true" \
+	"fleet_statements_merged: calls summed, p95 and p99 from the merged histograms"
+# the same statement on both standbys: one merged row
+for i in $(seq 1 10); do echo "SELECT pad FROM fl WHERE k = $i;"; done | psql_at "${sport[s2]}" >/dev/null
+is "$(q "$port" "SELECT calls || ' ' || array_to_string(nodes, ',') FROM xray.fleet_statements_merged WHERE query LIKE 'SELECT pad FROM fl WHERE k = %'")" \
+	"40 s1,s2" "the same statement on two standbys: one row, calls summed"
+ok "$(q "$port" "SELECT abs(m.p95_exec_time - xray.histogram_quantile(
+                        (SELECT array_agg(b ORDER BY b) FROM (SELECT u.b, sum(u.c)::bigint c FROM xray._fleet_histograms() h, ROWS FROM (unnest(h.buckets), unnest(h.counts)) u(b, c)
+                                                              WHERE h.queryid = m.queryid GROUP BY u.b) x),
+                        (SELECT array_agg(c ORDER BY b) FROM (SELECT u.b, sum(u.c)::bigint c FROM xray._fleet_histograms() h, ROWS FROM (unnest(h.buckets), unnest(h.counts)) u(b, c)
+                                                              WHERE h.queryid = m.queryid GROUP BY u.b) x), 0.95)) < 1e-9
+                 FROM xray.fleet_statements_merged m WHERE m.query LIKE 'SELECT pad FROM fl WHERE k = %'")" \
+	"the merged p95 is the quantile of the summed buckets (not an average of the nodes' p95)"
+
+# merged advice: the primary plans the statements only the standbys ran
+ok "$(q "$port" "SELECT count(*) = 1 FROM xray.index_advice WHERE table_name = 'public.fl' AND columns LIKE 'k%' AND columns NOT LIKE 'k2%'")" \
+	"index_advice on the primary: the index of a statement only the standbys ran ($(q "$port" "SELECT string_agg(columns, '; ') FROM xray.index_advice WHERE table_name = 'public.fl'"))"
+is "$(q "$port" "SELECT count(*) FROM xray.index_advice WHERE table_name = 'public.fl' AND reason LIKE '%(40 calls)%'")" "1" \
+	"... weighed by its calls on both standbys (40)"
+
+# index usage: fl_k2_idx is scanned on s2 only, fl_never_idx nowhere
+is "$(q "$port" "SELECT string_agg(node || ' ' || (scans > 0), ', ' ORDER BY node) FROM xray.fleet_index_usage WHERE index_name = 'fl_k2_idx'")" \
+	"local false, s1 false, s2 true" "fleet_index_usage: the scans of each index on every node"
+is "$(q "$port" "SELECT count(*) FROM xray.index_health WHERE kind = 'unused' AND index_name = 'fl_k2_idx'")" "0" \
+	"index_health: an index scanned on one standby only is not unused"
+ok "$(q "$port" "SELECT evidence LIKE '0 scans since %; 0 scans on s1 (since %), s2 (since %)' AND fix LIKE 'DROP INDEX CONCURRENTLY %'
+                 FROM xray.index_health WHERE kind = 'unused' AND index_name = 'fl_never_idx'")" \
+	"index_health: an index no node scanned is unused, and the evidence names the nodes checked"
+
+# a standby stops: the views answer without it, fleet_status says why
+pg_stop "$XRAY_TMP/tap/fleet_s2" immediate
+start=$(date +%s%N)
+is "$(q "$port" "SELECT string_agg(DISTINCT node, ',' ORDER BY node) FROM xray.fleet_statements")" "local,s1" \
+	"a stopped standby: fleet_statements answers with the others"
+ok "$([ $((($(date +%s%N) - start) / 1000000)) -lt 5000 ] && echo t)" "... within 5 s (connect_timeout 3 s)"
+ok "$(q "$port" "SELECT NOT reachable AND last_error <> '' FROM xray.fleet_status WHERE node = 's2'")" \
+	"fleet_status: the stopped standby unreachable, with the error ($(q "$port" "SELECT left(last_error, 80) FROM xray.fleet_status WHERE node = 's2'"))"
+ok "$(q "$port" "SELECT evidence LIKE '%not checked on s2 (not answering)%' AND fix LIKE '-- once s2 answers: DROP INDEX%'
+                 FROM xray.index_health WHERE kind = 'unused' AND index_name = 'fl_never_idx'")" \
+	"index_health: with a node down, unused says it was not checked there and the DROP waits"
+
+# errors, and a hostile node name quoted everywhere
+err() { psql_at "$port" -v VERBOSITY=verbose -c "$1" 2>&1 | grep -oE 'ERROR:  [0-9A-Z]{5}' | head -1; }
+is "$(err "SELECT xray.add_node(NULL, 's1')")" "ERROR:  22004" "add_node(NULL): 22004"
+is "$(err "SELECT xray.add_node('x', 'no_such_server')")" "ERROR:  42704" "add_node on an unknown server: 42704"
+is "$(err "SELECT xray.add_node('local', 's1')")" "ERROR:  22023" "add_node('local'): 22023 (the name of this server)"
+is "$(err "SELECT xray.add_node('s1', 's1')")" "ERROR:  42710" "add_node twice: 42710"
+is "$(err "SELECT xray.remove_node('nobody')")" "ERROR:  42704" "remove_node of an unknown node: 42704"
+psql_at "$port" -c "SELECT xray.add_node(\$n\$my \"node\"; DROP TABLE fl; --\$n\$, 's1')" >/dev/null
+is "$(q "$port" "SELECT count(*) FROM xray.fleet_statements WHERE node = \$n\$my \"node\"; DROP TABLE fl; --\$n\$ AND query LIKE 'SELECT pad FROM fl%'")" "1" \
+	"a node name with quotes and a semicolon: registered and read"
+psql_at "$port" -c "SELECT xray.remove_node(\$n\$my \"node\"; DROP TABLE fl; --\$n\$)" >/dev/null
+is "$(q "$port" "SELECT count(*) FROM fl")" "200000" "... and removed, nothing else dropped"
+
+# a plain role: no node list, no fleet statistics, no registering
+psql_at "$port" -c "CREATE ROLE fleet_plain LOGIN" >/dev/null
+for what in "SELECT * FROM xray.nodes" "SELECT * FROM xray.fleet_statements" "SELECT * FROM xray.fleet_status" \
+	"SELECT * FROM xray.fleet_index_usage" "SELECT xray.add_node('x', 's1')" "SELECT xray.remove_node('s1')" \
+	"SELECT * FROM xray.discover_nodes()"; do
+	is "$(psql_at "$port" -c "SET ROLE fleet_plain" -c "$what" 2>&1 | grep -o 'permission denied' | head -1)" "permission denied" \
+		"a plain role: $what is denied"
+done
+# a pg_read_all_stats member sees every role's texts; a role that owns statements
+# on a standby but has no pg_read_all_stats sees its own text only, by this server's rule
+psql_at "$port" -c "CREATE ROLE fleet_reader LOGIN IN ROLE pg_read_all_stats" -c "CREATE ROLE fleet_app LOGIN" \
+	-c "GRANT SELECT ON fl TO fleet_app" -c "GRANT SELECT ON xray.fleet_statements, xray.nodes TO fleet_app" -c "GRANT USAGE ON SCHEMA $(q "$port" "SELECT xray._node_schema('s1')") TO fleet_app" \
+	-c "GRANT SELECT ON ALL TABLES IN SCHEMA $(q "$port" "SELECT xray._node_schema('s1')") TO fleet_app" >/dev/null
+sleep 1 # the roles reach the standby
+psql_at "${sport[s1]}" -c "SET ROLE fleet_app" -c "SELECT count(*) FROM fl WHERE k = 1 AND id > 0" >/dev/null
+is "$(psql_at "$port" -At -c "SET ROLE fleet_reader" -c "SELECT count(*) FROM xray.fleet_statements WHERE node = 's1' AND query LIKE 'SELECT count(*) FROM fl WHERE k = % AND id > %'")" "1" \
+	"a pg_read_all_stats member reads another role's text from a standby"
+is "$(psql_at "$port" -At -c "SET ROLE fleet_app" -c "SELECT count(*) FILTER (WHERE query LIKE 'SELECT pad FROM fl%') || ' ' || count(*) FILTER (WHERE query LIKE 'SELECT count(*) FROM fl WHERE k = % AND id > %') FROM xray.fleet_statements WHERE node = 's1'")" "0 1" \
+	"a role without pg_read_all_stats: its own text from the standby, not another role's (the mapping's remote user could read them)"
+
+psql_at "$port" -c "SELECT xray.remove_node('s1')" >/dev/null
+is "$(q "$port" "SELECT count(*) FROM pg_namespace WHERE nspname = xray._node_schema('s1')")" "0" "remove_node drops the node's foreign tables"
+done_testing
