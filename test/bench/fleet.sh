@@ -17,7 +17,7 @@ for s in s1 s2; do
 	sdir="$XRAY_TMP/fleetbench/$s"
 	sport[$s]=$(free_port $((port + ${s#s} * 3)))
 	rm -rf "$sdir"
-	as_pg pg_basebackup -h /tmp -p "$port" -D "$sdir" -R -X stream >/dev/null 2>&1
+	as_pg pg_basebackup -h /tmp -p "$port" -D "$sdir" -R -X stream -c fast >/dev/null 2>&1
 	sed -i "s/^port = .*/port = ${sport[$s]}/" "$sdir/postgresql.conf"
 	rm -f "$sdir/postmaster.pid"
 	as_pg pg_ctl -D "$sdir" -l "$sdir/server.log" -w start >/dev/null

@@ -17,7 +17,7 @@ for s in s1 s2; do
 	sdir="$XRAY_TMP/tap/fleet_$s"
 	sport[$s]=$(free_port $((port + ${s#s} * 3)))
 	rm -rf "$sdir"
-	as_pg pg_basebackup -h /tmp -p "$port" -D "$sdir" -R -X stream >/dev/null 2>&1
+	as_pg pg_basebackup -h /tmp -p "$port" -D "$sdir" -R -X stream -c fast >/dev/null 2>&1
 	sed -i "s/^port = .*/port = ${sport[$s]}/" "$sdir/postgresql.conf"
 	echo "cluster_name = '$s'" >>"$sdir/postgresql.conf"
 	rm -f "$sdir/postmaster.pid"
@@ -98,7 +98,7 @@ is "$(err "SELECT xray.remove_node('nobody')")" "ERROR:  42704" "remove_node of 
 psql_at "$port" -c "SELECT xray.add_node(\$n\$my \"node\"; DROP TABLE fl; --\$n\$, 's1')" >/dev/null
 is "$(q "$port" "SELECT count(*) FROM xray.fleet_statements WHERE node = \$n\$my \"node\"; DROP TABLE fl; --\$n\$ AND query LIKE 'SELECT pad FROM fl%'")" "1" \
 	"a node name with quotes and a semicolon: registered and read"
-psql_at "$port" -c "SELECT xray.remove_node(\$n\$my \"node\"; DROP TABLE fl; --\$n\$)" >/dev/null
+psql_at "$port" -c "SET client_min_messages = warning" -c "SELECT xray.remove_node(\$n\$my \"node\"; DROP TABLE fl; --\$n\$)" >/dev/null
 is "$(q "$port" "SELECT count(*) FROM fl")" "200000" "... and removed, nothing else dropped"
 
 # a plain role: no node list, no fleet statistics, no registering
@@ -121,6 +121,6 @@ is "$(psql_at "$port" -At -c "SET ROLE fleet_reader" -c "SELECT count(*) FROM xr
 is "$(psql_at "$port" -At -c "SET ROLE fleet_app" -c "SELECT count(*) FILTER (WHERE query LIKE 'SELECT pad FROM fl%') || ' ' || count(*) FILTER (WHERE query LIKE 'SELECT count(*) FROM fl WHERE k = % AND id > %') FROM xray.fleet_statements WHERE node = 's1'")" "0 1" \
 	"a role without pg_read_all_stats: its own text from the standby, not another role's (the mapping's remote user could read them)"
 
-psql_at "$port" -c "SELECT xray.remove_node('s1')" >/dev/null
+psql_at "$port" -c "SET client_min_messages = warning" -c "SELECT xray.remove_node('s1')" >/dev/null
 is "$(q "$port" "SELECT count(*) FROM pg_namespace WHERE nspname = xray._node_schema('s1')")" "0" "remove_node drops the node's foreign tables"
 done_testing

@@ -24,9 +24,10 @@ namespace xray::pg
 {
 namespace
 {
+// (two queries: a table in the second is checked for privileges before any row is read)
 constexpr const char *kMayRead = "SELECT pg_catalog.has_table_privilege('xray.nodes', 'SELECT') "
-								 "AND pg_catalog.has_table_privilege('xray.fleet_statements', 'SELECT') "
-								 "AND EXISTS (SELECT 1 FROM xray.nodes n WHERE n.enabled)";
+								 "AND pg_catalog.has_table_privilege('xray.fleet_statements', 'SELECT')";
+constexpr const char *kAnyNode = "SELECT EXISTS (SELECT 1 FROM xray.nodes n WHERE n.enabled)";
 // (the view's node filter and privileges, then only what the advisor reads)
 constexpr const char *kRows =
 	"SELECT s.userid, s.toplevel, s.queryid, s.query, s.calls, s.total_exec_time, s.rows, s.first_seen, s.last_seen "
@@ -90,7 +91,7 @@ FleetStatementRows(int *n)
 	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0,
 							 false);
 	SPI_connect();
-	if (Yes(kMayRead))
+	if (Yes(kMayRead) && Yes(kAnyNode))
 	{
 		Oid types[1] = {OIDOID};
 		Datum values[1] = {ObjectIdGetDatum(MyDatabaseId)};
