@@ -52,3 +52,4 @@ timeit "SELECT * FROM xray.fleet_statements (all columns)" "SELECT * FROM xray.f
 timeit "SELECT * FROM xray.fleet_statements_merged" "SELECT * FROM xray.fleet_statements_merged"
 timeit "SELECT * FROM xray.fleet_status" "SELECT * FROM xray.fleet_status"
 timeit "SELECT * FROM xray.index_health" "SELECT * FROM xray.index_health"
+timeit "SELECT count(*) FROM xray.index_advice (fleet workload)" "SELECT count(*) FROM xray.index_advice"
