@@ -2,8 +2,8 @@
 -- Fleet: a primary and its hot standbys seen as one system (#14) ------------------------------
 -- Each registered node is read over a postgres_fdw foreign server the DBA creates (with its
 -- user mapping: the password stays in PostgreSQL's catalog, never in pg_xray's tables). The
--- node's own views (xray.statements, xray.node_histograms, xray.node_index_usage,
--- xray.node_self: the same extension, replicated) are imported as foreign tables into a
+-- node's own views (xray.statements, xray.plans, xray.node_*: the same extension,
+-- replicated) are imported as foreign tables into a
 -- schema of their own, xray_node_<hash of the name>. A node that does not answer is left out
 -- of the fleet views and shown unreachable in xray.fleet_status.
 
@@ -95,7 +95,8 @@ BEGIN
     EXECUTE format('CREATE SCHEMA %I', sch);
     EXECUTE format('COMMENT ON SCHEMA %I IS %L', sch, format('pg_xray: the views of fleet node %s (xray.add_node)', name));
     -- reads the node's definitions: it must answer now
-    EXECUTE format('IMPORT FOREIGN SCHEMA xray LIMIT TO (statements, node_histograms, node_index_usage, node_self) '
+    EXECUTE format('IMPORT FOREIGN SCHEMA xray LIMIT TO (statements, node_histograms, node_index_usage, node_self, '
+                   'plans, node_databases, node_tables, node_indexes, node_waits, node_lock_incidents, node_lock_samples) '
                    'FROM SERVER %I INTO %I', server, sch);
     EXECUTE format('GRANT USAGE ON SCHEMA %I TO pg_read_all_stats', sch);
     EXECUTE format('GRANT SELECT ON ALL TABLES IN SCHEMA %I TO pg_read_all_stats', sch);

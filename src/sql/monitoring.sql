@@ -7,8 +7,10 @@ CREATE TABLE xray.snapshots (
     interval_length interval,
     duration interval,
     statements integer,
-    tables integer
+    tables integer,
+    node text NOT NULL DEFAULT 'local'          -- 'local', or the fleet node (xray.nodes) it is of
 );
+CREATE INDEX ON xray.snapshots (node, snap_id);
 -- per statement: counts over the interval since the previous snapshot (deltas),
 -- latency percentiles since the statistics' reset (the live histograms)
 CREATE TABLE xray.snapshot_statements (
@@ -71,70 +73,84 @@ GRANT SELECT ON xray.snapshots, xray.snapshot_databases, xray.snapshot_tables, x
 GRANT SELECT ON xray.snapshot_statements, xray.snapshot_texts, xray.snapshot_plans, xray.snapshot_waits
     TO pg_read_all_stats;
 
--- xray.snapshot(): one snapshot of this database's activity (statements of all
--- databases), deltas against the previous snapshot; prunes history older than
--- xray.history_retention. Returns the snapshot id, or NULL on a standby.
-CREATE FUNCTION xray.snapshot(top_statements integer DEFAULT 500, top_tables integer DEFAULT 200)
-RETURNS bigint
+-- what xray.snapshot() reads of a server: these views locally, and the same views of each
+-- fleet node through its foreign tables (xray.add_node imports them)
+CREATE VIEW xray.node_databases AS
+SELECT d.datname, d.numbackends, d.xact_commit, d.xact_rollback, d.blks_read, d.blks_hit, d.tup_returned,
+       d.tup_fetched, d.tup_inserted, d.tup_updated, d.tup_deleted, d.temp_files, d.temp_bytes, d.deadlocks
+FROM pg_catalog.pg_stat_database d WHERE d.datname IS NOT NULL;
+CREATE VIEW xray.node_tables AS
+SELECT t.relid, t.schemaname::text AS schema_name, t.relname::text AS table_name, t.seq_scan, t.seq_tup_read,
+       coalesce(t.idx_scan, 0) AS idx_scan, coalesce(t.idx_tup_fetch, 0) AS idx_tup_fetch,
+       t.n_tup_ins, t.n_tup_upd, t.n_tup_del, t.n_live_tup, t.n_dead_tup,
+       pg_catalog.pg_table_size(t.relid) AS table_bytes,
+       t.seq_tup_read + coalesce(t.idx_tup_fetch, 0) + t.n_tup_ins + t.n_tup_upd + t.n_tup_del AS activity
+FROM pg_catalog.pg_stat_user_tables t;
+CREATE VIEW xray.node_indexes AS
+SELECT i.indexrelid, i.schemaname::text AS schema_name, i.indexrelname::text AS index_name, i.relname::text AS table_name,
+       i.idx_scan, pg_catalog.pg_relation_size(i.indexrelid) AS index_bytes
+FROM pg_catalog.pg_stat_user_indexes i;
+CREATE VIEW xray.node_waits AS
+SELECT w.dbid, w.queryid, w.wait_event_type, w.wait_event, w.samples FROM xray.wait_profile() w;
+CREATE VIEW xray.node_lock_incidents AS
+SELECT i.started_at, i.ended_at, i.last_seen, i.blocked_seconds, i.max_sessions_blocked FROM xray.lock_incidents() i;
+CREATE VIEW xray.node_lock_samples AS SELECT s.sample_time FROM xray.lock_samples() s;
+GRANT SELECT ON xray.node_databases, xray.node_tables, xray.node_indexes, xray.node_waits, xray.node_lock_incidents,
+    xray.node_lock_samples TO pg_read_all_stats;
+
+-- one node's part of a snapshot: the rows of snapshot sid (whose previous one of the same
+-- node is prev, taken at prev_at) from the views in schema src ('xray' for this server)
+CREATE FUNCTION xray._snapshot_node(sid bigint, prev bigint, prev_at timestamptz, src text,
+                                    top_statements integer, top_tables integer)
+RETURNS void
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    sid bigint;
-    prev bigint;
-    prev_at timestamptz;
-    t0 timestamptz := clock_timestamp();
 BEGIN
-    IF top_statements IS NULL OR top_tables IS NULL OR top_statements < 0 OR top_tables < 0 THEN
-        RAISE EXCEPTION 'top_statements and top_tables must be non-negative' USING ERRCODE = '22023';
-    END IF;
-    IF pg_is_in_recovery() THEN
-        RAISE NOTICE 'xray.snapshot: the server is a standby; nothing recorded';
-        RETURN NULL;
-    END IF;
-    -- one snapshot at a time
-    PERFORM pg_advisory_xact_lock(hashtext('pg_xray snapshot'));
-    SELECT s.snap_id, s.taken_at INTO prev, prev_at FROM xray.snapshots s ORDER BY s.snap_id DESC LIMIT 1;
-    INSERT INTO xray.snapshots (taken_at, prev_snap_id, interval_length) VALUES (t0, prev, t0 - prev_at)
-    RETURNING snap_id INTO sid;
-
     -- statements: the top N by total time (cumulative) at the source, read once
+    EXECUTE format($q$
     WITH top AS (
-        SELECT * FROM xray.statements() WHERE queryid IS NOT NULL ORDER BY total_exec_time DESC LIMIT top_statements
+        SELECT s.dbid, s.userid, s.toplevel, s.queryid, s.query, s.calls, s.total_exec_time, s.errors,
+               s.p95_exec_time, s.p99_exec_time
+        FROM %1$I.statements s WHERE s.queryid IS NOT NULL ORDER BY s.total_exec_time DESC LIMIT $4
     ),
     rows AS (
         INSERT INTO xray.snapshot_statements
-        SELECT sid, s.dbid, s.userid, s.toplevel, s.queryid,
+        SELECT $1, s.dbid, s.userid, s.toplevel, s.queryid,
                s.calls - coalesce(p.calls_total, 0), s.total_exec_time - coalesce(p.total_exec_time_total, 0),
                NULL, s.errors - coalesce(p.errors_total, 0), NULL, NULL, NULL,
                (s.total_exec_time - coalesce(p.total_exec_time_total, 0)) / nullif(s.calls - coalesce(p.calls_total, 0), 0),
                s.p95_exec_time, s.p99_exec_time, s.calls, s.total_exec_time, s.errors
         FROM top s
         LEFT JOIN xray.snapshot_statements p
-          ON p.snap_id = prev AND p.dbid = s.dbid AND p.userid = s.userid AND p.toplevel = s.toplevel AND p.queryid = s.queryid
+          ON p.snap_id = $2 AND p.dbid = s.dbid AND p.userid = s.userid AND p.toplevel = s.toplevel AND p.queryid = s.queryid
     )
     INSERT INTO xray.snapshot_texts
     SELECT DISTINCT ON (t.dbid, t.queryid) t.dbid, t.queryid, t.query FROM top t
-    ON CONFLICT DO NOTHING;
-    -- the live statistics were reset since: the counts are the whole interval's
+    ON CONFLICT DO NOTHING$q$, src) USING sid, prev, prev_at, top_statements, top_tables;
+    -- the statistics were reset since: the counts are the whole interval's
     UPDATE xray.snapshot_statements ss SET calls = calls_total, total_exec_time = total_exec_time_total,
            errors = errors_total, mean_exec_time = total_exec_time_total / nullif(calls_total, 0)
     WHERE ss.snap_id = sid AND (ss.calls < 0 OR ss.total_exec_time < 0);
 
     -- plans of the statements kept above (top N by time among them)
+    EXECUTE format($q$
     INSERT INTO xray.snapshot_plans
-    SELECT sid, pl.dbid, pl.queryid, pl.planid,
+    SELECT $1, pl.dbid, pl.queryid, pl.planid,
            greatest(pl.calls - coalesce(p.calls_total, 0), 0), greatest(pl.total_exec_time - coalesce(p.total_exec_time_total, 0), 0),
            (pl.total_exec_time - coalesce(p.total_exec_time_total, 0)) / nullif(pl.calls - coalesce(p.calls_total, 0), 0),
            pl.p95_exec_time, pl.calls, pl.total_exec_time
-    FROM (SELECT x.* FROM xray.plans() x
-          WHERE EXISTS (SELECT 1 FROM xray.snapshot_statements n WHERE n.snap_id = sid AND n.dbid = x.dbid AND n.queryid = x.queryid)
-          ORDER BY x.total_exec_time DESC LIMIT top_statements) pl
-    LEFT JOIN xray.snapshot_plans p ON p.snap_id = prev AND p.dbid = pl.dbid AND p.queryid = pl.queryid AND p.planid = pl.planid;
+    FROM (SELECT x.dbid, x.queryid, x.planid, x.calls, x.total_exec_time, x.p95_exec_time
+          FROM (SELECT y.dbid, y.queryid, y.planid, y.calls, y.total_exec_time, y.p95_exec_time FROM %1$I.plans y) x
+          WHERE EXISTS (SELECT 1 FROM xray.snapshot_statements n WHERE n.snap_id = $1 AND n.dbid = x.dbid AND n.queryid = x.queryid)
+          ORDER BY x.total_exec_time DESC LIMIT $4) pl
+    LEFT JOIN xray.snapshot_plans p ON p.snap_id = $2 AND p.dbid = pl.dbid AND p.queryid = pl.queryid AND p.planid = pl.planid$q$,
+        src) USING sid, prev, prev_at, top_statements, top_tables;
 
     -- databases
+    EXECUTE format($q$
     INSERT INTO xray.snapshot_databases
-    SELECT sid, d.datname, d.numbackends,
+    SELECT $1, d.datname, d.numbackends,
            d.xact_commit - coalesce((p.totals->>'xact_commit')::bigint, 0), d.xact_rollback - coalesce((p.totals->>'xact_rollback')::bigint, 0),
            d.blks_read - coalesce((p.totals->>'blks_read')::bigint, 0), d.blks_hit - coalesce((p.totals->>'blks_hit')::bigint, 0),
            d.tup_returned - coalesce((p.totals->>'tup_returned')::bigint, 0), d.tup_fetched - coalesce((p.totals->>'tup_fetched')::bigint, 0),
@@ -147,47 +163,104 @@ BEGIN
                               'blks_hit', d.blks_hit, 'tup_returned', d.tup_returned, 'tup_fetched', d.tup_fetched,
                               'tup_inserted', d.tup_inserted, 'tup_updated', d.tup_updated, 'tup_deleted', d.tup_deleted,
                               'temp_files', d.temp_files, 'temp_bytes', d.temp_bytes, 'deadlocks', d.deadlocks)
-    FROM pg_stat_database d
-    LEFT JOIN xray.snapshot_databases p ON p.snap_id = prev AND p.datname = d.datname
-    WHERE d.datname IS NOT NULL;
+    FROM %1$I.node_databases d
+    LEFT JOIN xray.snapshot_databases p ON p.snap_id = $2 AND p.datname = d.datname$q$, src)
+    USING sid, prev, prev_at, top_statements, top_tables;
 
     -- tables of this database: the busiest N
+    EXECUTE format($q$
     INSERT INTO xray.snapshot_tables
-    SELECT sid, t.relid, format('%I.%I', t.schemaname, t.relname),
+    SELECT $1, t.relid, format('%%I.%%I', t.schema_name, t.table_name),
            t.seq_scan - coalesce((p.totals->>'seq_scan')::bigint, 0), t.seq_tup_read - coalesce((p.totals->>'seq_tup_read')::bigint, 0),
-           coalesce(t.idx_scan, 0) - coalesce((p.totals->>'idx_scan')::bigint, 0), coalesce(t.idx_tup_fetch, 0) - coalesce((p.totals->>'idx_tup_fetch')::bigint, 0),
+           t.idx_scan - coalesce((p.totals->>'idx_scan')::bigint, 0), t.idx_tup_fetch - coalesce((p.totals->>'idx_tup_fetch')::bigint, 0),
            t.n_tup_ins - coalesce((p.totals->>'n_tup_ins')::bigint, 0), t.n_tup_upd - coalesce((p.totals->>'n_tup_upd')::bigint, 0),
-           t.n_tup_del - coalesce((p.totals->>'n_tup_del')::bigint, 0), t.n_live_tup, t.n_dead_tup, pg_table_size(t.relid),
-           jsonb_build_object('seq_scan', t.seq_scan, 'seq_tup_read', t.seq_tup_read, 'idx_scan', coalesce(t.idx_scan, 0),
-                              'idx_tup_fetch', coalesce(t.idx_tup_fetch, 0), 'n_tup_ins', t.n_tup_ins, 'n_tup_upd', t.n_tup_upd,
+           t.n_tup_del - coalesce((p.totals->>'n_tup_del')::bigint, 0), t.n_live_tup, t.n_dead_tup, t.table_bytes,
+           jsonb_build_object('seq_scan', t.seq_scan, 'seq_tup_read', t.seq_tup_read, 'idx_scan', t.idx_scan,
+                              'idx_tup_fetch', t.idx_tup_fetch, 'n_tup_ins', t.n_tup_ins, 'n_tup_upd', t.n_tup_upd,
                               'n_tup_del', t.n_tup_del)
-    FROM (SELECT * FROM pg_stat_user_tables
-          ORDER BY seq_tup_read + coalesce(idx_tup_fetch, 0) + n_tup_ins + n_tup_upd + n_tup_del DESC LIMIT top_tables) t
-    LEFT JOIN xray.snapshot_tables p ON p.snap_id = prev AND p.relid = t.relid;
+    FROM (SELECT * FROM %1$I.node_tables ORDER BY activity DESC LIMIT $5) t
+    LEFT JOIN xray.snapshot_tables p ON p.snap_id = $2 AND p.relid = t.relid$q$, src)
+    USING sid, prev, prev_at, top_statements, top_tables;
 
+    EXECUTE format($q$
     INSERT INTO xray.snapshot_indexes
-    SELECT sid, i.indexrelid, format('%I.%I', i.schemaname, i.indexrelname), format('%I.%I', i.schemaname, i.relname),
-           i.idx_scan - coalesce(p.idx_scan_total, 0), pg_relation_size(i.indexrelid), i.idx_scan
-    FROM (SELECT * FROM pg_stat_user_indexes ORDER BY idx_scan DESC LIMIT top_tables) i
-    LEFT JOIN xray.snapshot_indexes p ON p.snap_id = prev AND p.indexrelid = i.indexrelid;
+    SELECT $1, i.indexrelid, format('%%I.%%I', i.schema_name, i.index_name), format('%%I.%%I', i.schema_name, i.table_name),
+           i.idx_scan - coalesce(p.idx_scan_total, 0), i.index_bytes, i.idx_scan
+    FROM (SELECT * FROM %1$I.node_indexes ORDER BY idx_scan DESC LIMIT $5) i
+    LEFT JOIN xray.snapshot_indexes p ON p.snap_id = $2 AND p.indexrelid = i.indexrelid$q$, src)
+    USING sid, prev, prev_at, top_statements, top_tables;
 
     -- waits and locks (from the sampler)
+    EXECUTE format($q$
     INSERT INTO xray.snapshot_waits
-    SELECT sid, w.dbid, w.queryid, w.wait_event_type, w.wait_event, w.samples - coalesce(p.samples_total, 0), w.samples
-    FROM (SELECT * FROM xray.wait_profile() ORDER BY samples DESC LIMIT top_statements) w
-    LEFT JOIN xray.snapshot_waits p ON p.snap_id = prev AND p.dbid = w.dbid AND p.queryid = w.queryid
-         AND p.wait_event_type = w.wait_event_type AND p.wait_event IS NOT DISTINCT FROM w.wait_event;
+    SELECT $1, w.dbid, w.queryid, w.wait_event_type, w.wait_event, w.samples - coalesce(p.samples_total, 0), w.samples
+    FROM (SELECT * FROM %1$I.node_waits ORDER BY samples DESC LIMIT $4) w
+    LEFT JOIN xray.snapshot_waits p ON p.snap_id = $2 AND p.dbid = w.dbid AND p.queryid = w.queryid
+         AND p.wait_event_type = w.wait_event_type AND p.wait_event IS NOT DISTINCT FROM w.wait_event$q$, src)
+    USING sid, prev, prev_at, top_statements, top_tables;
+    EXECUTE format($q$
     INSERT INTO xray.snapshot_locks
-    SELECT sid, count(*) FILTER (WHERE i.started_at > coalesce(prev_at, '-infinity')),
-           coalesce(sum(i.blocked_seconds) FILTER (WHERE coalesce(i.ended_at, i.last_seen) > coalesce(prev_at, '-infinity')), 0),
-           coalesce(max(i.max_sessions_blocked) FILTER (WHERE coalesce(i.ended_at, i.last_seen) > coalesce(prev_at, '-infinity')), 0),
-           (SELECT count(*) FROM xray.lock_samples() s WHERE s.sample_time > coalesce(prev_at, '-infinity'))
-    FROM xray.lock_incidents() i;
+    SELECT $1, count(*) FILTER (WHERE i.started_at > coalesce($3, '-infinity')),
+           coalesce(sum(i.blocked_seconds) FILTER (WHERE coalesce(i.ended_at, i.last_seen) > coalesce($3, '-infinity')), 0),
+           coalesce(max(i.max_sessions_blocked) FILTER (WHERE coalesce(i.ended_at, i.last_seen) > coalesce($3, '-infinity')), 0),
+           (SELECT count(*) FROM %1$I.node_lock_samples s WHERE s.sample_time > coalesce($3, '-infinity'))
+    FROM %1$I.node_lock_incidents i$q$, src)
+    USING sid, prev, prev_at, top_statements, top_tables;
 
-    UPDATE xray.snapshots SET duration = clock_timestamp() - t0,
+    UPDATE xray.snapshots SET duration = clock_timestamp() - taken_at,
            statements = (SELECT count(*) FROM xray.snapshot_statements WHERE snap_id = sid),
            tables = (SELECT count(*) FROM xray.snapshot_tables WHERE snap_id = sid)
     WHERE snap_id = sid;
+END $$;
+COMMENT ON FUNCTION xray._snapshot_node(bigint, bigint, timestamptz, text, integer, integer) IS 'pg_xray: one node''s rows of a history snapshot, read from the views in schema src';
+REVOKE ALL ON FUNCTION xray._snapshot_node(bigint, bigint, timestamptz, text, integer, integer) FROM PUBLIC;
+
+-- xray.snapshot(): one snapshot of this server's activity (statements of all databases,
+-- tables of this one) and of every reachable fleet node (node = its name in xray.snapshots),
+-- deltas against the previous snapshot of the same node; prunes history older than
+-- xray.history_retention. Returns this server's snapshot id, or NULL on a standby.
+CREATE FUNCTION xray.snapshot(top_statements integer DEFAULT 500, top_tables integer DEFAULT 200)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    sid bigint;
+    nsid bigint;
+    prev bigint;
+    prev_at timestamptz;
+    t0 timestamptz := clock_timestamp();
+    n record;
+BEGIN
+    IF top_statements IS NULL OR top_tables IS NULL OR top_statements < 0 OR top_tables < 0 THEN
+        RAISE EXCEPTION 'top_statements and top_tables must be non-negative' USING ERRCODE = '22023';
+    END IF;
+    IF pg_is_in_recovery() THEN
+        RAISE NOTICE 'xray.snapshot: the server is a standby; nothing recorded';
+        RETURN NULL;
+    END IF;
+    -- one snapshot at a time
+    PERFORM pg_advisory_xact_lock(hashtext('pg_xray snapshot'));
+    SELECT s.snap_id, s.taken_at INTO prev, prev_at FROM xray.snapshots s WHERE s.node = 'local' ORDER BY s.snap_id DESC LIMIT 1;
+    INSERT INTO xray.snapshots (taken_at, prev_snap_id, interval_length) VALUES (t0, prev, t0 - prev_at)
+    RETURNING snap_id INTO sid;
+    PERFORM xray._snapshot_node(sid, prev, prev_at, 'xray', top_statements, top_tables);
+
+    -- the fleet's standbys: each in a snapshot of its own; one that fails is left out
+    FOR n IN SELECT r.name, r.schema_name FROM xray._fleet_reachable() r LOOP
+        BEGIN
+            prev := NULL;
+            prev_at := NULL;
+            SELECT s.snap_id, s.taken_at INTO prev, prev_at FROM xray.snapshots s WHERE s.node = n.name ORDER BY s.snap_id DESC LIMIT 1;
+            INSERT INTO xray.snapshots (taken_at, prev_snap_id, interval_length, node)
+            VALUES (clock_timestamp(), prev, clock_timestamp() - prev_at, n.name) RETURNING snap_id INTO nsid;
+            PERFORM xray._snapshot_node(nsid, prev, prev_at, n.schema_name, top_statements, top_tables);
+        EXCEPTION WHEN query_canceled THEN
+            RAISE;
+        WHEN OTHERS THEN
+            RAISE NOTICE 'xray.snapshot: fleet node % left out: %', quote_literal(n.name), SQLERRM;
+        END;
+    END LOOP;
 
     -- retention
     DELETE FROM xray.snapshots WHERE taken_at < t0 - current_setting('xray.history_retention')::interval;
@@ -197,7 +270,7 @@ BEGIN
     PERFORM xray._advice_seen();
     RETURN sid;
 END $$;
-COMMENT ON FUNCTION xray.snapshot(integer, integer) IS 'pg_xray: record a history snapshot (deltas since the previous one) and prune history past xray.history_retention';
+COMMENT ON FUNCTION xray.snapshot(integer, integer) IS 'pg_xray: record a history snapshot of this server and of each reachable fleet node (deltas since the previous one) and prune history past xray.history_retention';
 REVOKE ALL ON FUNCTION xray.snapshot(integer, integer) FROM PUBLIC;
 
 -- xray.compare(from, to): per statement, the interval ending at snapshot `from`
@@ -316,7 +389,8 @@ CREATE VIEW xray.snapshots_summary AS
 SELECT s.snap_id, s.taken_at, s.interval_length, s.duration, s.statements, s.tables,
        (SELECT sum(st.calls) FROM xray.snapshot_statements st WHERE st.snap_id = s.snap_id) AS calls,
        (SELECT round(sum(st.total_exec_time)::numeric, 1) FROM xray.snapshot_statements st WHERE st.snap_id = s.snap_id) AS exec_ms,
-       (SELECT d.cache_hit_ratio FROM xray.snapshot_databases d WHERE d.snap_id = s.snap_id AND d.datname = current_database()) AS cache_hit_ratio
+       (SELECT d.cache_hit_ratio FROM xray.snapshot_databases d WHERE d.snap_id = s.snap_id AND d.datname = current_database()) AS cache_hit_ratio,
+       s.node
 FROM xray.snapshots s ORDER BY s.snap_id;
 GRANT SELECT ON xray.snapshots_summary TO pg_read_all_stats;
 
@@ -330,6 +404,12 @@ COMMENT ON TABLE xray.snapshot_statements IS 'pg_xray: statement counters at eac
 COMMENT ON TABLE xray.snapshot_tables IS 'pg_xray: per-table statistics at each snapshot';
 COMMENT ON TABLE xray.snapshot_texts IS 'pg_xray: statement texts of the snapshots, once per database and query id';
 COMMENT ON TABLE xray.snapshot_waits IS 'pg_xray: wait profile at each snapshot';
-COMMENT ON TABLE xray.snapshots IS 'pg_xray: history snapshots taken by xray.snapshot(): when, the interval since the previous one, how long it took, rows kept';
+COMMENT ON TABLE xray.snapshots IS 'pg_xray: history snapshots taken by xray.snapshot(): of which node, when, the interval since the previous one, how long it took, rows kept';
 COMMENT ON VIEW xray.plan_regressions IS 'pg_xray: xray.plan_regressions(0.5): statements whose newest plan is 50 % or more slower than the previous one';
-COMMENT ON VIEW xray.snapshots_summary IS 'pg_xray: each snapshot: when, its interval, statements and tables kept, calls, execution time and cache hit ratio';
+COMMENT ON VIEW xray.snapshots_summary IS 'pg_xray: each snapshot: when, of which node, its interval, statements and tables kept, calls, execution time and cache hit ratio';
+COMMENT ON VIEW xray.node_databases IS 'pg_xray: pg_stat_database of this server (read by xray.snapshot, also from fleet nodes)';
+COMMENT ON VIEW xray.node_tables IS 'pg_xray: pg_stat_user_tables of this database with sizes (read by xray.snapshot, also from fleet nodes)';
+COMMENT ON VIEW xray.node_indexes IS 'pg_xray: pg_stat_user_indexes of this database with sizes (read by xray.snapshot, also from fleet nodes)';
+COMMENT ON VIEW xray.node_waits IS 'pg_xray: this server''s sampled wait profile (read by xray.snapshot, also from fleet nodes)';
+COMMENT ON VIEW xray.node_lock_incidents IS 'pg_xray: this server''s blocking incidents, times and sizes only (read by xray.snapshot, also from fleet nodes)';
+COMMENT ON VIEW xray.node_lock_samples IS 'pg_xray: the times of this server''s lock-wait samples (read by xray.snapshot, also from fleet nodes)';

@@ -246,6 +246,11 @@ SELECT is((SELECT string_agg(node || ' ' || reachable || ' ' || role, ', ') FROM
           'no node registered: fleet_status is this server');
 SELECT is(xray.histogram_quantile('{10,20}', '{1,1}', 0.5) < xray.histogram_quantile('{10,20}', '{1,1}', 1.0), true,
           'histogram_quantile: the median below the maximum');
+SELECT col_not_null('xray', 'snapshots', 'node', 'every snapshot is of a node');
+SELECT col_default_is('xray', 'snapshots', 'node', 'local', 'snapshots are of this server by default');
+SELECT has_column('xray', 'snapshots_summary', 'node', 'snapshots_summary names the node');
+SELECT has_view('xray', v, 'view xray.' || v || ' (what a snapshot reads of a node)')
+  FROM unnest(ARRAY['node_databases', 'node_tables', 'node_indexes', 'node_waits', 'node_lock_incidents', 'node_lock_samples']) v;
 SELECT is(xray.histogram_quantile('{}', '{}', 0.5), NULL, 'histogram_quantile of no counts: NULL');
 SELECT isnt_strict('xray', 'histogram_quantile', ARRAY['integer[]', 'bigint[]', 'double precision'], 'histogram_quantile handles NULL itself');
 SELECT * FROM finish();

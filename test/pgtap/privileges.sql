@@ -66,6 +66,12 @@ SELECT ok(has_table_privilege('xray_tap_monitor', 'xray.nodes', 'SELECT'), 'pg_r
 SELECT ok(NOT has_table_privilege('xray_tap_monitor', 'xray.nodes', 'INSERT'), 'monitoring roles do not register nodes');
 SELECT ok(NOT has_table_privilege('xray_tap_user', 'xray.fleet_statements', 'SELECT'), 'fleet statements are not public');
 SELECT ok(has_table_privilege('xray_tap_monitor', 'xray.fleet_statements_merged', 'SELECT'), 'pg_read_all_stats reads the merged fleet statements');
+SELECT ok(NOT has_table_privilege('xray_tap_user', 'xray.' || v, 'SELECT'), 'xray.' || v || ' is not public')
+  FROM unnest(ARRAY['node_waits', 'node_lock_incidents', 'node_lock_samples']) v;
+SELECT ok(has_table_privilege('xray_tap_monitor', 'xray.' || v, 'SELECT'), 'pg_read_all_stats reads xray.' || v)
+  FROM unnest(ARRAY['node_databases', 'node_tables', 'node_indexes', 'node_waits', 'node_lock_incidents', 'node_lock_samples']) v;
+SELECT ok(NOT has_function_privilege('xray_tap_user', 'xray._snapshot_node(bigint, bigint, timestamptz, text, integer, integer)', 'EXECUTE'),
+          '_snapshot_node is revoked from PUBLIC');
 SELECT ok(NOT has_function_privilege('xray_tap_monitor', 'xray.add_node(text, text)', 'EXECUTE'), 'add_node is not for monitoring roles');
 SELECT ok(NOT has_function_privilege('xray_tap_user', 'xray.remove_node(text)', 'EXECUTE'), 'remove_node is not public');
 SELECT * FROM finish();

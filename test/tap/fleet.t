@@ -2,7 +2,7 @@
 # over postgres_fdw foreign servers, their statements in the fleet views (summed,
 # percentiles merged from the histograms), an index scanned on one standby only is
 # not unused, a stopped standby leaves the views answering and shows unreachable,
-# errors with SQLSTATEs, hostile names, and what a plain role may not see or do.
+# each standby's history in the snapshots, errors with SQLSTATEs, hostile names, and what a plain role may not see or do.
 source "$(dirname "$0")/tap_lib.sh"
 port=$(free_port 56800)
 dir="$XRAY_TMP/tap/fleet_primary"
@@ -76,6 +76,31 @@ ok "$(q "$port" "SELECT evidence LIKE '0 scans since %; 0 scans on s1 (since %),
                  FROM xray.index_health WHERE kind = 'unused' AND index_name = 'fl_never_idx'")" \
 	"index_health: an index no node scanned is unused, and the evidence names the nodes checked"
 
+# history: a snapshot on the primary records each standby too, as a snapshot of its own
+local1=$(q "$port" "SELECT xray.snapshot()")
+is "$(q "$port" "SELECT string_agg(node, ',' ORDER BY node) FROM xray.snapshots")" "local,s1,s2" \
+	"snapshot: one snapshot of this server and one of each standby"
+is "$(q "$port" "SELECT (SELECT node FROM xray.snapshots WHERE snap_id = $local1)")" "local" "snapshot() returns this server's snapshot id"
+s1a=$(q "$port" "SELECT snap_id FROM xray.snapshots WHERE node = 's1'")
+is "$(q "$port" "SELECT sum(st.calls) FROM xray.snapshot_statements st JOIN xray.snapshot_texts t USING (dbid, queryid)
+                 WHERE st.snap_id = $s1a AND t.query LIKE 'SELECT pad FROM fl WHERE k = %'")" "30" \
+	"the standby's snapshot holds the statement it ran, with its calls"
+is "$(q "$port" "SELECT count(*) FROM xray.snapshot_statements st JOIN xray.snapshot_texts t USING (dbid, queryid)
+                 WHERE st.snap_id = $local1 AND t.query LIKE 'SELECT pad FROM fl WHERE k = %'")" "0" \
+	"... and the primary's snapshot does not (it never ran it)"
+ok "$(q "$port" "SELECT seq_scan >= 30 FROM xray.snapshot_tables WHERE snap_id = $s1a AND table_name = 'public.fl'")" \
+	"the standby's table statistics: the seq scans it ran ($(q "$port" "SELECT seq_scan FROM xray.snapshot_tables WHERE snap_id = $s1a AND table_name = 'public.fl'"))"
+ok "$(q "$port" "SELECT idx_scan > 0 FROM xray.snapshot_indexes WHERE snap_id = (SELECT snap_id FROM xray.snapshots WHERE node = 's2') AND index_name = 'public.fl_k2_idx'")" \
+	"the other standby's index scans"
+for i in $(seq 1 5); do echo "SELECT pad FROM fl WHERE k = $i;"; done | psql_at "${sport[s1]}" >/dev/null
+q "$port" "SELECT xray.snapshot()" >/dev/null
+s1b=$(q "$port" "SELECT max(snap_id) FROM xray.snapshots WHERE node = 's1'")
+is "$(q "$port" "SELECT prev_snap_id FROM xray.snapshots WHERE snap_id = $s1b")" "$s1a" "a standby's next snapshot follows its own previous one"
+is "$(q "$port" "SELECT calls_before || ' ' || calls_after FROM xray.compare($s1a, $s1b) WHERE query LIKE 'SELECT pad FROM fl WHERE k = %'")" "30 5" \
+	"compare over a standby's snapshots: the calls of each interval (deltas)"
+is "$(q "$port" "SELECT string_agg(node || ':' || (calls IS NOT NULL), ',' ORDER BY snap_id) FROM xray.snapshots_summary")" \
+	"local:true,s1:true,s2:true,local:true,s1:true,s2:true" "snapshots_summary: each node's snapshots"
+
 # a standby stops: the views answer without it, fleet_status says why
 pg_stop "$XRAY_TMP/tap/fleet_s2" immediate
 start=$(date +%s%N)
@@ -87,6 +112,9 @@ ok "$(q "$port" "SELECT NOT reachable AND last_error <> '' FROM xray.fleet_statu
 ok "$(q "$port" "SELECT evidence LIKE '%not checked on s2 (not answering)%' AND fix LIKE '-- once s2 answers: DROP INDEX%'
                  FROM xray.index_health WHERE kind = 'unused' AND index_name = 'fl_never_idx'")" \
 	"index_health: with a node down, unused says it was not checked there and the DROP waits"
+last=$(q "$port" "SELECT max(snap_id) FROM xray.snapshots")
+is "$(q "$port" "SELECT xray.snapshot() IS NOT NULL") $(q "$port" "SELECT string_agg(node, ',' ORDER BY node) FROM xray.snapshots WHERE snap_id > $last")" "t local,s1" \
+	"a stopped standby: the snapshot records this server and the others"
 
 # errors, and a hostile node name quoted everywhere
 err() { psql_at "$port" -v VERBOSITY=verbose -c "$1" 2>&1 | grep -oE 'ERROR:  [0-9A-Z]{5}' | head -1; }

@@ -27,13 +27,14 @@ namespace
 constexpr const char *kMayRead = "SELECT pg_catalog.has_table_privilege('xray.snapshots', 'SELECT') "
 								 "AND pg_catalog.has_table_privilege('xray.snapshot_statements', 'SELECT')";
 // the oldest snapshot of the window, and what it counted of this database
-constexpr const char *kCounted = "SELECT s.queryid, s.userid, s.calls_total, "
-								 "pg_catalog.date_part('epoch', pg_catalog.now() - n.taken_at)::pg_catalog.float8 "
-								 "FROM (SELECT snap_id, taken_at FROM xray.snapshots "
-								 "      WHERE taken_at >= pg_catalog.now() - pg_catalog.make_interval(hours => $2) "
-								 "      ORDER BY taken_at LIMIT 1) n "
-								 "JOIN xray.snapshot_statements s ON s.snap_id = n.snap_id "
-								 "WHERE s.dbid = $1 AND s.calls_total IS NOT NULL AND s.queryid IS NOT NULL";
+constexpr const char *kCounted =
+	"SELECT s.queryid, s.userid, s.calls_total, "
+	"pg_catalog.date_part('epoch', pg_catalog.now() - n.taken_at)::pg_catalog.float8 "
+	"FROM (SELECT snap_id, taken_at FROM xray.snapshots "
+	"      WHERE node = 'local' AND taken_at >= pg_catalog.now() - pg_catalog.make_interval(hours => $2) "
+	"      ORDER BY taken_at LIMIT 1) n "
+	"JOIN xray.snapshot_statements s ON s.snap_id = n.snap_id "
+	"WHERE s.dbid = $1 AND s.calls_total IS NOT NULL AND s.queryid IS NOT NULL";
 
 struct ByQueryId
 {

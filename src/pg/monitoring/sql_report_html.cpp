@@ -79,7 +79,7 @@ xray_report_html(PG_FUNCTION_ARGS)
 						   top));
 	Table ser = FetchRows("SELECT to_char(s.taken_at, 'MM-DD HH24:MI'), coalesce(sum(st.calls), 0), "
 						  "coalesce(sum(st.total_exec_time) / nullif(sum(st.calls), 0), 0) "
-						  "FROM (SELECT * FROM xray.snapshots ORDER BY snap_id DESC LIMIT 200) s "
+						  "FROM (SELECT * FROM xray.snapshots WHERE node = 'local' ORDER BY snap_id DESC LIMIT 200) s "
 						  "LEFT JOIN xray.snapshot_statements st ON st.snap_id = s.snap_id "
 						  "WHERE s.prev_snap_id IS NOT NULL GROUP BY s.snap_id, s.taken_at ORDER BY s.snap_id");
 	Table edges =
