@@ -8,7 +8,7 @@ CREATE TABLE xray.alert_rules (
     metric text NOT NULL CHECK (metric IN ('statement_p95_seconds', 'cache_hit_ratio', 'lock_wait_seconds',
         'transaction_age_seconds', 'idle_in_transaction_seconds', 'connections_used_ratio',
         'statement_temp_bytes_per_call', 'dead_tuple_ratio', 'xid_age_ratio', 'plan_regression_slowdown',
-        'advised_index_slowdown')),
+        'advised_index_slowdown', 'replica_lag_seconds', 'node_unreachable')),
     threshold double precision NOT NULL,
     severity text NOT NULL DEFAULT 'warning' CHECK (severity IN ('info', 'warning', 'critical')),
     enabled boolean NOT NULL DEFAULT true,
@@ -26,6 +26,10 @@ INSERT INTO xray.alert_rules (name, metric, threshold, severity, description) VA
     ('wraparound', 'xid_age_ratio', 0.5, 'critical', 'a database''s transaction-id age is over this fraction of autovacuum_freeze_max_age'),
     ('plan_regression', 'plan_regression_slowdown', 2, 'warning', 'a statement''s newest plan is slower than the previous one by this factor or more'),
     ('advice_regressed', 'advised_index_slowdown', 1.2, 'warning', 'the statements an index pg_xray advised was built for run slower with it by this factor or more (xray.advice_outcomes)');
+-- 0.6.0: the fleet's
+INSERT INTO xray.alert_rules (name, metric, threshold, severity, description) VALUES
+    ('replica_lag', 'replica_lag_seconds', 300, 'warning', 'a standby streaming from this server replays WAL later than the threshold (pg_stat_replication.replay_lag), or has not reached streaming within it'),
+    ('node_unreachable', 'node_unreachable', 0, 'critical', 'a fleet node registered with xray.add_node (and enabled) does not answer');
 SELECT pg_catalog.pg_extension_config_dump('xray.alert_rules', '');
 GRANT SELECT ON xray.alert_rules TO PUBLIC;
 
@@ -131,6 +135,21 @@ FROM r CROSS JOIN LATERAL (
     FROM xray.advice_outcomes o
     WHERE r.metric = 'advised_index_slowdown' AND o.mean_before_ms > 0
       AND o.mean_after_ms / o.mean_before_ms >= r.threshold
+    UNION ALL
+    SELECT format('standby %s', coalesce(nullif(rep.application_name, ''), host(rep.client_addr), rep.pid::text)),
+           coalesce(extract(epoch FROM rep.replay_lag)::float8, 'infinity'),
+           CASE WHEN rep.state = 'streaming'
+                THEN format('replays %s behind (%s of WAL not replayed yet)', date_trunc('second', rep.replay_lag),
+                            pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), rep.replay_lsn)))
+                ELSE format('not streaming after %s: %s', date_trunc('second', clock_timestamp() - rep.backend_start), rep.state) END
+    FROM pg_stat_replication rep
+    WHERE r.metric = 'replica_lag_seconds' AND rep.state <> 'backup'
+      AND (extract(epoch FROM rep.replay_lag) > r.threshold
+           OR (rep.state <> 'streaming' AND extract(epoch FROM clock_timestamp() - rep.backend_start) > r.threshold))
+    UNION ALL
+    SELECT format('node %s', f.node), 1, format('does not answer: %s', coalesce(f.last_error, 'no error text'))
+    FROM xray._fleet_status() f
+    WHERE r.metric = 'node_unreachable' AND f.enabled AND NOT f.reachable AND 1 > r.threshold
 ) a;
 $$;
 REVOKE ALL ON FUNCTION xray.alerts() FROM PUBLIC;

@@ -77,6 +77,16 @@ BEGIN
                format('{datname=%s}', xray.prom_label(datname)), deadlocks::float8
         FROM pg_stat_database WHERE datname IS NOT NULL
         UNION ALL
+        SELECT 'pg_xray_replica_replay_lag_seconds', 'gauge', 'Replay lag of each standby streaming from this server (0 when caught up).',
+               format('{standby=%s,state=%s}', xray.prom_label(coalesce(nullif(application_name, ''), pid::text)), xray.prom_label(state)),
+               coalesce(extract(epoch FROM replay_lag), 0)::float8
+        FROM pg_stat_replication
+        UNION ALL
+        SELECT 'pg_xray_fleet_node_up', 'gauge', 'Whether each enabled fleet node (xray.nodes) answers now.',
+               format('{node=%s}', xray.prom_label(f.node)), CASE WHEN f.reachable THEN 1 ELSE 0 END::float8
+        FROM xray._fleet_status() f WHERE f.node <> 'local' AND f.enabled
+          AND EXISTS (SELECT 1 FROM xray.nodes)
+        UNION ALL
         (SELECT 'pg_xray_table_dead_tuples', 'gauge', 'Dead rows of the tables of this database with the most.',
                 format('{datname=%s,relation=%s}', xray.prom_label(current_database()), xray.prom_label(relid::regclass::text)),
                 n_dead_tup::float8

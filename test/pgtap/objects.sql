@@ -67,7 +67,7 @@ SELECT has_view('xray', 'alerts', 'view xray.alerts exists');
 SELECT has_table('xray', 'alert_rules', 'table xray.alert_rules exists');
 SELECT has_table('xray', 'alert_log', 'table xray.alert_log exists');
 SELECT has_table('xray', 'snapshots', 'table xray.snapshots exists');
-SELECT is((SELECT count(*)::int FROM xray.alert_rules WHERE enabled), 11, 'eleven default alert rules, enabled');
+SELECT is((SELECT count(*)::int FROM xray.alert_rules WHERE enabled), 13, 'thirteen default alert rules, enabled');
 SELECT throws_ok($$INSERT INTO xray.alert_rules (name, metric, threshold) VALUES ('x', 'bogus', 1)$$, '23514', NULL, 'an unknown alert metric is refused');
 SELECT throws_ok($$SELECT * FROM xray.compare(NULL, 1)$$, '22004', NULL, 'compare: NULL is 22004');
 SELECT throws_ok($$SELECT * FROM xray.compare(-1, -2)$$, '42704', 'snapshot -1 does not exist', 'compare: unknown snapshot is 42704');

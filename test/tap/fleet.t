@@ -2,7 +2,7 @@
 # over postgres_fdw foreign servers, their statements in the fleet views (summed,
 # percentiles merged from the histograms), an index scanned on one standby only is
 # not unused, a stopped standby leaves the views answering and shows unreachable,
-# each standby's history in the snapshots, errors with SQLSTATEs, hostile names, and what a plain role may not see or do.
+# each standby's history in the snapshots, replica lag and unreachable-node alerts and metrics, errors with SQLSTATEs, hostile names, and what a plain role may not see or do.
 source "$(dirname "$0")/tap_lib.sh"
 port=$(free_port 56800)
 dir="$XRAY_TMP/tap/fleet_primary"
@@ -101,6 +101,24 @@ is "$(q "$port" "SELECT calls_before || ' ' || calls_after FROM xray.compare($s1
 is "$(q "$port" "SELECT string_agg(node || ':' || (calls IS NOT NULL), ',' ORDER BY snap_id) FROM xray.snapshots_summary")" \
 	"local:true,s1:true,s2:true,local:true,s1:true,s2:true" "snapshots_summary: each node's snapshots"
 
+# alerts: a standby's replay lag over the threshold (0 here: any lag while WAL flows)
+psql_at "$port" -c "UPDATE xray.alert_rules SET threshold = 0 WHERE name = 'replica_lag'" -c "CREATE TABLE lagging (i int)" >/dev/null
+lag=""
+for i in $(seq 1 50); do
+	lag=$(psql_at "$port" -At -c "INSERT INTO lagging SELECT generate_series(1, 1000)" -c "SELECT pg_sleep(0.02)" \
+		-c "SELECT string_agg(subject || ': ' || evidence, '; ') FROM xray.alerts WHERE rule = 'replica_lag'" | tail -1)
+	[ -n "$lag" ] && break
+done
+re='^standby s[12]: replays .* behind \(.* of WAL not replayed yet\)'
+ok "$([[ $lag =~ $re ]] && echo t)" "alerts: replica_lag names the standby and its lag ($lag)"
+psql_at "$port" -c "UPDATE xray.alert_rules SET threshold = 300 WHERE name = 'replica_lag'" >/dev/null
+is "$(q "$port" "SELECT count(*) FROM xray.alerts WHERE rule IN ('replica_lag', 'node_unreachable')")" "0" \
+	"alerts: no fleet alert while the standbys answer and keep up"
+is "$(q "$port" "SELECT string_agg(l, ',' ORDER BY l) FROM regexp_split_to_table(xray.metrics(0), E'\n') l WHERE l LIKE 'pg_xray_fleet_node_up{%'")" \
+	'pg_xray_fleet_node_up{node="s1"} 1,pg_xray_fleet_node_up{node="s2"} 1' "metrics: each node up"
+ok "$(q "$port" "SELECT count(*) = 2 FROM regexp_split_to_table(xray.metrics(0), E'\n') l WHERE l LIKE 'pg_xray_replica_replay_lag_seconds{standby=%,state=\"streaming\"} %'")" \
+	"metrics: the replay lag of each streaming standby"
+
 # a standby stops: the views answer without it, fleet_status says why
 pg_stop "$XRAY_TMP/tap/fleet_s2" immediate
 start=$(date +%s%N)
@@ -115,6 +133,12 @@ ok "$(q "$port" "SELECT evidence LIKE '%not checked on s2 (not answering)%' AND 
 last=$(q "$port" "SELECT max(snap_id) FROM xray.snapshots")
 is "$(q "$port" "SELECT xray.snapshot() IS NOT NULL") $(q "$port" "SELECT string_agg(node, ',' ORDER BY node) FROM xray.snapshots WHERE snap_id > $last")" "t local,s1" \
 	"a stopped standby: the snapshot records this server and the others"
+is "$(q "$port" "SELECT subject || ' ' || severity || ' ' || (evidence LIKE 'does not answer: %') FROM xray.alerts WHERE rule = 'node_unreachable'")" \
+	"node s2 critical true" "alerts: node_unreachable for the stopped standby, with its error"
+is "$(q "$port" "SELECT fired >= 1 FROM xray.check_alerts()") $(q "$port" "SELECT count(*) FROM xray.alert_log WHERE rule = 'node_unreachable' AND subject = 'node s2' AND resolved_at IS NULL")" \
+	"t 1" "check_alerts logs it"
+is "$(q "$port" "SELECT string_agg(l, ',' ORDER BY l) FROM regexp_split_to_table(xray.metrics(0), E'\n') l WHERE l LIKE 'pg_xray_fleet_node_up{%'")" \
+	'pg_xray_fleet_node_up{node="s1"} 1,pg_xray_fleet_node_up{node="s2"} 0' "metrics: the stopped node down"
 
 # errors, and a hostile node name quoted everywhere
 err() { psql_at "$port" -v VERBOSITY=verbose -c "$1" 2>&1 | grep -oE 'ERROR:  [0-9A-Z]{5}' | head -1; }

@@ -4,6 +4,12 @@
 -- written by hand: src/sql/upgrade/manual/pg_xray--0.5.0--0.6.0.sql
 -- the snapshots of the fleet's nodes: each snapshot is of one node ('local': this server)
 ALTER TABLE xray.snapshots ADD COLUMN node text NOT NULL DEFAULT 'local';
+-- the fleet's alert metrics (their rules are added below)
+ALTER TABLE xray.alert_rules DROP CONSTRAINT alert_rules_metric_check;
+ALTER TABLE xray.alert_rules ADD CONSTRAINT alert_rules_metric_check CHECK (metric IN ('statement_p95_seconds', 'cache_hit_ratio', 'lock_wait_seconds',
+    'transaction_age_seconds', 'idle_in_transaction_seconds', 'connections_used_ratio',
+    'statement_temp_bytes_per_call', 'dead_tuple_ratio', 'xid_age_ratio', 'plan_regression_slowdown',
+    'advised_index_slowdown', 'replica_lag_seconds', 'node_unreachable'));
 
 -- what the sources changed
 
@@ -764,3 +770,217 @@ COMMENT ON VIEW xray.node_indexes IS 'pg_xray: pg_stat_user_indexes of this data
 COMMENT ON VIEW xray.node_waits IS 'pg_xray: this server''s sampled wait profile (read by xray.snapshot, also from fleet nodes)';
 COMMENT ON VIEW xray.node_lock_incidents IS 'pg_xray: this server''s blocking incidents, times and sizes only (read by xray.snapshot, also from fleet nodes)';
 COMMENT ON VIEW xray.node_lock_samples IS 'pg_xray: the times of this server''s lock-wait samples (read by xray.snapshot, also from fleet nodes)';
+-- 0.6.0: the fleet's
+INSERT INTO xray.alert_rules (name, metric, threshold, severity, description) VALUES
+    ('replica_lag', 'replica_lag_seconds', 300, 'warning', 'a standby streaming from this server replays WAL later than the threshold (pg_stat_replication.replay_lag), or has not reached streaming within it'),
+    ('node_unreachable', 'node_unreachable', 0, 'critical', 'a fleet node registered with xray.add_node (and enabled) does not answer');
+
+-- What fires now. A function with jit off behind the view: the planner's
+-- estimate for this union of lateral branches is high enough to JIT-compile
+-- it, which costs a second and would read the sessions a second late.
+CREATE OR REPLACE FUNCTION xray.alerts()
+RETURNS TABLE (rule text, severity text, subject text, value double precision, threshold double precision, evidence text)
+LANGUAGE sql STABLE PARALLEL RESTRICTED
+SET jit = off
+SET search_path = pg_catalog, pg_temp
+AS $$
+WITH r AS (SELECT * FROM xray.alert_rules WHERE enabled)
+SELECT r.name AS rule, r.severity, a.subject, a.value, r.threshold, a.evidence
+FROM r CROSS JOIN LATERAL (
+    SELECT format('queryid %s', s.queryid) AS subject, s.p95_exec_time / 1000 AS value,
+           format('p95 %s ms over %s calls (mean %s ms)', round(s.p95_exec_time::numeric, 1), s.calls,
+                  round(s.mean_exec_time::numeric, 1)) AS evidence
+    FROM xray.statements s
+    WHERE r.metric = 'statement_p95_seconds' AND s.queryid IS NOT NULL AND s.calls >= 10
+      AND s.p95_exec_time / 1000 > r.threshold
+    UNION ALL
+    SELECT format('database %s', d.datname), d.blks_hit::float8 / (d.blks_hit + d.blks_read),
+           format('%s%% of %s block reads hit the cache', round(100.0 * d.blks_hit / (d.blks_hit + d.blks_read), 2), d.blks_hit + d.blks_read)
+    FROM pg_stat_database d
+    WHERE r.metric = 'cache_hit_ratio' AND d.datname = current_database() AND d.blks_hit + d.blks_read >= 1000
+      AND d.blks_hit::float8 / (d.blks_hit + d.blks_read) < r.threshold
+    UNION ALL
+    SELECT format('pid %s', w.waiting_pid), extract(epoch FROM max(w.wait_duration))::float8,
+           format('waits %s for %s held by pid %s', date_trunc('second', max(w.wait_duration)), min(w.object),
+                  min(w.blocking_pid))
+    FROM xray.lock_waits w
+    WHERE r.metric = 'lock_wait_seconds'
+    GROUP BY w.waiting_pid
+    HAVING extract(epoch FROM max(w.wait_duration)) > r.threshold
+    UNION ALL
+    SELECT format('pid %s', a.pid), extract(epoch FROM clock_timestamp() - a.xact_start)::float8,
+           format('%s (%s) in a transaction for %s, %s', a.usename, a.application_name,
+                  date_trunc('second', clock_timestamp() - a.xact_start), a.state)
+    FROM pg_stat_activity a
+    WHERE r.metric = 'transaction_age_seconds' AND a.xact_start IS NOT NULL AND a.backend_type = 'client backend'
+      AND a.pid <> pg_backend_pid() AND extract(epoch FROM clock_timestamp() - a.xact_start) > r.threshold
+    UNION ALL
+    SELECT format('pid %s', a.pid), extract(epoch FROM clock_timestamp() - a.state_change)::float8,
+           format('%s (%s) idle in transaction for %s', a.usename, a.application_name,
+                  date_trunc('second', clock_timestamp() - a.state_change))
+    FROM pg_stat_activity a
+    WHERE r.metric = 'idle_in_transaction_seconds' AND a.state LIKE 'idle in transaction%'
+      AND extract(epoch FROM clock_timestamp() - a.state_change) > r.threshold
+    UNION ALL
+    SELECT 'server', c.used / c.max, format('%s of %s connections in use', c.used, c.max)
+    FROM (SELECT count(*)::float8 AS used, current_setting('max_connections')::float8 AS max
+          FROM pg_stat_activity WHERE backend_type = 'client backend') c
+    WHERE r.metric = 'connections_used_ratio' AND c.used / c.max > r.threshold
+    UNION ALL
+    SELECT format('queryid %s', s.queryid), s.temp_blks_written::float8 * current_setting('block_size')::int / s.calls,
+           format('%s of temporary files per call over %s calls',
+                  pg_size_pretty((s.temp_blks_written * current_setting('block_size')::int / s.calls)::bigint), s.calls)
+    FROM xray.statements s
+    WHERE r.metric = 'statement_temp_bytes_per_call' AND s.queryid IS NOT NULL AND s.calls > 0
+      AND s.temp_blks_written::float8 * current_setting('block_size')::int / s.calls > r.threshold
+    UNION ALL
+    SELECT format('table %s', t.relid::regclass), t.n_dead_tup::float8 / (t.n_live_tup + t.n_dead_tup),
+           format('%s dead of %s rows; last vacuumed %s', t.n_dead_tup, t.n_live_tup + t.n_dead_tup,
+                  coalesce(to_char(greatest(t.last_vacuum, t.last_autovacuum), 'YYYY-MM-DD HH24:MI'), 'never'))
+    FROM pg_stat_user_tables t
+    WHERE r.metric = 'dead_tuple_ratio' AND t.n_live_tup + t.n_dead_tup >= 10000
+      AND t.n_dead_tup::float8 / (t.n_live_tup + t.n_dead_tup) > r.threshold
+    UNION ALL
+    SELECT format('database %s', d.datname), age(d.datfrozenxid)::float8 / current_setting('autovacuum_freeze_max_age')::float8,
+           format('transaction-id age %s of autovacuum_freeze_max_age %s', age(d.datfrozenxid), current_setting('autovacuum_freeze_max_age'))
+    FROM pg_database d
+    WHERE r.metric = 'xid_age_ratio' AND d.datallowconn
+      AND age(d.datfrozenxid)::float8 / current_setting('autovacuum_freeze_max_age')::float8 > r.threshold
+    UNION ALL
+    SELECT format('queryid %s', p.queryid), p.slowdown::float8,
+           format('plan changed at %s: mean %s ms -> %s ms%s', to_char(p.changed_at, 'YYYY-MM-DD HH24:MI:SS'),
+                  round(p.old_mean_ms::numeric, 2), round(p.new_mean_ms::numeric, 2), coalesce('; ' || p.likely_cause, ''))
+    FROM xray.plan_regressions(0) p
+    WHERE r.metric = 'plan_regression_slowdown' AND p.slowdown >= r.threshold
+    UNION ALL
+    SELECT format('index %s', o.index_name), o.mean_after_ms / o.mean_before_ms,
+           format('advised %s for %s statement(s) on %s: mean %s ms before, %s ms with it (%s)',
+                  to_char(o.advised_at, 'YYYY-MM-DD HH24:MI'), o.statements_using, o.table_name,
+                  round(o.mean_before_ms::numeric, 2), round(o.mean_after_ms::numeric, 2), o.verdict)
+    FROM xray.advice_outcomes o
+    WHERE r.metric = 'advised_index_slowdown' AND o.mean_before_ms > 0
+      AND o.mean_after_ms / o.mean_before_ms >= r.threshold
+    UNION ALL
+    SELECT format('standby %s', coalesce(nullif(rep.application_name, ''), host(rep.client_addr), rep.pid::text)),
+           coalesce(extract(epoch FROM rep.replay_lag)::float8, 'infinity'),
+           CASE WHEN rep.state = 'streaming'
+                THEN format('replays %s behind (%s of WAL not replayed yet)', date_trunc('second', rep.replay_lag),
+                            pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), rep.replay_lsn)))
+                ELSE format('not streaming after %s: %s', date_trunc('second', clock_timestamp() - rep.backend_start), rep.state) END
+    FROM pg_stat_replication rep
+    WHERE r.metric = 'replica_lag_seconds' AND rep.state <> 'backup'
+      AND (extract(epoch FROM rep.replay_lag) > r.threshold
+           OR (rep.state <> 'streaming' AND extract(epoch FROM clock_timestamp() - rep.backend_start) > r.threshold))
+    UNION ALL
+    SELECT format('node %s', f.node), 1, format('does not answer: %s', coalesce(f.last_error, 'no error text'))
+    FROM xray._fleet_status() f
+    WHERE r.metric = 'node_unreachable' AND f.enabled AND NOT f.reachable AND 1 > r.threshold
+) a;
+$$;
+
+-- xray.metrics(): Prometheus text exposition format (postgres_exporter naming,
+-- pg_xray_ prefix). Statement series are limited to the top_statements by time.
+CREATE OR REPLACE FUNCTION xray.metrics(top_statements integer DEFAULT 50)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+DECLARE
+    out text;
+BEGIN
+    IF top_statements IS NULL OR top_statements < 0 THEN
+        RAISE EXCEPTION 'top_statements must be non-negative' USING ERRCODE = '22023';
+    END IF;
+    -- one statement, no temporary table: it also runs on a hot standby
+    WITH st AS (
+        SELECT s.*, format('{datname=%s,queryid=%s,toplevel=%s}', xray.prom_label(d.datname),
+                           xray.prom_label(s.queryid::text), xray.prom_label(s.toplevel::text)) AS labels
+        FROM xray.statements() s LEFT JOIN pg_database d ON d.oid = s.dbid
+        WHERE s.queryid IS NOT NULL ORDER BY s.total_exec_time DESC LIMIT top_statements
+    ),
+    info AS (SELECT * FROM xray.info()),
+    m(name, type, help, labels, value) AS (
+        SELECT 'pg_xray_statement_calls_total', 'counter', 'Executions of the statement (successful).', labels, calls::float8 FROM st
+        UNION ALL
+        SELECT 'pg_xray_statement_exec_seconds_total', 'counter', 'Total execution time of the statement.', labels, total_exec_time / 1000 FROM st
+        UNION ALL
+        SELECT 'pg_xray_statement_errors_total', 'counter', 'Failed executions of the statement.', labels, errors::float8 FROM st
+        UNION ALL
+        SELECT 'pg_xray_statement_p95_seconds', 'gauge', '95th percentile of the statement''s execution time since the statistics'' reset.',
+               labels, p95_exec_time / 1000 FROM st WHERE p95_exec_time IS NOT NULL
+        UNION ALL
+        SELECT 'pg_xray_statement_p99_seconds', 'gauge', '99th percentile of the statement''s execution time since the statistics'' reset.',
+               labels, p99_exec_time / 1000 FROM st WHERE p99_exec_time IS NOT NULL
+        UNION ALL
+        SELECT 'pg_xray_statements', 'gauge', 'Statements recorded by pg_xray.', '', statements::float8 FROM info
+        UNION ALL
+        SELECT 'pg_xray_statements_max', 'gauge', 'Statements pg_xray can record (xray.max_statements).', '', max_statements::float8 FROM info
+        UNION ALL
+        SELECT 'pg_xray_statement_evictions_total', 'counter', 'Statements evicted to make room.', '', statement_evictions::float8 FROM info
+        UNION ALL
+        SELECT 'pg_xray_connections_max', 'gauge', 'max_connections.', '', current_setting('max_connections')::float8
+        UNION ALL
+        SELECT 'pg_xray_lock_waiting_sessions', 'gauge', 'Sessions waiting for a heavyweight lock now.', '',
+               (SELECT count(DISTINCT waiting_pid) FROM xray.lock_edges())::float8
+        UNION ALL
+        SELECT 'pg_xray_lock_incidents_open', 'gauge', 'Blocking incidents in progress.', '',
+               (SELECT count(*) FROM xray.lock_incidents() WHERE ended_at IS NULL)::float8
+        UNION ALL
+        SELECT 'pg_xray_lock_sampler_ticks_total', 'counter', 'Ticks of the lock sampler.', '', (SELECT ticks FROM xray.lock_sampler())::float8
+        UNION ALL
+        SELECT 'pg_xray_long_transaction_max_seconds', 'gauge', 'Age of the oldest open transaction of a client session.', '',
+               coalesce((SELECT max(extract(epoch FROM clock_timestamp() - xact_start)) FROM pg_stat_activity
+                         WHERE backend_type = 'client backend' AND xact_start IS NOT NULL AND pid <> pg_backend_pid()), 0)::float8
+        UNION ALL
+        SELECT 'pg_xray_connections', 'gauge', 'Client sessions by state.', format('{state=%s}', xray.prom_label(coalesce(state, 'unknown'))),
+               count(*)::float8
+        FROM pg_stat_activity WHERE backend_type = 'client backend' GROUP BY state
+        UNION ALL
+        SELECT 'pg_xray_database_cache_hit_ratio', 'gauge', 'Share of block reads served by shared buffers since the statistics'' reset.',
+               format('{datname=%s}', xray.prom_label(datname)), blks_hit::float8 / nullif(blks_hit + blks_read, 0)
+        FROM pg_stat_database WHERE datname IS NOT NULL AND blks_hit + blks_read > 0
+        UNION ALL
+        SELECT 'pg_xray_database_xid_age', 'gauge', 'Age of the database''s oldest unfrozen transaction id.',
+               format('{datname=%s}', xray.prom_label(datname)), age(datfrozenxid)::float8
+        FROM pg_database WHERE datallowconn
+        UNION ALL
+        SELECT 'pg_xray_database_deadlocks_total', 'counter', 'Deadlocks detected in the database.',
+               format('{datname=%s}', xray.prom_label(datname)), deadlocks::float8
+        FROM pg_stat_database WHERE datname IS NOT NULL
+        UNION ALL
+        SELECT 'pg_xray_replica_replay_lag_seconds', 'gauge', 'Replay lag of each standby streaming from this server (0 when caught up).',
+               format('{standby=%s,state=%s}', xray.prom_label(coalesce(nullif(application_name, ''), pid::text)), xray.prom_label(state)),
+               coalesce(extract(epoch FROM replay_lag), 0)::float8
+        FROM pg_stat_replication
+        UNION ALL
+        SELECT 'pg_xray_fleet_node_up', 'gauge', 'Whether each enabled fleet node (xray.nodes) answers now.',
+               format('{node=%s}', xray.prom_label(f.node)), CASE WHEN f.reachable THEN 1 ELSE 0 END::float8
+        FROM xray._fleet_status() f WHERE f.node <> 'local' AND f.enabled
+          AND EXISTS (SELECT 1 FROM xray.nodes)
+        UNION ALL
+        (SELECT 'pg_xray_table_dead_tuples', 'gauge', 'Dead rows of the tables of this database with the most.',
+                format('{datname=%s,relation=%s}', xray.prom_label(current_database()), xray.prom_label(relid::regclass::text)),
+                n_dead_tup::float8
+         FROM pg_stat_user_tables ORDER BY n_dead_tup DESC LIMIT 20)
+        UNION ALL
+        SELECT 'pg_xray_alerts_firing', 'gauge', 'Alerts firing now, per rule (xray.alerts).',
+               format('{rule=%s,severity=%s}', xray.prom_label(r.name), xray.prom_label(r.severity)),
+               (SELECT count(*) FROM xray.alerts() a WHERE a.rule = r.name)::float8
+        FROM xray.alert_rules r WHERE r.enabled
+        UNION ALL
+        SELECT 'pg_xray_maintenance_advice', 'gauge', 'Maintenance actions advised now, per kind (xray.maintenance_advice).',
+               format('{kind=%s}', xray.prom_label(kind)), count(*)::float8
+        FROM xray.maintenance_advice GROUP BY kind
+    )
+    SELECT string_agg(f.block, '' ORDER BY f.name) INTO out FROM (
+        SELECT m.name, format(E'# HELP %s %s\n# TYPE %s %s\n', m.name, min(m.help), m.name, min(m.type))
+               || string_agg(m.name || m.labels || ' ' ||
+                             CASE WHEN m.value IS NULL OR m.value = 'NaN'::float8 THEN 'NaN'
+                                  WHEN m.value = 'Infinity'::float8 THEN '+Inf'
+                                  WHEN m.value = '-Infinity'::float8 THEN '-Inf'
+                                  ELSE m.value::text END
+                             || E'\n', '' ORDER BY m.labels) AS block
+        FROM m GROUP BY m.name) f;
+    RETURN coalesce(out, '');
+END $$;
