@@ -96,7 +96,8 @@ BEGIN
     EXECUTE format('COMMENT ON SCHEMA %I IS %L', sch, format('pg_xray: the views of fleet node %s (xray.add_node)', name));
     -- reads the node's definitions: it must answer now
     EXECUTE format('IMPORT FOREIGN SCHEMA xray LIMIT TO (statements, node_histograms, node_index_usage, node_self, '
-                   'plans, node_databases, node_tables, node_indexes, node_waits, node_lock_incidents, node_lock_samples) '
+                   'plans, node_databases, node_tables, node_indexes, node_waits, node_lock_incidents, node_lock_samples, '
+                   'node_lock_graph) '
                    'FROM SERVER %I INTO %I', server, sch);
     EXECUTE format('GRANT USAGE ON SCHEMA %I TO pg_read_all_stats', sch);
     EXECUTE format('GRANT SELECT ON ALL TABLES IN SCHEMA %I TO pg_read_all_stats', sch);

@@ -348,3 +348,96 @@ COMMENT ON FUNCTION xray.lock_object(text,oid,oid,integer,smallint,text,xid,oid,
 COMMENT ON FUNCTION xray.lock_sampler() IS 'pg_xray: the lock sampler worker: pid, ticks, mean tick time, samples written, drops';
 COMMENT ON FUNCTION xray.lock_samples() IS 'pg_xray: the ring of sampled lock-wait edges, oldest first';
 COMMENT ON FUNCTION xray.wait_profile() IS 'pg_xray: sampled wait events per database and statement (CPU when none)';
+
+-- Locks per node of the fleet (#14) ----------------------------------------------------------
+-- this server's blocking graph as the fleet reads it: the lock waits (WAL replay named as
+-- such on a standby: the startup process waiting for a query's lock, or queries waiting
+-- for a lock replay holds), replay waiting on a buffer pin or a snapshot, and the queries
+-- cancelled by recovery conflicts (pg_stat_database_conflicts of this database)
+CREATE VIEW xray.node_lock_graph AS
+SELECT 'lock'::text AS kind, w.waiting_pid,
+       CASE WHEN wa.backend_type = 'startup' THEN 'WAL replay' ELSE w.waiting_user::text END AS waiting_user,
+       CASE WHEN wa.backend_type = 'startup' THEN 'WAL replay (startup process)' ELSE w.waiting_query END AS waiting_query,
+       w.blocking_pid,
+       CASE WHEN ba.backend_type = 'startup' THEN 'WAL replay' ELSE w.blocking_user::text END AS blocking_user,
+       CASE WHEN ba.backend_type = 'startup' THEN 'WAL replay (startup process)' ELSE w.blocking_query END AS blocking_query,
+       w.object, w.waiting_mode, w.blocking_mode, w.wait_duration, NULL::text AS detail
+FROM xray.lock_waits w
+LEFT JOIN pg_catalog.pg_stat_activity wa ON wa.pid = w.waiting_pid
+LEFT JOIN pg_catalog.pg_stat_activity ba ON ba.pid = w.blocking_pid AND w.blocking_pid <> 0
+UNION ALL
+-- WAL replay waiting for a lock (the lock manager's graph leaves the startup process out:
+-- it is no backend): every other holder of the object blocks it, replay taking
+-- ACCESS EXCLUSIVE locks only
+SELECT 'lock', sw.pid, 'WAL replay', 'WAL replay (startup process)', h.pid, ha.usename::text, ha.query,
+       xray.lock_object(sw.locktype, sw.database, sw.relation, sw.page, sw.tuple, sw.virtualxid, sw.transactionid,
+                        sw.classid, sw.objid, sw.objsubid),
+       sw.mode, h.mode, pg_catalog.clock_timestamp() - sw.waitstart, NULL
+FROM pg_catalog.pg_locks sw
+JOIN pg_catalog.pg_stat_activity sa ON sa.pid = sw.pid AND sa.backend_type = 'startup'
+JOIN pg_catalog.pg_locks h ON h.granted AND h.pid IS DISTINCT FROM sw.pid AND h.locktype = sw.locktype
+     AND h.database IS NOT DISTINCT FROM sw.database AND h.relation IS NOT DISTINCT FROM sw.relation
+     AND h.page IS NOT DISTINCT FROM sw.page AND h.tuple IS NOT DISTINCT FROM sw.tuple
+     AND h.virtualxid IS NOT DISTINCT FROM sw.virtualxid AND h.transactionid IS NOT DISTINCT FROM sw.transactionid
+     AND h.classid IS NOT DISTINCT FROM sw.classid AND h.objid IS NOT DISTINCT FROM sw.objid
+     AND h.objsubid IS NOT DISTINCT FROM sw.objsubid
+LEFT JOIN pg_catalog.pg_stat_activity ha ON ha.pid = h.pid
+WHERE NOT sw.granted
+UNION ALL
+SELECT 'replay_wait', a.pid, 'WAL replay', 'WAL replay (startup process)', NULL, NULL, NULL, NULL, NULL, NULL,
+       pg_catalog.now() - pg_catalog.pg_last_xact_replay_timestamp(),
+       pg_catalog.format('WAL replay waits on %s (%s): queries on this standby hold it up (max_standby_streaming_delay %s)',
+                         a.wait_event, a.wait_event_type, pg_catalog.current_setting('max_standby_streaming_delay'))
+FROM pg_catalog.pg_stat_activity a
+WHERE a.backend_type = 'startup'
+  AND (a.wait_event_type = 'BufferPin' OR a.wait_event IN ('RecoveryConflictSnapshot', 'RecoveryConflictTablespace'))
+UNION ALL
+SELECT 'recovery_conflicts', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       pg_catalog.format('queries cancelled by recovery conflicts in database %s: lock %s, snapshot %s, buffer pin %s, tablespace %s, deadlock %s',
+                         c.datname, c.confl_lock, c.confl_snapshot, c.confl_bufferpin, c.confl_tablespace, c.confl_deadlock)
+FROM pg_catalog.pg_stat_database_conflicts c
+WHERE c.datname = pg_catalog.current_database()
+  AND c.confl_lock + c.confl_snapshot + c.confl_bufferpin + c.confl_tablespace + c.confl_deadlock > 0;
+COMMENT ON VIEW xray.node_lock_graph IS 'pg_xray: this server''s lock waits, WAL replay waits and recovery-conflict cancellations (read by xray.fleet_lock_graph)';
+REVOKE ALL ON xray.node_lock_graph FROM PUBLIC;
+GRANT SELECT ON xray.node_lock_graph TO pg_read_all_stats;
+
+-- xray.fleet_lock_graph(): xray.node_lock_graph of this server and of every reachable fleet
+-- node; query texts of other roles hidden by this server's rule for the caller
+CREATE FUNCTION xray.fleet_lock_graph(
+    OUT node text, OUT kind text, OUT waiting_pid integer, OUT waiting_user text, OUT waiting_query text,
+    OUT blocking_pid integer, OUT blocking_user text, OUT blocking_query text, OUT object text,
+    OUT waiting_mode text, OUT blocking_mode text, OUT wait_duration interval, OUT detail text)
+RETURNS SETOF record
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r record;
+    sees_all boolean := pg_has_role('pg_read_all_stats', 'USAGE');
+    cols text := 'g.kind, g.waiting_pid, g.waiting_user, '
+                 'CASE WHEN $1 OR g.waiting_user = CURRENT_USER OR g.waiting_query = ''WAL replay (startup process)'' THEN g.waiting_query '
+                 '     ELSE ''<insufficient privilege>'' END, '
+                 'g.blocking_pid, g.blocking_user, '
+                 'CASE WHEN $1 OR g.blocking_user = CURRENT_USER OR g.blocking_query = ''WAL replay (startup process)'' OR g.blocking_pid = 0 '
+                 '     THEN g.blocking_query ELSE ''<insufficient privilege>'' END, '
+                 'g.object, g.waiting_mode, g.blocking_mode, g.wait_duration, g.detail';
+BEGIN
+    RETURN QUERY EXECUTE format('SELECT %L::text, %s FROM xray.node_lock_graph g', 'local', cols) USING sees_all;
+    FOR r IN SELECT * FROM xray._fleet_reachable() LOOP
+        BEGIN
+            RETURN QUERY EXECUTE format('SELECT %L::text, %s FROM %I.node_lock_graph g', r.name, cols, r.schema_name) USING sees_all;
+        EXCEPTION WHEN query_canceled THEN
+            RAISE;
+        WHEN OTHERS THEN
+            node := r.name; kind := 'unreachable'; waiting_pid := NULL; waiting_user := NULL; waiting_query := NULL;
+            blocking_pid := NULL; blocking_user := NULL; blocking_query := NULL; object := NULL; waiting_mode := NULL;
+            blocking_mode := NULL; wait_duration := NULL; detail := SQLERRM;
+            RETURN NEXT; -- it stopped answering meanwhile
+        END;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION xray.fleet_lock_graph() IS 'pg_xray: each fleet node''s blocking graph now (lock waits, WAL replay waits, recovery-conflict cancellations), node = ''local'' for this server';
+REVOKE ALL ON FUNCTION xray.fleet_lock_graph() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION xray.fleet_lock_graph() TO pg_read_all_stats;

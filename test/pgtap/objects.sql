@@ -246,6 +246,9 @@ SELECT is((SELECT string_agg(node || ' ' || reachable || ' ' || role, ', ') FROM
           'no node registered: fleet_status is this server');
 SELECT is(xray.histogram_quantile('{10,20}', '{1,1}', 0.5) < xray.histogram_quantile('{10,20}', '{1,1}', 1.0), true,
           'histogram_quantile: the median below the maximum');
+SELECT has_view('xray', 'node_lock_graph', 'view xray.node_lock_graph (a node''s blocking graph)');
+SELECT has_function('xray', 'fleet_lock_graph', ARRAY[]::text[], 'xray.fleet_lock_graph()');
+SELECT is((SELECT count(*)::int FROM xray.fleet_lock_graph() WHERE node <> 'local'), 0, 'fleet_lock_graph without nodes: this server only');
 SELECT col_not_null('xray', 'snapshots', 'node', 'every snapshot is of a node');
 SELECT col_default_is('xray', 'snapshots', 'node', 'local', 'snapshots are of this server by default');
 SELECT has_column('xray', 'snapshots_summary', 'node', 'snapshots_summary names the node');

@@ -70,6 +70,9 @@ SELECT ok(NOT has_table_privilege('xray_tap_user', 'xray.' || v, 'SELECT'), 'xra
   FROM unnest(ARRAY['node_waits', 'node_lock_incidents', 'node_lock_samples']) v;
 SELECT ok(has_table_privilege('xray_tap_monitor', 'xray.' || v, 'SELECT'), 'pg_read_all_stats reads xray.' || v)
   FROM unnest(ARRAY['node_databases', 'node_tables', 'node_indexes', 'node_waits', 'node_lock_incidents', 'node_lock_samples']) v;
+SELECT ok(NOT has_table_privilege('xray_tap_user', 'xray.node_lock_graph', 'SELECT'), 'node_lock_graph is not public');
+SELECT ok(NOT has_function_privilege('xray_tap_user', 'xray.fleet_lock_graph()', 'EXECUTE'), 'fleet_lock_graph is not public');
+SELECT ok(has_function_privilege('xray_tap_monitor', 'xray.fleet_lock_graph()', 'EXECUTE'), 'pg_read_all_stats runs fleet_lock_graph');
 SELECT ok(NOT has_function_privilege('xray_tap_user', 'xray._snapshot_node(bigint, bigint, timestamptz, text, integer, integer)', 'EXECUTE'),
           '_snapshot_node is revoked from PUBLIC');
 SELECT ok(NOT has_function_privilege('xray_tap_monitor', 'xray.add_node(text, text)', 'EXECUTE'), 'add_node is not for monitoring roles');

@@ -2,7 +2,7 @@
 # over postgres_fdw foreign servers, their statements in the fleet views (summed,
 # percentiles merged from the histograms), an index scanned on one standby only is
 # not unused, a stopped standby leaves the views answering and shows unreachable,
-# each standby's history in the snapshots, replica lag and unreachable-node alerts and metrics, errors with SQLSTATEs, hostile names, and what a plain role may not see or do.
+# each node's lock graph (WAL replay waits, recovery conflicts), each standby's history in the snapshots, replica lag and unreachable-node alerts and metrics, errors with SQLSTATEs, hostile names, and what a plain role may not see or do.
 source "$(dirname "$0")/tap_lib.sh"
 port=$(free_port 56800)
 dir="$XRAY_TMP/tap/fleet_primary"
@@ -20,6 +20,7 @@ for s in s1 s2; do
 	as_pg pg_basebackup -h /tmp -p "$port" -D "$sdir" -R -X stream -c fast >/dev/null 2>&1
 	sed -i "s/^port = .*/port = ${sport[$s]}/" "$sdir/postgresql.conf"
 	echo "cluster_name = '$s'" >>"$sdir/postgresql.conf"
+	echo "max_standby_streaming_delay = 4s" >>"$sdir/postgresql.conf"
 	rm -f "$sdir/postmaster.pid"
 	as_pg pg_ctl -D "$sdir" -l "$sdir/server.log" -w start >/dev/null
 	XRAY_STARTED+=("$sdir")
@@ -118,6 +119,34 @@ is "$(q "$port" "SELECT string_agg(l, ',' ORDER BY l) FROM regexp_split_to_table
 	'pg_xray_fleet_node_up{node="s1"} 1,pg_xray_fleet_node_up{node="s2"} 1' "metrics: each node up"
 ok "$(q "$port" "SELECT count(*) = 2 FROM regexp_split_to_table(xray.metrics(0), E'\n') l WHERE l LIKE 'pg_xray_replica_replay_lag_seconds{standby=%,state=\"streaming\"} %'")" \
 	"metrics: the replay lag of each streaming standby"
+
+# locks per node: on s1 a reader holds fl, the primary takes an ACCESS EXCLUSIVE lock on
+# it; WAL replay on s1 waits for the reader (then cancels it after 4 s), a second reader
+# waits behind replay
+psql_at "${sport[s1]}" -c "BEGIN" -c "SELECT count(*) FROM fl WHERE id = 1" -c "SELECT pg_sleep(10)" -c "COMMIT" >/dev/null 2>&1 &
+reader=$!
+sleep 0.5
+psql_at "$port" -c "BEGIN" -c "LOCK TABLE fl IN ACCESS EXCLUSIVE MODE" -c "COMMIT" >/dev/null
+psql_at "${sport[s1]}" -c "SELECT count(*) FROM fl WHERE id = 2" >/dev/null 2>&1 &
+second=$!
+graph=""
+for i in $(seq 1 30); do
+	graph=$(q "$port" "SELECT string_agg(format('%s %s %s -> %s (%s)', node, kind, waiting_query, blocking_query, waiting_mode), '; ' ORDER BY waiting_query)
+	                   FROM xray.fleet_lock_graph() WHERE node = 's1' AND kind = 'lock'")
+	[[ $graph == *"SELECT count(*) FROM fl WHERE id = 2 -> WAL replay"* ]] && break
+	sleep 0.1
+done
+is "$graph" "s1 lock SELECT count(*) FROM fl WHERE id = 2 -> WAL replay (startup process) (AccessShareLock); s1 lock WAL replay (startup process) -> SELECT pg_sleep(10) (AccessExclusiveLock)" \
+	"fleet_lock_graph: on the standby, WAL replay waits for a reader and a second reader waits for replay"
+is "$(q "$port" "SELECT count(*) FROM xray.fleet_lock_graph() WHERE node IN ('local', 's2') AND kind = 'lock'")" "0" \
+	"... and the other nodes have no waits"
+wait $reader $second
+conflicts=$(q "$port" "SELECT detail FROM xray.fleet_lock_graph() WHERE node = 's1' AND kind = 'recovery_conflicts'")
+ok "$([[ $conflicts == "queries cancelled by recovery conflicts in database postgres: lock 1,"* ]] && echo t)" \
+	"fleet_lock_graph: the reader cancelled by the recovery conflict ($conflicts)"
+psql_at "$port" -c "CREATE ROLE fleet_locks LOGIN" >/dev/null
+is "$(psql_at "$port" -c "SET ROLE fleet_locks" -c "SELECT * FROM xray.fleet_lock_graph()" 2>&1 | grep -o 'permission denied' | head -1)" "permission denied" \
+	"a plain role: fleet_lock_graph is denied"
 
 # a standby stops: the views answer without it, fleet_status says why
 pg_stop "$XRAY_TMP/tap/fleet_s2" immediate
