@@ -122,10 +122,11 @@ FROM r CROSS JOIN LATERAL (
     WHERE r.metric = 'xid_age_ratio' AND d.datallowconn
       AND age(d.datfrozenxid)::float8 / current_setting('autovacuum_freeze_max_age')::float8 > r.threshold
     UNION ALL
-    SELECT format('queryid %s', p.queryid), p.slowdown::float8,
+    -- (on every node of the fleet: a standby's own plans)
+    SELECT format('queryid %s', p.queryid) || CASE WHEN p.node <> 'local' THEN format(' on %s', p.node) ELSE '' END, p.slowdown::float8,
            format('plan changed at %s: mean %s ms -> %s ms%s', to_char(p.changed_at, 'YYYY-MM-DD HH24:MI:SS'),
                   round(p.old_mean_ms::numeric, 2), round(p.new_mean_ms::numeric, 2), coalesce('; ' || p.likely_cause, ''))
-    FROM xray.plan_regressions(0) p
+    FROM xray._plan_regressions(0, EXISTS (SELECT 1 FROM xray.nodes x WHERE x.enabled)) p
     WHERE r.metric = 'plan_regression_slowdown' AND p.slowdown >= r.threshold
     UNION ALL
     SELECT format('index %s', o.index_name), o.mean_after_ms / o.mean_before_ms,

@@ -286,11 +286,11 @@ GRANT SELECT ON xray.settings_advice TO pg_read_all_stats;
 -- come from sampled executions (xray.predicates() relations) or the plan texts.
 CREATE VIEW xray.cache_candidates AS
 WITH st AS (
-    SELECT s.dbid, s.queryid, min(s.query) AS query, sum(s.calls) AS calls, sum(s.total_exec_time) AS total_ms,
-           min(s.first_seen) AS first_seen
-    FROM xray._statements() s
-    WHERE s.queryid IS NOT NULL AND s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-    GROUP BY s.dbid, s.queryid
+    SELECT (f.s).dbid, (f.s).queryid, min((f.s).query) AS query, sum((f.s).calls) AS calls, sum((f.s).total_exec_time) AS total_ms,
+           min((f.s).first_seen) AS first_seen, array_agg(DISTINCT f.node ORDER BY f.node) AS nodes
+    FROM xray._fleet_statements() f
+    WHERE (f.s).queryid IS NOT NULL AND (f.s).dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+    GROUP BY 1, 2
 ),
 ro AS (
     SELECT st.*, st.calls / greatest(extract(epoch FROM clock_timestamp() - st.first_seen) / 60, 1) AS calls_per_minute,
@@ -306,11 +306,12 @@ read_tables AS (
     UNION
     -- "Seq Scan on public.t", "Index Scan using i on t": a (qualified, maybe quoted) name only,
     -- so that to_regclass never sees text that is not a name
-    SELECT pl.queryid, to_regclass(m[1])
-    FROM xray.plans() pl,
-         regexp_matches(pl.plan, ' on ((?:"(?:[^"]|"")+"|[[:alpha:]_][[:alnum:]_$]*)(?:\.(?:"(?:[^"]|"")+"|[[:alpha:]_][[:alnum:]_$]*))?)', 'g') m
-    WHERE pl.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-      AND pl.queryid IN (SELECT queryid FROM ro) AND to_regclass(m[1]) IS NOT NULL
+    -- (the plans of every node of the fleet: a statement only the standbys run)
+    SELECT (pl.p).queryid, to_regclass(m[1])
+    FROM xray._fleet_plans() pl,
+         regexp_matches((pl.p).plan, ' on ((?:"(?:[^"]|"")+"|[[:alpha:]_][[:alnum:]_$]*)(?:\.(?:"(?:[^"]|"")+"|[[:alpha:]_][[:alnum:]_$]*))?)', 'g') m
+    WHERE (pl.p).dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+      AND (pl.p).queryid IN (SELECT queryid FROM ro) AND to_regclass(m[1]) IS NOT NULL
 ),
 rels AS (
     SELECT ro.queryid, c.oid AS relid
@@ -342,12 +343,13 @@ SELECT ro.queryid, ro.query, round(ro.calls_per_minute::numeric, 1) AS calls_per
                         CASE WHEN ch.changes_per_minute < 1 THEN '0 * * * *' ELSE '*/5 * * * *' END,
                         format('REFRESH MATERIALIZED VIEW %I', 'xray_mv_' || replace(ro.queryid::text, '-', 'n')))
             ELSE format('cache the results in the application, keyed by the statement''s parameters, and invalidate them on writes to %s',
-                        array_to_string(ch.tables, ', ')) END AS suggestion
+                        array_to_string(ch.tables, ', ')) END AS suggestion,
+       ro.nodes
 FROM ro JOIN changes ch ON ch.queryid = ro.queryid
 WHERE ch.changes_per_minute < 0.1 * ro.calls_per_minute
   AND ro.calls_per_minute * ro.mean_ms >= 1
 ORDER BY ms_saved_per_minute DESC;
-COMMENT ON VIEW xray.cache_candidates IS 'pg_xray: read-only statements called often on tables that change rarely, with the tables to invalidate on, the hit ratio and time a cache would save';
+COMMENT ON VIEW xray.cache_candidates IS 'pg_xray: read-only statements called often (on any node of the fleet) on tables that change rarely, with the tables to invalidate on, the hit ratio and time a cache would save, and the nodes that ran them';
 -- it reads the sampled scans (xray.predicates()): for pg_read_all_stats, like xray.plans
 REVOKE ALL ON xray.cache_candidates FROM PUBLIC;
 GRANT SELECT ON xray.cache_candidates TO pg_read_all_stats;
@@ -391,16 +393,18 @@ GRANT EXECUTE ON FUNCTION xray.repeats() TO pg_read_all_stats;
 
 -- Plan findings (from statement statistics, sampled scans and plan nodes, repeats) ----------------
 CREATE VIEW xray.plan_findings AS
+-- the statement statistics and plans of every node of the fleet (this server alone when
+-- no node is registered); the sampled scans, plan nodes and repeats are this server's
 WITH st AS (
-    SELECT s.dbid, s.queryid, min(s.query) AS query, sum(s.calls) AS calls, sum(s.plans) AS plans,
-           sum(s.total_exec_time) AS exec_ms, sum(s.total_plan_time) AS plan_ms,
-           sum(s.temp_blks_written) AS temp_blks
-    FROM xray._statements() s
-    WHERE s.queryid IS NOT NULL AND s.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-    GROUP BY s.dbid, s.queryid
+    SELECT (f.s).dbid, (f.s).queryid, min((f.s).query) AS query, sum((f.s).calls) AS calls, sum((f.s).plans) AS plans,
+           sum((f.s).total_exec_time) AS exec_ms, sum((f.s).total_plan_time) AS plan_ms,
+           sum((f.s).temp_blks_written) AS temp_blks, array_agg(DISTINCT f.node ORDER BY f.node) AS nodes
+    FROM xray._fleet_statements() f
+    WHERE (f.s).queryid IS NOT NULL AND (f.s).dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+    GROUP BY 1, 2
 ),
 -- the plans and the sampled scans, each copied out of shared memory once
-pl AS (SELECT * FROM xray.plans() p WHERE p.dbid = (SELECT oid FROM pg_database WHERE datname = current_database())),
+pl AS (SELECT (f.p).* FROM xray._fleet_plans() f WHERE (f.p).dbid = (SELECT oid FROM pg_database WHERE datname = current_database())),
 preds AS (SELECT * FROM xray.predicates()),
 lastplan AS (
     SELECT DISTINCT ON (p.queryid) p.queryid, p.planid, p.plan
@@ -420,7 +424,8 @@ kinds AS (
            (array_agg(p.planid ORDER BY p.calls DESC))[1] AS planid
     FROM pl p
     GROUP BY 1, 2
-)
+),
+found AS (
 -- a sequential scan of a large table that keeps few of the rows it reads
 SELECT st.queryid, lp.planid, 'seq_scan_few_rows'::text AS finding, 'warning'::text AS severity,
        format('sequential scans of %s (%s rows) returned %s rows per run and discarded %s (%s%% of what they read), over %s sampled runs',
@@ -587,8 +592,11 @@ FROM st JOIN xray.repeats() r ON r.queryid = st.queryid
 LEFT JOIN lastplan lp ON lp.queryid = st.queryid
 -- (values are counted over the first 64 executions of a burst)
 WHERE (r.transactions > 0 AND 2 * r.values_per_transaction >= least(r.max_per_transaction, 64))
-   OR (r.runs > 0 AND 2 * r.values_per_run >= least(r.max_per_run, 64));
-COMMENT ON VIEW xray.plan_findings IS 'pg_xray: plan inefficiencies with their evidence and a suggestion: sequential scans of large tables, row misestimates, functions on indexed columns, planning time, spills, hash joins in batches, nested loops over large inputs, deep OFFSETs, slow generic plans, N+1 repeats';
+   OR (r.runs > 0 AND 2 * r.values_per_run >= least(r.max_per_run, 64))
+)
+SELECT f.queryid, f.planid, f.finding, f.severity, f.evidence, f.suggestion, f.query, st.nodes
+FROM found f JOIN st ON st.queryid = f.queryid;
+COMMENT ON VIEW xray.plan_findings IS 'pg_xray: plan inefficiencies with their evidence and a suggestion: sequential scans of large tables, row misestimates, functions on indexed columns, planning time, spills, hash joins in batches, nested loops over large inputs, deep OFFSETs, slow generic plans, N+1 repeats; with the nodes of the fleet whose statistics show them';
 -- it reads the sampled scans (xray.predicates()): for pg_read_all_stats, like xray.plans
 REVOKE ALL ON xray.plan_findings FROM PUBLIC;
 GRANT SELECT ON xray.plan_findings TO pg_read_all_stats;

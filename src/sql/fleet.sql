@@ -47,6 +47,22 @@ CREATE VIEW xray.node_histograms AS SELECT * FROM xray.statement_histograms();
 COMMENT ON VIEW xray.node_histograms IS 'pg_xray: the latency histograms of this server''s statements (read by the fleet views)';
 GRANT SELECT ON xray.node_histograms TO PUBLIC;
 
+-- the statement texts kept with their constants (the values a statement ran with: for
+-- pg_read_all_stats only, as other roles' queries in pg_stat_activity), so that the
+-- primary's advisor plans a standby's statements as they ran there
+CREATE FUNCTION xray.statement_samples(
+    OUT queryid bigint, OUT sample text, OUT const_at integer[], OUT const_len integer[], OUT differed integer[], OUT runs bigint)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'xray_statement_samples'
+LANGUAGE C STRICT VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION xray.statement_samples() IS 'pg_xray: each statement of this database kept as it ran, with its constants (where each stands, in how many compared runs it differed)';
+REVOKE ALL ON FUNCTION xray.statement_samples() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION xray.statement_samples() TO pg_read_all_stats;
+
+CREATE VIEW xray.node_samples AS SELECT * FROM xray.statement_samples();
+COMMENT ON VIEW xray.node_samples IS 'pg_xray: the statement texts this server kept with their constants (read by the fleet''s advisor)';
+GRANT SELECT ON xray.node_samples TO pg_read_all_stats;
+
 CREATE TABLE xray.nodes (
     name text PRIMARY KEY CHECK (name <> '' AND pg_catalog.lower(name) <> 'local' AND pg_catalog.length(name) <= 63),
     server name NOT NULL,
@@ -97,7 +113,7 @@ BEGIN
     -- reads the node's definitions: it must answer now
     EXECUTE format('IMPORT FOREIGN SCHEMA xray LIMIT TO (statements, node_histograms, node_index_usage, node_self, '
                    'plans, node_databases, node_tables, node_indexes, node_waits, node_lock_incidents, node_lock_samples, '
-                   'node_lock_graph) '
+                   'node_lock_graph, node_samples) '
                    'FROM SERVER %I INTO %I', server, sch);
     EXECUTE format('GRANT USAGE ON SCHEMA %I TO pg_read_all_stats', sch);
     EXECUTE format('GRANT SELECT ON ALL TABLES IN SCHEMA %I TO pg_read_all_stats', sch);
@@ -148,30 +164,44 @@ COMMENT ON FUNCTION xray.discover_nodes() IS 'pg_xray: the standbys in pg_stat_r
 REVOKE ALL ON FUNCTION xray.discover_nodes() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION xray.discover_nodes() TO pg_monitor;
 
--- the nodes that answer a probe now (the fleet views read those only)
-CREATE FUNCTION xray._fleet_reachable(OUT name text, OUT schema_name text)
+-- every enabled node, probed now: 'up', 'down' (it does not answer) or 'self' (this
+-- server itself: a promoted standby still lists itself, a standby reads the primary's
+-- list; the same postmaster start time)
+CREATE FUNCTION xray._fleet_probe(OUT name text, OUT schema_name text, OUT state text)
 RETURNS SETOF record
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     n record;
+    started timestamptz;
 BEGIN
     FOR n IN SELECT x.name FROM xray.nodes x WHERE x.enabled ORDER BY x.name LOOP
+        name := n.name;
+        schema_name := xray._node_schema(n.name);
         BEGIN
-            EXECUTE format('SELECT 1 FROM %I.node_self', xray._node_schema(n.name));
-            name := n.name;
-            schema_name := xray._node_schema(n.name);
-            RETURN NEXT;
+            EXECUTE format('SELECT t.started_at FROM %I.node_self t', schema_name) INTO started;
+            state := CASE WHEN started = pg_postmaster_start_time() THEN 'self' ELSE 'up' END;
         EXCEPTION WHEN query_canceled THEN
             RAISE;
         WHEN OTHERS THEN
-            NULL; -- unreachable: xray.fleet_status says why
+            state := 'down'; -- xray.fleet_status says why
         END;
+        RETURN NEXT;
     END LOOP;
 END
 $$;
-COMMENT ON FUNCTION xray._fleet_reachable() IS 'pg_xray: the enabled fleet nodes that answer now';
+COMMENT ON FUNCTION xray._fleet_probe() IS 'pg_xray: the enabled fleet nodes, probed now: up, down, or self (this server)';
+
+-- the nodes that answer a probe now, this server left out (the fleet views read those only)
+CREATE FUNCTION xray._fleet_reachable(OUT name text, OUT schema_name text)
+RETURNS SETOF record
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+    SELECT p.name, p.schema_name FROM xray._fleet_probe() p WHERE p.state = 'up';
+END;
+COMMENT ON FUNCTION xray._fleet_reachable() IS 'pg_xray: the enabled fleet nodes that answer now (this server left out)';
 
 -- the rows of one of the nodes' views, from every reachable node: one query over
 -- them all (postgres_fdw reads them in parallel when the servers are async_capable),
@@ -186,16 +216,16 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION xray._fleet_sql(text, text) IS 'pg_xray: the query over one view of every reachable fleet node';
 
-CREATE FUNCTION xray._fleet_statements(OUT node text, OUT s xray.statements)
-RETURNS SETOF record
+-- the rows of expr over one of the nodes' views from every reachable node, the node's
+-- name first (called with a column definition list: AS f(node text, ...))
+CREATE FUNCTION xray._fleet_query(rel text, expr text) RETURNS SETOF record
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    q text := xray._fleet_sql('statements', 'ROW(t.*)::xray.statements');
+    q text := xray._fleet_sql(rel, expr);
     r record;
 BEGIN
-    RETURN QUERY SELECT 'local'::text, l FROM xray.statements l;
     IF q IS NULL THEN
         RETURN;
     END IF;
@@ -206,16 +236,27 @@ BEGIN
     WHEN OTHERS THEN
         FOR r IN SELECT * FROM xray._fleet_reachable() LOOP
             BEGIN
-                RETURN QUERY EXECUTE format('SELECT %L::text, ROW(t.*)::xray.statements FROM %I.statements t', r.name, r.schema_name);
+                RETURN QUERY EXECUTE format('SELECT %L::text AS node, %s FROM %I.%I t', r.name, expr, r.schema_name, rel);
             EXCEPTION WHEN query_canceled THEN
                 RAISE;
             WHEN OTHERS THEN
-                NULL;
+                NULL; -- it stopped answering meanwhile: left out
             END;
         END LOOP;
     END;
 END
 $$;
+COMMENT ON FUNCTION xray._fleet_query(text, text) IS 'pg_xray: rows of one view of every reachable fleet node, node by node if one fails';
+
+CREATE FUNCTION xray._fleet_statements(OUT node text, OUT s xray.statements)
+RETURNS SETOF record
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+    SELECT 'local'::text, l FROM xray.statements l
+    UNION ALL
+    SELECT f.node, f.s FROM xray._fleet_query('statements', 'ROW(t.*)::xray.statements') AS f(node text, s xray.statements);
+END;
 COMMENT ON FUNCTION xray._fleet_statements() IS 'pg_xray: xray.statements of this server and of every reachable fleet node';
 
 -- xray.fleet_statements: xray.statements' columns with a node column; another role's text
@@ -244,24 +285,14 @@ GRANT SELECT ON xray.fleet_statements TO pg_read_all_stats;
 CREATE FUNCTION xray._fleet_histograms(
     OUT node text, OUT userid oid, OUT dbid oid, OUT toplevel boolean, OUT queryid bigint, OUT buckets integer[], OUT counts bigint[])
 RETURNS SETOF record
-LANGUAGE plpgsql
+LANGUAGE sql
 SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    q text := xray._fleet_sql('node_histograms', 't.userid, t.dbid, t.toplevel, t.queryid, t.buckets, t.counts');
-BEGIN
-    RETURN QUERY SELECT 'local'::text, h.userid, h.dbid, h.toplevel, h.queryid, h.buckets, h.counts FROM xray.statement_histograms() h;
-    IF q IS NOT NULL THEN
-        BEGIN
-            RETURN QUERY EXECUTE q;
-        EXCEPTION WHEN query_canceled THEN
-            RAISE;
-        WHEN OTHERS THEN
-            NULL; -- a node failed meanwhile: its percentiles are left out of the merge
-        END;
-    END IF;
-END
-$$;
+BEGIN ATOMIC
+    SELECT 'local'::text, h.userid, h.dbid, h.toplevel, h.queryid, h.buckets, h.counts FROM xray.statement_histograms() h
+    UNION ALL
+    SELECT * FROM xray._fleet_query('node_histograms', 't.userid, t.dbid, t.toplevel, t.queryid, t.buckets, t.counts')
+        AS f(node text, userid oid, dbid oid, toplevel boolean, queryid bigint, buckets integer[], counts bigint[]);
+END;
 COMMENT ON FUNCTION xray._fleet_histograms() IS 'pg_xray: the latency histograms of this server and of every reachable fleet node';
 
 CREATE VIEW xray.fleet_statements_merged AS
@@ -296,6 +327,36 @@ GROUP BY s.userid, s.dbid, s.toplevel, s.queryid;
 COMMENT ON VIEW xray.fleet_statements_merged IS 'pg_xray: each statement summed over the fleet''s nodes, p95/p99 from the merged latency histograms';
 GRANT SELECT ON xray.fleet_statements_merged TO pg_read_all_stats;
 
+-- xray.plans of this server and of every reachable node (xray.plan_findings,
+-- xray.cache_candidates and xray.fleet_plan_regressions read the fleet's plans)
+CREATE FUNCTION xray._fleet_plans(OUT node text, OUT p xray.plans)
+RETURNS SETOF record
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+    SELECT 'local'::text, l FROM xray.plans l
+    UNION ALL
+    SELECT f.node, f.p FROM xray._fleet_query('plans', 'ROW(t.*)::xray.plans') AS f(node text, p xray.plans);
+END;
+COMMENT ON FUNCTION xray._fleet_plans() IS 'pg_xray: xray.plans of this server and of every reachable fleet node';
+REVOKE ALL ON FUNCTION xray._fleet_plans() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION xray._fleet_plans() TO pg_read_all_stats;
+
+-- the statement samples (texts with their constants) of every reachable node, for the
+-- advisor on this server (its own are read from shared memory)
+CREATE FUNCTION xray._fleet_samples(
+    OUT node text, OUT queryid bigint, OUT sample text, OUT const_at integer[], OUT const_len integer[], OUT differed integer[], OUT runs bigint)
+RETURNS SETOF record
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+    SELECT * FROM xray._fleet_query('node_samples', 't.queryid, t.sample, t.const_at, t.const_len, t.differed, t.runs')
+        AS f(node text, queryid bigint, sample text, const_at integer[], const_len integer[], differed integer[], runs bigint);
+END;
+COMMENT ON FUNCTION xray._fleet_samples() IS 'pg_xray: the statement samples (with their constants) of every reachable fleet node';
+REVOKE ALL ON FUNCTION xray._fleet_samples() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION xray._fleet_samples() TO pg_read_all_stats;
+
 -- SECURITY DEFINER: xray.index_health (readable by everyone) asks every node whether an index
 -- is scanned there; it reads pg_xray's own view of each node (index names and scan counts,
 -- what pg_stat_user_indexes shows everyone on that node), nothing a user wrote. A node that
@@ -307,13 +368,16 @@ LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    up text[] := ARRAY(SELECT r.name FROM xray._fleet_reachable() r);
     r record;
 BEGIN
     RETURN QUERY SELECT 'local'::text, u.schema_name, u.table_name, u.index_name, u.scans, u.since FROM xray.node_index_usage u;
-    RETURN QUERY SELECT x.name, NULL::text, NULL::text, NULL::text, NULL::bigint, NULL::timestamptz
-                 FROM xray.nodes x WHERE x.enabled AND x.name <> ALL (up) ORDER BY x.name;
-    FOR r IN SELECT x.name FROM xray.nodes x WHERE x.name = ANY (up) ORDER BY x.name LOOP
+    -- (this server listed as a node is read once, as local)
+    FOR r IN SELECT p.name, p.state FROM xray._fleet_probe() p WHERE p.state <> 'self' LOOP
+        IF r.state = 'down' THEN
+            node := r.name; schema_name := NULL; table_name := NULL; index_name := NULL; scans := NULL; since := NULL;
+            RETURN NEXT;
+            CONTINUE;
+        END IF;
         BEGIN
             RETURN QUERY EXECUTE format('SELECT %L::text, t.schema_name, t.table_name, t.index_name, t.scans, t.since FROM %I.node_index_usage t',
                                         r.name, xray._node_schema(r.name));
@@ -357,6 +421,9 @@ BEGIN
             BEGIN
                 EXECUTE format('SELECT * FROM %I.node_self', xray._node_schema(n.name)) INTO s;
                 reachable := true;
+                IF s.started_at = pg_postmaster_start_time() THEN
+                    last_error := 'this server itself: read as node local, left out of the fleet views';
+                END IF;
                 role := CASE WHEN s.in_recovery THEN 'standby' ELSE 'primary' END;
                 replay_lag := s.replay_lag; wal_lsn := s.wal_lsn; xray_version := s.xray_version;
                 server_version := s.server_version;

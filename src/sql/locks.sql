@@ -424,8 +424,12 @@ DECLARE
                  'g.object, g.waiting_mode, g.blocking_mode, g.wait_duration, g.detail';
 BEGIN
     RETURN QUERY EXECUTE format('SELECT %L::text, %s FROM xray.node_lock_graph g', 'local', cols) USING sees_all;
-    FOR r IN SELECT * FROM xray._fleet_reachable() LOOP
+    -- (this server listed as a node is shown once, as local)
+    FOR r IN SELECT * FROM xray._fleet_probe() p WHERE p.state <> 'self' LOOP
         BEGIN
+            IF r.state = 'down' THEN
+                RAISE EXCEPTION 'does not answer (see xray.fleet_status)';
+            END IF;
             RETURN QUERY EXECUTE format('SELECT %L::text, %s FROM %I.node_lock_graph g', r.name, cols, r.schema_name) USING sees_all;
         EXCEPTION WHEN query_canceled THEN
             RAISE;
@@ -433,7 +437,7 @@ BEGIN
             node := r.name; kind := 'unreachable'; waiting_pid := NULL; waiting_user := NULL; waiting_query := NULL;
             blocking_pid := NULL; blocking_user := NULL; blocking_query := NULL; object := NULL; waiting_mode := NULL;
             blocking_mode := NULL; wait_duration := NULL; detail := SQLERRM;
-            RETURN NEXT; -- it stopped answering meanwhile
+            RETURN NEXT;
         END;
     END LOOP;
 END

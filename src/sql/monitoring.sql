@@ -318,7 +318,85 @@ GRANT EXECUTE ON FUNCTION xray.compare(bigint, bigint) TO pg_read_all_stats;
 
 -- Plan regressions -----------------------------------------------------------------------
 -- A statement whose newest plan is slower than the plan before it (mean and p95
--- beyond the threshold), with both plans and the likely cause.
+-- beyond the threshold), with both plans and the likely cause: on this server, or
+-- on each node of the fleet (plans of a node compared with that node's only).
+CREATE FUNCTION xray._plan_regressions(threshold double precision, fleet boolean)
+RETURNS TABLE (node text, queryid bigint, query text, changed_at timestamptz, old_planid bigint, new_planid bigint,
+               old_calls bigint, new_calls bigint, old_mean_ms double precision, new_mean_ms double precision,
+               old_p95_ms double precision, new_p95_ms double precision, slowdown numeric,
+               likely_cause text, old_plan text, new_plan text)
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    db oid := (SELECT d.oid FROM pg_database d WHERE d.datname = current_database());
+BEGIN
+    IF threshold IS NULL OR threshold < 0 THEN
+        RAISE EXCEPTION 'threshold must be a non-negative fraction' USING ERRCODE = '22023';
+    END IF;
+    RETURN QUERY
+    WITH pl AS (
+        SELECT 'local'::text AS node, l.* FROM xray.plans() l WHERE NOT coalesce(fleet, false)
+        UNION ALL
+        SELECT f.node, (f.p).* FROM xray._fleet_plans() f WHERE coalesce(fleet, false)
+    ),
+    p AS (
+        SELECT pl.*, row_number() OVER (PARTITION BY pl.node, pl.dbid, pl.queryid ORDER BY pl.first_seen DESC) AS age_rank
+        FROM pl
+        WHERE pl.dbid = db AND pl.calls > 0
+    ),
+    texts AS (
+        SELECT 'local'::text AS node, t.queryid, t.query FROM xray.statement_texts t WHERE NOT coalesce(fleet, false) AND t.dbid = db
+        UNION ALL
+        (SELECT DISTINCT ON (fs.node, fs.queryid) fs.node, fs.queryid, fs.query
+         FROM xray.fleet_statements fs
+         WHERE coalesce(fleet, false) AND fs.dbid = db AND fs.queryid IS NOT NULL
+         ORDER BY fs.node, fs.queryid, fs.calls DESC)
+    ),
+    pairs AS (
+        SELECT n.node, n.queryid, n.first_seen AS changed_at, o.planid AS old_planid, n.planid AS new_planid,
+               o.calls AS old_calls, n.calls AS new_calls, o.mean_exec_time AS old_mean, n.mean_exec_time AS new_mean,
+               o.p95_exec_time AS old_p95, n.p95_exec_time AS new_p95, o.plan AS old_plan, n.plan AS new_plan,
+               o.first_seen AS old_first_seen
+        FROM p n JOIN p o ON o.node = n.node AND o.dbid = n.dbid AND o.queryid = n.queryid AND o.age_rank = 2
+        WHERE n.age_rank = 1
+          AND n.mean_exec_time > o.mean_exec_time * (1 + threshold)
+          AND n.p95_exec_time > o.p95_exec_time * (1 + threshold)
+          AND n.mean_exec_time - o.mean_exec_time >= 0.1
+    )
+    SELECT r.node, r.queryid, t.query,
+           r.changed_at, r.old_planid, r.new_planid, r.old_calls, r.new_calls, r.old_mean, r.new_mean, r.old_p95, r.new_p95,
+           round((r.new_mean / nullif(r.old_mean, 0))::numeric, 1),
+           nullif(concat_ws('; ',
+               -- an index the old plan used is gone (the catalog is the same on a physical standby)
+               (SELECT string_agg(format('index %s used by the old plan no longer exists', m[1]), '; ')
+                FROM regexp_matches(r.old_plan, '(?:using|Bitmap Index Scan on) (\S+)', 'g') m
+                WHERE to_regclass(m[1]) IS NULL AND position(m[1] IN r.new_plan) = 0),
+               -- an index only the new plan uses
+               (SELECT string_agg(format('the new plan uses index %s', m[1]), '; ')
+                FROM regexp_matches(r.new_plan, '(?:using|Bitmap Index Scan on) (\S+)', 'g') m
+                WHERE position(m[1] IN r.old_plan) = 0),
+               -- statistics refreshed between the plans (ANALYZE runs on the primary; a standby replays it)
+               (SELECT string_agg(format('statistics of %s refreshed at %s', st.relid::regclass,
+                                         to_char(greatest(st.last_analyze, st.last_autoanalyze), 'YYYY-MM-DD HH24:MI:SS')), '; ')
+                FROM pg_stat_user_tables st
+                WHERE greatest(st.last_analyze, st.last_autoanalyze) > r.old_first_seen
+                  AND greatest(st.last_analyze, st.last_autoanalyze) <= r.changed_at
+                  AND (position(st.relname IN r.new_plan) > 0 OR position(st.relname IN r.old_plan) > 0)),
+               -- planner settings that differ from their defaults now (this server's)
+               (SELECT 'planner settings changed from their defaults: ' || string_agg(format('%s = %s', s.name, s.setting), ', ')
+                FROM pg_settings s
+                WHERE r.node = 'local' AND s.category LIKE 'Query Tuning%' AND s.source NOT IN ('default', 'override')
+                  AND s.setting IS DISTINCT FROM s.boot_val)), ''),
+           r.old_plan, r.new_plan
+    FROM pairs r
+    LEFT JOIN texts t ON t.node = r.node AND t.queryid = r.queryid
+    ORDER BY r.new_mean * r.new_calls DESC;
+END $$;
+COMMENT ON FUNCTION xray._plan_regressions(double precision, boolean) IS 'pg_xray: plan regressions of this server, or of every node of the fleet';
+REVOKE ALL ON FUNCTION xray._plan_regressions(double precision, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION xray._plan_regressions(double precision, boolean) TO pg_read_all_stats;
+
 CREATE FUNCTION xray.plan_regressions(threshold double precision DEFAULT 0.5)
 RETURNS TABLE (queryid bigint, query text, changed_at timestamptz, old_planid bigint, new_planid bigint,
                old_calls bigint, new_calls bigint, old_mean_ms double precision, new_mean_ms double precision,
@@ -328,59 +406,32 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF threshold IS NULL OR threshold < 0 THEN
-        RAISE EXCEPTION 'threshold must be a non-negative fraction' USING ERRCODE = '22023';
-    END IF;
     RETURN QUERY
-    WITH p AS (
-        SELECT pl.*, row_number() OVER (PARTITION BY pl.dbid, pl.queryid ORDER BY pl.first_seen DESC) AS age_rank
-        FROM xray.plans() pl
-        WHERE pl.dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND pl.calls > 0
-    ),
-    pairs AS (
-        SELECT n.queryid, n.first_seen AS changed_at, o.planid AS old_planid, n.planid AS new_planid,
-               o.calls AS old_calls, n.calls AS new_calls, o.mean_exec_time AS old_mean, n.mean_exec_time AS new_mean,
-               o.p95_exec_time AS old_p95, n.p95_exec_time AS new_p95, o.plan AS old_plan, n.plan AS new_plan,
-               o.first_seen AS old_first_seen
-        FROM p n JOIN p o ON o.dbid = n.dbid AND o.queryid = n.queryid AND o.age_rank = 2
-        WHERE n.age_rank = 1
-          AND n.mean_exec_time > o.mean_exec_time * (1 + threshold)
-          AND n.p95_exec_time > o.p95_exec_time * (1 + threshold)
-          AND n.mean_exec_time - o.mean_exec_time >= 0.1
-    )
-    SELECT r.queryid, t.query,
-           r.changed_at, r.old_planid, r.new_planid, r.old_calls, r.new_calls, r.old_mean, r.new_mean, r.old_p95, r.new_p95,
-           round((r.new_mean / nullif(r.old_mean, 0))::numeric, 1),
-           nullif(concat_ws('; ',
-               -- an index the old plan used is gone
-               (SELECT string_agg(format('index %s used by the old plan no longer exists', m[1]), '; ')
-                FROM regexp_matches(r.old_plan, 'using (\S+)', 'g') m
-                WHERE to_regclass(m[1]) IS NULL AND position(m[1] IN r.new_plan) = 0),
-               -- an index only the new plan uses
-               (SELECT string_agg(format('the new plan uses index %s', m[1]), '; ')
-                FROM regexp_matches(r.new_plan, 'using (\S+)', 'g') m
-                WHERE position(m[1] IN r.old_plan) = 0),
-               -- statistics refreshed between the plans
-               (SELECT string_agg(format('statistics of %s refreshed at %s', st.relid::regclass,
-                                         to_char(greatest(st.last_analyze, st.last_autoanalyze), 'YYYY-MM-DD HH24:MI:SS')), '; ')
-                FROM pg_stat_user_tables st
-                WHERE greatest(st.last_analyze, st.last_autoanalyze) > r.old_first_seen
-                  AND greatest(st.last_analyze, st.last_autoanalyze) <= r.changed_at
-                  AND (position(st.relname IN r.new_plan) > 0 OR position(st.relname IN r.old_plan) > 0)),
-               -- planner settings that differ from their defaults now
-               (SELECT 'planner settings changed from their defaults: ' || string_agg(format('%s = %s', s.name, s.setting), ', ')
-                FROM pg_settings s
-                WHERE s.category LIKE 'Query Tuning%' AND s.source NOT IN ('default', 'override')
-                  AND s.setting IS DISTINCT FROM s.boot_val)), ''),
-           r.old_plan, r.new_plan
-    FROM pairs r
-    LEFT JOIN xray.statement_texts t
-      ON t.dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND t.queryid = r.queryid
-    ORDER BY r.new_mean * r.new_calls DESC;
+    SELECT r.queryid, r.query, r.changed_at, r.old_planid, r.new_planid, r.old_calls, r.new_calls, r.old_mean_ms, r.new_mean_ms,
+           r.old_p95_ms, r.new_p95_ms, r.slowdown, r.likely_cause, r.old_plan, r.new_plan
+    FROM xray._plan_regressions(threshold, false) r;
 END $$;
 COMMENT ON FUNCTION xray.plan_regressions(double precision) IS 'pg_xray: statements whose newest plan is slower than the previous one (mean and p95 beyond threshold), with both plans and the likely cause';
 REVOKE ALL ON FUNCTION xray.plan_regressions(double precision) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION xray.plan_regressions(double precision) TO pg_read_all_stats;
+
+CREATE FUNCTION xray.fleet_plan_regressions(threshold double precision DEFAULT 0.5)
+RETURNS TABLE (node text, queryid bigint, query text, changed_at timestamptz, old_planid bigint, new_planid bigint,
+               old_calls bigint, new_calls bigint, old_mean_ms double precision, new_mean_ms double precision,
+               old_p95_ms double precision, new_p95_ms double precision, slowdown numeric,
+               likely_cause text, old_plan text, new_plan text)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+    SELECT * FROM xray._plan_regressions(threshold, true);
+END;
+COMMENT ON FUNCTION xray.fleet_plan_regressions(double precision) IS 'pg_xray: plan regressions on every node of the fleet (node = ''local'' for this server), each node''s plans compared with its own';
+REVOKE ALL ON FUNCTION xray.fleet_plan_regressions(double precision) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION xray.fleet_plan_regressions(double precision) TO pg_read_all_stats;
+CREATE VIEW xray.fleet_plan_regressions AS SELECT * FROM xray.fleet_plan_regressions(0.5);
+COMMENT ON VIEW xray.fleet_plan_regressions IS 'pg_xray: xray.fleet_plan_regressions(0.5): statements whose newest plan on a node is 50 % or more slower than its previous one there';
+REVOKE ALL ON xray.fleet_plan_regressions FROM PUBLIC;
+GRANT SELECT ON xray.fleet_plan_regressions TO pg_read_all_stats;
 CREATE VIEW xray.plan_regressions AS SELECT * FROM xray.plan_regressions(0.5);
 REVOKE ALL ON xray.plan_regressions FROM PUBLIC;
 GRANT SELECT ON xray.plan_regressions TO pg_read_all_stats;

@@ -256,5 +256,22 @@ SELECT has_view('xray', v, 'view xray.' || v || ' (what a snapshot reads of a no
   FROM unnest(ARRAY['node_databases', 'node_tables', 'node_indexes', 'node_waits', 'node_lock_incidents', 'node_lock_samples']) v;
 SELECT is(xray.histogram_quantile('{}', '{}', 0.5), NULL, 'histogram_quantile of no counts: NULL');
 SELECT isnt_strict('xray', 'histogram_quantile', ARRAY['integer[]', 'bigint[]', 'double precision'], 'histogram_quantile handles NULL itself');
+-- 0.7.0: the fleet's samples, plans, regressions and the nodes that are this server (#14)
+SELECT has_view('xray', 'node_samples', 'view xray.node_samples (a server''s statement samples, for the fleet''s advisor)');
+SELECT columns_are('xray', 'node_samples', ARRAY['queryid', 'sample', 'const_at', 'const_len', 'differed', 'runs'], 'xray.node_samples columns');
+SELECT has_view('xray', 'fleet_plan_regressions', 'view xray.fleet_plan_regressions exists');
+SELECT is((SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'xray.fleet_plan_regressions'::regclass AND attnum > 1),
+          (SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute WHERE attrelid = 'xray.plan_regressions'::regclass AND attnum > 0),
+          'xray.fleet_plan_regressions: node, then the columns of xray.plan_regressions');
+SELECT has_function('xray', 'fleet_plan_regressions', ARRAY['double precision'], 'xray.fleet_plan_regressions(threshold)');
+SELECT throws_ok('SELECT * FROM xray.fleet_plan_regressions(-1)', '22023', NULL, 'fleet_plan_regressions: a negative threshold is 22023');
+SELECT throws_ok('SELECT * FROM xray.fleet_plan_regressions(NULL)', '22023', NULL, 'fleet_plan_regressions: a NULL threshold is 22023');
+SELECT is((SELECT count(*)::int FROM xray.fleet_plan_regressions(0) WHERE node <> 'local'), 0, 'fleet_plan_regressions without nodes: this server only');
+SELECT has_column('xray', 'plan_findings', 'nodes', 'plan_findings names the nodes');
+SELECT has_column('xray', 'cache_candidates', 'nodes', 'cache_candidates names the nodes');
+SELECT col_type_is('xray', 'plan_findings', 'nodes', 'text[]', 'plan_findings.nodes is text[]');
+SELECT is((SELECT count(*)::int FROM xray._fleet_probe()), 0, '_fleet_probe without nodes: none');
+SELECT is((SELECT count(*)::int FROM xray._fleet_samples()), 0, '_fleet_samples without nodes: none');
+SELECT is((SELECT count(*)::int FROM xray._fleet_plans() WHERE node <> 'local'), 0, '_fleet_plans without nodes: this server''s');
 SELECT * FROM finish();
 ROLLBACK;

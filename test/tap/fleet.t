@@ -2,7 +2,9 @@
 # over postgres_fdw foreign servers, their statements in the fleet views (summed,
 # percentiles merged from the histograms), an index scanned on one standby only is
 # not unused, a stopped standby leaves the views answering and shows unreachable,
-# each node's lock graph (WAL replay waits, recovery conflicts), each standby's history in the snapshots, replica lag and unreachable-node alerts and metrics, errors with SQLSTATEs, hostile names, and what a plain role may not see or do.
+# each node's lock graph (WAL replay waits, recovery conflicts), each standby's history in the snapshots, replica lag and unreachable-node alerts and metrics, errors with SQLSTATEs, hostile names, and what a plain role may not see or do;
+# the advisor planning a standby's statement with its kept constants, plan findings, caching
+# candidates and plan regressions from the standbys, and a promoted standby.
 source "$(dirname "$0")/tap_lib.sh"
 port=$(free_port 56800)
 dir="$XRAY_TMP/tap/fleet_primary"
@@ -10,7 +12,11 @@ pg_start "$dir" "$port" "wal_level = replica" "max_wal_senders = 6" "max_paralle
 psql_at "$port" -c "CREATE EXTENSION pg_xray" -c "CREATE EXTENSION postgres_fdw" \
 	-c "CREATE TABLE fl (id int PRIMARY KEY, k int, k2 int, pad text)" \
 	-c "INSERT INTO fl SELECT g, g % 5000, g % 7000, md5(g::text) FROM generate_series(1, 200000) g" \
-	-c "CREATE INDEX fl_k2_idx ON fl (k2)" -c "CREATE INDEX fl_never_idx ON fl (pad)" -c "ANALYZE fl" >/dev/null
+	-c "CREATE INDEX fl_k2_idx ON fl (k2)" -c "CREATE INDEX fl_never_idx ON fl (pad)" -c "ANALYZE fl" \
+	-c "CREATE TABLE fla (id int, queue int, state text, pad text)" \
+	-c "INSERT INTO fla SELECT g, g % 20, CASE WHEN g % 50 = 0 THEN 'pending' ELSE 'done' END, repeat('a', 40) FROM generate_series(1, 200000) g" \
+	-c "CREATE TABLE flr (id int, v int, pad text)" -c "INSERT INTO flr SELECT g, g % 1000, md5(g::text) FROM generate_series(1, 100000) g" \
+	-c "CREATE INDEX flr_v_idx ON flr (v)" -c "ANALYZE fla" -c "ANALYZE flr" >/dev/null
 # two standbys, named by cluster_name (their walreceivers' application_name)
 declare -A sport
 for s in s1 s2; do
@@ -67,6 +73,39 @@ ok "$(q "$port" "SELECT count(*) = 1 FROM xray.index_advice WHERE table_name = '
 	"index_advice on the primary: the index of a statement only the standbys ran ($(q "$port" "SELECT string_agg(columns, '; ') FROM xray.index_advice WHERE table_name = 'public.fl'"))"
 is "$(q "$port" "SELECT count(*) FROM xray.index_advice WHERE table_name = 'public.fl' AND reason LIKE '%(40 calls)%'")" "1" \
 	"... weighed by its calls on both standbys (40)"
+
+# ... planned as it ran there: with the constants of the standby's kept sample ('pending'
+# in 38 of 40 runs: a partial index), which the normalized text ($2) cannot give
+for i in $(seq 1 40); do
+	echo "SELECT id FROM fla WHERE queue = $((i % 20)) AND state = '$([ $((i % 20)) = 5 ] && echo failed || echo pending)' ORDER BY id LIMIT 5;"
+done | psql_at "${sport[s1]}" >/dev/null
+ok "$(q "$port" "SELECT count(*) = 1 FROM xray.index_advice WHERE table_name = 'public.fla' AND columns LIKE '%WHERE state = ''pending'''")" \
+	"index_advice: a standby's statement planned with its sample's constants: the partial index ($(q "$port" "SELECT string_agg(columns, '; ') FROM xray.index_advice WHERE table_name = 'public.fla'"); $(q "$port" "SELECT string_agg(array_to_string(differed, ' ') || ' of ' || runs, ',') FROM xray._fleet_samples() WHERE sample LIKE '%fla%'"))"
+is "$(q "$port" "SELECT count(*) > 0 FROM xray._fleet_samples() WHERE node = 's1' AND sample LIKE 'SELECT id FROM fla WHERE queue = % AND state = ''pending''%'")" "t" \
+	"the standby's sample, with its constants, read over its foreign server"
+
+# plan findings and caching candidates from the standbys' statistics
+for i in $(seq 1 150); do echo "SELECT sum(k2) FROM fl WHERE k = $i;"; done | psql_at "${sport[s1]}" >/dev/null
+psql_at "${sport[s1]}" -c "SET work_mem = '64kB'" -c "SELECT count(DISTINCT pad) FROM fl" -c "SELECT count(DISTINCT pad) FROM fl" >/dev/null
+ok "$(q "$port" "SELECT tables = '{fl}' AND nodes = '{s1}' AND calls_per_minute >= 150 FROM xray.cache_candidates WHERE query = 'SELECT sum(k2) FROM fl WHERE k = \$1'")" \
+	"cache_candidates: a read-only statement only a standby runs, on a table that does not change ($(q "$port" "SELECT array_to_string(tables, ',') || ' ' || array_to_string(nodes, ',') || ' ' || calls_per_minute FROM xray.cache_candidates WHERE query LIKE 'SELECT sum(k2) FROM fl%'"))"
+ok "$(q "$port" "SELECT nodes = '{s1}' AND evidence LIKE '% of temporary files written per call over 2 calls%' FROM xray.plan_findings WHERE finding = 'spill_to_disk' AND query LIKE 'SELECT count(DISTINCT pad) FROM fl'")" \
+	"plan_findings: a standby's spill to disk, with the node ($(q "$port" "SELECT string_agg(array_to_string(nodes, ',') || ' ' || evidence, '; ') FROM xray.plan_findings WHERE finding = 'spill_to_disk'"))"
+
+# a plan regression on a standby: its index dropped on the primary, the standby's next plan is a seq scan
+for i in $(seq 1 10); do echo "SELECT count(pad) FROM flr WHERE v = $i;"; done | psql_at "${sport[s1]}" >/dev/null
+psql_at "$port" -c "DROP INDEX flr_v_idx" >/dev/null
+for i in $(seq 1 50); do
+	[ "$(q "${sport[s1]}" "SELECT to_regclass('flr_v_idx') IS NULL")" = t ] && break
+	sleep 0.2
+done
+for i in $(seq 1 10); do echo "SELECT count(pad) FROM flr WHERE v = $i;"; done | psql_at "${sport[s1]}" >/dev/null
+is "$(q "$port" "SELECT node || ' ' || (slowdown >= 2) || ' ' || likely_cause FROM xray.fleet_plan_regressions WHERE query LIKE 'SELECT count(pad) FROM flr%'")" \
+	"s1 true index flr_v_idx used by the old plan no longer exists" "fleet_plan_regressions: the standby's slower plan and its cause"
+is "$(q "$port" "SELECT count(*) FROM xray.plan_regressions WHERE query LIKE 'SELECT count(pad) FROM flr%'")" "0" \
+	"plan_regressions stays this server's"
+ok "$(q "$port" "SELECT count(*) = 1 FROM xray.alerts WHERE rule = 'plan_regression' AND subject LIKE 'queryid % on s1'")" \
+	"alerts: plan_regression names the standby"
 
 # index usage: fl_k2_idx is scanned on s2 only, fl_never_idx nowhere
 is "$(q "$port" "SELECT string_agg(node || ' ' || (scans > 0), ', ' ORDER BY node) FROM xray.fleet_index_usage WHERE index_name = 'fl_k2_idx'")" \
@@ -177,7 +216,7 @@ is "$(err "SELECT xray.add_node('local', 's1')")" "ERROR:  22023" "add_node('loc
 is "$(err "SELECT xray.add_node('s1', 's1')")" "ERROR:  42710" "add_node twice: 42710"
 is "$(err "SELECT xray.remove_node('nobody')")" "ERROR:  42704" "remove_node of an unknown node: 42704"
 psql_at "$port" -c "SELECT xray.add_node(\$n\$my \"node\"; DROP TABLE fl; --\$n\$, 's1')" >/dev/null
-is "$(q "$port" "SELECT count(*) FROM xray.fleet_statements WHERE node = \$n\$my \"node\"; DROP TABLE fl; --\$n\$ AND query LIKE 'SELECT pad FROM fl%'")" "1" \
+is "$(q "$port" "SELECT count(*) FROM xray.fleet_statements WHERE node = \$n\$my \"node\"; DROP TABLE fl; --\$n\$ AND query LIKE 'SELECT pad FROM fl WHERE k = %'")" "1" \
 	"a node name with quotes and a semicolon: registered and read"
 psql_at "$port" -c "SET client_min_messages = warning" -c "SELECT xray.remove_node(\$n\$my \"node\"; DROP TABLE fl; --\$n\$)" >/dev/null
 is "$(q "$port" "SELECT count(*) FROM fl")" "200000" "... and removed, nothing else dropped"
@@ -201,6 +240,26 @@ is "$(psql_at "$port" -At -c "SET ROLE fleet_reader" -c "SELECT count(*) FROM xr
 	"a pg_read_all_stats member reads another role's text from a standby"
 is "$(psql_at "$port" -At -c "SET ROLE fleet_app" -c "SELECT count(*) FILTER (WHERE query LIKE 'SELECT pad FROM fl%') || ' ' || count(*) FILTER (WHERE query LIKE 'SELECT count(*) FROM fl WHERE k = % AND id > %') FROM xray.fleet_statements WHERE node = 's1'")" "0 1" \
 	"a role without pg_read_all_stats: its own text from the standby, not another role's (the mapping's remote user could read them)"
+
+# failover: s1 is promoted; the nodes registered on the old primary (replicated) keep
+# working from it: itself read once, as local; s2 (restarted, still a standby) read over its server
+as_pg pg_ctl -D "$XRAY_TMP/tap/fleet_s1" -w promote >/dev/null
+for i in $(seq 1 50); do
+	[ "$(q "${sport[s1]}" "SELECT pg_is_in_recovery()")" = f ] && break
+	sleep 0.2
+done
+as_pg pg_ctl -D "$XRAY_TMP/tap/fleet_s2" -l "$XRAY_TMP/tap/fleet_s2/server.log" -w start >/dev/null
+is "$(q "${sport[s1]}" "SELECT string_agg(node || ' ' || reachable || ' ' || coalesce(role, '-'), ', ' ORDER BY node) FROM xray.fleet_status")" \
+	"local true primary, s1 true primary, s2 true standby" "promoted s1: fleet_status from the new primary"
+ok "$(q "${sport[s1]}" "SELECT last_error LIKE 'this server itself%' FROM xray.fleet_status WHERE node = 's1'")" \
+	"... which knows itself among the registered nodes"
+is "$(q "${sport[s1]}" "SELECT string_agg(DISTINCT node, ',' ORDER BY node) FROM xray.fleet_statements")" "local,s2" \
+	"fleet_statements on the new primary: itself once (local), and the other standby"
+newsnap=$(q "${sport[s1]}" "SELECT xray.snapshot()")
+is "$(q "${sport[s1]}" "SELECT string_agg(node, ',' ORDER BY node) FROM xray.snapshots WHERE snap_id >= $newsnap")" "local,s2" \
+	"snapshot() on the new primary: this server and the other standby"
+ok "$(q "${sport[s1]}" "SELECT count(*) > 0 FROM xray.snapshots WHERE snap_id < $newsnap")" \
+	"... after the history replicated from the old primary"
 
 psql_at "$port" -c "SET client_min_messages = warning" -c "SELECT xray.remove_node('s1')" >/dev/null
 is "$(q "$port" "SELECT count(*) FROM pg_namespace WHERE nspname = xray._node_schema('s1')")" "0" "remove_node drops the node's foreign tables"

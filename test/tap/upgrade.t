@@ -58,4 +58,22 @@ for from in $(ls "$(pg_config --sharedir)/extension/" | sed -n 's/^pg_xray--\([0
 	ok "$(psql_at "$port" -d "$db" -At -c "SELECT count(*) >= 0 FROM xray.maintenance_advice" -c "SELECT count(*) >= 0 FROM xray.index_health" \
 		-c "SELECT count(*) >= 0 FROM xray.alerts" 2>&1 | grep -vc '^t$' | awk '{print ($1 == 0) ? "t" : "f"}')" "the views answer after the upgrade from $from"
 done
+
+# a fleet node registered under 0.6.0 gains the foreign table of its samples on the
+# upgrade (without the node having to answer), the same as add_node imports now
+psql_at "$port" -c "CREATE DATABASE fleet_up" >/dev/null
+psql_at "$port" -d fleet_up -c "CREATE EXTENSION pg_xray VERSION '0.6.0'" -c "CREATE EXTENSION postgres_fdw" \
+	-c "CREATE SERVER self_node FOREIGN DATA WRAPPER postgres_fdw OPTIONS (host '/tmp', port '$port', dbname 'fleet_up')" \
+	-c "CREATE USER MAPPING FOR PUBLIC SERVER self_node OPTIONS (user 'postgres', password_required 'false')" \
+	-c "SELECT xray.add_node('n1', 'self_node')" -c "ALTER EXTENSION pg_xray UPDATE" >/dev/null
+sch=$(psql_at "$port" -d fleet_up -At -c "SELECT xray._node_schema('n1')")
+cols="SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod), ', ' ORDER BY a.attnum) FROM pg_attribute a WHERE a.attrelid = '$sch.node_samples'::regclass AND a.attnum > 0"
+upgraded=$(psql_at "$port" -d fleet_up -At -c "$cols")
+is "$(psql_at "$port" -d fleet_up -At -c "SELECT count(*) FROM pg_depend d JOIN pg_class c ON d.classid = 'pg_class'::regclass AND c.oid = d.objid
+                                          WHERE d.deptype = 'e' AND c.relnamespace = '$sch'::regnamespace")" "0" \
+	"... and it is the node's, not the extension's (remove_node's DROP SCHEMA CASCADE must not drop pg_xray)"
+psql_at "$port" -d fleet_up -c "SET client_min_messages = warning" -c "SELECT xray.remove_node('n1')" -c "SELECT xray.add_node('n1', 'self_node')" >/dev/null
+is "$upgraded" "$(psql_at "$port" -d fleet_up -At -c "$cols")" "a node registered before 0.7.0: its node_samples foreign table as add_node imports it"
+is "$(psql_at "$port" -d fleet_up -At -c "SELECT has_table_privilege('pg_read_all_stats', '$sch.node_samples', 'SELECT')")" "t" \
+	"... readable by pg_read_all_stats"
 done_testing

@@ -588,6 +588,13 @@ RankRecorded(Workload &w, int max_statements)
 	int n = 0;
 	XRAY_GUARD(n = RankInto(rows, nrows, eligible, max_statements, now, w.queries));
 	w.nqueries = n;
+	// a statement this server kept no sample of is planned with a node's (#14)
+	if (nfleet > 0)
+	{
+		FleetSamples fs = ReadFleetSamples();
+		for (int q = 0; q < n; q++)
+			w.queries[q].sample = FleetSampleFind(fs, w.queries[q].queryid);
+	}
 }
 
 // IsOneOff: a bulk write (a load, a backfill): few calls of many rows each.
@@ -686,7 +693,7 @@ AnalyzeStatement(Workload &w, QueryPod &qp, int slot, int first_use)
 }
 
 // TryAnalyze analyzes qp as slot: first as it was run (real constants: custom
-// plans) when a sample is kept, then its normalized text, then that text with
+// plans) when a sample is kept (here, or on the fleet node that ran it), then its normalized text, then that text with
 // "date $1" and the like written as casts ("$1::date"). A statement none of
 // them plans is left out; a write among them still costs index upkeep.
 bool
@@ -704,8 +711,11 @@ TryAnalyze(Workload &w, QueryPod qp, int slot)
 		last = err ? err : last;
 		return err == NULL;
 	};
+	// this server's sample, else a fleet node's (RankRecorded)
 	SampleInfo *sample = (SampleInfo *) palloc0(sizeof(SampleInfo));
-	if (SampleGet(MyDatabaseId, qp.queryid, sample) && attempt(sample->text, sample))
+	if (!SampleGet(MyDatabaseId, qp.queryid, sample))
+		sample = qp.sample;
+	if (sample != NULL && attempt(sample->text, sample))
 		return true;
 	if (attempt(qp.normalized, NULL))
 		return true;

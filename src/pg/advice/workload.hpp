@@ -120,4 +120,18 @@ void ApplySnapshotRates(Workload &w);
 // histograms (fleet_workload.cpp); NULL and *n = 0 when there are none to read.
 struct StmtRow;
 StmtRow *FleetStatementRows(int *n);
+
+// FleetSamples: the statement samples (texts with their constants) the fleet's
+// nodes kept, one per query id (the one compared over the most runs), sorted by
+// query id; read only by a caller that may execute xray._fleet_samples().
+struct FleetSamples
+{
+	int n;
+	uint64 *queryids;
+	SampleInfo *infos;
+};
+FleetSamples ReadFleetSamples();
+
+// FleetSampleFind: the fleet's sample of queryid, or NULL.
+SampleInfo *FleetSampleFind(const FleetSamples &fs, uint64 queryid);
 } // namespace xray::pg

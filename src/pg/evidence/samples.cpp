@@ -287,6 +287,53 @@ SamplesReset()
 	LWLockRelease(samples->lock);
 }
 
+namespace
+{
+// CopySlot copies slot s into info (text: text_size + 1 bytes, allocated by the caller)
+void
+CopySlot(const SampleSlot *s, char *text, SampleInfo *info)
+{
+	size_t len = Min((size_t) s->len, (size_t) samples->text_size);
+	memcpy(text, SlotText(const_cast<SampleSlot *>(s)), len);
+	text[len] = '\0';
+	info->text = text;
+	info->nconst = s->nconst;
+	info->nsamples = s->nsamples;
+	for (int i = 0; i < s->nconst; i++)
+	{
+		info->consts[i] = s->consts[i];
+		info->differed[i] = s->differed[i];
+	}
+}
+} // namespace
+
+uint32
+SampleSlots()
+{
+	return (samples == NULL || !guc_store_sample_values) ? 0 : samples->nslots;
+}
+
+bool
+SampleAt(uint32 i, Oid dbid, uint64 *queryid, SampleInfo *info)
+{
+	if (i >= SampleSlots())
+		return false;
+	bool found = false;
+	char *text = (char *) palloc(samples->text_size + 1); // before the lock
+	LWLockAcquire(samples->lock, LW_SHARED);
+	const SampleSlot *s = Slot(i);
+	if (s->len > 0 && s->dbid == dbid)
+	{
+		*queryid = s->queryid;
+		CopySlot(s, text, info);
+		found = true;
+	}
+	LWLockRelease(samples->lock);
+	if (!found)
+		pfree(text);
+	return found;
+}
+
 bool
 SampleGet(Oid dbid, uint64 queryid, SampleInfo *info)
 {
@@ -300,17 +347,7 @@ SampleGet(Oid dbid, uint64 queryid, SampleInfo *info)
 	SampleSlot *s = FindSlot(dbid, queryid);
 	if (s != NULL)
 	{
-		size_t len = Min((size_t) s->len, (size_t) samples->text_size);
-		memcpy(text, SlotText(s), len);
-		text[len] = '\0';
-		info->text = text;
-		info->nconst = s->nconst;
-		info->nsamples = s->nsamples;
-		for (int i = 0; i < s->nconst; i++)
-		{
-			info->consts[i] = s->consts[i];
-			info->differed[i] = s->differed[i];
-		}
+		CopySlot(s, text, info);
 		found = true;
 	}
 	LWLockRelease(samples->lock);

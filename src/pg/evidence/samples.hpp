@@ -51,4 +51,13 @@ void SamplesReset();
 
 // SampleGet fills info (palloc'd text) and returns true when a sample is kept.
 bool SampleGet(Oid dbid, uint64 queryid, SampleInfo *info);
+
+// SampleSlots: how many slots SampleAt may be asked for (0 when samples are
+// not kept: not preloaded, or xray.store_sample_values off).
+uint32 SampleSlots();
+
+// SampleAt fills info (palloc'd text) and queryid from slot i when it holds a
+// sample of database dbid (xray.statement_samples(): the fleet's advisor plans
+// a standby's statements with them).
+bool SampleAt(uint32 i, Oid dbid, uint64 *queryid, SampleInfo *info);
 } // namespace xray::pg
