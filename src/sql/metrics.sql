@@ -28,6 +28,14 @@ BEGIN
         WHERE s.queryid IS NOT NULL ORDER BY s.total_exec_time DESC LIMIT top_statements
     ),
     info AS (SELECT * FROM xray.info()),
+    -- the fleet's nodes (none registered: no probe): each probed once, and each reachable
+    -- one's statement totals (one aggregate per node, computed there)
+    fleet AS (SELECT * FROM xray._fleet_status() f WHERE f.node <> 'local' AND f.enabled AND EXISTS (SELECT 1 FROM xray.nodes)),
+    fleet_totals AS (
+        SELECT * FROM xray._fleet_query('statements', 'count(*)::float8, sum(t.calls)::float8, sum(t.total_exec_time)::float8')
+            AS t(node text, statements float8, calls float8, exec_ms float8)
+        WHERE EXISTS (SELECT 1 FROM xray.nodes)
+    ),
     m(name, type, help, labels, value) AS (
         SELECT 'pg_xray_statement_calls_total', 'counter', 'Executions of the statement (successful).', labels, calls::float8 FROM st
         UNION ALL
@@ -84,8 +92,20 @@ BEGIN
         UNION ALL
         SELECT 'pg_xray_fleet_node_up', 'gauge', 'Whether each enabled fleet node (xray.nodes) answers now.',
                format('{node=%s}', xray.prom_label(f.node)), CASE WHEN f.reachable THEN 1 ELSE 0 END::float8
-        FROM xray._fleet_status() f WHERE f.node <> 'local' AND f.enabled
-          AND EXISTS (SELECT 1 FROM xray.nodes)
+        FROM fleet f
+        UNION ALL
+        SELECT 'pg_xray_fleet_node_replay_lag_seconds', 'gauge', 'Replay lag of each fleet node in recovery, as it reports it (time since the last replayed transaction).',
+               format('{node=%s}', xray.prom_label(f.node)), extract(epoch FROM f.replay_lag)::float8
+        FROM fleet f WHERE f.reachable AND f.role = 'standby' AND f.replay_lag IS NOT NULL
+        UNION ALL
+        SELECT 'pg_xray_fleet_node_statements', 'gauge', 'Statements pg_xray records on each reachable fleet node.',
+               format('{node=%s}', xray.prom_label(t.node)), t.statements FROM fleet_totals t
+        UNION ALL
+        SELECT 'pg_xray_fleet_node_calls_total', 'counter', 'Executions of the statements recorded on each reachable fleet node.',
+               format('{node=%s}', xray.prom_label(t.node)), coalesce(t.calls, 0) FROM fleet_totals t
+        UNION ALL
+        SELECT 'pg_xray_fleet_node_exec_seconds_total', 'counter', 'Execution time of the statements recorded on each reachable fleet node.',
+               format('{node=%s}', xray.prom_label(t.node)), coalesce(t.exec_ms, 0) / 1000 FROM fleet_totals t
         UNION ALL
         (SELECT 'pg_xray_table_dead_tuples', 'gauge', 'Dead rows of the tables of this database with the most.',
                 format('{datname=%s,relation=%s}', xray.prom_label(current_database()), xray.prom_label(relid::regclass::text)),

@@ -53,3 +53,7 @@ timeit "SELECT * FROM xray.fleet_statements_merged" "SELECT * FROM xray.fleet_st
 timeit "SELECT * FROM xray.fleet_status" "SELECT * FROM xray.fleet_status"
 timeit "SELECT * FROM xray.index_health" "SELECT * FROM xray.index_health"
 timeit "SELECT count(*) FROM xray.index_advice (fleet workload)" "SELECT count(*) FROM xray.index_advice"
+timeit "SELECT count(*) FROM xray.plan_findings (fleet statistics)" "SELECT count(*) FROM xray.plan_findings"
+timeit "SELECT count(*) FROM xray.cache_candidates (fleet statistics)" "SELECT count(*) FROM xray.cache_candidates"
+timeit "SELECT count(*) FROM xray.fleet_plan_regressions" "SELECT count(*) FROM xray.fleet_plan_regressions"
+timeit "SELECT xray.metrics() (fleet series)" "SELECT length(xray.metrics())"

@@ -158,6 +158,8 @@ is "$(q "$port" "SELECT string_agg(l, ',' ORDER BY l) FROM regexp_split_to_table
 	'pg_xray_fleet_node_up{node="s1"} 1,pg_xray_fleet_node_up{node="s2"} 1' "metrics: each node up"
 ok "$(q "$port" "SELECT count(*) = 2 FROM regexp_split_to_table(xray.metrics(0), E'\n') l WHERE l LIKE 'pg_xray_replica_replay_lag_seconds{standby=%,state=\"streaming\"} %'")" \
 	"metrics: the replay lag of each streaming standby"
+ok "$(q "$port" "SELECT count(*) = 2 AND bool_and(split_part(l, ' ', 2)::float8 >= 30) FROM regexp_split_to_table(xray.metrics(0), E'\n') l WHERE l LIKE 'pg_xray_fleet_node_calls_total{node=%'")" \
+	"metrics: each standby's statement calls, with a node label ($(q "$port" "SELECT string_agg(l, ', ') FROM regexp_split_to_table(xray.metrics(0), E'\n') l WHERE l LIKE 'pg_xray_fleet_node_%{%'"))"
 
 # locks per node: on s1 a reader holds fl, the primary takes an ACCESS EXCLUSIVE lock on
 # it; WAL replay on s1 waits for the reader (then cancels it after 4 s), a second reader

@@ -543,6 +543,133 @@ FROM r CROSS JOIN LATERAL (
 ) a;
 $$;
 
+-- xray.metrics(): Prometheus text exposition format (postgres_exporter naming,
+-- pg_xray_ prefix). Statement series are limited to the top_statements by time.
+CREATE OR REPLACE FUNCTION xray.metrics(top_statements integer DEFAULT 50)
+RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+SET jit = off
+AS $$
+DECLARE
+    out text;
+BEGIN
+    IF top_statements IS NULL OR top_statements < 0 THEN
+        RAISE EXCEPTION 'top_statements must be non-negative' USING ERRCODE = '22023';
+    END IF;
+    -- one statement, no temporary table: it also runs on a hot standby
+    WITH st AS (
+        SELECT s.*, format('{datname=%s,queryid=%s,toplevel=%s}', xray.prom_label(d.datname),
+                           xray.prom_label(s.queryid::text), xray.prom_label(s.toplevel::text)) AS labels
+        FROM xray.statements() s LEFT JOIN pg_database d ON d.oid = s.dbid
+        WHERE s.queryid IS NOT NULL ORDER BY s.total_exec_time DESC LIMIT top_statements
+    ),
+    info AS (SELECT * FROM xray.info()),
+    -- the fleet's nodes (none registered: no probe): each probed once, and each reachable
+    -- one's statement totals (one aggregate per node, computed there)
+    fleet AS (SELECT * FROM xray._fleet_status() f WHERE f.node <> 'local' AND f.enabled AND EXISTS (SELECT 1 FROM xray.nodes)),
+    fleet_totals AS (
+        SELECT * FROM xray._fleet_query('statements', 'count(*)::float8, sum(t.calls)::float8, sum(t.total_exec_time)::float8')
+            AS t(node text, statements float8, calls float8, exec_ms float8)
+        WHERE EXISTS (SELECT 1 FROM xray.nodes)
+    ),
+    m(name, type, help, labels, value) AS (
+        SELECT 'pg_xray_statement_calls_total', 'counter', 'Executions of the statement (successful).', labels, calls::float8 FROM st
+        UNION ALL
+        SELECT 'pg_xray_statement_exec_seconds_total', 'counter', 'Total execution time of the statement.', labels, total_exec_time / 1000 FROM st
+        UNION ALL
+        SELECT 'pg_xray_statement_errors_total', 'counter', 'Failed executions of the statement.', labels, errors::float8 FROM st
+        UNION ALL
+        SELECT 'pg_xray_statement_p95_seconds', 'gauge', '95th percentile of the statement''s execution time since the statistics'' reset.',
+               labels, p95_exec_time / 1000 FROM st WHERE p95_exec_time IS NOT NULL
+        UNION ALL
+        SELECT 'pg_xray_statement_p99_seconds', 'gauge', '99th percentile of the statement''s execution time since the statistics'' reset.',
+               labels, p99_exec_time / 1000 FROM st WHERE p99_exec_time IS NOT NULL
+        UNION ALL
+        SELECT 'pg_xray_statements', 'gauge', 'Statements recorded by pg_xray.', '', statements::float8 FROM info
+        UNION ALL
+        SELECT 'pg_xray_statements_max', 'gauge', 'Statements pg_xray can record (xray.max_statements).', '', max_statements::float8 FROM info
+        UNION ALL
+        SELECT 'pg_xray_statement_evictions_total', 'counter', 'Statements evicted to make room.', '', statement_evictions::float8 FROM info
+        UNION ALL
+        SELECT 'pg_xray_connections_max', 'gauge', 'max_connections.', '', current_setting('max_connections')::float8
+        UNION ALL
+        SELECT 'pg_xray_lock_waiting_sessions', 'gauge', 'Sessions waiting for a heavyweight lock now.', '',
+               (SELECT count(DISTINCT waiting_pid) FROM xray.lock_edges())::float8
+        UNION ALL
+        SELECT 'pg_xray_lock_incidents_open', 'gauge', 'Blocking incidents in progress.', '',
+               (SELECT count(*) FROM xray.lock_incidents() WHERE ended_at IS NULL)::float8
+        UNION ALL
+        SELECT 'pg_xray_lock_sampler_ticks_total', 'counter', 'Ticks of the lock sampler.', '', (SELECT ticks FROM xray.lock_sampler())::float8
+        UNION ALL
+        SELECT 'pg_xray_long_transaction_max_seconds', 'gauge', 'Age of the oldest open transaction of a client session.', '',
+               coalesce((SELECT max(extract(epoch FROM clock_timestamp() - xact_start)) FROM pg_stat_activity
+                         WHERE backend_type = 'client backend' AND xact_start IS NOT NULL AND pid <> pg_backend_pid()), 0)::float8
+        UNION ALL
+        SELECT 'pg_xray_connections', 'gauge', 'Client sessions by state.', format('{state=%s}', xray.prom_label(coalesce(state, 'unknown'))),
+               count(*)::float8
+        FROM pg_stat_activity WHERE backend_type = 'client backend' GROUP BY state
+        UNION ALL
+        SELECT 'pg_xray_database_cache_hit_ratio', 'gauge', 'Share of block reads served by shared buffers since the statistics'' reset.',
+               format('{datname=%s}', xray.prom_label(datname)), blks_hit::float8 / nullif(blks_hit + blks_read, 0)
+        FROM pg_stat_database WHERE datname IS NOT NULL AND blks_hit + blks_read > 0
+        UNION ALL
+        SELECT 'pg_xray_database_xid_age', 'gauge', 'Age of the database''s oldest unfrozen transaction id.',
+               format('{datname=%s}', xray.prom_label(datname)), age(datfrozenxid)::float8
+        FROM pg_database WHERE datallowconn
+        UNION ALL
+        SELECT 'pg_xray_database_deadlocks_total', 'counter', 'Deadlocks detected in the database.',
+               format('{datname=%s}', xray.prom_label(datname)), deadlocks::float8
+        FROM pg_stat_database WHERE datname IS NOT NULL
+        UNION ALL
+        SELECT 'pg_xray_replica_replay_lag_seconds', 'gauge', 'Replay lag of each standby streaming from this server (0 when caught up).',
+               format('{standby=%s,state=%s}', xray.prom_label(coalesce(nullif(application_name, ''), pid::text)), xray.prom_label(state)),
+               coalesce(extract(epoch FROM replay_lag), 0)::float8
+        FROM pg_stat_replication
+        UNION ALL
+        SELECT 'pg_xray_fleet_node_up', 'gauge', 'Whether each enabled fleet node (xray.nodes) answers now.',
+               format('{node=%s}', xray.prom_label(f.node)), CASE WHEN f.reachable THEN 1 ELSE 0 END::float8
+        FROM fleet f
+        UNION ALL
+        SELECT 'pg_xray_fleet_node_replay_lag_seconds', 'gauge', 'Replay lag of each fleet node in recovery, as it reports it (time since the last replayed transaction).',
+               format('{node=%s}', xray.prom_label(f.node)), extract(epoch FROM f.replay_lag)::float8
+        FROM fleet f WHERE f.reachable AND f.role = 'standby' AND f.replay_lag IS NOT NULL
+        UNION ALL
+        SELECT 'pg_xray_fleet_node_statements', 'gauge', 'Statements pg_xray records on each reachable fleet node.',
+               format('{node=%s}', xray.prom_label(t.node)), t.statements FROM fleet_totals t
+        UNION ALL
+        SELECT 'pg_xray_fleet_node_calls_total', 'counter', 'Executions of the statements recorded on each reachable fleet node.',
+               format('{node=%s}', xray.prom_label(t.node)), coalesce(t.calls, 0) FROM fleet_totals t
+        UNION ALL
+        SELECT 'pg_xray_fleet_node_exec_seconds_total', 'counter', 'Execution time of the statements recorded on each reachable fleet node.',
+               format('{node=%s}', xray.prom_label(t.node)), coalesce(t.exec_ms, 0) / 1000 FROM fleet_totals t
+        UNION ALL
+        (SELECT 'pg_xray_table_dead_tuples', 'gauge', 'Dead rows of the tables of this database with the most.',
+                format('{datname=%s,relation=%s}', xray.prom_label(current_database()), xray.prom_label(relid::regclass::text)),
+                n_dead_tup::float8
+         FROM pg_stat_user_tables ORDER BY n_dead_tup DESC LIMIT 20)
+        UNION ALL
+        SELECT 'pg_xray_alerts_firing', 'gauge', 'Alerts firing now, per rule (xray.alerts).',
+               format('{rule=%s,severity=%s}', xray.prom_label(r.name), xray.prom_label(r.severity)),
+               (SELECT count(*) FROM xray.alerts() a WHERE a.rule = r.name)::float8
+        FROM xray.alert_rules r WHERE r.enabled
+        UNION ALL
+        SELECT 'pg_xray_maintenance_advice', 'gauge', 'Maintenance actions advised now, per kind (xray.maintenance_advice).',
+               format('{kind=%s}', xray.prom_label(kind)), count(*)::float8
+        FROM xray.maintenance_advice GROUP BY kind
+    )
+    SELECT string_agg(f.block, '' ORDER BY f.name) INTO out FROM (
+        SELECT m.name, format(E'# HELP %s %s\n# TYPE %s %s\n', m.name, min(m.help), m.name, min(m.type))
+               || string_agg(m.name || m.labels || ' ' ||
+                             CASE WHEN m.value IS NULL OR m.value = 'NaN'::float8 THEN 'NaN'
+                                  WHEN m.value = 'Infinity'::float8 THEN '+Inf'
+                                  WHEN m.value = '-Infinity'::float8 THEN '-Inf'
+                                  ELSE m.value::text END
+                             || E'\n', '' ORDER BY m.labels) AS block
+        FROM m GROUP BY m.name) f;
+    RETURN coalesce(out, '');
+END $$;
+
 -- Caching candidates --------------------------------------------------------------------------------
 -- Read-only statements called often on tables that change rarely. The tables
 -- come from sampled executions (xray.predicates() relations) or the plan texts.
