@@ -140,6 +140,18 @@ is "$(q "$port" "SELECT calls_before || ' ' || calls_after FROM xray.compare($s1
 	"compare over a standby's snapshots: the calls of each interval (deltas)"
 is "$(q "$port" "SELECT string_agg(node || ':' || (calls IS NOT NULL), ',' ORDER BY snap_id) FROM xray.snapshots_summary")" \
 	"local:true,s1:true,s2:true,local:true,s1:true,s2:true" "snapshots_summary: each node's snapshots"
+# pg_xray's own schedule (xray.snapshot_interval) snapshots the standbys too (its worker
+# reads them through the FOR PUBLIC user mapping)
+before=$(q "$port" "SELECT max(snap_id) FROM xray.snapshots")
+psql_at "$port" -c "ALTER SYSTEM SET xray.snapshot_interval = 1" -c "ALTER SYSTEM SET xray.monitoring_database = 'postgres'" -c "SELECT pg_reload_conf()" >/dev/null
+for i in $(seq 1 60); do
+	[ "$(q "$port" "SELECT count(DISTINCT node) FROM xray.snapshots WHERE snap_id > $before")" = 3 ] && break
+	sleep 0.25
+done
+psql_at "$port" -c "ALTER SYSTEM RESET xray.snapshot_interval" -c "SELECT pg_reload_conf()" >/dev/null
+sleep 1.5 # the worker's last round ends
+is "$(q "$port" "SELECT string_agg(DISTINCT node, ',' ORDER BY node) FROM xray.snapshots WHERE snap_id > $before")" "local,s1,s2" \
+	"xray.snapshot_interval: the worker's snapshots include each standby"
 
 # alerts: a standby's replay lag over the threshold (0 here: any lag while WAL flows)
 psql_at "$port" -c "UPDATE xray.alert_rules SET threshold = 0 WHERE name = 'replica_lag'" -c "CREATE TABLE lagging (i int)" >/dev/null

@@ -349,10 +349,16 @@ BEGIN
         UNION ALL
         SELECT f.node, (f.p).* FROM xray._fleet_plans() f WHERE coalesce(fleet, false)
     ),
+    -- each statement's newest plan with the one before it (one sort, no self-join)
     p AS (
-        SELECT pl.*, row_number() OVER (PARTITION BY pl.node, pl.dbid, pl.queryid ORDER BY pl.first_seen DESC) AS age_rank
+        SELECT pl.node, pl.queryid, pl.planid, pl.calls, pl.mean_exec_time, pl.p95_exec_time, pl.plan, pl.first_seen,
+               row_number() OVER w AS age_rank,
+               lead(pl.planid) OVER w AS old_planid, lead(pl.calls) OVER w AS old_calls,
+               lead(pl.mean_exec_time) OVER w AS old_mean, lead(pl.p95_exec_time) OVER w AS old_p95,
+               lead(pl.plan) OVER w AS old_plan, lead(pl.first_seen) OVER w AS old_first_seen
         FROM pl
         WHERE pl.dbid = db AND pl.calls > 0
+        WINDOW w AS (PARTITION BY pl.node, pl.dbid, pl.queryid ORDER BY pl.first_seen DESC)
     ),
     texts AS (
         SELECT 'local'::text AS node, t.queryid, t.query FROM xray.statement_texts t WHERE NOT coalesce(fleet, false) AND t.dbid = db
@@ -363,15 +369,14 @@ BEGIN
          ORDER BY fs.node, fs.queryid, fs.calls DESC)
     ),
     pairs AS (
-        SELECT n.node, n.queryid, n.first_seen AS changed_at, o.planid AS old_planid, n.planid AS new_planid,
-               o.calls AS old_calls, n.calls AS new_calls, o.mean_exec_time AS old_mean, n.mean_exec_time AS new_mean,
-               o.p95_exec_time AS old_p95, n.p95_exec_time AS new_p95, o.plan AS old_plan, n.plan AS new_plan,
-               o.first_seen AS old_first_seen
-        FROM p n JOIN p o ON o.node = n.node AND o.dbid = n.dbid AND o.queryid = n.queryid AND o.age_rank = 2
-        WHERE n.age_rank = 1
-          AND n.mean_exec_time > o.mean_exec_time * (1 + threshold)
-          AND n.p95_exec_time > o.p95_exec_time * (1 + threshold)
-          AND n.mean_exec_time - o.mean_exec_time >= 0.1
+        SELECT n.node, n.queryid, n.first_seen AS changed_at, n.old_planid, n.planid AS new_planid,
+               n.old_calls, n.calls AS new_calls, n.old_mean, n.mean_exec_time AS new_mean,
+               n.old_p95, n.p95_exec_time AS new_p95, n.old_plan, n.plan AS new_plan, n.old_first_seen
+        FROM p n
+        WHERE n.age_rank = 1 AND n.old_planid IS NOT NULL
+          AND n.mean_exec_time > n.old_mean * (1 + threshold)
+          AND n.p95_exec_time > n.old_p95 * (1 + threshold)
+          AND n.mean_exec_time - n.old_mean >= 0.1
     )
     SELECT r.node, r.queryid, t.query,
            r.changed_at, r.old_planid, r.new_planid, r.old_calls, r.new_calls, r.old_mean, r.new_mean, r.old_p95, r.new_p95,
