@@ -3,7 +3,7 @@
 // Normalized texts ($n) plan only as generic plans; a statement as it was run
 // lets the advisors plan it with real constants (custom plans: selectivities
 // of the actual values, LIKE patterns). One text per (dbid, queryid) lives in a
-// direct-mapped table of xray.max_statements slots of xray.query_text_size
+// 2-way set-associative table of xray.max_statements / 2 slots of xray.query_text_size
 // bytes; a newer sample replaces an older one, or another query's in the same
 // slot. Nothing is persisted. xray.store_sample_values = off keeps none (the
 // constants of statements may be private).
@@ -67,11 +67,20 @@ static_assert(std::is_trivially_copyable<SampleSlot>::value && std::is_trivially
 
 SamplesHeader *samples = NULL;
 
+// SlotCount: one sample for every other statement kept. The advisors plan the
+// costliest statements (xray.index_advice_statements, 500 by default): those
+// run often, and the 2-way sets keep the sample compared over more runs.
+uint32
+SlotCount()
+{
+	return (uint32) Max(guc_max_statements / 2, 2);
+}
+
 Size
 SamplesSize()
 {
 	return add_size(MAXALIGN(sizeof(SamplesHeader)),
-					mul_size(guc_max_statements, MAXALIGN(sizeof(SampleSlot)) + MAXALIGN(guc_query_text_size)));
+					mul_size(SlotCount(), MAXALIGN(sizeof(SampleSlot)) + MAXALIGN(guc_query_text_size)));
 }
 
 SampleSlot *
@@ -136,7 +145,7 @@ InitSamples(void *mem, LWLock *lock)
 {
 	SamplesHeader *h = (SamplesHeader *) mem;
 	h->lock = lock;
-	h->nslots = guc_max_statements;
+	h->nslots = SlotCount();
 	h->text_size = guc_query_text_size;
 }
 

@@ -65,13 +65,31 @@ uint64 known_epoch = 0;
 
 struct Layout
 {
-	Size hdr, stmts, stmt_index, stmt_texts, plans, plan_index, plan_texts, slots, slot_texts, slot_plan_texts, total;
+	Size hdr, stmts, stmt_index, stmt_texts, stmt_long_texts, stmt_long_next, plans, plan_index, plan_texts,
+		plan_long_texts, plan_long_next, slots, slot_texts, slot_plan_texts, total;
 };
+
+// TextShape: the short slot of every entry and the long-text pool of a table
+// of max entries whose texts may take size bytes
+struct TextShape
+{
+	uint32 short_size, nlong;
+};
+
+TextShape
+TextShapeFor(uint32 max, uint32 size, uint32 share)
+{
+	if (size <= kShortText)
+		return TextShape{size, 0};
+	return TextShape{kShortText, Max(max / share, Min(max, 1u))};
+}
 
 Layout
 ComputeLayout(uint32 max_stmts, uint32 max_plans, uint32 qsize, uint32 psize, uint32 nslots)
 {
 	Layout l;
+	const TextShape qs = TextShapeFor(max_stmts, qsize, kLongTextShare);
+	const TextShape ps = TextShapeFor(max_plans, psize, kPlanLongTextShare);
 	Size off = 0;
 	auto take = [&off](Size n) {
 		Size at = off;
@@ -81,10 +99,14 @@ ComputeLayout(uint32 max_stmts, uint32 max_plans, uint32 qsize, uint32 psize, ui
 	l.hdr = take(sizeof(StoreHeader));
 	l.stmts = take(mul_size(max_stmts, sizeof(StmtEntry)));
 	l.stmt_index = take(mul_size(core::IndexCapacityFor(max_stmts), sizeof(int32)));
-	l.stmt_texts = take(mul_size(max_stmts, qsize));
+	l.stmt_texts = take(mul_size(max_stmts, qs.short_size));
+	l.stmt_long_texts = take(mul_size(qs.nlong, qsize));
+	l.stmt_long_next = take(mul_size(qs.nlong, sizeof(int32)));
 	l.plans = take(mul_size(max_plans, sizeof(PlanEntry)));
 	l.plan_index = take(mul_size(core::IndexCapacityFor(max_plans), sizeof(int32)));
-	l.plan_texts = take(mul_size(max_plans, psize));
+	l.plan_texts = take(mul_size(max_plans, ps.short_size));
+	l.plan_long_texts = take(mul_size(ps.nlong, psize));
+	l.plan_long_next = take(mul_size(ps.nlong, sizeof(int32)));
 	l.slots = take(mul_size(nslots, sizeof(BackendSlot)));
 	l.slot_texts = take(mul_size(mul_size(nslots, kPendingItems), qsize));
 	l.slot_plan_texts = take(mul_size(mul_size(nslots, kPendingItems), psize));
@@ -105,9 +127,13 @@ TableClear(const Table<Entry> &t)
 	for (uint32 i = 0; i < t.st->max; i++)
 	{
 		t.entries[i].in_use = false;
+		t.entries[i].long_text = -1;
 		t.entries[i].next_free = (i + 1 < t.st->max) ? (int32) (i + 1) : -1;
 	}
 	t.st->free_head = t.st->max ? 0 : -1;
+	for (uint32 l = 0; l < t.st->nlong; l++)
+		t.long_next[l] = (l + 1 < t.st->nlong) ? (int32) (l + 1) : -1;
+	t.st->long_free_head = t.st->nlong ? 0 : -1;
 	t.st->count = 0;
 	t.st->evictions = 0;
 	core::IndexClear(t.index, t.st->index_cap);
@@ -229,7 +255,7 @@ MySlot(bool may_wait = true)
 template <typename Entry, typename Key>
 Entry *
 MergeInto(const Table<Entry> &t, const Key &key, uint64 hash, const PendingItem &it, bool has_text, const char *text,
-		  uint32 text_len, uint64 *known)
+		  uint32 text_len, uint32 short_len, uint64 *known)
 {
 	bool inserted;
 	int32 e = TableFindOrInsert(t, key, hash, it.first_seen, &inserted);
@@ -242,6 +268,11 @@ MergeInto(const Table<Entry> &t, const Key &key, uint64 hash, const PendingItem 
 	if (entry->text_len == 0 && has_text && text_len > 0)
 	{
 		uint32 len = Min(text_len, t.st->text_size - 1);
+		if (len >= t.Room(e) && !t.TakeLong(e))
+		{
+			len = Min(short_len, t.Room(e) - 1); // cut by the backend that captured it
+			t.st->texts_cut++;
+		}
 		memcpy(t.Text(e), text, len);
 		t.Text(e)[len] = '\0';
 		entry->text_len = len;
@@ -272,14 +303,14 @@ FlushSlot(BackendSlot *slot, uint32 slot_no)
 		if (ResetDropsItem(it, slot->reset_epoch, cur_epoch))
 			continue;
 		StmtEntry *se = MergeInto(Stmts(), it.key, StmtKeyHash(it.key), it, it.has_text, SlotText(slot_no, i),
-								  it.text_len, known_stmt);
+								  it.text_len, it.text_short_len, known_stmt);
 		if (se)
 			core::CountersMerge(se->c, it.c);
 		if (it.planid == 0 || it.c.exec.count == 0)
 			continue;
 		PlanKey pk{it.key.dbid, it.key.queryid, it.planid};
 		PlanEntry *pe = MergeInto(Plans(), pk, PlanKeyHash(pk), it, it.has_plan_text, SlotPlanText(slot_no, i),
-								  it.plan_text_len, known_plan);
+								  it.plan_text_len, it.plan_text_short_len, known_plan);
 		if (pe)
 			core::TimingMerge(pe->exec, it.c.exec);
 	}
@@ -301,6 +332,16 @@ LocalFind(BackendSlot *slot, uint64 hash, const StmtKey &key, uint64 planid)
 
 // CaptureTexts fills a slot item's texts when this backend has not seen them
 // stored. Runs before the item's flags are set, so readers never see a half-written text.
+// ShortLen: the bytes of text (len of them) that fit a short slot, cut at a
+// character boundary of the database's encoding
+uint32
+ShortLen(const char *text, size_t len, uint32 short_size)
+{
+	if (len < short_size)
+		return (uint32) len;
+	return (uint32) pg_mbcliplen(text, (int) len, (int) short_size - 1);
+}
+
 void
 CaptureTexts(const RecordEvent &ev, uint32 slot_no, int idx, PendingItem *it, bool *has_text, uint32 *text_len,
 			 bool *has_plan_text, uint32 *plan_text_len)
@@ -313,6 +354,7 @@ CaptureTexts(const RecordEvent &ev, uint32 slot_no, int idx, PendingItem *it, bo
 		{
 			*has_text = true;
 			*text_len = (uint32) len;
+			it->text_short_len = ShortLen(SlotText(slot_no, idx), len, store.hdr->stmt_table.short_size);
 			// the pending item carries the text now: no need to prepare it again
 			KnownMark(known_stmt, StmtKeyHash(ev.key));
 		}
@@ -327,6 +369,7 @@ CaptureTexts(const RecordEvent &ev, uint32 slot_no, int idx, PendingItem *it, bo
 			{
 				*has_plan_text = true;
 				*plan_text_len = (uint32) len;
+				it->plan_text_short_len = ShortLen(SlotPlanText(slot_no, idx), len, store.hdr->plan_table.short_size);
 				KnownMark(known_plan, PlanKeyHash(pk));
 			}
 		}
@@ -458,9 +501,13 @@ StoreAttach()
 	store.stmts = (StmtEntry *) (base + l.stmts);
 	store.stmt_index = (int32 *) (base + l.stmt_index);
 	store.stmt_texts = base + l.stmt_texts;
+	store.stmt_long_texts = base + l.stmt_long_texts;
+	store.stmt_long_next = (int32 *) (base + l.stmt_long_next);
 	store.plans = (PlanEntry *) (base + l.plans);
 	store.plan_index = (int32 *) (base + l.plan_index);
 	store.plan_texts = base + l.plan_texts;
+	store.plan_long_texts = base + l.plan_long_texts;
+	store.plan_long_next = (int32 *) (base + l.plan_long_next);
 	store.slots = (BackendSlot *) (base + l.slots);
 	store.slot_texts = base + l.slot_texts;
 	store.slot_plan_texts = base + l.slot_plan_texts;
@@ -475,9 +522,15 @@ StoreAttach()
 		h->stmt_table.max = guc_max_statements;
 		h->stmt_table.index_cap = core::IndexCapacityFor(guc_max_statements);
 		h->stmt_table.text_size = guc_query_text_size;
+		const TextShape qs = TextShapeFor(guc_max_statements, guc_query_text_size, kLongTextShare);
+		h->stmt_table.short_size = qs.short_size;
+		h->stmt_table.nlong = qs.nlong;
 		h->plan_table.max = guc_max_plans;
 		h->plan_table.index_cap = core::IndexCapacityFor(guc_max_plans);
 		h->plan_table.text_size = guc_plan_text_size;
+		const TextShape ps = TextShapeFor(guc_max_plans, guc_plan_text_size, kPlanLongTextShare);
+		h->plan_table.short_size = ps.short_size;
+		h->plan_table.nlong = ps.nlong;
 		h->stats_reset = GetCurrentTimestamp();
 		h->total_size = l.total + shmem_areas_bytes; // the store and every other area
 		pg_atomic_init_u64(&h->reset_epoch, 0);

@@ -23,6 +23,13 @@ constexpr int kPendingItems = 16;
 using core::kResetRing;
 // Bound on the CLOCK sweep per eviction.
 constexpr uint32 kEvictMaxSteps = 64;
+// Texts: every entry has a short text slot; a longer text (up to the table's
+// text_size) takes a slot of the long-text pool, which has room for one entry
+// in kLongTextShare (statements) or kPlanLongTextShare (plans). When the pool
+// is full, a long text is kept cut at kShortText bytes (a character boundary).
+constexpr uint32 kShortText = 512;
+constexpr uint32 kLongTextShare = 8;
+constexpr uint32 kPlanLongTextShare = 4;
 
 struct StmtEntry
 {
@@ -32,6 +39,7 @@ struct StmtEntry
 	bool in_use;
 	uint8 usage;
 	uint32 text_len;
+	int32 long_text; // its slot of the long-text pool, or -1: the text is in its short slot
 	TimestampTz first_seen;
 	TimestampTz last_seen;
 	StmtCounters c;
@@ -46,6 +54,7 @@ struct PlanEntry
 	bool in_use;
 	uint8 usage;
 	uint32 text_len;
+	int32 long_text; // its slot of the long-text pool, or -1: the text is in its short slot
 	TimestampTz first_seen;
 	TimestampTz last_seen;
 	TimingStats exec;
@@ -66,6 +75,8 @@ struct PendingItem
 	uint64 hash;
 	uint32 text_len;
 	uint32 plan_text_len;
+	uint32 text_short_len; // the text cut to fit a short slot (at a character boundary)
+	uint32 plan_text_short_len;
 	uint16 hist_lo; // buckets outside [hist_lo, hist_hi] are zero
 	uint16 hist_hi;
 	TimestampTz first_seen;
@@ -89,10 +100,14 @@ using core::ResetFilter;
 // TableState is the bookkeeping of one shared table (statements or plans).
 struct TableState
 {
-	uint32 max;		  // capacity (entries)
-	uint32 index_cap; // slots of the open-addressing index
-	uint32 text_size; // bytes of each entry's text slot
+	uint32 max;		   // capacity (entries)
+	uint32 index_cap;  // slots of the open-addressing index
+	uint32 text_size;  // bytes a text may take (its last one a NUL)
+	uint32 short_size; // bytes of each entry's own text slot
+	uint32 nlong;	   // slots of the long-text pool (text_size bytes each)
 	// below: protected by the store's lock
+	int32 long_free_head; // free long-text slots, linked through long_next
+	int64 texts_cut;	  // long texts kept cut for want of a long slot
 	uint32 count;
 	int32 free_head; // free entries, linked through next_free
 	uint32 hand;	 // CLOCK hand
@@ -133,27 +148,19 @@ struct StoreMem
 	StmtEntry *stmts;
 	int32 *stmt_index;
 	char *stmt_texts;
+	char *stmt_long_texts;
+	int32 *stmt_long_next;
 	PlanEntry *plans;
 	int32 *plan_index;
 	char *plan_texts;
+	char *plan_long_texts;
+	int32 *plan_long_next;
 	BackendSlot *slots;
 	char *slot_texts;	   // [nslots][kPendingItems] query texts
 	char *slot_plan_texts; // [nslots][kPendingItems] plan texts
 };
 
 extern StoreMem store;
-
-inline char *
-StmtText(uint32 i)
-{
-	return store.stmt_texts + (Size) i * store.hdr->query_text_size;
-}
-
-inline char *
-PlanText(uint32 i)
-{
-	return store.plan_texts + (Size) i * store.hdr->plan_text_size;
-}
 
 inline char *
 SlotText(uint32 slot, int item)
@@ -173,21 +180,62 @@ template <typename Entry> struct Table
 	TableState *st;
 	Entry *entries;
 	int32 *index;
-	char *texts;
+	char *texts;	  // [max][short_size]
+	char *long_texts; // [nlong][text_size]
+	int32 *long_next; // [nlong]
 
-	char *Text(uint32 i) const { return texts + (Size) i * st->text_size; }
+	char *Text(uint32 i) const
+	{
+		int32 l = entries[i].long_text;
+		return l >= 0 ? long_texts + (Size) l * st->text_size : texts + (Size) i * st->short_size;
+	}
+	// TakeLong gives entry i a long-text slot; false when the pool is empty
+	bool TakeLong(uint32 i) const
+	{
+		int32 l = st->long_free_head;
+		if (l < 0)
+			return false;
+		st->long_free_head = long_next[l];
+		entries[i].long_text = l;
+		return true;
+	}
+	void ReleaseLong(uint32 i) const
+	{
+		int32 l = entries[i].long_text;
+		if (l < 0)
+			return;
+		long_next[l] = st->long_free_head;
+		st->long_free_head = l;
+		entries[i].long_text = -1;
+	}
+	// Room: the bytes entry i's text may take now (a NUL included)
+	uint32 Room(uint32 i) const { return entries[i].long_text >= 0 ? st->text_size : st->short_size; }
 };
 
 inline Table<StmtEntry>
 Stmts()
 {
-	return Table<StmtEntry>{&store.hdr->stmt_table, store.stmts, store.stmt_index, store.stmt_texts};
+	return Table<StmtEntry>{&store.hdr->stmt_table, store.stmts,		   store.stmt_index,
+							store.stmt_texts,		store.stmt_long_texts, store.stmt_long_next};
 }
 
 inline Table<PlanEntry>
 Plans()
 {
-	return Table<PlanEntry>{&store.hdr->plan_table, store.plans, store.plan_index, store.plan_texts};
+	return Table<PlanEntry>{&store.hdr->plan_table, store.plans,		   store.plan_index,
+							store.plan_texts,		store.plan_long_texts, store.plan_long_next};
+}
+
+inline char *
+StmtText(uint32 i)
+{
+	return Stmts().Text(i);
+}
+
+inline char *
+PlanText(uint32 i)
+{
+	return Plans().Text(i);
 }
 
 uint64 StmtKeyHash(const StmtKey &k);
@@ -214,6 +262,7 @@ TableRemove(const Table<Entry> &t, uint32 i)
 {
 	Entry *e = &t.entries[i];
 	core::IndexErase(t.index, t.st->index_cap, e->hash, (int32) i, [&t](int32 x) { return t.entries[x].hash; });
+	t.ReleaseLong(i);
 	e->in_use = false;
 	e->next_free = t.st->free_head;
 	t.st->free_head = (int32) i;
@@ -246,6 +295,7 @@ TableFindOrInsert(const Table<Entry> &t, const Key &key, uint64 hash, TimestampT
 	Entry *ne = &t.entries[e];
 	t.st->free_head = ne->next_free;
 	memset((void *) ne, 0, sizeof(Entry));
+	ne->long_text = -1;
 	ne->key = key;
 	ne->hash = hash;
 	ne->in_use = true;

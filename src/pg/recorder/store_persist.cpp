@@ -28,7 +28,7 @@ namespace xray::pg
 namespace
 {
 constexpr uint32 kFileMagic = 0x59415258; // "XRAY"
-constexpr uint32 kFileVersion = 1;
+constexpr uint32 kFileVersion = 2;		  // 2: entries with a long-text slot (0.7.0)
 const char *const kStatFile = PGSTAT_STAT_PERMANENT_DIRECTORY "/pg_xray.stat";
 const char *const kStatTmp = PGSTAT_STAT_PERMANENT_DIRECTORY "/pg_xray.stat.tmp";
 
@@ -147,9 +147,10 @@ LoadTable(FileReader &r, const Table<Entry> &t, uint32 n, int64 *skipped, uint64
 		ne->next_free = next_free;
 		ne->in_use = true;
 		ne->hash = hash_of(e.key);
+		ne->long_text = -1; // (the saved one was another run's)
 		// the postmaster knows no database encoding to cut safely: a text that
 		// no longer fits is dropped and captured again on the next execution
-		bool fits = e.text_len < t.st->text_size;
+		bool fits = e.text_len < t.st->short_size || (e.text_len < t.st->text_size && t.TakeLong((uint32) at));
 		if (!(fits ? r.Get(t.Text(at), e.text_len) : r.Skip(e.text_len)))
 		{
 			ne->text_len = 0;
