@@ -34,10 +34,11 @@ done
 # --- an out-of-memory error while reading the store ---------------------------------------
 port=$(free_port "$base")
 dir="$root/oom"
-pg_start "$dir" "$port" "xray.query_text_size = 1MB" "xray.max_statements = 200" "xray.max_plans = 200" \
+pg_start "$dir" "$port" "xray.query_text_size = 1MB" "xray.max_statements = 480" "xray.max_plans = 200" \
 	"max_connections = 20" "xray.flush_interval = 100ms" || exit 1
 psql_at "$port" -c "CREATE EXTENSION pg_xray" >/dev/null
-# 60 statements with texts of about 900 kB each (a long comment is part of the text)
+# 60 statements with texts of about 900 kB each (a long comment is part of the text; 480
+# statements: a long-text pool of 60)
 pad=$(head -c 900000 /dev/zero | tr '\0' 'x')
 # (statements of 1..60 columns: 60 query ids)
 for i in $(seq 1 60); do echo "SELECT $(seq -s, 1 "$i") /* $pad */;"; done >"$dir.big.sql"
