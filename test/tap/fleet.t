@@ -86,10 +86,10 @@ is "$(q "$port" "SELECT count(*) > 0 FROM xray._fleet_samples() WHERE node = 's1
 
 # plan findings and caching candidates from the standbys' statistics
 for i in $(seq 1 150); do echo "SELECT sum(k2) FROM fl WHERE k = $i;"; done | psql_at "${sport[s1]}" >/dev/null
-psql_at "${sport[s1]}" -c "SET work_mem = '64kB'" -c "SELECT count(DISTINCT pad) FROM fl" -c "SELECT count(DISTINCT pad) FROM fl" >/dev/null
+psql_at "${sport[s1]}" -c "SET work_mem = '64kB'" -c "SELECT count(DISTINCT pad || k) FROM fl" -c "SELECT count(DISTINCT pad || k) FROM fl" >/dev/null
 ok "$(q "$port" "SELECT tables = '{fl}' AND nodes = '{s1}' AND calls_per_minute >= 150 FROM xray.cache_candidates WHERE query = 'SELECT sum(k2) FROM fl WHERE k = \$1'")" \
 	"cache_candidates: a read-only statement only a standby runs, on a table that does not change ($(q "$port" "SELECT array_to_string(tables, ',') || ' ' || array_to_string(nodes, ',') || ' ' || calls_per_minute FROM xray.cache_candidates WHERE query LIKE 'SELECT sum(k2) FROM fl%'"))"
-ok "$(q "$port" "SELECT nodes = '{s1}' AND evidence LIKE '% of temporary files written per call over 2 calls%' FROM xray.plan_findings WHERE finding = 'spill_to_disk' AND query LIKE 'SELECT count(DISTINCT pad) FROM fl'")" \
+ok "$(q "$port" "SELECT nodes = '{s1}' AND evidence LIKE '% of temporary files written per call over 2 calls%' FROM xray.plan_findings WHERE finding = 'spill_to_disk' AND query LIKE 'SELECT count(DISTINCT pad || k) FROM fl'")" \
 	"plan_findings: a standby's spill to disk, with the node ($(q "$port" "SELECT string_agg(array_to_string(nodes, ',') || ' ' || evidence, '; ') FROM xray.plan_findings WHERE finding = 'spill_to_disk'"))"
 
 # a plan regression on a standby: its index dropped on the primary, the standby's next plan is a seq scan

@@ -330,8 +330,6 @@ LocalFind(BackendSlot *slot, uint64 hash, const StmtKey &key, uint64 planid)
 	});
 }
 
-// CaptureTexts fills a slot item's texts when this backend has not seen them
-// stored. Runs before the item's flags are set, so readers never see a half-written text.
 // ShortLen: the bytes of text (len of them) that fit a short slot, cut at a
 // character boundary of the database's encoding
 uint32
@@ -342,6 +340,9 @@ ShortLen(const char *text, size_t len, uint32 short_size)
 	return (uint32) pg_mbcliplen(text, (int) len, (int) short_size - 1);
 }
 
+// CaptureTexts fills a slot item's texts when this backend has not seen them
+// stored (and how much of each fits a short slot). Runs before the item's flags
+// are set, so readers never see a half-written text.
 void
 CaptureTexts(const RecordEvent &ev, uint32 slot_no, int idx, PendingItem *it, bool *has_text, uint32 *text_len,
 			 bool *has_plan_text, uint32 *plan_text_len)
