@@ -1,7 +1,7 @@
 # Statement texts in shared memory (#16): every entry has a short slot (512 bytes); a
 # longer text takes a slot of the long-text pool (one statement in 8), and when the pool
 # is full it is kept cut at a character boundary. A statement's removal gives its long
-# slot back; a restart reloads the texts; the default shared memory is 45 MB, not 62.
+# slot back; a restart reloads the texts; the default shared memory is 45 MB on 15 (48 MB on 18), not 62.
 source "$(dirname "$0")/tap_lib.sh"
 port=$(free_port 56900)
 dir="$XRAY_TMP/tap/text_store"
@@ -52,6 +52,7 @@ port2=$(free_port $((port + 3)))
 pg_start "$dir2" "$port2" || exit 1
 psql_at "$port2" -c "CREATE EXTENSION pg_xray" >/dev/null
 mb=$(q "$port2" "SELECT round(shared_memory_bytes / 1048576.0, 1) FROM xray.info()")
-# (issue #16 asks for 32 MB; 0.6.0 took 62 MB: texts are 2 kB slots no more)
-ok "$(q "$port2" "SELECT shared_memory_bytes <= 46 * 1048576 FROM xray.info()")" "the default shared memory: $mb MB (0.6.0: 62 MB)"
+# (issue #16 asks for 32 MB; 0.6.0 took 62 MB on 15: texts are 2 kB slots no more; 18 has
+# more process slots: 48.4 MB)
+ok "$(q "$port2" "SELECT shared_memory_bytes <= 50 * 1048576 FROM xray.info()")" "the default shared memory: $mb MB (0.6.0: 62 MB)"
 done_testing
