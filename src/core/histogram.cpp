@@ -2,12 +2,12 @@
 #include "histogram.hpp"
 
 #include <cmath>
+#include <cstring>
 
 namespace xray::core
 {
 namespace
 {
-const double kInvLogGamma = 1.0 / std::log(kHistGamma);
 
 template <typename T>
 double
@@ -35,6 +35,34 @@ Quantile(const T *counts, double q)
 	}
 	return HistBucketValue(kHistBuckets - 1);
 }
+
+// Bucket upper bounds kHistMinMs * gamma^i (i = 0..kHistLogBuckets), so that
+// HistBucket needs no logarithm on the hot path: the exponent and mantissa of
+// the double give log2 within 0.09 (less than one bucket), and at most two
+// comparisons with the table correct the guess.
+struct Bounds
+{
+	double ub[kHistLogBuckets + 1];
+	Bounds() noexcept
+	{
+		for (int i = 0; i <= kHistLogBuckets; i++)
+			ub[i] = kHistMinMs * std::pow(kHistGamma, i);
+	}
+};
+const Bounds kBounds;
+const double kBucketsPerOctave = std::log(2.0) / std::log(kHistGamma);
+const double kLog2Min = std::log2(kHistMinMs);
+
+// Log2Approx: exponent plus the mantissa read linearly, at most 0.086 below log2(x)
+inline double
+Log2Approx(double x) noexcept
+{
+	uint64_t bits;
+	std::memcpy(&bits, &x, sizeof(bits));
+	const int exponent = static_cast<int>((bits >> 52) & 0x7ff) - 1023;
+	const double mantissa = static_cast<double>(bits & ((1ULL << 52) - 1)) * (1.0 / 4503599627370496.0);
+	return exponent + mantissa;
+}
 } // namespace
 
 int
@@ -44,11 +72,15 @@ HistBucket(double ms) noexcept
 		return 0;
 	if (ms > kHistMaxMs)
 		return kHistBuckets - 1;
-	int b = static_cast<int>(std::ceil(std::log(ms / kHistMinMs) * kInvLogGamma));
+	int b = static_cast<int>((Log2Approx(ms) - kLog2Min) * kBucketsPerOctave);
 	if (b < 1)
 		b = 1;
 	if (b > kHistLogBuckets)
 		b = kHistLogBuckets;
+	while (b < kHistLogBuckets && ms > kBounds.ub[b])
+		b++;
+	while (b > 1 && ms <= kBounds.ub[b - 1])
+		b--;
 	return b;
 }
 

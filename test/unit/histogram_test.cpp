@@ -97,3 +97,29 @@ TEST(Histogram, MergingIsAddingCounts)
 	std::vector<uint32_t> empty(kHistBuckets, 0);
 	EXPECT_LT(HistQuantile(empty.data(), 0.5), 0.0);
 }
+
+// HistBucket finds buckets without a logarithm: it must agree with the
+// definition (ceil of the log in base gamma) everywhere but at a bound itself.
+TEST(Histogram, BucketMatchesTheLogDefinition)
+{
+	uint64_t state = 12345;
+	int checked = 0;
+	for (int i = 0; i < 200000; i++)
+	{
+		state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+		double u = static_cast<double>(state >> 11) / 9007199254740992.0; // [0, 1)
+		double ms = kHistMinMs * std::pow(10.0, u * 7.5);				  // 10 us .. 316 s
+		double exact = std::log(ms / kHistMinMs) / std::log(kHistGamma);
+		if (std::fabs(exact - std::round(exact)) < 1e-9)
+			continue; // on a bound: either side is right
+		int want = ms <= kHistMinMs ? 0 : ms > kHistMaxMs ? kHistBuckets - 1 : static_cast<int>(std::ceil(exact));
+		if (want > kHistLogBuckets && ms <= kHistMaxMs)
+			want = kHistLogBuckets;
+		ASSERT_EQ(HistBucket(ms), want) << ms;
+		checked++;
+	}
+	EXPECT_GT(checked, 190000);
+	// each bucket's reported value falls in the bucket
+	for (int b = 1; b < kHistLogBuckets; b++) // the last one's value is past kHistMaxMs
+		EXPECT_EQ(HistBucket(HistBucketValue(b)), b) << b;
+}

@@ -13,6 +13,7 @@
 // Locking: one LWLock, taken with LWLockConditionalAcquire only, once for all
 // the scans of an execution: a sampled execution never waits; if the lock is
 // busy its signals are dropped. Readers (the advisor) take it shared.
+#include <cmath>
 #include <cstring>
 
 #include "compat.hpp"
@@ -34,6 +35,38 @@ StmtSlots<ScanSignal> scan_signals("pg_xray scan signals", "pg_xray_scan_signals
 namespace
 {
 QueryDesc *sampled = NULL; // the top-level execution being sampled, if any
+
+// Executions left until the next sampled one. The gaps between the successes
+// of a Bernoulli process of rate p are geometric, so one draw per sampled
+// execution picks the same share as a draw per execution, and the executions
+// in between cost a decrement.
+int64 sample_countdown = 0;
+double countdown_rate = -1.0;
+
+int64
+NextSampleGap(double rate)
+{
+	double u = pg_prng_double(&pg_global_prng_state); // [0, 1)
+	double gap = 1.0 + std::floor(std::log1p(-u) / std::log1p(-rate));
+	return gap < 1.0 ? 1 : gap > 1e12 ? (int64) 1e12 : (int64) gap;
+}
+
+bool
+SampleThisExecution()
+{
+	double rate = guc_advice_sample_rate;
+	if (rate >= 1.0)
+		return true;
+	if (rate != countdown_rate)
+	{
+		countdown_rate = rate;
+		sample_countdown = NextSampleGap(rate);
+	}
+	if (--sample_countdown > 0)
+		return false;
+	sample_countdown = NextSampleGap(rate);
+	return true;
+}
 
 constexpr int kMaxScans = 64;
 constexpr int kMaxPending = 16;
@@ -353,7 +386,7 @@ ScanSignalsBefore(QueryDesc *queryDesc, int eflags)
 	if (!scan_signals.Ready() || guc_advice_sample_rate <= 0.0 || (eflags & EXEC_FLAG_EXPLAIN_ONLY) ||
 		queryDesc->plannedstmt->queryId == 0 || queryDesc->plannedstmt->commandType == CMD_UTILITY)
 		return;
-	if (guc_advice_sample_rate < 1.0 && pg_prng_double(&pg_global_prng_state) >= guc_advice_sample_rate)
+	if (!SampleThisExecution())
 		return;
 	queryDesc->instrument_options |= INSTRUMENT_ROWS;
 	sampled = queryDesc;

@@ -168,16 +168,8 @@ XrayPlanner(Query *parse, const char *query_string, int cursorOptions, ParamList
 	uint64 planid = PlanIdCompute(result);
 	PlanIdRemember(result, planid);
 	XRAY_SET_PLAN_ID(result, planid); // 18: for other extensions and EXPLAIN
-	RecordEvent ev{};
-	ev.kind = kEventPlan;
-	ev.key = KeyFor(parse->queryId, level);
-	ev.planid = planid;
-	ev.ms = INSTR_TIME_GET_MILLISEC(duration);
-	ev.source_text = query_string;
-	ev.stmt_location = parse->stmt_location;
-	ev.stmt_len = parse->stmt_len;
-	ev.plan = result;
-	StoreRecord(ev);
+	// usually taken into the execution's record, which carries the texts
+	StoreRecordPlan(KeyFor(parse->queryId, level), planid, INSTR_TIME_GET_MILLISEC(duration));
 	OwnTimeEnd(sampled, &own);
 	return result;
 }

@@ -366,20 +366,20 @@ uint64
 Fingerprint(PlannedStmt *p)
 {
 	Plan *t = p->planTree;
-	uint64 h = core::HashMix64(p->queryId ^ ((uint64) p->commandType << 56));
+	uint64 a = p->queryId ^ ((uint64) p->commandType << 56) ^ ((uint64) list_length(p->rtable) << 8) ^
+			   (uint64) list_length(p->subplans);
+	uint64 b = 0;
 	if (t)
 	{
-		uint64 bits;
-		h = core::HashMix64(h ^ (uint64) nodeTag(t));
-		memcpy(&bits, &t->startup_cost, sizeof(bits));
-		h = core::HashMix64(h ^ bits);
-		memcpy(&bits, &t->total_cost, sizeof(bits));
-		h = core::HashMix64(h ^ bits);
-		memcpy(&bits, &t->plan_rows, sizeof(bits));
-		h = core::HashMix64(h ^ bits ^ ((uint64) t->plan_width << 40));
+		// odd multipliers keep every bit of each field; one mix at the end spreads them
+		uint64 startup, total, rows;
+		memcpy(&startup, &t->startup_cost, sizeof(startup));
+		memcpy(&total, &t->total_cost, sizeof(total));
+		memcpy(&rows, &t->plan_rows, sizeof(rows));
+		b = ((uint64) nodeTag(t) << 48) ^ ((uint64) t->plan_width << 32) ^ (startup * 0x9e3779b97f4a7c15ULL) ^
+			(total * 0xc2b2ae3d27d4eb4fULL) ^ (rows * 0x165667b19e3779f9ULL);
 	}
-	h = core::HashMix64(h ^ ((uint64) list_length(p->rtable) << 8) ^ (uint64) list_length(p->subplans));
-	return h | 1; // 0 marks an empty cache slot
+	return core::HashMix64(a ^ core::HashMix64(b)) | 1; // 0 marks an empty cache slot
 }
 } // namespace
 

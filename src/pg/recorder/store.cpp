@@ -63,6 +63,31 @@ uint64 known_stmt[kKnownCacheSize];
 uint64 known_plan[kKnownCacheSize];
 uint64 known_epoch = 0;
 
+// A planning kept back by StoreRecordPlan (no texts: see store.hpp).
+struct HeldPlan
+{
+	bool valid;
+	StmtKey key;
+	uint64 planid;
+	double ms;
+};
+HeldPlan held_plan = {};
+
+void
+RecordHeldPlan(bool in_error)
+{
+	if (!held_plan.valid)
+		return;
+	held_plan.valid = false;
+	RecordEvent ev{};
+	ev.in_error = in_error; // then nothing may wait for a lock (see LockStore)
+	ev.kind = kEventPlan;
+	ev.key = held_plan.key;
+	ev.planid = held_plan.planid;
+	ev.ms = held_plan.ms;
+	StoreRecord(ev);
+}
+
 struct Layout
 {
 	Size hdr, stmts, stmt_index, stmt_texts, stmt_long_texts, stmt_long_next, plans, plan_index, plan_texts,
@@ -167,6 +192,9 @@ KnownCheckEpoch()
 		memset(known_stmt, 0, sizeof(known_stmt));
 		memset(known_plan, 0, sizeof(known_plan));
 		known_epoch = e;
+		// an entry may have been evicted: look for the texts again
+		for (uint32 i = 0; my_slot && i < my_slot->nitems; i++)
+			my_slot->items[i].text_checked = my_slot->items[i].plan_text_checked = false;
 	}
 }
 
@@ -212,6 +240,8 @@ FlushOwn(bool may_wait)
 {
 	if (!my_slot)
 		return true;
+	if (may_wait)
+		RecordHeldPlan(false);
 	if (!LockStore(may_wait))
 		return false;
 	FlushSlot(my_slot, (uint32) (my_slot - store.slots));
@@ -340,6 +370,12 @@ ShortLen(const char *text, size_t len, uint32 short_size)
 	return (uint32) pg_mbcliplen(text, (int) len, (int) short_size - 1);
 }
 
+inline bool
+PlanTextWanted(const RecordEvent &ev)
+{
+	return ev.planid != 0 && ev.plan != NULL && !ev.in_error;
+}
+
 // CaptureTexts fills a slot item's texts when this backend has not seen them
 // stored (and how much of each fits a short slot). Runs before the item's flags
 // are set, so readers never see a half-written text.
@@ -347,23 +383,31 @@ void
 CaptureTexts(const RecordEvent &ev, uint32 slot_no, int idx, PendingItem *it, bool *has_text, uint32 *text_len,
 			 bool *has_plan_text, uint32 *plan_text_len)
 {
-	if (!it->has_text && !KnownHas(known_stmt, StmtKeyHash(ev.key)) && ev.source_text)
+	if (!it->text_checked && ev.source_text)
 	{
-		size_t len = QueryTextFor(ev.key.queryid, ev.source_text, ev.stmt_location, ev.stmt_len, SlotText(slot_no, idx),
-								  store.hdr->query_text_size);
-		if (len > 0)
+		if (KnownHas(known_stmt, StmtKeyHash(ev.key)))
+			it->text_checked = true;
+		else
 		{
-			*has_text = true;
-			*text_len = (uint32) len;
-			it->text_short_len = ShortLen(SlotText(slot_no, idx), len, store.hdr->stmt_table.short_size);
-			// the pending item carries the text now: no need to prepare it again
-			KnownMark(known_stmt, StmtKeyHash(ev.key));
+			size_t len = QueryTextFor(ev.key.queryid, ev.source_text, ev.stmt_location, ev.stmt_len,
+									  SlotText(slot_no, idx), store.hdr->query_text_size);
+			if (len > 0)
+			{
+				*has_text = true;
+				*text_len = (uint32) len;
+				it->text_short_len = ShortLen(SlotText(slot_no, idx), len, store.hdr->stmt_table.short_size);
+				// the pending item carries the text now: no need to prepare it again
+				it->text_checked = true;
+				KnownMark(known_stmt, StmtKeyHash(ev.key));
+			}
 		}
 	}
-	if (!it->has_plan_text && ev.planid != 0 && ev.plan != NULL && !ev.in_error)
+	if (!it->plan_text_checked && PlanTextWanted(ev))
 	{
 		PlanKey pk{ev.key.dbid, ev.key.queryid, ev.planid};
-		if (!KnownHas(known_plan, PlanKeyHash(pk)))
+		if (KnownHas(known_plan, PlanKeyHash(pk)))
+			it->plan_text_checked = true;
+		else
 		{
 			size_t len = PlanTextBuild(ev.plan, SlotPlanText(slot_no, idx), store.hdr->plan_text_size);
 			if (len > 0)
@@ -371,6 +415,7 @@ CaptureTexts(const RecordEvent &ev, uint32 slot_no, int idx, PendingItem *it, bo
 				*has_plan_text = true;
 				*plan_text_len = (uint32) len;
 				it->plan_text_short_len = ShortLen(SlotPlanText(slot_no, idx), len, store.hdr->plan_table.short_size);
+				it->plan_text_checked = true;
 				KnownMark(known_plan, PlanKeyHash(pk));
 			}
 		}
@@ -599,6 +644,17 @@ StoreRecord(const RecordEvent &ev)
 		return;
 	}
 	KnownCheckEpoch();
+	double held_plan_ms = -1.0; // a planning of this very statement and plan
+	if (held_plan.valid)
+	{
+		if (ev.kind == kEventExec && held_plan.planid == ev.planid && StmtKeyEqual(held_plan.key, ev.key))
+		{
+			held_plan.valid = false;
+			held_plan_ms = held_plan.ms;
+		}
+		else
+			RecordHeldPlan(ev.in_error);
+	}
 
 	uint32 slot_no = (uint32) (slot - store.slots);
 	TimestampTz now = GetCurrentStatementStartTimestamp();
@@ -630,7 +686,7 @@ StoreRecord(const RecordEvent &ev)
 
 	bool has_text = false, has_plan_text = false;
 	uint32 text_len = 0, plan_text_len = 0;
-	if (!it->has_text || (!it->has_plan_text && ev.planid != 0))
+	if (!it->text_checked || (!it->plan_text_checked && PlanTextWanted(ev)))
 		CaptureTexts(ev, slot_no, idx, it, &has_text, &text_len, &has_plan_text, &plan_text_len);
 
 	it->changecount++;
@@ -661,6 +717,8 @@ StoreRecord(const RecordEvent &ev)
 			AddJit(it->c.jit, ev.jit);
 			it->c.parallel_workers_to_launch += ev.parallel_workers_to_launch;
 			it->c.parallel_workers_launched += ev.parallel_workers_launched;
+			if (held_plan_ms >= 0.0)
+				core::TimingAdd(it->c.plan, held_plan_ms);
 			break;
 		}
 		case kEventPlan:
@@ -680,6 +738,15 @@ StoreRecord(const RecordEvent &ev)
 	// an error path leaves the periodic flush to the next statement
 	if (may_wait && now - slot->window_start >= (int64) guc_flush_interval_ms * 1000)
 		StoreFlushOwn();
+}
+
+void
+StoreRecordPlan(const StmtKey &key, uint64 planid, double ms)
+{
+	if (!StoreReady())
+		return;
+	RecordHeldPlan(false);
+	held_plan = HeldPlan{true, key, planid, ms};
 }
 
 void

@@ -100,6 +100,12 @@ void StoreAttach();
 bool StoreReady(); // attached (the hooks' cheap test)
 
 void StoreRecord(const RecordEvent &ev);
+// StoreRecordPlan keeps a successful planning (kEventPlan) back until the next
+// record: the execution of the same statement and plan that usually follows
+// takes it into its own update, so a planned statement costs one record.
+// Anything else (another statement, a flush) records it on its own first,
+// without texts (its pointers may be gone by then: the execution carries them).
+void StoreRecordPlan(const StmtKey &key, uint64 planid, double ms);
 void StoreAddHookTime(double ms);
 void StoreFlushOwn(); // also registered as the exit callback
 

@@ -70,6 +70,10 @@ struct PendingItem
 	bool has_text;
 	bool has_plan_text;
 	bool dead; // removed by a reset the owner has not yet applied
+	// owner only: the texts were looked for in this item's window (captured, or
+	// known to be stored), so later records of the item skip the look-up
+	bool text_checked;
+	bool plan_text_checked;
 	StmtKey key;
 	uint64 planid;
 	uint64 hash;
