@@ -6,28 +6,6 @@
 namespace xray::core
 {
 void
-TimingAdd(TimingStats &s, double ms) noexcept
-{
-	if (s.count == 0)
-	{
-		s.min = ms;
-		s.max = ms;
-	}
-	else
-	{
-		if (ms < s.min)
-			s.min = ms;
-		if (ms > s.max)
-			s.max = ms;
-	}
-	s.count++;
-	s.total += ms;
-	double delta = ms - s.mean;
-	s.mean += delta / static_cast<double>(s.count);
-	s.m2 += delta * (ms - s.mean);
-}
-
-void
 TimingMerge(TimingStats &into, const TimingStats &from) noexcept
 {
 	if (from.count == 0)

@@ -81,7 +81,29 @@ struct StmtCounters
 
 static_assert(std::is_trivially_copyable_v<StmtCounters>, "shared memory holds PODs only");
 
-void TimingAdd(TimingStats &s, double ms) noexcept;
+// (on every statement's path: defined here to be inlined)
+inline void
+TimingAdd(TimingStats &s, double ms) noexcept
+{
+	if (s.count == 0)
+	{
+		s.min = ms;
+		s.max = ms;
+	}
+	else
+	{
+		if (ms < s.min)
+			s.min = ms;
+		if (ms > s.max)
+			s.max = ms;
+	}
+	s.count++;
+	s.total += ms;
+	double delta = ms - s.mean;
+	s.mean += delta / static_cast<double>(s.count);
+	s.m2 += delta * (ms - s.mean);
+}
+
 void TimingMerge(TimingStats &into, const TimingStats &from) noexcept;
 double TimingStddev(const TimingStats &s) noexcept; // population stddev, as pg_stat_statements
 void IoMerge(IoCounters &into, const IoCounters &from) noexcept;

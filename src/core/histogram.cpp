@@ -36,53 +36,29 @@ Quantile(const T *counts, double q)
 	return HistBucketValue(kHistBuckets - 1);
 }
 
-// Bucket upper bounds kHistMinMs * gamma^i (i = 0..kHistLogBuckets), so that
-// HistBucket needs no logarithm on the hot path: the exponent and mantissa of
-// the double give log2 within 0.09 (less than one bucket), and at most two
-// comparisons with the table correct the guess.
-struct Bounds
-{
-	double ub[kHistLogBuckets + 1];
-	Bounds() noexcept
-	{
-		for (int i = 0; i <= kHistLogBuckets; i++)
-			ub[i] = kHistMinMs * std::pow(kHistGamma, i);
-	}
-};
-const Bounds kBounds;
-const double kBucketsPerOctave = std::log(2.0) / std::log(kHistGamma);
-const double kLog2Min = std::log2(kHistMinMs);
-
-// Log2Approx: exponent plus the mantissa read linearly, at most 0.086 below log2(x)
-inline double
-Log2Approx(double x) noexcept
-{
-	uint64_t bits;
-	std::memcpy(&bits, &x, sizeof(bits));
-	const int exponent = static_cast<int>((bits >> 52) & 0x7ff) - 1023;
-	const double mantissa = static_cast<double>(bits & ((1ULL << 52) - 1)) * (1.0 / 4503599627370496.0);
-	return exponent + mantissa;
-}
 } // namespace
 
-int
-HistBucket(double ms) noexcept
+// The bounds, and for each cell of doubles that share their exponent and top
+// kHistCellBits mantissa bits (a ratio of 1.0054, less than a bucket's 1.105)
+// the bucket of its lowest value: a value's bucket is that one or the next.
+HistTables::HistTables() noexcept
 {
-	if (!(ms > kHistMinMs)) // also catches NaN
-		return 0;
-	if (ms > kHistMaxMs)
-		return kHistBuckets - 1;
-	int b = static_cast<int>((Log2Approx(ms) - kLog2Min) * kBucketsPerOctave);
-	if (b < 1)
-		b = 1;
-	if (b > kHistLogBuckets)
-		b = kHistLogBuckets;
-	while (b < kHistLogBuckets && ms > kBounds.ub[b])
-		b++;
-	while (b > 1 && ms <= kBounds.ub[b - 1])
-		b--;
-	return b;
+	for (int i = 0; i <= kHistLogBuckets; i++)
+		ub[i] = kHistMinMs * std::pow(kHistGamma, i);
+	first_cell = HistCellOf(kHistMinMs);
+	int b = 1; // cells grow: so do their buckets
+	for (uint32_t c = 0; c < kHistCells; c++)
+	{
+		uint64_t bits = static_cast<uint64_t>(first_cell + c) << (52 - kHistCellBits);
+		double low;
+		std::memcpy(&low, &bits, sizeof(low));
+		while (b < kHistLogBuckets && low > ub[b])
+			b++;
+		guess[c] = static_cast<uint8_t>(b);
+	}
 }
+
+const HistTables kHistTables;
 
 double
 HistBucketValue(int bucket) noexcept

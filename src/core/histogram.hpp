@@ -11,6 +11,7 @@
 #include "pg_free.hpp"
 
 #include <cstdint>
+#include <cstring>
 
 namespace xray::core
 {
@@ -22,8 +23,40 @@ constexpr double kHistMaxMs = 100000.0; // 100 seconds
 constexpr int kHistLogBuckets = 162;
 constexpr int kHistBuckets = kHistLogBuckets + 2; // + underflow + overflow
 
+// The tables behind HistBucket (histogram.cpp): no logarithm on the hot path.
+constexpr int kHistCellBits = 7;
+constexpr uint32_t kHistCells = 26 << kHistCellBits; // 10 us .. 100 s spans 23.3 octaves
+
+inline uint32_t
+HistCellOf(double ms) noexcept
+{
+	uint64_t bits;
+	std::memcpy(&bits, &ms, sizeof(bits));
+	return static_cast<uint32_t>(bits >> (52 - kHistCellBits));
+}
+
+struct HistTables
+{
+	double ub[kHistLogBuckets + 1]; // bucket i's upper bound kHistMinMs * gamma^i
+	uint32_t first_cell;
+	uint8_t guess[kHistCells];
+	HistTables() noexcept;
+};
+extern const HistTables kHistTables;
+
 // HistBucket maps a duration in milliseconds to its bucket.
-int HistBucket(double ms) noexcept;
+inline int
+HistBucket(double ms) noexcept
+{
+	if (!(ms > kHistMinMs)) // also catches NaN
+		return 0;
+	if (ms > kHistMaxMs)
+		return kHistBuckets - 1;
+	int b = kHistTables.guess[HistCellOf(ms) - kHistTables.first_cell];
+	while (b < kHistLogBuckets && ms > kHistTables.ub[b])
+		b++;
+	return b;
+}
 
 // HistBucketValue is the value reported for a bucket (its error-minimising midpoint).
 double HistBucketValue(int bucket) noexcept;

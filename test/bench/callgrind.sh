@@ -23,7 +23,8 @@
 #   consts   N/4 selects with 50 constants each
 #   join12   N/40 12-way joins
 #   extended N point selects through the extended protocol (pgbench -M extended)
-#   connect  a session that connects, runs one statement and exits (per session)
+#   connect  a session that connects, runs one statement and exits (per session:
+#            PostgresMain inclusive, from InitPostgres to the exit callbacks)
 # Then the functions that pg_xray's instructions go to on the blocks mix
 # (exclusive instructions per statement, config minus none).
 # Usage: test/bench/callgrind.sh [N] [MIX...]   (default N = 1000, every mix). Prints Markdown.
@@ -154,8 +155,10 @@ served() {
 	fresh_data
 	rm -f "$out".*.out
 	# shellcheck disable=SC2086
-	as_pg valgrind --tool=callgrind --callgrind-out-file="$out.%p.out" \
-		postgres -D "$dir" -c port="$port" -c listen_addresses= -c unix_socket_directories=/tmp \
+	# a forked backend inherits the postmaster's counts: collect inside PostgresMain
+	# only (the session from authentication to the exit callbacks)
+	as_pg valgrind --tool=callgrind --collect-atstart=no --toggle-collect=PostgresMain \
+		--callgrind-out-file="$out.%p.out" postgres -D "$dir" -c port="$port" -c listen_addresses= -c unix_socket_directories=/tmp \
 		-c autovacuum=off -c fsync=off ${OPTS[$name]} >"$out.log" 2>&1 &
 	local pm=$!
 	for _ in $(seq 1 240); do

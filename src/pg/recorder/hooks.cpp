@@ -165,8 +165,7 @@ XrayPlanner(Query *parse, const char *query_string, int cursorOptions, ParamList
 
 	instr_time own;
 	bool sampled = OwnTimeStart(&own);
-	uint64 planid = PlanIdCompute(result);
-	PlanIdRemember(result, planid);
+	uint64 planid = PlanIdForPlanning(result, boundParams != NULL);
 	XRAY_SET_PLAN_ID(result, planid); // 18: for other extensions and EXPLAIN
 	// usually taken into the execution's record, which carries the texts
 	StoreRecordPlan(KeyFor(parse->queryId, level), planid, INSTR_TIME_GET_MILLISEC(duration));

@@ -48,7 +48,8 @@ struct FingerprintSlot
 	uint64 fingerprint;
 	uint64 planid;
 };
-FingerprintSlot fp_cache[kFingerprintSlots];
+FingerprintSlot fp_cache[kFingerprintSlots];   // execution: fingerprint -> plan id
+FingerprintSlot plan_cache[kFingerprintSlots]; // planning: fingerprint and skeleton -> plan id
 
 bool HashExprWalker(Node *node, void *ctx);
 
@@ -381,6 +382,33 @@ Fingerprint(PlannedStmt *p)
 	}
 	return core::HashMix64(a ^ core::HashMix64(b)) | 1; // 0 marks an empty cache slot
 }
+// Skeleton: the plan nodes' types, relations and indexes (no expressions), to
+// tell apart at planning two plans whose top nodes look alike
+uint64
+Skeleton(Plan *plan, List *rtable)
+{
+	if (plan == NULL)
+		return 0;
+	uint64 h = (uint64) nodeTag(plan);
+	switch (nodeTag(plan))
+	{
+		case T_IndexScan:
+			h ^= (uint64) ((IndexScan *) plan)->indexid << 20;
+			break;
+		case T_IndexOnlyScan:
+			h ^= (uint64) ((IndexOnlyScan *) plan)->indexid << 20;
+			break;
+		case T_BitmapIndexScan:
+			h ^= (uint64) ((BitmapIndexScan *) plan)->indexid << 20;
+			break;
+		default:
+			break;
+	}
+	if (IsA(plan, SeqScan) || IsA(plan, IndexScan) || IsA(plan, IndexOnlyScan) || IsA(plan, BitmapHeapScan))
+		h ^= (uint64) ScanRelid(((Scan *) plan)->scanrelid, rtable) << 32;
+	ForEachChildPlan(plan, [&](Plan *child) { h = core::HashMix64(h ^ Skeleton(child, rtable)); });
+	return core::HashMix64(h);
+}
 } // namespace
 
 uint64
@@ -398,6 +426,30 @@ PlanIdCompute(PlannedStmt *pstmt)
 		HashPlan(b, (Plan *) lfirst(lc), pstmt->rtable);
 	}
 	return b.Finish();
+}
+
+uint64
+PlanIdForPlanning(PlannedStmt *pstmt, bool custom)
+{
+	if (pstmt == NULL || pstmt->commandType == CMD_UTILITY)
+		return 0;
+	uint64 fp = Fingerprint(pstmt);
+	// a custom plan and the generic plan of a statement may cost the same
+	uint64 key = core::HashMix64(fp ^ Skeleton(pstmt->planTree, pstmt->rtable) ^ (custom ? kValueToken : 0)) | 1;
+	FingerprintSlot &p = plan_cache[key % kFingerprintSlots];
+	uint64 id;
+	if (p.fingerprint == key)
+		id = p.planid;
+	else
+	{
+		id = PlanIdCompute(pstmt);
+		p.fingerprint = key;
+		p.planid = id;
+	}
+	FingerprintSlot &e = fp_cache[fp % kFingerprintSlots];
+	e.fingerprint = fp;
+	e.planid = id;
+	return id;
 }
 
 void

@@ -51,6 +51,11 @@ uint64 PlanIdCompute(PlannedStmt *pstmt);
 // again at execution for the same or a copied plan (cached plans are copies),
 // walking the tree only when this backend has not seen the plan.
 void PlanIdRemember(PlannedStmt *pstmt, uint64 planid);
+// PlanIdForPlanning is PlanIdCompute and PlanIdRemember for a plan the planner
+// just returned (custom: planned with its parameters' values), without walking
+// the tree again when this backend planned one of the same statement with the
+// same top node, costs and skeleton (node types, relations, indexes) before.
+uint64 PlanIdForPlanning(PlannedStmt *pstmt, bool custom);
 uint64 PlanIdOf(PlannedStmt *pstmt);
 
 // PlanTextBuild writes the EXPLAIN-like text of the plan shape into out

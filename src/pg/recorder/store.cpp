@@ -45,6 +45,10 @@
 #include "shared_modules.hpp"
 #include "shmem_area.hpp"
 
+extern "C" {
+#include "storage/bufmgr.h" // track_io_timing
+}
+
 namespace xray::pg
 {
 StoreMem store;
@@ -438,12 +442,15 @@ AddBuffers(StmtCounters &c, const BufferUsage *b, const WalUsage *w)
 		io.local_blks_written += b->local_blks_written;
 		io.temp_blks_read += b->temp_blks_read;
 		io.temp_blks_written += b->temp_blks_written;
-		io.blk_read_time += INSTR_TIME_GET_MILLISEC(XRAY_BUF_READ_TIME(b));
-		io.blk_write_time += INSTR_TIME_GET_MILLISEC(XRAY_BUF_WRITE_TIME(b));
-		io.local_blk_read_time += XRAY_BUF_LOCAL_READ_MS(b);
-		io.local_blk_write_time += XRAY_BUF_LOCAL_WRITE_MS(b);
-		io.temp_blk_read_time += INSTR_TIME_GET_MILLISEC(b->temp_blk_read_time);
-		io.temp_blk_write_time += INSTR_TIME_GET_MILLISEC(b->temp_blk_write_time);
+		if (track_io_timing) // the times stay zero without it
+		{
+			io.blk_read_time += INSTR_TIME_GET_MILLISEC(XRAY_BUF_READ_TIME(b));
+			io.blk_write_time += INSTR_TIME_GET_MILLISEC(XRAY_BUF_WRITE_TIME(b));
+			io.local_blk_read_time += XRAY_BUF_LOCAL_READ_MS(b);
+			io.local_blk_write_time += XRAY_BUF_LOCAL_WRITE_MS(b);
+			io.temp_blk_read_time += INSTR_TIME_GET_MILLISEC(b->temp_blk_read_time);
+			io.temp_blk_write_time += INSTR_TIME_GET_MILLISEC(b->temp_blk_write_time);
+		}
 	}
 	if (w)
 	{
