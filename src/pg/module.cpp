@@ -76,11 +76,11 @@ DefineRecorderGucs()
 	DefineCustomIntVariable("xray.max_plans", "Maximum number of plans kept.", NULL, &guc_max_plans, 5000, 100, 1000000,
 							PGC_POSTMASTER, 0, NULL, NULL, NULL);
 	DefineCustomIntVariable("xray.query_text_size", "Bytes kept of each statement's text.",
-							"Longer texts are cut. Memory: (max_statements + 16 per backend) times this.",
-							&guc_query_text_size, 2048, 64, 1048576, PGC_POSTMASTER, GUC_UNIT_BYTE, NULL, NULL, NULL);
+							"Longer texts are cut. See the memory formula in docs/reference.md.", &guc_query_text_size,
+							2048, 64, 1048576, PGC_POSTMASTER, GUC_UNIT_BYTE, NULL, NULL, NULL);
 	DefineCustomIntVariable("xray.plan_text_size", "Bytes kept of each plan's text.",
-							"Longer texts are cut. Memory: (max_plans + 16 per backend) times this.",
-							&guc_plan_text_size, 2048, 64, 1048576, PGC_POSTMASTER, GUC_UNIT_BYTE, NULL, NULL, NULL);
+							"Longer texts are cut. See the memory formula in docs/reference.md.", &guc_plan_text_size,
+							2048, 64, 1048576, PGC_POSTMASTER, GUC_UNIT_BYTE, NULL, NULL, NULL);
 	DefineCustomIntVariable("xray.flush_interval",
 							"Longest time a backend keeps counts in its own slot before merging them.",
 							"Readers always see pending counts; this bounds how long they stay there.",

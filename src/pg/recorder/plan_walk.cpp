@@ -10,6 +10,9 @@
 // (xray.plan_findings, generic_plan_slower). Costs are never read. No allocation, no catalog
 // access: it runs in the planner hook for every planned statement.
 //
+// PlanIdForPlanning skips the walk for a plan like one this backend planned
+// before (same top-node fingerprint, skeleton and custom/generic kind: a small
+// backend-local cache), as statements planned at every execution usually are.
 // PlanIdOf finds the id again at execution: cached plans are copies of what
 // the planner returned, so a pointer cannot identify them. A fingerprint of
 // the top of the plan (query id, node type, costs, rows, width, range table

@@ -95,7 +95,7 @@ RecordHeldPlan(bool in_error)
 struct Layout
 {
 	Size hdr, stmts, stmt_index, stmt_texts, stmt_long_texts, stmt_long_next, plans, plan_index, plan_texts,
-		plan_long_texts, plan_long_next, slots, slot_texts, slot_plan_texts, total;
+		plan_long_texts, plan_long_next, slots, slot_arenas, total;
 };
 
 // TextShape: the short slot of every entry and the long-text pool of a table
@@ -137,8 +137,7 @@ ComputeLayout(uint32 max_stmts, uint32 max_plans, uint32 qsize, uint32 psize, ui
 	l.plan_long_texts = take(mul_size(ps.nlong, psize));
 	l.plan_long_next = take(mul_size(ps.nlong, sizeof(int32)));
 	l.slots = take(mul_size(nslots, sizeof(BackendSlot)));
-	l.slot_texts = take(mul_size(mul_size(nslots, kPendingItems), qsize));
-	l.slot_plan_texts = take(mul_size(mul_size(nslots, kPendingItems), psize));
+	l.slot_arenas = take(mul_size(nslots, SlotArenaSize(qsize, psize)));
 	l.total = off;
 	return l;
 }
@@ -275,6 +274,7 @@ MySlot(bool may_wait = true)
 		return NULL;
 	if (slot->nitems > 0)
 		FlushSlot(slot, n); // left by a previous owner that could not flush
+	slot->arena_used = 0;
 	slot->owner_pid = MyProcPid;
 	slot->reset_epoch = pg_atomic_read_u64(&store.hdr->reset_epoch);
 	slot->window_start = GetCurrentStatementStartTimestamp();
@@ -336,19 +336,21 @@ FlushSlot(BackendSlot *slot, uint32 slot_no)
 		const PendingItem &it = slot->items[i];
 		if (ResetDropsItem(it, slot->reset_epoch, cur_epoch))
 			continue;
-		StmtEntry *se = MergeInto(Stmts(), it.key, StmtKeyHash(it.key), it, it.has_text, SlotText(slot_no, i),
-								  it.text_len, it.text_short_len, known_stmt);
+		StmtEntry *se = MergeInto(Stmts(), it.key, StmtKeyHash(it.key), it, it.has_text,
+								  SlotArena(slot_no) + it.text_off, it.text_len, it.text_short_len, known_stmt);
 		if (se)
 			core::CountersMerge(se->c, it.c);
 		if (it.planid == 0 || it.c.exec.count == 0)
 			continue;
 		PlanKey pk{it.key.dbid, it.key.queryid, it.planid};
-		PlanEntry *pe = MergeInto(Plans(), pk, PlanKeyHash(pk), it, it.has_plan_text, SlotPlanText(slot_no, i),
-								  it.plan_text_len, it.plan_text_short_len, known_plan);
+		PlanEntry *pe =
+			MergeInto(Plans(), pk, PlanKeyHash(pk), it, it.has_plan_text, SlotArena(slot_no) + it.plan_text_off,
+					  it.plan_text_len, it.plan_text_short_len, known_plan);
 		if (pe)
 			core::TimingMerge(pe->exec, it.c.exec);
 	}
 	slot->nitems = 0;
+	slot->arena_used = 0;
 	slot->reset_epoch = cur_epoch;
 	h->hook_time_ms += slot->hook_time_ms;
 	slot->hook_time_ms = 0;
@@ -384,22 +386,26 @@ PlanTextWanted(const RecordEvent &ev)
 // stored (and how much of each fits a short slot). Runs before the item's flags
 // are set, so readers never see a half-written text.
 void
-CaptureTexts(const RecordEvent &ev, uint32 slot_no, int idx, PendingItem *it, bool *has_text, uint32 *text_len,
-			 bool *has_plan_text, uint32 *plan_text_len)
+CaptureTexts(const RecordEvent &ev, BackendSlot *slot, uint32 slot_no, PendingItem *it, bool *has_text,
+			 uint32 *text_len, bool *has_plan_text, uint32 *plan_text_len)
 {
+	const StoreHeader *h = store.hdr;
 	if (!it->text_checked && ev.source_text)
 	{
 		if (KnownHas(known_stmt, StmtKeyHash(ev.key)))
 			it->text_checked = true;
-		else
+		else if (h->slot_arena_size - slot->arena_used >= h->query_text_size)
 		{
-			size_t len = QueryTextFor(ev.key.queryid, ev.source_text, ev.stmt_location, ev.stmt_len,
-									  SlotText(slot_no, idx), store.hdr->query_text_size);
+			char *dst = SlotArena(slot_no) + slot->arena_used;
+			size_t len =
+				QueryTextFor(ev.key.queryid, ev.source_text, ev.stmt_location, ev.stmt_len, dst, h->query_text_size);
 			if (len > 0)
 			{
 				*has_text = true;
 				*text_len = (uint32) len;
-				it->text_short_len = ShortLen(SlotText(slot_no, idx), len, store.hdr->stmt_table.short_size);
+				it->text_off = slot->arena_used;
+				it->text_short_len = ShortLen(dst, len, h->stmt_table.short_size);
+				slot->arena_used += (uint32) Min(len + 1, (size_t) h->query_text_size);
 				// the pending item carries the text now: no need to prepare it again
 				it->text_checked = true;
 				KnownMark(known_stmt, StmtKeyHash(ev.key));
@@ -411,14 +417,17 @@ CaptureTexts(const RecordEvent &ev, uint32 slot_no, int idx, PendingItem *it, bo
 		PlanKey pk{ev.key.dbid, ev.key.queryid, ev.planid};
 		if (KnownHas(known_plan, PlanKeyHash(pk)))
 			it->plan_text_checked = true;
-		else
+		else if (h->slot_arena_size - slot->arena_used >= h->plan_text_size)
 		{
-			size_t len = PlanTextBuild(ev.plan, SlotPlanText(slot_no, idx), store.hdr->plan_text_size);
+			char *dst = SlotArena(slot_no) + slot->arena_used;
+			size_t len = PlanTextBuild(ev.plan, dst, h->plan_text_size);
 			if (len > 0)
 			{
 				*has_plan_text = true;
 				*plan_text_len = (uint32) len;
-				it->plan_text_short_len = ShortLen(SlotPlanText(slot_no, idx), len, store.hdr->plan_table.short_size);
+				it->plan_text_off = slot->arena_used;
+				it->plan_text_short_len = ShortLen(dst, len, h->plan_table.short_size);
+				slot->arena_used += (uint32) Min(len + 1, (size_t) h->plan_text_size);
 				it->plan_text_checked = true;
 				KnownMark(known_plan, PlanKeyHash(pk));
 			}
@@ -562,8 +571,7 @@ StoreAttach()
 	store.plan_long_texts = base + l.plan_long_texts;
 	store.plan_long_next = (int32 *) (base + l.plan_long_next);
 	store.slots = (BackendSlot *) (base + l.slots);
-	store.slot_texts = base + l.slot_texts;
-	store.slot_plan_texts = base + l.slot_plan_texts;
+	store.slot_arenas = base + l.slot_arenas;
 	if (!found)
 	{
 		StoreHeader *h = store.hdr;
@@ -572,6 +580,7 @@ StoreAttach()
 		h->query_text_size = guc_query_text_size;
 		h->plan_text_size = guc_plan_text_size;
 		h->nslots = XRAY_PROC_SLOTS();
+		h->slot_arena_size = SlotArenaSize(guc_query_text_size, guc_plan_text_size);
 		h->stmt_table.max = guc_max_statements;
 		h->stmt_table.index_cap = core::IndexCapacityFor(guc_max_statements);
 		h->stmt_table.text_size = guc_query_text_size;
@@ -694,7 +703,7 @@ StoreRecord(const RecordEvent &ev)
 	bool has_text = false, has_plan_text = false;
 	uint32 text_len = 0, plan_text_len = 0;
 	if (!it->text_checked || (!it->plan_text_checked && PlanTextWanted(ev)))
-		CaptureTexts(ev, slot_no, idx, it, &has_text, &text_len, &has_plan_text, &plan_text_len);
+		CaptureTexts(ev, slot, slot_no, it, &has_text, &text_len, &has_plan_text, &plan_text_len);
 
 	it->changecount++;
 	pg_write_barrier();
@@ -742,8 +751,11 @@ StoreRecord(const RecordEvent &ev)
 	pg_write_barrier();
 	it->changecount++;
 
-	// an error path leaves the periodic flush to the next statement
-	if (may_wait && now - slot->window_start >= (int64) guc_flush_interval_ms * 1000)
+	// an error path leaves the periodic flush to the next statement; the next
+	// record must find room for a statement's and a plan's text
+	if (may_wait &&
+		(now - slot->window_start >= (int64) guc_flush_interval_ms * 1000 ||
+		 store.hdr->slot_arena_size - slot->arena_used < store.hdr->query_text_size + store.hdr->plan_text_size))
 		StoreFlushOwn();
 }
 

@@ -79,6 +79,8 @@ struct PendingItem
 	uint64 hash;
 	uint32 text_len;
 	uint32 plan_text_len;
+	uint32 text_off; // where the texts are in the slot's text arena
+	uint32 plan_text_off;
 	uint32 text_short_len; // the text cut to fit a short slot (at a character boundary)
 	uint32 plan_text_short_len;
 	uint16 hist_lo; // buckets outside [hist_lo, hist_hi] are zero
@@ -96,6 +98,7 @@ struct BackendSlot
 	uint64 reset_epoch;
 	TimestampTz window_start;
 	double hook_time_ms; // the owner's own hook time not yet flushed
+	uint32 arena_used;	 // bytes of the slot's text arena taken; owner only, 0 after a flush
 	PendingItem items[kPendingItems];
 };
 
@@ -124,6 +127,7 @@ struct StoreHeader
 	uint32 query_text_size;
 	uint32 plan_text_size;
 	uint32 nslots;
+	uint32 slot_arena_size; // bytes of texts each slot's pending items share
 	// below: protected by lock
 	TableState stmt_table;
 	TableState plan_table;
@@ -160,22 +164,27 @@ struct StoreMem
 	char *plan_long_texts;
 	int32 *plan_long_next;
 	BackendSlot *slots;
-	char *slot_texts;	   // [nslots][kPendingItems] query texts
-	char *slot_plan_texts; // [nslots][kPendingItems] plan texts
+	char *slot_arenas; // [nslots][slot_arena_size] the pending items' texts
 };
 
 extern StoreMem store;
 
+// SlotArena: the texts of a slot's pending items, appended as they are
+// captured (each item keeps its offsets) and dropped at the slot's flush. A
+// backend flushes when less than one statement text and one plan text would
+// still fit, so a record always finds room (but in an error path, which does
+// not wait for the lock: it then leaves the text to a later record).
 inline char *
-SlotText(uint32 slot, int item)
+SlotArena(uint32 slot)
 {
-	return store.slot_texts + ((Size) slot * kPendingItems + item) * store.hdr->query_text_size;
+	return store.slot_arenas + (Size) slot * store.hdr->slot_arena_size;
 }
 
-inline char *
-SlotPlanText(uint32 slot, int item)
+// SlotArenaSize: at least two statement and plan texts, at least 16 kB
+inline uint32
+SlotArenaSize(uint32 qsize, uint32 psize)
 {
-	return store.slot_plan_texts + ((Size) slot * kPendingItems + item) * store.hdr->plan_text_size;
+	return (uint32) MAXALIGN(Max(16384u, 2 * (qsize + psize)));
 }
 
 // Table is one shared table as this process sees it.

@@ -201,7 +201,7 @@ StoreSnapshotStatements(int *nrows)
 		ForEachPendingItem([&](uint32 s, int i, const PendingItem &it) {
 			StmtRow &row = FindOrAddRow(rows, ix, &n, it.key, StmtKeyHash(it.key));
 			if (!row.text && it.has_text)
-				row.text = arena.Copy(SlotText(s, i), Min(it.text_len, h->query_text_size - 1));
+				row.text = arena.Copy(SlotArena(s) + it.text_off, Min(it.text_len, h->query_text_size - 1));
 			core::CountersMerge(row.c, it.c);
 			MergeHistAndTimes(row, it);
 			if (it.planid != 0 && it.c.exec.count > 0)
@@ -281,7 +281,7 @@ StoreSnapshotPlans(int *nrows)
 			PlanKey pk{it.key.dbid, it.key.queryid, it.planid};
 			PlanRow &row = FindOrAddRow(rows, ix, &n, pk, PlanKeyHash(pk));
 			if (!row.text && it.has_plan_text)
-				row.text = arena.Copy(SlotPlanText(s, i), Min(it.plan_text_len, h->plan_text_size - 1));
+				row.text = arena.Copy(SlotArena(s) + it.plan_text_off, Min(it.plan_text_len, h->plan_text_size - 1));
 			core::TimingMerge(row.exec, it.c.exec);
 			MergeHistAndTimes(row, it);
 		});
