@@ -16,6 +16,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "sample_gap.hpp"
+
 #include "compat.hpp"
 #include "guc.hpp"
 #include "evidence/node_signals.hpp"
@@ -46,9 +48,7 @@ double countdown_rate = -1.0;
 int64
 NextSampleGap(double rate)
 {
-	double u = pg_prng_double(&pg_global_prng_state); // [0, 1)
-	double gap = 1.0 + std::floor(std::log1p(-u) / std::log1p(-rate));
-	return gap < 1.0 ? 1 : gap > 1e12 ? (int64) 1e12 : (int64) gap;
+	return core::SampleGap(pg_prng_double(&pg_global_prng_state), rate);
 }
 
 bool
