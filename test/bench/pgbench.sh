@@ -64,16 +64,24 @@ reaped_ticks() {
 	awk '{print $16 + $17}' "/proc/$pid/stat"
 }
 
+# start_with SETTINGS [CMD...]: start the instance with SETTINGS (lines of
+# postgresql.conf) included, through CMD (e.g. taskset -c 0)
+start_with() {
+	local settings=$1
+	shift
+	echo "$settings" >"$dir/conf.d.xray.conf"
+	grep -q "include_if_exists = 'conf.d.xray.conf'" "$dir/postgresql.conf" ||
+		echo "include_if_exists = 'conf.d.xray.conf'" >>"$dir/postgresql.conf"
+	chown postgres: "$dir/conf.d.xray.conf"
+	as_pg "$@" pg_ctl -D "$dir" -l "$dir/server.log" -w start >/dev/null
+}
+
 if [ $MODE = pinned ]; then
 	results="$work/pinned.tsv"
 	: >"$results"
 	for round in $(seq 1 "$ROUNDS"); do
 		for conf in none pg_stat_statements pg_xray; do
-			echo "shared_preload_libraries = '${conf/none/}'" >"$dir/conf.d.xray.conf"
-			grep -q "include_if_exists = 'conf.d.xray.conf'" "$dir/postgresql.conf" ||
-				echo "include_if_exists = 'conf.d.xray.conf'" >>"$dir/postgresql.conf"
-			chown postgres: "$dir/conf.d.xray.conf"
-			as_pg taskset -c 0 pg_ctl -D "$dir" -l "$dir/server.log" -w start >/dev/null
+			start_with "shared_preload_libraries = '${conf/none/}'" taskset -c 0
 			for wl in select tpcb churn connect; do
 				case $wl in
 				select) args=(-S -M prepared) ;;
@@ -130,11 +138,7 @@ results="$work/results.tsv"
 : >"$results"
 for round in $(seq 1 "$ROUNDS"); do
 	for conf in none pg_stat_statements pg_xray; do
-		echo "${CONF[$conf]}" >"$dir/conf.d.xray.conf"
-		grep -q "include_if_exists = 'conf.d.xray.conf'" "$dir/postgresql.conf" ||
-			echo "include_if_exists = 'conf.d.xray.conf'" >>"$dir/postgresql.conf"
-		chown postgres: "$dir/conf.d.xray.conf"
-		as_pg pg_ctl -D "$dir" -l "$dir/server.log" -w start >/dev/null
+		start_with "${CONF[$conf]}"
 		for wl in select tpcb churn; do
 			case $wl in
 			select) args=(-S -M prepared) ;;
