@@ -13,7 +13,6 @@
 // Locking: one LWLock, taken with LWLockConditionalAcquire only, once for all
 // the scans of an execution: a sampled execution never waits; if the lock is
 // busy its signals are dropped. Readers (the advisor) take it shared.
-#include <cmath>
 #include <cstring>
 
 #include "sample_gap.hpp"

@@ -385,6 +385,15 @@ Fingerprint(PlannedStmt *p)
 	}
 	return core::HashMix64(a ^ core::HashMix64(b)) | 1; // 0 marks an empty cache slot
 }
+
+inline void
+Remember(FingerprintSlot *cache, uint64 key, uint64 planid)
+{
+	FingerprintSlot &s = cache[key % kFingerprintSlots];
+	s.fingerprint = key;
+	s.planid = planid;
+}
+
 // Skeleton: the plan nodes' types, relations and indexes (no expressions), to
 // tell apart at planning two plans whose top nodes look alike
 uint64
@@ -446,22 +455,10 @@ PlanIdForPlanning(PlannedStmt *pstmt, bool custom)
 	else
 	{
 		id = PlanIdCompute(pstmt);
-		p.fingerprint = key;
-		p.planid = id;
+		Remember(plan_cache, key, id);
 	}
-	FingerprintSlot &e = fp_cache[fp % kFingerprintSlots];
-	e.fingerprint = fp;
-	e.planid = id;
+	Remember(fp_cache, fp, id); // for its executions
 	return id;
-}
-
-void
-PlanIdRemember(PlannedStmt *pstmt, uint64 planid)
-{
-	uint64 fp = Fingerprint(pstmt);
-	FingerprintSlot &s = fp_cache[fp % kFingerprintSlots];
-	s.fingerprint = fp;
-	s.planid = planid;
 }
 
 uint64
@@ -474,8 +471,7 @@ PlanIdOf(PlannedStmt *pstmt)
 	if (s.fingerprint == fp)
 		return s.planid;
 	uint64 id = PlanIdCompute(pstmt);
-	s.fingerprint = fp;
-	s.planid = id;
+	Remember(fp_cache, fp, id);
 	return id;
 }
 } // namespace xray::pg

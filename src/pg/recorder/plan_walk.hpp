@@ -47,15 +47,15 @@ ForEachChildPlan(Plan *plan, Fn fn)
 // PlanIdCompute walks the plan tree and hashes its shape (never constants or costs).
 uint64 PlanIdCompute(PlannedStmt *pstmt);
 
-// PlanIdRemember records the id computed at planning time; PlanIdOf finds it
-// again at execution for the same or a copied plan (cached plans are copies),
-// walking the tree only when this backend has not seen the plan.
-void PlanIdRemember(PlannedStmt *pstmt, uint64 planid);
-// PlanIdForPlanning is PlanIdCompute and PlanIdRemember for a plan the planner
-// just returned (custom: planned with its parameters' values), without walking
-// the tree again when this backend planned one of the same statement with the
-// same top node, costs and skeleton (node types, relations, indexes) before.
+// PlanIdForPlanning is the id of a plan the planner just returned (custom:
+// planned with its parameters' values), without walking the tree again when
+// this backend planned one of the same statement with the same top node, costs
+// and skeleton (node types, relations, indexes) before; it remembers the id
+// for the plan's executions.
 uint64 PlanIdForPlanning(PlannedStmt *pstmt, bool custom);
+// PlanIdOf finds the id again at execution for the same or a copied plan
+// (cached plans are copies), walking the tree only when this backend has not
+// seen the plan.
 uint64 PlanIdOf(PlannedStmt *pstmt);
 
 // PlanTextBuild writes the EXPLAIN-like text of the plan shape into out
